@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* store.c — backend selection by URL, connection dispatch, and the one transaction runner. */
+#include "store_impl.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/error.h"
+
+int tt_store_open(const char *url, int pool_size, int migrate, struct tt_store **out, char *err,
+                  size_t err_size)
+{
+    if (!url || !*url) {
+        snprintf(err, err_size, "empty database URL");
+        return -TT_E_BAD_PARAM;
+    }
+    if (pool_size < 1)
+        pool_size = 1;
+    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
+        return tt__store_postgres_open(url, pool_size, migrate, out, err, err_size);
+    if (strncmp(url, "sqlite:", 7) == 0)
+        url += 7;
+    else if (strstr(url, "://")) {
+        snprintf(err, err_size, "unsupported database URL scheme (use sqlite:PATH or postgres://)");
+        return -TT_E_BAD_PARAM;
+    }
+    return tt__store_sqlite_open(url, pool_size, migrate, out, err, err_size);
+}
+
+void tt_store_close(struct tt_store *s)
+{
+    if (s)
+        s->close(s);
+}
+
+int tt_store_migrate(struct tt_store *s, char *err, size_t err_size)
+{
+    return s->migrate(s, err, err_size);
+}
+
+struct tt_store_conn *tt_store_acquire(struct tt_store *s)
+{
+    return s->acquire(s);
+}
+
+void tt_store_release(struct tt_store_conn *c)
+{
+    if (c)
+        c->store->release(c);
+}
+
+const struct tt_store_ops *tt_store_ops_of(struct tt_store_conn *c)
+{
+    return c->store->ops;
+}
+
+const char *tt_store_backend(const struct tt_store *s)
+{
+    return s->backend;
+}
+
+enum tt_qs tt_store_txn(struct tt_store_conn *c, tt_txn_fn fn, void *cls)
+{
+    const struct tt_store_ops *ops = c->store->ops;
+    enum tt_qs qs = TT_QS_SOFT;
+    for (int attempt = 0; attempt < 6; attempt++) {
+        if (attempt > 0) {
+            /* back off 1, 2, 4, 8, 16 ms: a busy writer or a serialization failure clears */
+            struct timespec ts = {0, (long)(1000000L << (attempt - 1))};
+            nanosleep(&ts, NULL);
+        }
+        qs = ops->begin(c);
+        if (qs == TT_QS_SOFT)
+            continue;
+        if (qs < 0)
+            return qs;
+        qs = fn(c, cls);
+        if (qs < 0) {
+            ops->rollback(c);
+            if (qs == TT_QS_SOFT)
+                continue;
+            return qs;
+        }
+        enum tt_qs cq = ops->commit(c);
+        if (cq >= 0)
+            return qs;
+        ops->rollback(c);
+        if (cq == TT_QS_HARD)
+            return cq;
+        qs = cq;
+    }
+    return qs;
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* store.h — the one store interface, implemented by sqlite/ and postgres/.
+ * A store is a pool of connections. A caller acquires a connection, runs queries (inside
+ * tt_store_txn for anything that writes more than one row), and releases it. The store knows
+ * core's data types but none of its logic.
+ *
+ * Query status (Taler style): every query returns an enum tt_qs:
+ *   TT_QS_HARD  (-2) fatal error: give up, report 500
+ *   TT_QS_SOFT  (-1) transient (busy, serialization failure, lost connection): retry the txn
+ *   TT_QS_NONE  ( 0) success, no row (not found / nothing changed / uniqueness conflict on put)
+ *   TT_QS_ONE   ( 1) success, one row (or more: lists return the count, >= 0)
+ * Out-parameters are written only when the status is >= 1 (for gets). Text fields of rows
+ * returned through callbacks are valid only during the callback.
+ *
+ * Thread safety: tt_store_* functions taking a struct tt_store are thread safe; a connection is
+ * used by one thread at a time. */
+#ifndef TT_STORE_STORE_H
+#define TT_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/types.h"
+
+enum tt_qs { TT_QS_HARD = -2, TT_QS_SOFT = -1, TT_QS_NONE = 0, TT_QS_ONE = 1 };
+
+struct tt_store;
+struct tt_store_conn;
+
+/* Page through a list: pass after_id "" for the first page. */
+struct tt_page {
+    char after_id[TT_ID_MAX];
+    int limit;                  /* 1..1000 */
+};
+
+typedef int (*tt_subject_cb)(void *cls, const struct tt_subject *s);
+typedef int (*tt_identity_cb)(void *cls, const struct tt_identity *i);
+typedef int (*tt_record_cb)(void *cls, const struct tt_record *r);
+typedef int (*tt_audit_cb)(void *cls, const struct tt_audit_event *e);
+typedef int (*tt_tenant_cb)(void *cls, const struct tt_tenant *t);
+typedef int (*tt_key_cb)(void *cls, const struct tt_subject_key *k);
+/* Callbacks return 0 to go on, non-zero to stop early (the query then returns what it saw). */
+
+/* The operations every backend provides, split by area. cls is the backend connection. */
+struct tt_store_ops {
+    const char *name;           /* "sqlite", "postgres" */
+
+    /* transactions */
+    enum tt_qs (*begin)(struct tt_store_conn *c);
+    enum tt_qs (*commit)(struct tt_store_conn *c);
+    void (*rollback)(struct tt_store_conn *c);
+
+    /* schema */
+    int (*schema_version)(struct tt_store_conn *c);   /* applied migrations, or < 0 */
+
+    /* tenants and API keys */
+    enum tt_qs (*tenant_put)(struct tt_store_conn *c, const struct tt_tenant *t);
+    enum tt_qs (*tenant_get)(struct tt_store_conn *c, const char *id, struct tt_tenant *out);
+    enum tt_qs (*tenant_list)(struct tt_store_conn *c, tt_tenant_cb cb, void *cls);
+    enum tt_qs (*api_key_put)(struct tt_store_conn *c, const struct tt_api_key *k);
+    enum tt_qs (*api_key_get)(struct tt_store_conn *c, const char *id, struct tt_api_key *out);
+    enum tt_qs (*api_key_revoke)(struct tt_store_conn *c, const char *tenant_id, const char *id,
+                                 tt_time at);
+
+    /* subjects */
+    enum tt_qs (*subject_put)(struct tt_store_conn *c, const struct tt_subject *s);
+    enum tt_qs (*subject_update)(struct tt_store_conn *c, const struct tt_subject *s);
+    enum tt_qs (*subject_get)(struct tt_store_conn *c, const char *tenant_id, const char *id,
+                              struct tt_subject *out);
+    enum tt_qs (*subject_list)(struct tt_store_conn *c, const char *tenant_id,
+                               const struct tt_page *page, tt_subject_cb cb, void *cls);
+    /* every subject of every tenant, in (tenant_id, id) order: the index rebuild */
+    enum tt_qs (*subject_scan)(struct tt_store_conn *c, tt_subject_cb cb, void *cls);
+    enum tt_qs (*subject_count)(struct tt_store_conn *c, const char *tenant_id, int64_t *out);
+
+    /* identities (blind index) */
+    enum tt_qs (*identity_put)(struct tt_store_conn *c, const struct tt_identity *i);
+    enum tt_qs (*identity_find)(struct tt_store_conn *c, const char *tenant_id,
+                                enum tt_identity_type type, const char *blind_hex,
+                                struct tt_identity *out);   /* value_enc not filled */
+    enum tt_qs (*identity_list)(struct tt_store_conn *c, const char *tenant_id,
+                                const char *subject_id, tt_identity_cb cb, void *cls);
+    enum tt_qs (*identity_scan)(struct tt_store_conn *c, tt_identity_cb cb, void *cls);
+
+    /* records */
+    enum tt_qs (*record_put)(struct tt_store_conn *c, const struct tt_record *r);
+    enum tt_qs (*record_list)(struct tt_store_conn *c, const char *tenant_id,
+                              const char *subject_id, const struct tt_page *page,
+                              tt_record_cb cb, void *cls);
+    enum tt_qs (*record_count)(struct tt_store_conn *c, const char *tenant_id, int64_t *out);
+
+    /* per-subject data keys (crypto-shredding) */
+    enum tt_qs (*subject_key_put)(struct tt_store_conn *c, const struct tt_subject_key *k);
+    enum tt_qs (*subject_key_get)(struct tt_store_conn *c, const char *tenant_id,
+                                  const char *subject_id, enum tt_key_class cls,
+                                  struct tt_subject_key *out);
+    enum tt_qs (*subject_key_scan)(struct tt_store_conn *c, const char *after_tenant,
+                                   const char *after_subject, int limit, tt_key_cb cb,
+                                   void *cls);
+
+    /* audit ledger: one hash chain per tenant (append-only; chained by core/ledger).
+     * audit_append must run inside a transaction that first calls audit_last for the same
+     * tenant, which locks the chain's tail (SQLite: the write lock; PostgreSQL: a row lock on
+     * audit_heads) so concurrent writers, even on several nodes, keep the chain linear. */
+    enum tt_qs (*audit_last)(struct tt_store_conn *c, const char *tenant_id,
+                             struct tt_audit_event *out);    /* NONE when the chain is empty */
+    enum tt_qs (*audit_append)(struct tt_store_conn *c, const struct tt_audit_event *e);
+    /* tenant_id NULL = every tenant, in (tenant_id, seq) order; from/to bound "at" (0 = open) */
+    enum tt_qs (*audit_scan)(struct tt_store_conn *c, const char *tenant_id, tt_time from,
+                             tt_time to, tt_audit_cb cb, void *cls);
+
+    /* key-value settings (master key id, first-start marker, …) */
+    enum tt_qs (*setting_get)(struct tt_store_conn *c, const char *key, char *out,
+                              size_t out_size);
+    enum tt_qs (*setting_put)(struct tt_store_conn *c, const char *key, const char *value);
+};
+
+/* Opens a store from a URL: "sqlite:PATH" (or a bare path) or "postgres://…"/"postgresql://…".
+ * pool_size connections (>= 1). Applies migrations unless migrate is 0.
+ * On failure returns a negative code and writes a reason (no secrets) into err. */
+int tt_store_open(const char *url, int pool_size, int migrate, struct tt_store **out,
+                  char *err, size_t err_size);
+void tt_store_close(struct tt_store *s);   /* NULL is a no-op; all connections released first */
+
+/* Runs migrations; returns the schema version reached or a negative code. */
+int tt_store_migrate(struct tt_store *s, char *err, size_t err_size);
+
+/* Blocks until a connection is free. Never NULL for an open store. */
+struct tt_store_conn *tt_store_acquire(struct tt_store *s);
+void tt_store_release(struct tt_store_conn *c);  /* NULL is a no-op */
+
+const struct tt_store_ops *tt_store_ops_of(struct tt_store_conn *c);
+const char *tt_store_backend(const struct tt_store *s);
+
+/* Transaction runner: begin, fn(conn, cls), commit. fn returns a tt_qs: on TT_QS_SOFT (from fn
+ * or commit) the transaction is rolled back and retried (up to 5 times, with backoff); on
+ * TT_QS_HARD it is rolled back and TT_QS_HARD returned. Returns fn's final status. A failed run
+ * leaves the store as it was. */
+typedef enum tt_qs (*tt_txn_fn)(struct tt_store_conn *c, void *cls);
+enum tt_qs tt_store_txn(struct tt_store_conn *c, tt_txn_fn fn, void *cls);
+
+/* Backend constructors (used by tt_store_open). */
+int tt__store_sqlite_open(const char *path, int pool_size, int migrate, struct tt_store **out,
+                          char *err, size_t err_size);
+int tt__store_postgres_open(const char *url, int pool_size, int migrate, struct tt_store **out,
+                            char *err, size_t err_size);
+
+#endif
