@@ -63,6 +63,8 @@ struct tt_subject {
     int has_birth_date;             /* the date itself is personal: kept encrypted in a record */
     int is_child;                   /* S10.1: under 18 without parental consent */
     int contract_active;            /* a customer relationship is in force (contract basis) */
+    int restricted;                 /* S8.3: processing restricted (storage and legal claims only) */
+    tt_time retention_until;        /* latest retention end of its records; 0 = none yet */
     tt_time contract_ended_at;      /* 0 = not ended */
     tt_time created_at;
     tt_time updated_at;
@@ -111,6 +113,19 @@ struct tt_record {
     const uint8_t *value_enc;        /* sealed value; owner: the filler */
     size_t value_enc_len;
     tt_time created_at;
+};
+
+/* Per subject and purpose: consent and objection state (S1.3, S8.2, S8.3). The consent
+ * ledger (issue 4) appends proof; this is the current state the decision index mirrors. */
+enum tt_consent_state { TT_CONSENT_NONE = 0, TT_CONSENT_GIVEN = 1, TT_CONSENT_WITHDRAWN = 2 };
+
+struct tt_purpose_state {
+    char tenant_id[TT_ID_MAX];
+    char subject_id[TT_ID_MAX];
+    char purpose[TT_KEY_MAX];
+    enum tt_consent_state consent;
+    int objection;                   /* S8.3: objection to legitimate-interest processing */
+    tt_time updated_at;
 };
 
 /* Key classes (DESIGN.md: secrets). Erasure destroys MAIN; the others live until their own

@@ -38,6 +38,7 @@ typedef int (*tt_identity_cb)(void *cls, const struct tt_identity *i);
 typedef int (*tt_record_cb)(void *cls, const struct tt_record *r);
 typedef int (*tt_audit_cb)(void *cls, const struct tt_audit_event *e);
 typedef int (*tt_tenant_cb)(void *cls, const struct tt_tenant *t);
+typedef int (*tt_purpose_state_cb)(void *cls, const struct tt_purpose_state *ps);
 typedef int (*tt_key_cb)(void *cls, const struct tt_subject_key *k);
 /* Callbacks return 0 to go on, non-zero to stop early (the query then returns what it saw). */
 
@@ -88,6 +89,12 @@ struct tt_store_ops {
                               const char *subject_id, const struct tt_page *page,
                               tt_record_cb cb, void *cls);
     enum tt_qs (*record_count)(struct tt_store_conn *c, const char *tenant_id, int64_t *out);
+
+    /* consent / objection state per subject and purpose (upsert by the three keys) */
+    enum tt_qs (*purpose_state_put)(struct tt_store_conn *c, const struct tt_purpose_state *ps);
+    enum tt_qs (*purpose_state_list)(struct tt_store_conn *c, const char *tenant_id,
+                                     const char *subject_id, tt_purpose_state_cb cb, void *cls);
+    enum tt_qs (*purpose_state_scan)(struct tt_store_conn *c, tt_purpose_state_cb cb, void *cls);
 
     /* per-subject data keys (crypto-shredding) */
     enum tt_qs (*subject_key_put)(struct tt_store_conn *c, const struct tt_subject_key *k);
