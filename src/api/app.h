@@ -15,9 +15,11 @@
 
 struct tt_index;   /* the decision index (core/index.h) */
 
-/* A policy shared by the requests that use it; freed when the last one lets go. */
+/* A policy and the decision index built for it (purpose bits are the policy's), shared by the
+ * requests that use them; both freed when the last one lets go. */
 struct tt_policy_ref {
     struct tt_policy *policy;
+    struct tt_index *index;          /* NULL only in tests that need no decisions */
     atomic_int refs;
 };
 
@@ -25,21 +27,30 @@ struct tt_app {
     struct tt_store *store;
     struct tt_master *master;
     struct tt_clock clock;
-    struct tt_index *index;          /* may be NULL until the decision engine lands */
     struct tt_server *server;        /* for /metrics */
     const char *policy_path;
 
     pthread_mutex_t policy_lock;
     struct tt_policy_ref *policy;    /* current; guarded by policy_lock */
+    /* Write-through hooks hold it shared while they update the current index; a reload holds it
+     * exclusively while it rebuilds the index from the store and swaps, so no committed change
+     * is missed by the new index. */
+    pthread_rwlock_t reload_lock;
     atomic_int ready;                /* /readyz */
 };
 
-/* Takes a reference on the current policy; pair with tt_app_policy_release. Never NULL once
- * the app has started. */
+/* Sets up locks and installs the first policy and index (taking ownership). */
+void tt_app_init(struct tt_app *app, struct tt_policy *p, struct tt_index *ix);
+/* Drops the current policy and index, destroys the locks. The server must be stopped. */
+void tt_app_fini(struct tt_app *app);
+
+/* Takes a reference on the current policy and index; pair with tt_app_policy_release. Never
+ * NULL once the app has started. */
 struct tt_policy_ref *tt_app_policy_acquire(struct tt_app *app);
 void tt_app_policy_release(struct tt_policy_ref *ref);   /* NULL is a no-op */
-/* Installs p as the current policy (taking ownership); the old one goes when unused. */
-void tt_app_policy_swap(struct tt_app *app, struct tt_policy *p);
+/* Installs p and its index ix as current (taking ownership of both); the old pair goes when
+ * unused. Callers rebuilding the index hold reload_lock exclusively around build + swap. */
+void tt_app_policy_swap(struct tt_app *app, struct tt_policy *p, struct tt_index *ix);
 
 /* The route table (api/routes.c), ending with an entry whose method is NULL. */
 extern const struct tt_route tt_api_routes[];
