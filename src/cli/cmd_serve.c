@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cmd_serve.c — `tutela serve`: opens key, policy and store, bootstraps the platform tenant on
+ * first start, optionally seeds demo data, builds the decision index, serves the API, reloads the
+ * policy on SIGHUP and stops gracefully on SIGTERM/SIGINT. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "../api/app.h"
+#include "../api/audit.h"
+#include "../api/index_load.h"
+#include "../core/error.h"
+#include "../http/log.h"
+#include "context.h"
+#include "demo.h"
+
+static int usage(FILE *to)
+{
+    fprintf(to, "usage: tutela serve [--listen HOST:PORT] [--db URL] [--master-key PATH]\n"
+                "                    [--policy PATH] [--web-root DIR] [--threads N]\n"
+                "                    [--body-max BYTES] [--pool N] [--config FILE] [--demo]\n"
+                "  --demo   seed a small demo data set on first start (make run)\n"
+                "signals: SIGHUP reloads the policy (a bad file keeps the old one);\n"
+                "         SIGTERM/SIGINT stop after in-flight requests finish.\n");
+    return to == stdout ? TT_EXIT_OK : TT_EXIT_USAGE;
+}
+
+struct bootstrap {
+    tt_time now;
+    int done;   /* out: 1 when the platform tenant already existed */
+};
+
+static enum tt_qs bootstrap_tenant(struct tt_store_conn *c, void *cls)
+{
+    struct bootstrap *b = cls;
+    const struct tt_store_ops *ops = tt_store_ops_of(c);
+    char v[16];
+    enum tt_qs qs = ops->setting_get(c, "bootstrapped", v, sizeof v);
+    if (qs != TT_QS_NONE) {
+        b->done = 1;
+        return qs < 0 ? qs : TT_QS_ONE;
+    }
+    struct tt_tenant t = {.id = "ten_platform", .kind = TT_TENANT_PLATFORM, .created_at = b->now};
+    snprintf(t.name, sizeof t.name, "Platform (controller)");
+    qs = ops->tenant_put(c, &t);
+    if (qs < 0)
+        return qs;
+    qs = ops->setting_put(c, "bootstrapped", "1");
+    if (qs < 0)
+        return qs;
+    return tt_audit_emit(c, t.id, b->now, "system", "tenant.bootstrap", t.id, NULL);
+}
+
+/* First start: the platform tenant and its admin key, printed once on stdout. */
+static int bootstrap(struct tt_cli_ctx *ctx, tt_time now)
+{
+    struct bootstrap b = {.now = now};
+    struct tt_store_conn *c = tt_store_acquire(ctx->store);
+    enum tt_qs qs = tt_store_txn(c, bootstrap_tenant, &b);
+    tt_store_release(c);
+    if (qs < 0)
+        return -TT_E_STORE;
+    if (b.done)
+        return 0;
+    char token[256];
+    if (tt_cli_create_key(ctx->store, "ten_platform", TT_ROLE_ADMIN, now, token, sizeof token) != 0)
+        return -TT_E_STORE;
+    printf("\ntutela: first start — created the platform tenant (ten_platform) and its admin API\n"
+           "key. It is shown this once; keep it:\n\n    %s\n\n",
+           token);
+    fflush(stdout);
+    return 0;
+}
+
+static enum tt_qs demo_mark(struct tt_store_conn *c, void *cls)
+{
+    int *already = cls;
+    const struct tt_store_ops *ops = tt_store_ops_of(c);
+    char v[16];
+    enum tt_qs qs = ops->setting_get(c, "demo_seeded", v, sizeof v);
+    if (qs != TT_QS_NONE) {
+        *already = 1;
+        return qs < 0 ? qs : TT_QS_ONE;
+    }
+    return ops->setting_put(c, "demo_seeded", "1");
+}
+
+static int seed_demo_once(struct tt_cli_ctx *ctx, tt_time now)
+{
+    int already = 0;
+    struct tt_store_conn *c = tt_store_acquire(ctx->store);
+    enum tt_qs qs = tt_store_txn(c, demo_mark, &already);
+    tt_store_release(c);
+    if (qs < 0)
+        return -TT_E_STORE;
+    if (already)
+        return 0;
+    struct tt_demo_opts opts = {.customers = 3, .end_users = 20, .messages = 300, .seed = 1};
+    struct tt_demo_stats st = {0};
+    int rc = tt__demo_seed(ctx->store, ctx->policy, ctx->master, now, &opts, &st);
+    if (rc == 0)
+        tt_log(TT_LOG_INFO, "demo data seeded", TT_LOG_I("tenants", st.tenants),
+               TT_LOG_I("subjects", st.subjects), TT_LOG_I("records", st.records));
+    return rc;
+}
+
+/* SIGHUP: load the file again; a bad file keeps the old policy and says why. */
+static void reload_policy(struct tt_app *app)
+{
+    char err[TT_POLICY_ERR_MAX] = "";
+    struct tt_policy *p = NULL;
+    if (tt_policy_load(app->policy_path, &p, err) != 0) {
+        tt_log(TT_LOG_WARN, "policy reload refused; the old policy stays",
+               TT_LOG_S("reason", err));
+        return;
+    }
+    char version[64], digest[65];
+    snprintf(version, sizeof version, "%s", p->version);
+    sodium_bin2hex(digest, sizeof digest, p->digest, sizeof p->digest);
+    /* purpose bits follow the new policy: rebuild the index from the store, holding writers
+     * off so no committed change is missed between the load and the swap */
+    pthread_rwlock_wrlock(&app->reload_lock);
+    struct tt_index *ix = NULL;
+    if (tt_index_load(app->store, p, &ix) != 0) {
+        pthread_rwlock_unlock(&app->reload_lock);
+        tt_log(TT_LOG_ERROR, "policy reload refused: the decision index could not be rebuilt");
+        tt_policy_free(p);
+        return;
+    }
+    tt_app_policy_swap(app, p, ix);
+    pthread_rwlock_unlock(&app->reload_lock);
+    json_t *detail = json_pack("{s:s, s:s}", "version", version, "digest", digest);
+    tt_audit_emit_now(app->store, "ten_platform", tt_now(&app->clock), "system", "policy.reload",
+                      version, detail);
+    json_decref(detail);
+    tt_log(TT_LOG_INFO, "policy reloaded", TT_LOG_S("version", version),
+           TT_LOG_S("digest", digest));
+}
+
+int tt_cmd_serve(int argc, char **argv)
+{
+    int demo = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0)
+            return usage(stdout);
+    }
+    struct tt_cli_ctx ctx;
+    int rc = tt_cli_open(&ctx, "serve", TT_NEED_STORE | TT_NEED_POLICY | TT_CREATE_MASTER, &argc,
+                         argv);
+    if (rc != 0)
+        return rc;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--demo") == 0) {
+            demo = 1;
+        } else {
+            fprintf(stderr, "tutela serve: unexpected argument '%s'\n", argv[i]);
+            tt_cli_close(&ctx);
+            return usage(stderr);
+        }
+    }
+    if (ctx.master_created)
+        tt_log(TT_LOG_INFO, "created a new master key", TT_LOG_S("path", ctx.cfg.master_key),
+               TT_LOG_S("key_id", ctx.master->id));
+
+    /* Signals are taken by this thread alone: block them before any other thread starts. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    static struct tt_app app;
+    memset(&app, 0, sizeof app);
+    app.store = ctx.store;
+    app.master = ctx.master;
+    app.clock = (struct tt_clock){.now = tt_clock_system_now, .offset = ctx.cfg.clock_offset};
+    app.policy_path = ctx.cfg.policy;
+    tt_time now = tt_now(&app.clock);
+
+    if (bootstrap(&ctx, now) != 0 || (demo && seed_demo_once(&ctx, now) != 0)) {
+        fprintf(stderr, "tutela serve: the store failed during first-start set-up\n");
+        tt_cli_close(&ctx);
+        return TT_EXIT_FAIL;
+    }
+    struct tt_index *ix = NULL;
+    if (tt_index_load(ctx.store, ctx.policy, &ix) != 0) {
+        fprintf(stderr, "tutela serve: could not build the decision index from the store\n");
+        tt_cli_close(&ctx);
+        return TT_EXIT_FAIL;
+    }
+    tt_app_init(&app, ctx.policy, ix);
+    ctx.policy = NULL; /* the app owns it now */
+
+    struct tt_server_config scfg = {.listen = ctx.cfg.listen,
+                                    .threads = ctx.cfg.threads,
+                                    .body_max = ctx.cfg.body_max,
+                                    .web_root = ctx.cfg.web_root};
+    char err[512] = "";
+    if (tt_server_start(&scfg, tt_api_routes, &app, &app.server, err, sizeof err) != 0) {
+        fprintf(stderr, "tutela serve: cannot listen on %s: %s\n", ctx.cfg.listen, err);
+        tt_app_fini(&app);
+        tt_cli_close(&ctx);
+        return TT_EXIT_FAIL;
+    }
+    atomic_store(&app.ready, 1);
+    struct tt_policy_ref *ref = tt_app_policy_acquire(&app);
+    tt_log(TT_LOG_INFO, "serving", TT_LOG_S("listen", ctx.cfg.listen),
+           TT_LOG_I("port", tt_server_port(app.server)), TT_LOG_S("store", tt_store_backend(ctx.store)),
+           TT_LOG_S("policy", ref->policy->version), TT_LOG_S("master_key_id", ctx.master->id));
+    tt_app_policy_release(ref);
+    if (isatty(STDOUT_FILENO) || demo) {
+        printf("tutela %s is serving on http://%s (API under /v1/, docs at /v1/openapi.json)\n",
+               TT_VERSION, ctx.cfg.listen);
+        fflush(stdout);
+    }
+
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&sigs, &sig) != 0)
+            continue;
+        if (sig == SIGHUP) {
+            reload_policy(&app);
+            continue;
+        }
+        break;
+    }
+    tt_log(TT_LOG_INFO, "stopping: finishing in-flight requests");
+    atomic_store(&app.ready, 0);
+    tt_server_stop(app.server);
+    app.server = NULL;
+    tt_app_fini(&app);
+    tt_cli_close(&ctx);
+    tt_log(TT_LOG_INFO, "stopped");
+    return TT_EXIT_OK;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* context.c — opening configuration, master key, policy and store for a subcommand. */
+#include "context.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../core/error.h"
+
+/* Creates the parent folder of a file path when it is missing (var/ on first start). */
+static void ensure_parent(const char *path)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return;
+    *slash = '\0';
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return;
+}
+
+int tt_cli_open(struct tt_cli_ctx *ctx, const char *cmd, unsigned needs, int *argc, char **argv)
+{
+    memset(ctx, 0, sizeof *ctx);
+    int rc = tt_config_load(&ctx->cfg, argc, argv);
+    if (rc != 0)
+        return rc;
+    if (tt_vault_init() != 0) {
+        fprintf(stderr, "tutela %s: libsodium failed to initialise\n", cmd);
+        return TT_EXIT_FAIL;
+    }
+    char err[512] = "";
+    if (needs & (TT_NEED_MASTER | TT_CREATE_MASTER)) {
+        if (needs & TT_CREATE_MASTER)
+            ensure_parent(ctx->cfg.master_key);
+        if (tt_vault_master_load(ctx->cfg.master_key, (needs & TT_CREATE_MASTER) != 0,
+                                 &ctx->master, &ctx->master_created, err, sizeof err)
+            != 0) {
+            fprintf(stderr, "tutela %s: master key: %s\n", cmd, err);
+            tt_cli_close(ctx);
+            return TT_EXIT_FAIL;
+        }
+    }
+    if (needs & TT_NEED_POLICY) {
+        char perr[TT_POLICY_ERR_MAX] = "";
+        if (tt_policy_load(ctx->cfg.policy, &ctx->policy, perr) != 0) {
+            fprintf(stderr, "tutela %s: invalid policy: %s\n", cmd, perr);
+            tt_cli_close(ctx);
+            return TT_EXIT_INVALID;
+        }
+    }
+    if (needs & TT_NEED_STORE) {
+        if (strncmp(ctx->cfg.db, "sqlite:", 7) == 0)
+            ensure_parent(ctx->cfg.db + 7);
+        if (tt_store_open(ctx->cfg.db, ctx->cfg.pool, 1, &ctx->store, err, sizeof err) != 0) {
+            fprintf(stderr, "tutela %s: cannot open the store: %s\n", cmd, err);
+            tt_cli_close(ctx);
+            return TT_EXIT_FAIL;
+        }
+    }
+    return 0;
+}
+
+void tt_cli_close(struct tt_cli_ctx *ctx)
+{
+    tt_store_close(ctx->store);
+    tt_policy_free(ctx->policy);
+    tt_vault_master_free(ctx->master);
+    ctx->store = NULL;
+    ctx->policy = NULL;
+    ctx->master = NULL;
+}

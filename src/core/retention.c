@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* retention.c — retention ends from the policy's rules (S7.0–S7.7). */
+#include "retention.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+
+int tt_retention_months(const struct tt_retention *rule, const char *jurisdiction)
+{
+    if (jurisdiction) {
+        for (size_t i = 0; i < rule->n_overrides; i++) {
+            const char *j = rule->overrides[i].jurisdiction;
+            size_t n = strlen(j);
+            /* "US" covers "US-CA"; an exact "US-CA" entry wins because it comes first */
+            if (strcmp(j, jurisdiction) == 0
+                || (strncmp(j, jurisdiction, n) == 0 && jurisdiction[n] == '-'))
+                return rule->overrides[i].months;
+        }
+    }
+    return rule->months;
+}
+
+static tt_time end_of_year(tt_time t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm))
+        return t;
+    struct tm e = {0};
+    e.tm_year = tm.tm_year;
+    e.tm_mon = 11;
+    e.tm_mday = 31;
+    e.tm_hour = 23;
+    e.tm_min = 59;
+    e.tm_sec = 59;
+    return (tt_time)timegm(&e);
+}
+
+tt_time tt_retention_end(const struct tt_retention *rule, const char *jurisdiction,
+                         tt_time collected_at)
+{
+    int months = tt_retention_months(rule, jurisdiction);
+    switch (rule->anchor) {
+    case TT_ANCHOR_COLLECTED:
+    case TT_ANCHOR_EVENT:
+    case TT_ANCHOR_LAST_INTERACTION: /* collecting is an interaction; later ones extend it */
+        return tt_time_add_months(collected_at, months);
+    case TT_ANCHOR_FINANCIAL_YEAR_END:
+        return tt_time_add_months(end_of_year(collected_at), months);
+    case TT_ANCHOR_CONTRACT_END:
+    case TT_ANCHOR_CONSENT_WITHDRAWN:
+        return 0;
+    }
+    return 0;
+}
