@@ -1,9 +1,148 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* tutela.h — the public API of libtutela: in-process privacy decisions for C programs. */
+/* tutela.h — the public API of libtutela: in-process privacy decisions for C programs.
+ * Self-contained: a C caller includes only this header. Load a policy pack, fill a decision
+ * index with subject state (or let `tutela serve` do it), then ask tt_decide before each use of
+ * a person's data. Decisions allocate nothing and never touch a store. */
 #ifndef TUTELA_H
 #define TUTELA_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TUTELA_VERSION_MAJOR 0
 #define TUTELA_VERSION_MINOR 1
+
+struct tt_policy; /* a loaded policy pack (immutable, shareable between threads) */
+struct tt_index;  /* the decision index: subject -> compact state, identifier -> subject */
+
+/* Identifier types (same values as the server's identity types). */
+#define TUTELA_IDENT_EMAIL 0
+#define TUTELA_IDENT_PHONE 1
+#define TUTELA_IDENT_CHANNEL 2
+#define TUTELA_IDENT_COOKIE 3
+
+/* Legal bases (S2.1; same values as the server's enum tt_basis). */
+#define TUTELA_BASIS_NONE 0
+#define TUTELA_BASIS_CONSENT 1
+#define TUTELA_BASIS_CONTRACT 2
+#define TUTELA_BASIS_LEGAL_OBLIGATION 3
+#define TUTELA_BASIS_LEGITIMATE_INTEREST 4
+
+/* Consent states of a subject for a purpose. */
+#define TUTELA_CONSENT_NONE 0
+#define TUTELA_CONSENT_GIVEN 1
+#define TUTELA_CONSENT_WITHDRAWN 2
+
+/* Subject kinds (S2.4). */
+#define TUTELA_SUBJECT_CUSTOMER 0
+#define TUTELA_SUBJECT_PROSPECT 1
+#define TUTELA_SUBJECT_END_USER 2
+#define TUTELA_SUBJECT_VISITOR 3
+
+/* Why a decision refused: stable codes, in the order the rules are listed. A decision carries
+ * every reason that applies as a bit set (bit = 1u << reason); it allows only when the set is
+ * empty. Names (tt_reason_name) are the strings of the HTTP API. */
+enum tt_reason {
+    TT_REASON_UNKNOWN_PURPOSE = 0, /* S1.1: not in the policy, or not for that category/service */
+    TT_REASON_NO_LEGAL_BASIS = 1,  /* S2.1: no basis, no contract, legal obligation on marketing */
+    TT_REASON_CONSENT_MISSING = 2,
+    TT_REASON_CONSENT_WITHDRAWN = 3, /* S8.2 */
+    TT_REASON_OBJECTION = 4,         /* S8.3: legitimate interest yields to an objection */
+    TT_REASON_RESTRICTED = 5,        /* S8.3: only restriction-exempt purposes survive */
+    TT_REASON_RETENTION_EXPIRED = 6, /* S7 */
+    TT_REASON_CHILD = 7,             /* S10.1 */
+    TT_REASON_ERASED = 8,
+    TT_REASON_SALE_PROHIBITED = 9,              /* S4.4 */
+    TT_REASON_RECIPIENT_NOT_APPROVED = 10,      /* S4.3 */
+    TT_REASON_TRANSFER_WITHOUT_SAFEGUARDS = 11, /* S5.1 */
+    TT_REASON_UNKNOWN_SUBJECT = 12, /* no such subject in that tenant: a clean refusal */
+    TT_REASON__COUNT
+};
+
+/* One question: may this tenant use this person's data for this purpose? Strings are borrowed
+ * for the call. Give subject_id, or ident_blind_hex (the blind index of the normalised
+ * identifier, 64 hex chars, as the server computes it) with ident_type. data_category, service
+ * and recipient may be NULL. */
+struct tt_decision_request {
+    const char *tenant_id;
+    const char *subject_id;
+    int ident_type; /* TUTELA_IDENT_*; used when subject_id is NULL */
+    const char *ident_blind_hex;
+    const char *purpose;       /* policy purpose key */
+    const char *data_category; /* taxonomy key or NULL */
+    const char *service;       /* policy service key or NULL */
+    const char *recipient;     /* policy recipient key or NULL */
+};
+
+/* The answer. policy_version points into the policy passed to tt_decide. */
+struct tt_decision {
+    int allow;                  /* 1 when reasons == 0 */
+    int legal_basis;            /* TUTELA_BASIS_* that applied (NONE for an unknown purpose) */
+    uint32_t reasons;           /* bit set of enum tt_reason */
+    const char *policy_version; /* the policy's version string */
+};
+
+/* Decides one request (S1.1, S2.1, S4.3, S4.4, S5.1, S7, S8.2, S8.3, S10.1) at now (unix
+ * seconds). Allocates nothing; safe from any number of threads concurrently with index updates.
+ * Returns 0 with *out filled (an unknown subject or purpose is a refusal, not an error), or a
+ * negative code when policy, req, req->tenant_id, req->purpose or out is NULL (out untouched). */
+int tt_decide(const struct tt_policy *policy, const struct tt_index *index, int64_t now,
+              const struct tt_decision_request *req, struct tt_decision *out);
+
+/* "unknown_purpose", "consent_missing", …; "unknown" outside the enum. */
+const char *tt_reason_name(enum tt_reason r);
+/* Parses a reason name; returns the reason or -1. */
+int tt_reason_parse(const char *name);
+/* "none", "consent", "contract", "legal_obligation", "legitimate_interest". */
+const char *tt_decision_basis_name(int basis);
+
+/* Policy packs. tt_policy_load returns 0 or a negative code with "FILE:LINE: reason" in err. */
+int tt_policy_load(const char *path, struct tt_policy **out, char err[512]);
+void tt_policy_free(struct tt_policy *p); /* NULL is a no-op */
+
+/* The index. tt_index_new makes an empty index sized for about expected_subjects (0 = small);
+ * it grows as needed. Free with tt_index_free (NULL is a no-op). Returns 0 or a negative code.
+ * All functions below are safe from any thread; updates are visible to the next decision. */
+int tt_index_new(size_t expected_subjects, struct tt_index **out);
+void tt_index_free(struct tt_index *ix);
+
+/* The state of one subject, as the index keeps it. */
+struct tt_index_subject {
+    const char *tenant_id;
+    const char *subject_id;
+    int kind;                 /* TUTELA_SUBJECT_* */
+    const char *jurisdiction; /* "NL", "US-CA"; NULL or "" = unknown (treated as EEA) */
+    int is_child;             /* S10.1 */
+    int restricted;           /* S8.3 */
+    int contract_active;      /* active customer relationship (contract basis) */
+    int erased;
+    int64_t retention_until; /* unix seconds; 0 = none. Expired when now >= retention_until */
+};
+
+/* Inserts or replaces a subject's flags (its purpose states and identifiers are kept). */
+int tt_index_upsert(struct tt_index *ix, const struct tt_index_subject *s);
+/* Sets the consent state (TUTELA_CONSENT_*) and objection flag of a subject for a purpose key.
+ * The subject must be in the index (else a negative code is returned, nothing changed). */
+int tt_index_set_purpose(struct tt_index *ix, const char *tenant_id, const char *subject_id,
+                         const char *purpose, int consent, int objection);
+/* Maps an identifier's blind index (64 hex chars) to a subject of that tenant. */
+int tt_index_add_identity(struct tt_index *ix, const char *tenant_id, const char *subject_id,
+                          int ident_type, const char *blind_hex);
+/* Prepares the index for fast decisions under that policy (call once per loaded policy; a
+ * decision under a policy not prepared is still right, only slower). Returns 0 or a negative
+ * code. */
+int tt_index_attach_policy(struct tt_index *ix, const struct tt_policy *policy);
+
+/* Subjects in the index and the bytes the index holds (tables, overflow, interned strings). */
+size_t tt_index_count(const struct tt_index *ix);
+size_t tt_index_memory(const struct tt_index *ix);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
