@@ -38,9 +38,21 @@ int tt_vault_master_load(const char *path, int create, struct tt_master **out, i
 /* From 32 raw bytes (tests, rotation). */
 int tt_vault_master_from_bytes(const uint8_t key[TT_KEY_BYTES], struct tt_master **out);
 void tt_vault_master_free(struct tt_master *m);   /* wipes; NULL is a no-op */
+/* Writes m's key to a new file at path (64 hex chars and a newline, mode 0600, O_EXCL), synced
+ * to disk with its directory. Returns 0, -TT_E_CONFLICT if path exists, or -TT_E_INTERNAL; err
+ * gets a reason (never key material). Used when creating a key and by `tutela keys rotate`. */
+int tt_vault_master_save(const struct tt_master *m, const char *path, char *err,
+                         size_t err_size);
 
 /* A fresh random subject key. */
 void tt_vault_key_new(uint8_t key[TT_KEY_BYTES]);
+
+/* The associated data that binds a wrapped subject key to its owner: "tenant/subject/class"
+ * with class as its number (enum tt_key_class), e.g. "ten_x/sub_y/0". Every wrap and unwrap of a
+ * subject key uses this, so a wrapped key moved to another row fails to unwrap. */
+#define TT_KEY_AD_MAX (2 * TT_ID_MAX + 8)
+void tt_vault_key_ad(const char *tenant_id, const char *subject_id, enum tt_key_class key_class,
+                     char out[TT_KEY_AD_MAX]);
 
 /* Wraps a subject key under the master key; ad binds it to "tenant/subject/class".
  * wrapped must hold TT_WRAPPED_BYTES. Returns 0. */
