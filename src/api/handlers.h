@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* handlers.h — the resource handlers of src/api, one file per resource, gathered in the route
+ * table (routes.c). Each follows http.h: fill resp and return 0, or return a negative tt_err
+ * code through tt_problem. A failed request changes nothing in the store. */
+#ifndef TT_API_HANDLERS_H
+#define TT_API_HANDLERS_H
+
+#include "../http/http.h"
+
+/* The JSON text of the OpenAPI component schemas named by the route table (openapi.c). */
+extern const char tt_api_openapi_components[];
+
+/* health.c: liveness, readiness, metrics, the OpenAPI document (public) */
+int tt_api_healthz(struct tt_req *req, struct tt_resp *resp);
+int tt_api_readyz(struct tt_req *req, struct tt_resp *resp);
+int tt_api_metrics(struct tt_req *req, struct tt_resp *resp);
+int tt_api_openapi(struct tt_req *req, struct tt_resp *resp);
+
+/* tenants.c (S1.4) */
+int tt_api_tenant_create(struct tt_req *req, struct tt_resp *resp);
+int tt_api_tenant_get(struct tt_req *req, struct tt_resp *resp);
+int tt_api_tenant_self(struct tt_req *req, struct tt_resp *resp);
+
+/* keys.c */
+int tt_api_key_create(struct tt_req *req, struct tt_resp *resp);
+int tt_api_tenant_key_create(struct tt_req *req, struct tt_resp *resp);
+int tt_api_key_revoke(struct tt_req *req, struct tt_resp *resp);
+
+/* subjects.c */
+int tt_api_subject_create(struct tt_req *req, struct tt_resp *resp);
+int tt_api_subject_get(struct tt_req *req, struct tt_resp *resp);
+int tt_api_subject_list(struct tt_req *req, struct tt_resp *resp);
+int tt_api_subject_lookup(struct tt_req *req, struct tt_resp *resp);
+
+/* identities.c */
+int tt_api_identity_add(struct tt_req *req, struct tt_resp *resp);
+int tt_api_identity_list(struct tt_req *req, struct tt_resp *resp);
+
+/* records.c (S1.1, S2.1, S3.2, S3.5) */
+int tt_api_record_create(struct tt_req *req, struct tt_resp *resp);
+int tt_api_record_batch(struct tt_req *req, struct tt_resp *resp);
+int tt_api_record_list(struct tt_req *req, struct tt_resp *resp);
+
+#endif

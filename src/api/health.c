@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* health.c — the public operational endpoints: GET /healthz (the process answers), GET /readyz
+ * (store open and policy loaded), GET /metrics (Prometheus text) and GET /v1/openapi.json (the
+ * API described from the route table). No auth, no personal data. */
+#include <string.h>
+
+#include "../core/error.h"
+#include "app.h"
+#include "common.h"
+#include "handlers.h"
+
+#ifndef TT_VERSION
+#define TT_VERSION "0.0.0"
+#endif
+
+int tt_api_healthz(struct tt_req *req, struct tt_resp *resp)
+{
+    (void)req;
+    snprintf(resp->cache_control, sizeof(resp->cache_control), "no-store");
+    json_t *body = json_pack("{s:s}", "status", "ok");
+    if (!body)
+        return tt__api_nomem(resp);
+    return tt_reply(resp, 200, body);
+}
+
+int tt_api_readyz(struct tt_req *req, struct tt_resp *resp)
+{
+    snprintf(resp->cache_control, sizeof(resp->cache_control), "no-store");
+    if (!atomic_load(&req->app->ready))
+        return tt_problem(resp, TT_E_UNAVAILABLE, "", "starting up or shutting down");
+    json_t *body = json_pack("{s:s}", "status", "ready");
+    if (!body)
+        return tt__api_nomem(resp);
+    return tt_reply(resp, 200, body);
+}
+
+int tt_api_metrics(struct tt_req *req, struct tt_resp *resp)
+{
+    size_t len = 0;
+    char *text = tt_metrics_render(req->app->server, &len);
+    if (!text)
+        return tt__api_nomem(resp);
+    resp->status = 200;
+    resp->raw = text;
+    resp->raw_len = len;
+    resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    snprintf(resp->cache_control, sizeof(resp->cache_control), "no-store");
+    return 0;
+}
+
+int tt_api_openapi(struct tt_req *req, struct tt_resp *resp)
+{
+    (void)req;
+    json_t *doc = tt_openapi_build(tt_api_routes, TT_VERSION, tt_api_openapi_components);
+    if (!doc)
+        return tt_problem(resp, TT_E_INTERNAL, "", "the OpenAPI document cannot be built");
+    return tt_reply(resp, 200, doc);
+}
