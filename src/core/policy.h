@@ -45,6 +45,9 @@ struct tt_service {
     const char *retention;     /* key of the retention rule that applies by default */
     const char **categories;   /* NULL-terminated */
     const char **purposes;     /* NULL-terminated */
+    const char *description;   /* added: what the service is, in plain words */
+    const char **optional_categories; /* added: subset of categories that are optional (S3.4);
+                                         NULL-terminated */
 };
 
 /* Where data comes from (S3.2). */
@@ -52,6 +55,7 @@ struct tt_source {
     const char *key;           /* "direct", "business_info_provider", "social_network", … */
     const char *name;
     int third_party;
+    const char *description;   /* added */
 };
 
 /* A retention rule (S7). Durations in days and months; a month is a calendar month. */
@@ -127,6 +131,21 @@ struct tt_cookie {
     const char *purpose;       /* plain words (S9.1) */
 };
 
+/* S8.4: a rights-request deadline rule. Periods count from receipt (day of receipt not
+ * counted): calendar months (clock.h tt_time_add_months) then days. */
+struct tt_deadline {
+    const char *key;           /* "statement", "gdpr_max", "ccpa", "pdpa" */
+    const char *name;
+    const char *law;
+    int months;                /* answer due: months + days after receipt */
+    int days;
+    int max_months;            /* extended deadline (complex / many requests), total from */
+    int max_days;              /* receipt; equal to months/days when no extension exists */
+    int confirm_business_days; /* CCPA: confirm receipt within N business days; 0 = none */
+    const char **jurisdictions;/* codes it applies to ("US-CA", "SG"); NULL-terminated */
+    const char *requirement;   /* "S8.4" */
+};
+
 /* S1.6: terminology by jurisdiction. */
 struct tt_jurisdiction {
     const char *code;          /* "SG", "US-CA", "EU" */
@@ -158,6 +177,11 @@ struct tt_policy {
     const struct tt_cookie *cookies;        size_t n_cookies;
     const struct tt_jurisdiction *jurisdictions; size_t n_jurisdictions;
     const char **eea_countries;             size_t n_eea_countries;
+    /* added (S8.4, S1.6): */
+    const struct tt_deadline *deadlines;    size_t n_deadlines;
+    const char *deadline_default;  /* key of the rule for jurisdictions no rule lists */
+    const char *jurisdiction_default; /* code whose terms apply when nothing closer does ("EU") */
+    const char *effective_date;    /* "2022-05-18" */
 
     void *arena;               /* private: every string and array above lives here */
 };
@@ -187,6 +211,18 @@ const struct tt_retention *tt_policy_retention(const struct tt_policy *p, const 
 const struct tt_recipient *tt_policy_recipient(const struct tt_policy *p, const char *key);
 const struct tt_jurisdiction *tt_policy_jurisdiction(const struct tt_policy *p, const char *code);
 int tt_policy_subject_kind_known(const struct tt_policy *p, const char *kind);
+
+/* added: the deadline rule with that key, or NULL. */
+const struct tt_deadline *tt_policy_deadline(const struct tt_policy *p, const char *key);
+/* added: the deadline rule for a subject of that jurisdiction: a rule listing the exact code
+ * ("US-CA"), else one listing its country ("US"), else one listing "EEA" when it lies in the
+ * EEA, else the default rule. Never NULL for a loaded policy. */
+const struct tt_deadline *tt_policy_deadline_for(const struct tt_policy *p,
+                                                 const char *jurisdiction);
+/* added: the terminology (S1.6) for a subject of that jurisdiction: exact code, else its
+ * country, else "EU" when it lies in the EEA, else the default. Never NULL for a loaded policy. */
+const struct tt_jurisdiction *tt_policy_terms_for(const struct tt_policy *p,
+                                                  const char *jurisdiction);
 
 /* 1 when the service's data map lists that category / purpose, else 0. */
 int tt_policy_service_has_category(const struct tt_service *s, const char *category);
