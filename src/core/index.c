@@ -117,6 +117,12 @@ static inline struct shard *shard_of(const struct tt_index *ix, uint64_t key)
     return (struct shard *)&ix->shards[key >> 58];
 }
 
+/* Small tables double; large ones grow by a quarter, which keeps them 66-82 % full. */
+static uint64_t grown(uint32_t cap)
+{
+    return cap < 4096 ? (uint64_t)cap * 2 + MIN_CAP : (uint64_t)cap * 5 / 4;
+}
+
 static uint32_t cap_for(size_t n)
 {
     size_t c = n * 100 / SIZED_LOAD + MIN_CAP;
@@ -356,7 +362,7 @@ static struct slot *slot_claim(struct slot *tab, uint32_t cap, uint64_t key)
 
 static int shard_grow(struct shard *sh)
 {
-    uint64_t ncap64 = (uint64_t)sh->cap * 3 / 2 + MIN_CAP;
+    uint64_t ncap64 = grown(sh->cap);
     if (ncap64 > 0xfffffff0u)
         return -TT_E_NOMEM;
     uint32_t ncap = (uint32_t)ncap64;
@@ -530,7 +536,8 @@ static int hexval(char c)
 }
 
 /* The identifier's table key: the first 64 bits of its blind index (a keyed hash that already
- * covers tenant and type), mixed with the type. 0 when blind_hex is not 64 hex digits. */
+ * covers tenant and type), mixed with the type (and mixed again, so that no input, however
+ * regular, piles into one shard). 0 when blind_hex is not 64 hex digits. */
 static uint64_t idn_key(int type, const char *blind_hex)
 {
     uint64_t v = 0;
@@ -544,7 +551,7 @@ static uint64_t idn_key(int type, const char *blind_hex)
     }
     if (i != 64)
         return 0;
-    v ^= (uint64_t)(type + 1) * 0x9e3779b97f4a7c15ULL;
+    v = mix64(v ^ (uint64_t)(type + 1) * 0x9e3779b97f4a7c15ULL);
     return v ? v : 1;
 }
 
@@ -573,7 +580,7 @@ int tt_index_add_identity(struct tt_index *ix, const char *tenant_id, const char
     struct idn *e = idn_claim(sh->idn, sh->idn_cap, k);
     if (!e->key) {
         if ((uint64_t)(sh->idn_n + 1) * 100 > (uint64_t)sh->idn_cap * MAX_LOAD_NUM) {
-            uint64_t ncap64 = (uint64_t)sh->idn_cap * 3 / 2 + MIN_CAP;
+            uint64_t ncap64 = grown(sh->idn_cap);
             struct idn *nt = ncap64 < 0xfffffff0u ? calloc(ncap64, sizeof *nt) : NULL;
             if (!nt) {
                 rc = -TT_E_NOMEM;
