@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* pg_audit.c — the append-only audit ledger (S6.3) on PostgreSQL: one hash chain per tenant in
+ * audit_events, its tail in audit_heads. audit_last takes a row lock on the tenant's tail
+ * (created on first use), held until the transaction ends, so writers on any number of nodes
+ * append one after the other; audit_append writes the event and moves the tail in one
+ * statement, and only if the event follows the tail (seq + 1, prev_hash = tail hash). */
+#include "pg_internal.h"
+
+#include <string.h>
+
+#define EVENT_COLS "tenant_id, seq, at, actor, action, target, detail, prev_hash, hash"
+#define ZERO_HASH "'\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea"
+
+/* An empty chain is a tail at seq 0: a row to lock before the first event exists. */
+static const struct pg_stmt ST_HEAD_INIT = {
+    PG_AUDIT_HEAD_INIT, "tt_audit_head_init", "t",
+    "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 0, " ZERO_HASH ")"
+    " ON CONFLICT DO NOTHING",
+    NULL};
+static const struct pg_stmt ST_HEAD_LOCK = {
+    PG_AUDIT_HEAD_LOCK, "tt_audit_head_lock", "t",
+    "SELECT seq FROM audit_heads WHERE tenant_id = $1 FOR UPDATE", NULL};
+/* Read after the lock, in a statement of its own: under READ COMMITTED it then sees the event
+ * a writer that held the lock before us committed. */
+static const struct pg_stmt ST_GET = {
+    PG_AUDIT_GET, "tt_audit_get", "ti",
+    "SELECT " EVENT_COLS " FROM audit_events WHERE tenant_id = $1 AND seq = $2", NULL};
+/* Inserts the event only if it follows the tail, then moves the tail to it; answers
+ * (events inserted, tails moved). */
+static const struct pg_stmt ST_APPEND = {
+    PG_AUDIT_APPEND, "tt_audit_append", "tiittttbb",
+    "WITH ev AS ("
+    "  INSERT INTO audit_events (" EVENT_COLS ")"
+    "  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9"
+    "  WHERE EXISTS (SELECT 1 FROM audit_heads WHERE tenant_id = $1 AND seq + 1 = $2"
+    "                AND (seq = 0 OR hash = $8))"
+    "  ON CONFLICT DO NOTHING RETURNING seq),"
+    " head AS ("
+    "  UPDATE audit_heads SET seq = $2, hash = $9"
+    "  WHERE tenant_id = $1 AND seq + 1 = $2 AND EXISTS (SELECT 1 FROM ev) RETURNING seq)"
+    " SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM head)",
+    NULL};
+static const struct pg_stmt ST_SCAN_TENANT = {
+    PG_AUDIT_SCAN_TENANT, "tt_audit_scan_tenant", "tii",
+    "DECLARE tt_audit_scan_tenant NO SCROLL CURSOR FOR SELECT " EVENT_COLS
+    " FROM audit_events WHERE tenant_id = $1 AND at >= $2 AND at <= $3 ORDER BY seq",
+    "tt_audit_scan_tenant"};
+static const struct pg_stmt ST_SCAN_ALL = {
+    PG_AUDIT_SCAN_ALL, "tt_audit_scan_all", "ii",
+    "DECLARE tt_audit_scan_all NO SCROLL CURSOR FOR SELECT " EVENT_COLS
+    " FROM audit_events WHERE at >= $1 AND at <= $2 ORDER BY tenant_id, seq",
+    "tt_audit_scan_all"};
+
+static int copy_hash(const PGresult *r, int row, int col, uint8_t out[32])
+{
+    size_t n = 0;
+    const uint8_t *p = tt__pg_bytes(r, row, col, &n);
+    if (!p || n != 32)
+        return -1;
+    memcpy(out, p, 32);
+    return 0;
+}
+
+/* detail_json points into the result (valid during a callback); NULL when read for audit_last */
+static int fill_event(const PGresult *r, int row, struct tt_audit_event *e, int with_detail)
+{
+    memset(e, 0, sizeof *e);
+    if (tt__pg_text(r, row, 0, e->tenant_id, sizeof e->tenant_id) < 0 ||
+        tt__pg_text(r, row, 3, e->actor, sizeof e->actor) < 0 ||
+        tt__pg_text(r, row, 4, e->action, sizeof e->action) < 0 ||
+        tt__pg_text(r, row, 5, e->target, sizeof e->target) < 0 ||
+        copy_hash(r, row, 7, e->prev_hash) < 0 || copy_hash(r, row, 8, e->hash) < 0)
+        return -1;
+    e->seq = tt__pg_int(r, row, 1);
+    e->at = tt__pg_int(r, row, 2);
+    if (with_detail && !PQgetisnull(r, row, 6))
+        e->detail_json = PQgetvalue(r, row, 6);
+    return 0;
+}
+
+/* Locks the tail; *seq gets its position (0: empty chain). */
+static enum tt_qs lock_head(struct pg_conn *c, const char *tenant_id, int64_t *seq)
+{
+    struct pg_args a = {0};
+    tt__pg_arg_text(&a, tenant_id);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        PGresult *r = NULL;
+        enum tt_qs qs = tt__pg_exec(c, &ST_HEAD_LOCK, &a, &r);
+        if (qs < 0)
+            return qs;
+        int found = PQntuples(r) == 1;
+        if (found)
+            *seq = tt__pg_int(r, 0, 0);
+        PQclear(r);
+        if (found)
+            return TT_QS_ONE;
+        /* first event of this tenant: create the tail row, then lock it (a concurrent creator
+         * makes ours a no-op; the lock then waits for it) */
+        qs = tt__pg_exec_one(c, &ST_HEAD_INIT, &a);
+        if (qs < 0)
+            return qs;
+    }
+    return TT_QS_HARD;
+}
+
+/* NONE when the chain is empty. detail_json is not filled (NULL). */
+enum tt_qs tt__pg_audit_last(struct tt_store_conn *c, const char *tenant_id,
+                             struct tt_audit_event *out)
+{
+    struct pg_conn *pc = pg_conn_of(c);
+    int64_t seq = 0;
+    enum tt_qs qs = lock_head(pc, tenant_id, &seq);
+    if (qs < 0)
+        return qs;
+    if (seq == 0)
+        return TT_QS_NONE;
+    struct pg_args a = {0};
+    tt__pg_arg_text(&a, tenant_id);
+    tt__pg_arg_int(&a, seq);
+    PGresult *r = NULL;
+    qs = tt__pg_exec(pc, &ST_GET, &a, &r);
+    if (qs < 0)
+        return qs;
+    struct tt_audit_event e;
+    /* a tail without its event is a broken chain, not an empty one */
+    qs = (PQntuples(r) == 1 && fill_event(r, 0, &e, 0) == 0) ? TT_QS_ONE : TT_QS_HARD;
+    PQclear(r);
+    if (qs == TT_QS_ONE)
+        *out = e;
+    return qs;
+}
+
+/* ONE when appended; NONE when the event does not follow the tail (or its seq is taken), with
+ * nothing written. */
+enum tt_qs tt__pg_audit_append(struct tt_store_conn *c, const struct tt_audit_event *e)
+{
+    struct pg_args a = {0};
+    tt__pg_arg_text(&a, e->tenant_id);
+    tt__pg_arg_int(&a, e->seq);
+    tt__pg_arg_int(&a, e->at);
+    tt__pg_arg_text(&a, e->actor);
+    tt__pg_arg_text(&a, e->action);
+    tt__pg_arg_text(&a, e->target);
+    tt__pg_arg_text(&a, e->detail_json);
+    tt__pg_arg_bytes(&a, e->prev_hash, sizeof e->prev_hash);
+    tt__pg_arg_bytes(&a, e->hash, sizeof e->hash);
+    PGresult *r = NULL;
+    enum tt_qs qs = tt__pg_exec(pg_conn_of(c), &ST_APPEND, &a, &r);
+    if (qs < 0)
+        return qs;
+    qs = TT_QS_HARD;
+    if (PQntuples(r) == 1) {
+        int64_t events = tt__pg_int(r, 0, 0), heads = tt__pg_int(r, 0, 1);
+        if (events == 0)
+            qs = TT_QS_NONE;
+        else if (heads == 1)
+            qs = TT_QS_ONE;
+        else
+            qs = TT_QS_SOFT; /* the tail moved under an unlocked writer: roll back and retry */
+    }
+    PQclear(r);
+    return qs;
+}
+
+struct event_each {
+    tt_audit_cb cb;
+    void *cls;
+};
+
+static int event_each_row(void *cls, const PGresult *r, int row)
+{
+    struct event_each *x = cls;
+    struct tt_audit_event e;
+    if (fill_event(r, row, &e, 1) < 0)
+        return -1;
+    return x->cb && x->cb(x->cls, &e) ? 1 : 0;
+}
+
+/* tenant_id NULL: every chain, in (tenant_id, seq) order; from/to bound "at" inclusively, 0 is
+ * open. Streamed through a cursor. */
+enum tt_qs tt__pg_audit_scan(struct tt_store_conn *c, const char *tenant_id, tt_time from,
+                             tt_time to, tt_audit_cb cb, void *cls)
+{
+    struct pg_args a = {0};
+    if (tenant_id)
+        tt__pg_arg_text(&a, tenant_id);
+    tt__pg_arg_int(&a, from ? from : INT64_MIN);
+    tt__pg_arg_int(&a, to ? to : INT64_MAX);
+    struct event_each x = {cb, cls};
+    return tt__pg_stream(pg_conn_of(c), tenant_id ? &ST_SCAN_TENANT : &ST_SCAN_ALL, &a,
+                         event_each_row, &x);
+}

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* pg_internal.h — what the PostgreSQL backend's files share: the store and connection structs,
+ * the named-statement table, parameter building, result decoding and the query runners.
+ * Private to src/store/postgres/. */
+#ifndef TT_STORE_PG_INTERNAL_H
+#define TT_STORE_PG_INTERNAL_H
+
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "../store_impl.h"
+
+/* Every named statement of the backend; indexes the per-connection "prepared" flags. */
+enum pg_stmt_id {
+    PG_TENANT_PUT,
+    PG_TENANT_GET,
+    PG_TENANT_LIST,
+    PG_API_KEY_PUT,
+    PG_API_KEY_GET,
+    PG_API_KEY_REVOKE,
+    PG_SETTING_GET,
+    PG_SETTING_PUT,
+    PG_SUBJECT_PUT,
+    PG_SUBJECT_UPDATE,
+    PG_SUBJECT_GET,
+    PG_SUBJECT_LIST,
+    PG_SUBJECT_SCAN,
+    PG_SUBJECT_COUNT,
+    PG_IDENTITY_PUT,
+    PG_IDENTITY_FIND,
+    PG_IDENTITY_LIST,
+    PG_IDENTITY_SCAN,
+    PG_RECORD_PUT,
+    PG_RECORD_LIST,
+    PG_RECORD_COUNT,
+    PG_PURPOSE_PUT,
+    PG_PURPOSE_LIST,
+    PG_PURPOSE_SCAN,
+    PG_KEY_PUT,
+    PG_KEY_GET,
+    PG_KEY_SCAN,
+    PG_AUDIT_HEAD_INIT,
+    PG_AUDIT_HEAD_LOCK,
+    PG_AUDIT_GET,
+    PG_AUDIT_APPEND,
+    PG_AUDIT_SCAN_TENANT,
+    PG_AUDIT_SCAN_ALL,
+    PG_SCHEMA_EXISTS,
+    PG_SCHEMA_VERSION,
+    PG_STMT__COUNT
+};
+
+/* A statement prepared by name on first use on each connection. types: one letter per
+ * parameter, 't' TEXT, 'i' BIGINT (sent binary), 'b' BYTEA (sent binary). A statement whose sql
+ * is a DECLARE … CURSOR is run through tt__pg_stream with cursor = the cursor's name. */
+struct pg_stmt {
+    enum pg_stmt_id id;
+    const char *name;
+    const char *types;
+    const char *sql;
+    const char *cursor;
+};
+
+#define PG_MAX_PARAMS 16
+
+/* Parameters of one execution. Built on the stack, used once; pointers are borrowed. */
+struct pg_args {
+    int n;
+    const char *values[PG_MAX_PARAMS];
+    int lengths[PG_MAX_PARAMS];
+    int formats[PG_MAX_PARAMS];
+    uint64_t ints[PG_MAX_PARAMS]; /* big-endian storage for BIGINT parameters */
+};
+
+struct pg_store;
+
+struct pg_conn {
+    struct tt_store_conn base; /* first member: the generic connection */
+    PGconn *pq;
+    struct pg_conn *next_free;
+    unsigned char prepared[PG_STMT__COUNT];
+    int in_txn;         /* a transaction is open (ours or the caller's) */
+    char *audit_detail; /* detail of the last audit_last result (owned) */
+};
+
+struct pg_store {
+    struct tt_store base; /* first member: the generic store */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct pg_conn *conns;
+    int n_conns;
+    struct pg_conn *free_list;
+};
+
+extern const struct tt_store_ops tt__pg_ops;
+
+static inline struct pg_conn *pg_conn_of(struct tt_store_conn *c)
+{
+    return (struct pg_conn *)c;
+}
+
+void tt__pg_arg_text(struct pg_args *a, const char *s); /* NULL → SQL NULL */
+void tt__pg_arg_int(struct pg_args *a, int64_t v);
+void tt__pg_arg_bytes(struct pg_args *a, const uint8_t *p, size_t len);
+
+/* Runs a statement (prepared on first use). On success (status >= 0) *out holds the result,
+ * which the caller PQclear()s; TT_QS_ONE is returned for any successful execution. On failure
+ * *out is untouched and the status says whether to retry: serialization failure, deadlock and
+ * connection loss are TT_QS_SOFT (a lost connection is reset before the next use), others HARD. */
+enum tt_qs tt__pg_exec(struct pg_conn *c, const struct pg_stmt *st, const struct pg_args *a,
+                       PGresult **out);
+
+/* Runs a statement expected to change or return at most one row: ONE if it did, else NONE. */
+enum tt_qs tt__pg_exec_one(struct pg_conn *c, const struct pg_stmt *st, const struct pg_args *a);
+
+/* Row callback of the runners below: 0 go on, > 0 stop here, < 0 bad row (TT_QS_HARD). */
+typedef int (*pg_row_fn)(void *cls, const PGresult *r, int row);
+
+/* Runs a bounded query and calls fn per row. Returns the number of rows passed to fn. */
+enum tt_qs tt__pg_each(struct pg_conn *c, const struct pg_stmt *st, const struct pg_args *a,
+                       pg_row_fn fn, void *cls);
+
+/* Runs an unbounded query through a cursor, fetching 10000 rows at a time so memory stays flat;
+ * opens (and ends) a transaction of its own when none is in progress. fn may use the connection
+ * for other queries. Returns the number of rows passed to fn. */
+enum tt_qs tt__pg_stream(struct pg_conn *c, const struct pg_stmt *st, const struct pg_args *a,
+                         pg_row_fn fn, void *cls);
+
+/* Result decoding (results are always binary). Text copies fail (-1) rather than truncate. */
+int64_t tt__pg_int(const PGresult *r, int row, int col);
+int tt__pg_text(const PGresult *r, int row, int col, char *dst, size_t size);
+const uint8_t *tt__pg_bytes(const PGresult *r, int row, int col, size_t *len);
+
+/* Runs a plain SQL command outside the statement table (BEGIN, DDL, …). */
+enum tt_qs tt__pg_command(struct pg_conn *c, const char *sql);
+
+/* Migrations (pg_migrate.c). */
+int tt__pg_migrate(struct pg_conn *c, char *err, size_t err_size);
+int tt__pg_schema_version(struct tt_store_conn *c);
+
+/* The query families. */
+enum tt_qs tt__pg_tenant_put(struct tt_store_conn *c, const struct tt_tenant *t);
+enum tt_qs tt__pg_tenant_get(struct tt_store_conn *c, const char *id, struct tt_tenant *out);
+enum tt_qs tt__pg_tenant_list(struct tt_store_conn *c, tt_tenant_cb cb, void *cls);
+enum tt_qs tt__pg_api_key_put(struct tt_store_conn *c, const struct tt_api_key *k);
+enum tt_qs tt__pg_api_key_get(struct tt_store_conn *c, const char *id, struct tt_api_key *out);
+enum tt_qs tt__pg_api_key_revoke(struct tt_store_conn *c, const char *tenant_id, const char *id,
+                                 tt_time at);
+enum tt_qs tt__pg_setting_get(struct tt_store_conn *c, const char *key, char *out, size_t out_size);
+enum tt_qs tt__pg_setting_put(struct tt_store_conn *c, const char *key, const char *value);
+
+enum tt_qs tt__pg_subject_put(struct tt_store_conn *c, const struct tt_subject *s);
+enum tt_qs tt__pg_subject_update(struct tt_store_conn *c, const struct tt_subject *s);
+enum tt_qs tt__pg_subject_get(struct tt_store_conn *c, const char *tenant_id, const char *id,
+                              struct tt_subject *out);
+enum tt_qs tt__pg_subject_list(struct tt_store_conn *c, const char *tenant_id,
+                               const struct tt_page *page, tt_subject_cb cb, void *cls);
+enum tt_qs tt__pg_subject_scan(struct tt_store_conn *c, tt_subject_cb cb, void *cls);
+enum tt_qs tt__pg_subject_count(struct tt_store_conn *c, const char *tenant_id, int64_t *out);
+enum tt_qs tt__pg_identity_put(struct tt_store_conn *c, const struct tt_identity *i);
+enum tt_qs tt__pg_identity_find(struct tt_store_conn *c, const char *tenant_id,
+                                enum tt_identity_type type, const char *blind_hex,
+                                struct tt_identity *out);
+enum tt_qs tt__pg_identity_list(struct tt_store_conn *c, const char *tenant_id,
+                                const char *subject_id, tt_identity_cb cb, void *cls);
+enum tt_qs tt__pg_identity_scan(struct tt_store_conn *c, tt_identity_cb cb, void *cls);
+
+enum tt_qs tt__pg_record_put(struct tt_store_conn *c, const struct tt_record *r);
+enum tt_qs tt__pg_record_list(struct tt_store_conn *c, const char *tenant_id,
+                              const char *subject_id, const struct tt_page *page, tt_record_cb cb,
+                              void *cls);
+enum tt_qs tt__pg_record_count(struct tt_store_conn *c, const char *tenant_id, int64_t *out);
+enum tt_qs tt__pg_purpose_state_put(struct tt_store_conn *c, const struct tt_purpose_state *ps);
+enum tt_qs tt__pg_purpose_state_list(struct tt_store_conn *c, const char *tenant_id,
+                                     const char *subject_id, tt_purpose_state_cb cb, void *cls);
+enum tt_qs tt__pg_purpose_state_scan(struct tt_store_conn *c, tt_purpose_state_cb cb, void *cls);
+enum tt_qs tt__pg_subject_key_put(struct tt_store_conn *c, const struct tt_subject_key *k);
+enum tt_qs tt__pg_subject_key_get(struct tt_store_conn *c, const char *tenant_id,
+                                  const char *subject_id, enum tt_key_class cls,
+                                  struct tt_subject_key *out);
+enum tt_qs tt__pg_subject_key_scan(struct tt_store_conn *c, const char *after_tenant,
+                                   const char *after_subject, int limit, tt_key_cb cb, void *cls);
+
+enum tt_qs tt__pg_audit_last(struct tt_store_conn *c, const char *tenant_id,
+                             struct tt_audit_event *out);
+enum tt_qs tt__pg_audit_append(struct tt_store_conn *c, const struct tt_audit_event *e);
+enum tt_qs tt__pg_audit_scan(struct tt_store_conn *c, const char *tenant_id, tt_time from,
+                             tt_time to, tt_audit_cb cb, void *cls);
+
+#endif
