@@ -130,22 +130,10 @@ enum tt_qs tt__pg_audit_last(struct tt_store_conn *c, const char *tenant_id,
     return qs;
 }
 
-/* ONE when appended; NONE when the event does not follow the tail (or its seq is taken), with
- * nothing written. */
-enum tt_qs tt__pg_audit_append(struct tt_store_conn *c, const struct tt_audit_event *e)
+static enum tt_qs append_once(struct pg_conn *c, const struct pg_args *a)
 {
-    struct pg_args a = {0};
-    tt__pg_arg_text(&a, e->tenant_id);
-    tt__pg_arg_int(&a, e->seq);
-    tt__pg_arg_int(&a, e->at);
-    tt__pg_arg_text(&a, e->actor);
-    tt__pg_arg_text(&a, e->action);
-    tt__pg_arg_text(&a, e->target);
-    tt__pg_arg_text(&a, e->detail_json);
-    tt__pg_arg_bytes(&a, e->prev_hash, sizeof e->prev_hash);
-    tt__pg_arg_bytes(&a, e->hash, sizeof e->hash);
     PGresult *r = NULL;
-    enum tt_qs qs = tt__pg_exec(pg_conn_of(c), &ST_APPEND, &a, &r);
+    enum tt_qs qs = tt__pg_exec(c, &ST_APPEND, a, &r);
     if (qs < 0)
         return qs;
     qs = TT_QS_HARD;
@@ -160,6 +148,33 @@ enum tt_qs tt__pg_audit_append(struct tt_store_conn *c, const struct tt_audit_ev
     }
     PQclear(r);
     return qs;
+}
+
+/* ONE when appended; NONE when the event does not follow the tail (or its seq is taken), with
+ * nothing written. */
+enum tt_qs tt__pg_audit_append(struct tt_store_conn *c, const struct tt_audit_event *e)
+{
+    struct pg_args a = {0};
+    tt__pg_arg_text(&a, e->tenant_id);
+    tt__pg_arg_int(&a, e->seq);
+    tt__pg_arg_int(&a, e->at);
+    tt__pg_arg_text(&a, e->actor);
+    tt__pg_arg_text(&a, e->action);
+    tt__pg_arg_text(&a, e->target);
+    tt__pg_arg_text(&a, e->detail_json);
+    tt__pg_arg_bytes(&a, e->prev_hash, sizeof e->prev_hash);
+    tt__pg_arg_bytes(&a, e->hash, sizeof e->hash);
+    enum tt_qs qs = append_once(pg_conn_of(c), &a);
+    if (qs != TT_QS_NONE || e->seq != 1)
+        return qs;
+    /* the first event of a chain appended without audit_last: create the empty tail, then try
+     * again (if the tail existed already, the refusal stands) */
+    struct pg_args t = {0};
+    tt__pg_arg_text(&t, e->tenant_id);
+    qs = tt__pg_exec_one(pg_conn_of(c), &ST_HEAD_INIT, &t);
+    if (qs != TT_QS_ONE)
+        return qs;
+    return append_once(pg_conn_of(c), &a);
 }
 
 struct event_each {
