@@ -13,7 +13,6 @@ static int pending(const char *name)
 
 int tt_cmd_serve(int argc, char **argv) { (void)argc; (void)argv; return pending("serve"); }
 int tt_cmd_migrate(int argc, char **argv) { (void)argc; (void)argv; return pending("migrate"); }
-int tt_cmd_policy(int argc, char **argv) { (void)argc; (void)argv; return pending("policy"); }
 int tt_cmd_keys(int argc, char **argv) { (void)argc; (void)argv; return pending("keys"); }
 int tt_cmd_demo(int argc, char **argv) { (void)argc; (void)argv; return pending("demo"); }
 int tt_cmd_audit(int argc, char **argv) { (void)argc; (void)argv; return pending("audit"); }
