@@ -16,6 +16,12 @@ struct tt_app;
 
 #define TT_HTTP_MAX_PARAMS 4
 #define TT_HTTP_BODY_MAX_DEFAULT (8u << 20)   /* 8 MiB: a 10,000-item decision batch fits */
+#define TT_HTTP_REQUEST_ID_MAX 65             /* 64 chars of [A-Za-z0-9._-] and the NUL */
+#define TT_HTTP_PATH_MAX 2048                 /* longer request paths get 404 no-route */
+
+/* RFC 9457 problem "type" = this base + the slug of errors.def, e.g.
+ * "https://tutela.dev/problems/unknown-purpose". Stable: clients may compare it. */
+#define TT_PROBLEM_TYPE_BASE "https://tutela.dev/problems/"
 
 /* Who is calling (filled from the API key; empty for public routes). */
 struct tt_auth {
@@ -28,7 +34,7 @@ struct tt_auth {
 
 struct tt_req {
     const char *method;            /* "GET", … */
-    const char *path;              /* "/v1/subjects/sub_x" (no query string) */
+    const char *path;              /* "/v1/subjects/sub_x" as sent (still %-encoded; no query) */
     const char *param_names[TT_HTTP_MAX_PARAMS];   /* from "{id}" in the route pattern */
     const char *param_values[TT_HTTP_MAX_PARAMS];  /* url-decoded; valid for the request */
     int n_params;
@@ -36,7 +42,9 @@ struct tt_req {
     size_t body_len;
     json_t *json;                  /* parsed body when Content-Type is JSON; borrowed */
     struct tt_auth auth;
-    char request_id[40];           /* "req-…" also sent as X-Request-Id */
+    char request_id[TT_HTTP_REQUEST_ID_MAX];  /* the client's X-Request-Id if well-formed
+                                                 (1-64 of [A-Za-z0-9._-]), else "req-…";
+                                                 always echoed as X-Request-Id */
     struct tt_app *app;
     void *priv;                    /* the server's connection state */
 };
@@ -68,6 +76,7 @@ struct tt_route {
     const char *tag;               /* OpenAPI tag */
     const char *request_schema;    /* OpenAPI component name of the body, or NULL */
     const char *response_schema;   /* component name of the 2xx body, or NULL */
+    int ok_status;                 /* OpenAPI: the success status (0 = 200) */
 };
 
 /* Records a problem in resp and returns -code, so handlers write
@@ -102,7 +111,53 @@ unsigned tt_server_port(const struct tt_server *s);
 /* Stops accepting, lets in-flight requests finish, frees. NULL is a no-op. */
 void tt_server_stop(struct tt_server *s);
 
-/* Prometheus text for every route: request counts by status class and latency histograms. */
-char *tt_metrics_render(const struct tt_server *s, size_t *len);   /* malloc'd */
+/* Forgets a cached verified key at once (call after revoking it); otherwise a revoked key may
+ * still pass for up to 5 seconds (the auth cache TTL). NULL server is a no-op. Thread safe. */
+void tt_server_auth_forget(struct tt_server *s, const char *key_id);
+
+/* Prometheus text format 0.0.4 for every route of s (s may be NULL: registry only):
+ *   tutela_http_requests_total{route="/v1/subjects/{id}",method="GET",code="2xx"} N
+ *   tutela_http_request_duration_seconds_bucket{route=…,method=…,le="0.005"} N  (+ _sum, _count)
+ * Requests that matched no route count under route="unmatched"; static files under
+ * route="/web/{file}".
+ * Then every series registered through tt_metrics_counter_add / tt_metrics_gauge_set.
+ * Returns a malloc'd NUL-terminated text (length in *len when len is not NULL), NULL on ENOMEM. */
+char *tt_metrics_render(const struct tt_server *s, size_t *len);
+
+/* Process-wide metrics other modules publish (jobs, store, index). name is a Prometheus metric
+ * name ([a-zA-Z_:][a-zA-Z0-9_:]*), labels "" or a label list without braces, e.g.
+ *   tt_metrics_counter_add("tutela_sweep_erased_total", "kind=\"retention\"", 3);
+ *   tt_metrics_gauge_set("tutela_subjects", "", 1234);
+ * A counter only grows (negative values are refused); a gauge is set. help (may be NULL) is
+ * rendered as # HELP once per name. Up to 512 series; a name keeps the type it first had.
+ * Returns 0, -TT_E_BAD_PARAM (bad name/labels/value, type clash) or -TT_E_NOMEM (full).
+ * Thread safe. */
+int tt_metrics_counter_add(const char *name, const char *labels, double value);
+int tt_metrics_gauge_set(const char *name, const char *labels, double value);
+int tt_metrics_describe(const char *name, const char *help);
+
+/* API tokens: "tt_" + key_id + "_" + secret, where key_id is "<prefix>_<id chars>" (one '_',
+ * prefix [a-z]+, id chars [a-z0-9]+, e.g. "key_3kq…") and secret is base64url without padding
+ * ([A-Za-z0-9_-], 16-128 chars; it may itself contain '_'). The split rule: the key id ends at the
+ * second '_' after "tt_"; everything after that '_' is the secret.
+ * tt_api_token_parse fills key_id and secret (secret_size >= 129 holds any valid secret) and
+ * returns 0, or -TT_E_UNAUTHORIZED for anything malformed (outputs untouched).
+ * tt_api_token_format writes the token into out and returns 0, or -TT_E_BAD_PARAM when key_id or
+ * secret do not follow the rules above or out is too small. */
+#define TT_API_SECRET_MAX 128
+#define TT_API_TOKEN_MAX (3 + TT_ID_MAX + 1 + TT_API_SECRET_MAX + 1)
+int tt_api_token_parse(const char *token, char key_id[TT_ID_MAX], char *secret,
+                       size_t secret_size);
+int tt_api_token_format(const char *key_id, const char *secret, char *out, size_t out_size);
+
+/* OpenAPI 3.1 document describing routes (a table ending with a NULL method): every route under
+ * paths with summary, tag, operationId, path parameters from "{x}", bearer security when auth,
+ * requestBody / 2xx response referencing #/components/schemas/<name> when set, and
+ * application/problem+json responses (schema Problem) for 4XX/5XX. components_json (may be NULL)
+ * is a JSON object text merged into components; the Problem schema and the bearerAuth security
+ * scheme are added to it. Returns a new reference, or NULL when components_json is not a JSON
+ * object or memory runs out. */
+json_t *tt_openapi_build(const struct tt_route *routes, const char *version,
+                         const char *components_json);
 
 #endif
