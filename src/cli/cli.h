@@ -42,4 +42,8 @@ int tt_cmd_audit(int argc, char **argv);     /* audit verify | audit export */
 int tt_cmd_help(int argc, char **argv);
 int tt_cmd_version(int argc, char **argv);
 
+/* `tutela keys rotate` (keys_rotate.c); argv[0] is "rotate". Re-wraps every subject key under a
+ * new master key and installs it; resumable. Returns an exit code. */
+int tt__keys_rotate(int argc, char **argv);
+
 #endif
