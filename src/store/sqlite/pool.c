@@ -5,6 +5,7 @@
  * condition variable), runs migrations, and publishes the ops table. */
 #include "sq.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,6 +188,7 @@ static void sq_release(struct tt_store_conn *base)
 {
     struct sq_conn *c = sq_of(base);
     struct sq_store *s = (struct sq_store *)base->store;
+    assert(c->in_use); /* released twice: our own bug */
     /* a caller that left a transaction open must not hand its half-done change to the next */
     tt__sq_rollback(base);
     pthread_mutex_lock(&s->mu);
