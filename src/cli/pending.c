@@ -15,6 +15,5 @@ int tt_cmd_serve(int argc, char **argv) { (void)argc; (void)argv; return pending
 int tt_cmd_migrate(int argc, char **argv) { (void)argc; (void)argv; return pending("migrate"); }
 int tt_cmd_keys(int argc, char **argv) { (void)argc; (void)argv; return pending("keys"); }
 int tt_cmd_demo(int argc, char **argv) { (void)argc; (void)argv; return pending("demo"); }
-int tt_cmd_audit(int argc, char **argv) { (void)argc; (void)argv; return pending("audit"); }
 int tt_cmd_help(int argc, char **argv) { (void)argc; (void)argv; return pending("help"); }
 int tt_cmd_version(int argc, char **argv) { (void)argc; (void)argv; return pending("version"); }
