@@ -95,7 +95,7 @@ const char *tt__api_identity_category(enum tt_identity_type t)
     case TT_IDENT_PHONE:
         return "user.contact.phone_number";
     case TT_IDENT_CHANNEL:
-        return "user.contact.channel_id";
+        return "user.comms.channel_id";
     case TT_IDENT_COOKIE:
         return "user.device.cookie_id";
     case TT_IDENT__COUNT:

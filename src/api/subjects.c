@@ -41,8 +41,14 @@ static int jurisdiction_ok(const char *in, char out[TT_JURIS_MAX])
 }
 
 /* Where the birth date record goes: a service and purpose of the policy that may hold the
- * category, preferring an identity-verification purpose; else none (the record then carries the
- * category alone and is read only for restriction-exempt purposes). */
+ * category, preferring an identity-verification purpose; without such a service, a purpose that
+ * may use it (service left empty); else the category alone (read only for restriction-exempt
+ * purposes). */
+static int verif_score(const struct tt_purpose *pu)
+{
+    return strstr(pu->key, "verif") || strstr(pu->key, "identity") ? 2 : 1;
+}
+
 static void birth_record_keys(const struct tt_policy *p, const char **service,
                               const struct tt_purpose **purpose)
 {
@@ -57,12 +63,24 @@ static void birth_record_keys(const struct tt_policy *p, const char **service,
             const struct tt_purpose *pu = tt_policy_purpose(p, sv->purposes[j]);
             if (!pu || pu->sale || !tt_policy_purpose_allows_category(pu, BIRTH_CATEGORY))
                 continue;
-            int score = strstr(pu->key, "verif") || strstr(pu->key, "identity") ? 2 : 1;
-            if (score > best) {
-                best = score;
+            if (verif_score(pu) > best) {
+                best = verif_score(pu);
                 *service = sv->key;
                 *purpose = pu;
             }
+        }
+    }
+    if (*purpose)
+        return;
+    for (size_t i = 0; i < p->n_purposes; i++) {
+        const struct tt_purpose *pu = &p->purposes[i];
+        /* an empty category list allows anything: only a purpose naming the category counts */
+        if (pu->sale || !pu->categories || !pu->categories[0] ||
+            !tt_policy_purpose_allows_category(pu, BIRTH_CATEGORY))
+            continue;
+        if (verif_score(pu) > best) {
+            best = verif_score(pu);
+            *purpose = pu;
         }
     }
 }

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: Apache-2.0
+// server.mjs — starts a real `tutela serve` for the API tests: a temporary directory with its
+// master key and database (SQLite, or a fresh PostgreSQL database per server when
+// TUTELA_TEST_PG_URL is set), an ephemeral port, the platform admin key from `tutela keys
+// create`, and a small fetch client that returns status, headers and parsed body.
+import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const ROOT = process.env.TUTELA_SOURCE_ROOT || path.resolve(import.meta.dirname, '../../..');
+export const BIN = process.env.TUTELA_BIN || path.join(ROOT, 'build', 'tutela');
+export const POLICY = path.join(ROOT, 'policy', 'default.yaml');
+export const PROBLEM = 'https://tutela.dev/problems/';
+
+/** The store backends every suite runs against: SQLite always, PostgreSQL when configured. */
+export function backends() {
+  const list = ['sqlite'];
+  if (process.env.TUTELA_TEST_PG_URL) list.push('postgres');
+  return list;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function psql(url, sql) {
+  execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql], { stdio: 'pipe' });
+}
+
+/** A database URL for a new server: a SQLite file in dir, or a new PostgreSQL database. */
+function makeDb(backend, dir) {
+  if (backend === 'sqlite') return { url: `sqlite:${path.join(dir, 't.db')}`, drop() {} };
+  const base = new URL(process.env.TUTELA_TEST_PG_URL);
+  const name = `tt_api_${randomBytes(6).toString('hex')}`;
+  psql(base.href, `CREATE DATABASE ${name}`);
+  const u = new URL(base.href);
+  u.pathname = `/${name}`;
+  return {
+    url: u.href,
+    drop() {
+      try {
+        psql(base.href, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } catch {
+        // the cluster may already be gone at the end of a run
+      }
+    },
+  };
+}
+
+/**
+ * Starts a server. Returns { base, adminKey, db, dir, request(), keyFor(), stop() }.
+ * env: extra environment for the server (e.g. TUTELA_CLOCK_OFFSET).
+ */
+export async function startServer(backend = 'sqlite', { env = {} } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tutela-api-'));
+  const db = makeDb(backend, dir);
+  const mk = path.join(dir, 'mk');
+  const port = await freePort();
+  const args = ['serve', '--db', db.url, '--master-key', mk, '--policy', POLICY,
+    '--listen', `127.0.0.1:${port}`];
+  const child = spawn(BIN, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let logs = '';
+  child.stdout.on('data', (d) => { logs += d; });
+  child.stderr.on('data', (d) => { logs += d; });
+  let exited = null;
+  child.on('exit', (code, signal) => { exited = { code, signal }; });
+
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    if (exited) throw new Error(`tutela serve exited (${JSON.stringify(exited)}):\n${logs}`);
+    try {
+      const r = await fetch(`${base}/readyz`);
+      if (r.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`tutela serve not ready after 20 s:\n${logs}`);
+    }
+    await sleep(50);
+  }
+
+  const cli = (...a) => execFileSync(BIN, a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const keyFor = (tenant, role) =>
+    cli('keys', 'create', '--db', db.url, '--master-key', mk, '--tenant', tenant, '--role', role)
+      .trim();
+  const adminKey = keyFor('ten_platform', 'admin');
+
+  const server = {
+    base,
+    dir,
+    db: db.url,
+    adminKey,
+    keyFor,
+    logs: () => logs,
+    request: (method, p, opts = {}) => request(base, method, p, opts),
+    async stop() {
+      if (!exited) {
+        child.kill('SIGTERM');
+        const until = Date.now() + 10000;
+        while (!exited && Date.now() < until) await sleep(25);
+        if (!exited) child.kill('SIGKILL');
+      }
+      db.drop();
+      fs.rmSync(dir, { recursive: true, force: true });
+      return exited;
+    },
+  };
+  return server;
+}
+
+/**
+ * One HTTP request. opts: key (Bearer token), body (JSON-encoded), raw (sent as is),
+ * contentType, headers. Returns { status, headers, type, json, text }.
+ */
+export async function request(base, method, p, opts = {}) {
+  const headers = { ...(opts.headers || {}) };
+  if (opts.key) headers.authorization = `Bearer ${opts.key}`;
+  let body;
+  if (opts.raw !== undefined) {
+    body = opts.raw;
+    headers['content-type'] = opts.contentType || 'application/json';
+  } else if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers['content-type'] = opts.contentType || 'application/json';
+  }
+  const r = await fetch(base + p, { method, headers, body });
+  const text = await r.text();
+  let json = null;
+  const ct = r.headers.get('content-type') || '';
+  if (ct.includes('json') && text.length > 0) json = JSON.parse(text);
+  return { status: r.status, headers: r.headers, type: ct, json, text };
+}
+
+/**
+ * Everything a tenant's key can see of its subjects, for "nothing changed" checks: each
+ * subject's view (flags, identities, record count, timestamps).
+ */
+export async function snapshot(srv, key) {
+  const list = await srv.request('GET', '/v1/subjects?limit=1000', { key });
+  if (list.status !== 200) throw new Error(`snapshot list: ${list.status} ${list.text}`);
+  const out = [];
+  for (const s of list.json.items) {
+    const one = await srv.request('GET', `/v1/subjects/${s.id}`, { key });
+    out.push(one.json);
+  }
+  return out;
+}
