@@ -123,7 +123,8 @@ enum tt_qs tt__pg_each(struct pg_conn *c, const struct pg_stmt *st, const struct
 
 /* Runs an unbounded query through a cursor, fetching 10000 rows at a time so memory stays flat;
  * opens (and ends) a transaction of its own when none is in progress. fn may use the connection
- * for other queries. Returns the number of rows passed to fn. */
+ * for other queries, but not to start the same stream again (its cursor name is taken). Returns
+ * the number of rows passed to fn. */
 enum tt_qs tt__pg_stream(struct pg_conn *c, const struct pg_stmt *st, const struct pg_args *a,
                          pg_row_fn fn, void *cls);
 

@@ -168,6 +168,13 @@ enum tt_qs tt__pg_exec(struct pg_conn *c, const struct pg_stmt *st, const struct
                                  a ? a->lengths : NULL, a ? a->formats : NULL, 1);
     if (!r || !ok_result(r)) {
         enum tt_qs qs = classify(c, r);
+        const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+        if (state && strcmp(state, "26000") == 0) {
+            /* the session lost its prepared statements (DEALLOCATE ALL, a pooler's DISCARD):
+             * prepare again on the retry */
+            memset(c->prepared, 0, sizeof c->prepared);
+            qs = TT_QS_SOFT;
+        }
         PQclear(r);
         return qs;
     }
