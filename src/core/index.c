@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "error.h"
 
@@ -77,6 +78,34 @@ struct tt_index {
     _Atomic(struct view_node *) views;
 };
 
+/* Tables of 2 MiB and more are mapped directly and asked for huge pages: a lookup in a large
+ * index is one random memory access, and a TLB miss on top of it would double its cost. */
+#define BIG_BYTES (2u << 20)
+
+static void *table_alloc(size_t n, size_t size)
+{
+    size_t bytes = n * size;
+    if (bytes < BIG_BYTES)
+        return calloc(n, size);
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
+static void table_free(void *p, size_t n, size_t size)
+{
+    if (!p)
+        return;
+    if (n * size < BIG_BYTES)
+        free(p);
+    else
+        munmap(p, n * size);
+}
+
 static inline uint64_t mix64(uint64_t x)
 {
     x ^= x >> 32;
@@ -141,8 +170,8 @@ int tt_index_new(size_t expected_subjects, struct tt_index **out)
     for (int i = 0; i < TT_INDEX_SHARDS; i++) {
         struct shard *sh = &ix->shards[i];
         pthread_rwlock_init(&sh->lock, NULL);
-        sh->slots = calloc(cap, sizeof *sh->slots);
-        sh->idn = calloc(cap, sizeof *sh->idn);
+        sh->slots = table_alloc(cap, sizeof *sh->slots);
+        sh->idn = table_alloc(cap, sizeof *sh->idn);
         sh->cap = sh->idn_cap = cap;
         if (!sh->slots || !sh->idn)
             rc = -TT_E_NOMEM;
@@ -168,9 +197,9 @@ void tt_index_free(struct tt_index *ix)
         return;
     for (int i = 0; i < TT_INDEX_SHARDS; i++) {
         struct shard *sh = &ix->shards[i];
-        free(sh->slots);
+        table_free(sh->slots, sh->cap, sizeof *sh->slots);
         free(sh->ext);
-        free(sh->idn);
+        table_free(sh->idn, sh->idn_cap, sizeof *sh->idn);
         pthread_rwlock_destroy(&sh->lock);
     }
     struct view_node *v = atomic_load(&ix->views);
@@ -366,13 +395,13 @@ static int shard_grow(struct shard *sh)
     if (ncap64 > 0xfffffff0u)
         return -TT_E_NOMEM;
     uint32_t ncap = (uint32_t)ncap64;
-    struct slot *nt = calloc(ncap, sizeof *nt);
+    struct slot *nt = table_alloc(ncap, sizeof *nt);
     if (!nt)
         return -TT_E_NOMEM;
     for (uint32_t i = 0; i < sh->cap; i++)
         if (sh->slots[i].key)
             *slot_claim(nt, ncap, sh->slots[i].key) = sh->slots[i];
-    free(sh->slots);
+    table_free(sh->slots, sh->cap, sizeof *sh->slots);
     sh->slots = nt;
     sh->cap = ncap;
     return 0;
@@ -497,7 +526,7 @@ int tt_index_set_purpose(struct tt_index *ix, const char *tenant_id, const char 
     int need_ext = consent == TUTELA_CONSENT_WITHDRAWN || objection;
     if (!x && need_ext) {
         if (sh->ext_n == sh->ext_cap) {
-            uint32_t ncap = sh->ext_cap ? sh->ext_cap * 2 : 64;
+            uint32_t ncap = (uint32_t)(sh->ext_cap ? grown(sh->ext_cap) : 64);
             struct ext *ne = ncap < (1u << 24) ? realloc(sh->ext, (size_t)ncap * sizeof *ne) : NULL;
             if (!ne) {
                 rc = -TT_E_NOMEM;
@@ -581,7 +610,7 @@ int tt_index_add_identity(struct tt_index *ix, const char *tenant_id, const char
     if (!e->key) {
         if ((uint64_t)(sh->idn_n + 1) * 100 > (uint64_t)sh->idn_cap * MAX_LOAD_NUM) {
             uint64_t ncap64 = grown(sh->idn_cap);
-            struct idn *nt = ncap64 < 0xfffffff0u ? calloc(ncap64, sizeof *nt) : NULL;
+            struct idn *nt = ncap64 < 0xfffffff0u ? table_alloc(ncap64, sizeof *nt) : NULL;
             if (!nt) {
                 rc = -TT_E_NOMEM;
                 goto out;
@@ -589,7 +618,7 @@ int tt_index_add_identity(struct tt_index *ix, const char *tenant_id, const char
             for (uint32_t i = 0; i < sh->idn_cap; i++)
                 if (sh->idn[i].key)
                     *idn_claim(nt, (uint32_t)ncap64, sh->idn[i].key) = sh->idn[i];
-            free(sh->idn);
+            table_free(sh->idn, sh->idn_cap, sizeof *sh->idn);
             sh->idn = nt;
             sh->idn_cap = (uint32_t)ncap64;
             e = idn_claim(sh->idn, sh->idn_cap, k);
