@@ -133,6 +133,18 @@ static void encoding_layout_is_the_documented_one(void **state)
     assert_int_equal(tt_ledger_encode(&z, NULL, 0), 0);
 }
 
+/* The known answer printed in docs/audit.md: independent verifiers check against it. */
+static void known_answer_of_docs_audit_md(void **state)
+{
+    (void)state;
+    struct tt_audit_event e =
+        event("ten_a", "system", "policy.reload", "v1", "{\"n\":1}", 1800000000);
+    assert_int_equal(tt_ledger_link(NULL, &e), 0);
+    char hex[65];
+    sodium_bin2hex(hex, sizeof hex, e.hash, sizeof e.hash);
+    assert_string_equal(hex, "dd2bf5f7d56a15264379d473255706d27f44f213c65f660359ab868f8c61caf2");
+}
+
 static void link_follows_the_chain_rule(void **state)
 {
     (void)state;
@@ -377,6 +389,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fields_that_concatenate_alike_hash_differently),
         cmocka_unit_test(encoding_layout_is_the_documented_one),
+        cmocka_unit_test(known_answer_of_docs_audit_md),
         cmocka_unit_test(link_follows_the_chain_rule),
         cmocka_unit_test(intact_chain_verifies),
         cmocka_unit_test(edited_row_is_reported_at_its_seq),
