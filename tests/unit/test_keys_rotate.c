@@ -86,7 +86,8 @@ static int setup(void **state)
     if (!f || tt_vault_init() != 0)
         return -1;
     unsetenv("TUTELA_MASTER_KEY");
-    snprintf(f->dir, sizeof f->dir, "/tmp/tt_rotate_XXXXXX");
+    int n = snprintf(f->dir, sizeof f->dir, "/tmp/tt_rotate_%6s", ""); /* mkdtemp: six 'X' */
+    memset(f->dir + n - 6, 'X', 6);
     if (!mkdtemp(f->dir))
         return -1;
     snprintf(f->key_path, sizeof f->key_path, "%s/master.key", f->dir);

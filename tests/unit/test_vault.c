@@ -34,7 +34,8 @@ static struct tt_master *master_of(uint8_t fill)
 /* A fresh private temporary directory per test; removed by the caller via rm_dir. */
 static void tmp_dir(char *dir, size_t size)
 {
-    snprintf(dir, size, "/tmp/tt_vault_XXXXXX");
+    int n = snprintf(dir, size, "/tmp/tt_vault_%6s", ""); /* mkdtemp wants six 'X' */
+    memset(dir + n - 6, 'X', 6);
     assert_non_null(mkdtemp(dir));
 }
 
