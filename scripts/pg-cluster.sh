@@ -38,12 +38,13 @@ bindir() {
         return
     fi
     local d
-    d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+    d="$(printf '%s\n' /usr/lib/postgresql/*/bin | grep -v '\*' | sort -V | tail -n 1 || true)"
     if [ -z "$d" ] && command -v pg_config >/dev/null 2>&1; then
         d="$(pg_config --bindir)"
     fi
-    [ -n "$d" ] && [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] ||
+    if [ -z "$d" ] || [ ! -x "$d/initdb" ] || [ ! -x "$d/pg_ctl" ]; then
         die "PostgreSQL server binaries not found (install the 'postgresql' package: scripts/install-deps.sh, or set PG_BINDIR)"
+    fi
     echo "$d"
 }
 
@@ -73,8 +74,8 @@ port_free() {
 }
 
 free_port() {
-    local p i
-    for i in $(seq 1 200); do
+    local p _
+    for _ in $(seq 1 200); do
         p=$((20000 + (RANDOM % 30000)))
         if port_free "$p"; then
             echo "$p"
@@ -115,8 +116,8 @@ do_start() {
         return
     fi
     do_init
-    local port attempt
-    for attempt in 1 2 3 4 5; do
+    local port _
+    for _ in 1 2 3 4 5; do
         port="$(free_port)"
         if as_user "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
             -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=on" \

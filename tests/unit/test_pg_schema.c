@@ -237,11 +237,11 @@ static void pg_columns(const char *url, struct columns *cs)
 static void logical_schema_equals_sqlite(void **state)
 {
     struct fixture *f = need_pg(state);
-    char path[] = "/tmp/tt_pg_schema_XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    char sq_url[128];
+    char path[200];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(path, sizeof path, "%s/%s.sqlite", tmp && *tmp ? tmp : "/tmp", f->db);
+    unlink(path);
+    char sq_url[256];
     snprintf(sq_url, sizeof sq_url, "sqlite:%s", path);
     struct tt_store *sq = open_store(sq_url, 1);
     struct tt_store *pg = open_store(f->url, 1);
@@ -271,7 +271,7 @@ static void logical_schema_equals_sqlite(void **state)
     for (size_t i = 0; i < cp.n; i++)
         free(cp.v[i]);
     unlink(path);
-    char side[160];
+    char side[256];
     snprintf(side, sizeof side, "%s-wal", path);
     unlink(side);
     snprintf(side, sizeof side, "%s-shm", path);
