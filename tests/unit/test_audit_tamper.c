@@ -384,7 +384,10 @@ static int setup(void **state)
     (void)state;
     if (sodium_init() < 0)
         return -1;
-    snprintf(dir, sizeof dir, "/tmp/tt_audit_tamper_XXXXXX");
+    /* mkdtemp's template: the prefix, then six 'X' it replaces */
+    int n = snprintf(dir, sizeof dir, "/tmp/tt_audit_tamper_");
+    memset(dir + n, 'X', 6);
+    dir[n + 6] = '\0';
     return mkdtemp(dir) ? 0 : -1;
 }
 
