@@ -12,72 +12,8 @@
 
 #include "error.h"
 #include "policy_int.h"
+#include "policy_schema.h"
 #include "types.h"
-
-#define LIST_MAX 100000 /* entries in any one list */
-#define STR_MAX 65536   /* bytes in any one string */
-#define MONTHS_MAX 1200 /* 100 years */
-#define NOCOUNT SIZE_MAX
-
-_Static_assert(sizeof(enum tt_basis) == sizeof(int), "enums are stored as int");
-_Static_assert(sizeof(enum tt_anchor) == sizeof(int), "enums are stored as int");
-_Static_assert(sizeof(enum tt_recipient_role) == sizeof(int), "enums are stored as int");
-
-struct ctx;
-enum ftype { F_STR, F_BOOL, F_INT, F_ENUM, F_STRLIST, F_LIST, F_OBJ };
-enum fmt { FMT_NONE, FMT_KEY, FMT_JURIS, FMT_COUNTRY, FMT_JURIS_OR_EEA };
-
-struct schema;
-struct field {
-    const char *name;
-    enum ftype type;
-    size_t off;   /* where the value goes in the item */
-    size_t off_n; /* F_LIST, F_STRLIST: where the count goes (NOCOUNT = nowhere) */
-    int required;
-    int ref;  /* 1 + index the value (each item) must name; 0 = none */
-    int sect; /* F_STRLIST: 1 + index each item is registered in; 0 = none */
-    enum fmt fmt;
-    const char *const *enums; /* F_ENUM (value = position) and F_STR (allowed values) */
-    size_t n_enums;
-    long min, max;            /* F_INT */
-    const struct schema *sub; /* F_LIST item schema; F_OBJ: nested mapping, same item */
-};
-
-typedef void (*check_fn)(struct ctx *c, void *item, const struct tt__ynode *node,
-                         const unsigned *lines);
-
-struct schema {
-    const char *what; /* "purpose": used in messages */
-    size_t size;      /* item size (F_LIST) */
-    int sect;         /* 1 + index items are registered in; 0 = none */
-    size_t key_off;   /* the item's key (when sect) */
-    const struct field *fields;
-    size_t n_fields;
-    check_fn check;
-};
-
-struct ref_rec {
-    int idx;
-    const char *key;
-    unsigned line;
-};
-
-struct sect_tmp {
-    struct tt__pent *e;
-    const struct tt__ynode **nodes;
-    size_t n, cap;
-};
-
-struct ctx {
-    struct tt__arena *a;
-    struct tt__perr *e;
-    struct tt_policy *p;
-    struct tt__policy_priv *priv;
-    struct ref_rec *refs;
-    size_t n_refs, cap_refs;
-    struct sect_tmp sec[TT_PIDX__COUNT];
-    int nomem;
-};
 
 static const char *const idx_what[TT_PIDX__COUNT] = {
     [TT_PIDX_CATEGORY] = "data category",    [TT_PIDX_PURPOSE] = "purpose",
@@ -97,7 +33,7 @@ static void put(void *base, size_t off, const void *v, size_t n)
     memcpy((char *)base + off, v, n);
 }
 
-static const struct tt__ynode *map_get(const struct tt__ynode *map, const char *key)
+const struct tt__ynode *tt__ymap_get(const struct tt__ynode *map, const char *key)
 {
     if (!map || map->type != TT_Y_MAP)
         return NULL;
@@ -183,7 +119,7 @@ static void *grow(void *arr, size_t *cap, size_t n, size_t elem)
     return r;
 }
 
-static void add_ref(struct ctx *c, int idx, const char *key, unsigned line)
+static void add_ref(struct tt__pctx *c, int idx, const char *key, unsigned line)
 {
     struct ref_rec *r = grow(c->refs, &c->cap_refs, c->n_refs, sizeof(*r));
     if (!r) {
@@ -194,7 +130,7 @@ static void add_ref(struct ctx *c, int idx, const char *key, unsigned line)
     c->refs[c->n_refs++] = (struct ref_rec){idx, key, line};
 }
 
-static void reg(struct ctx *c, int idx, const char *key, const void *item,
+static void reg(struct tt__pctx *c, int idx, const char *key, const void *item,
                 const struct tt__ynode *node)
 {
     struct sect_tmp *s = &c->sec[idx];
@@ -221,8 +157,8 @@ static void reg(struct ctx *c, int idx, const char *key, const void *item,
 
 /* ---- scalar readers: 1 = value, 0 = null/absent, -1 = problem reported ---- */
 
-static int read_str(struct ctx *c, const struct tt__ynode *n, const char *what, const char *name,
-                    const char **out)
+static int read_str(struct tt__pctx *c, const struct tt__ynode *n, const char *what,
+                    const char *name, const char **out)
 {
     if (n->type != TT_Y_SCALAR) {
         tt__perr_add(c->e, n->line, "'%s' in %s must be a string", name, what);
@@ -238,7 +174,7 @@ static int read_str(struct ctx *c, const struct tt__ynode *n, const char *what, 
     return 1;
 }
 
-static void enum_list(const struct field *f, char *buf, size_t size)
+static void enum_list(const struct tt__pfield *f, char *buf, size_t size)
 {
     size_t len = 0;
     buf[0] = '\0';
@@ -252,8 +188,8 @@ static void enum_list(const struct field *f, char *buf, size_t size)
     }
 }
 
-static void bad_enum(struct ctx *c, const struct field *f, const char *what, unsigned line,
-                     const char *s)
+static void bad_enum(struct tt__pctx *c, const struct tt__pfield *f, const char *what,
+                     unsigned line, const char *s)
 {
     char q[64], list[160];
     enum_list(f, list, sizeof list);
@@ -261,8 +197,8 @@ static void bad_enum(struct ctx *c, const struct field *f, const char *what, uns
                  tt__perr_quote(s, q, sizeof q), f->name, what, list);
 }
 
-static void check_fmt_ref(struct ctx *c, const struct field *f, const char *what, unsigned line,
-                          const char *s)
+static void check_fmt_ref(struct tt__pctx *c, const struct tt__pfield *f, const char *what,
+                          unsigned line, const char *s)
 {
     if (f->fmt != FMT_NONE && !fmt_ok(f->fmt, s)) {
         char q[64];
@@ -274,12 +210,12 @@ static void check_fmt_ref(struct ctx *c, const struct field *f, const char *what
         add_ref(c, f->ref - 1, s, line);
 }
 
-static void parse_object(struct ctx *c, const struct schema *sc, void *item,
+static void parse_object(struct tt__pctx *c, const struct tt__pschema *sc, void *item,
                          const struct tt__ynode *node);
 
 /* Parses one field value; returns 1 when a value was stored, 0 when null, -1 on a problem. */
-static int parse_value(struct ctx *c, const struct schema *sc, const struct field *f, void *item,
-                       const struct tt__ynode *v)
+static int parse_value(struct tt__pctx *c, const struct tt__pschema *sc, const struct tt__pfield *f,
+                       void *item, const struct tt__ynode *v)
 {
     const char *s = NULL;
     int rc;
@@ -424,7 +360,7 @@ static int parse_value(struct ctx *c, const struct schema *sc, const struct fiel
     return -1;
 }
 
-static void parse_object(struct ctx *c, const struct schema *sc, void *item,
+static void parse_object(struct tt__pctx *c, const struct tt__pschema *sc, void *item,
                          const struct tt__ynode *node)
 {
     unsigned lines[32] = {0};   /* line of each field's key, 0 = absent */
@@ -457,7 +393,7 @@ static void parse_object(struct ctx *c, const struct schema *sc, void *item,
             tt__perr_add(c->e, k->line, "'%s' in %s has no value", sc->fields[fi].name, sc->what);
     }
     for (size_t fi = 0; fi < sc->n_fields; fi++) {
-        const struct field *f = &sc->fields[fi];
+        const struct tt__pfield *f = &sc->fields[fi];
         if (f->required && !lines[fi])
             tt__perr_add(c->e, node->line, "missing required field '%s' in %s", f->name, sc->what);
         if (f->type == F_STRLIST && !present[fi]) {
@@ -478,376 +414,11 @@ static void parse_object(struct ctx *c, const struct schema *sc, void *item,
     }
 }
 
-/* ---- per-item checks ---- */
-
-static const char *const basis_names[] = {NULL, "consent", "contract", "legal_obligation",
-                                          "legitimate_interest"};
-static const char *const anchor_names[] = {"collected",          "last_interaction",
-                                           "contract_end",       "consent_withdrawn",
-                                           "financial_year_end", "event"};
-static const char *const role_names[] = {"processor", "subprocessor", "controller", "conduit",
-                                         "authority"};
-static const char *const transfer_names[] = {"adequacy", "scc", "bcr", "derogation", "none"};
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
-static int uses_li(const struct tt_purpose *pu)
+int tt__purpose_uses_li(const struct tt_purpose *pu)
 {
     return pu->basis_eea == TT_BASIS_LEGITIMATE_INTEREST ||
            pu->basis_other == TT_BASIS_LEGITIMATE_INTEREST;
 }
-
-/* field positions used by checks (they index `present`) */
-enum {
-    PU_KEY,
-    PU_NAME,
-    PU_DESC,
-    PU_BEEA,
-    PU_BOTHER,
-    PU_MKT,
-    PU_SALE,
-    PU_REX,
-    PU_VOL,
-    PU_LIA,
-    PU_CATS
-};
-
-static void check_purpose(struct ctx *c, void *item, const struct tt__ynode *node,
-                          const unsigned *present)
-{
-    struct tt_purpose *pu = item;
-    char q[64];
-    const char *k = tt__perr_quote(pu->key ? pu->key : "?", q, sizeof q);
-    if (!pu->sale && pu->basis_eea == TT_BASIS_NONE)
-        tt__perr_add(c->e, node->line, "purpose '%s' has no legal basis for the EEA (basis_eea)",
-                     k);
-    if (!pu->sale && pu->basis_other == TT_BASIS_NONE)
-        tt__perr_add(c->e, node->line,
-                     "purpose '%s' has no legal basis outside the EEA (basis_other)", k);
-    if (pu->marketing && (pu->basis_eea == TT_BASIS_LEGAL_OBLIGATION ||
-                          pu->basis_other == TT_BASIS_LEGAL_OBLIGATION))
-        tt__perr_add(c->e, node->line, "purpose '%s': a legal obligation never covers marketing",
-                     k);
-    if (!uses_li(pu))
-        return;
-    if (!pu->li_assessment)
-        tt__perr_add(c->e, node->line,
-                     "purpose '%s': legitimate interest without a recorded assessment "
-                     "(li_assessment, S2.2)",
-                     k);
-    if (!pu->categories || !pu->categories[0])
-        tt__perr_add(c->e, present[PU_CATS] ? present[PU_CATS] : node->line,
-                     "purpose '%s': legitimate interest must list its data categories (S2.2)", k);
-}
-
-static void check_retention(struct ctx *c, void *item, const struct tt__ynode *node,
-                            const unsigned *present)
-{
-    struct tt_retention *r = item;
-    char q[64];
-    const char *k = tt__perr_quote(r->key ? r->key : "?", q, sizeof q);
-    if (r->months > r->max_months)
-        tt__perr_add(c->e, present[4] ? present[4] : node->line,
-                     "retention '%s': months %d exceeds max_months %d", k, r->months,
-                     r->max_months);
-    const struct tt__ynode *ov = map_get(node, "overrides");
-    for (size_t i = 0; i < r->n_overrides; i++) {
-        if (r->overrides[i].months > r->max_months)
-            tt__perr_add(c->e, ov && i < ov->n ? ov->kids[i]->line : node->line,
-                         "retention '%s': override months %d exceeds max_months %d", k,
-                         r->overrides[i].months, r->max_months);
-    }
-}
-
-static void check_cookie(struct ctx *c, void *item, const struct tt__ynode *node,
-                         const unsigned *present)
-{
-    (void)present;
-    struct tt_cookie *ck = item;
-    char q[64];
-    const char *k = tt__perr_quote(ck->name ? ck->name : "?", q, sizeof q);
-    if (ck->session && ck->lifetime_days > 0)
-        tt__perr_add(c->e, node->line, "cookie '%s': a session cookie has no lifetime_days", k);
-    if (!ck->session && ck->lifetime_days <= 0)
-        tt__perr_add(c->e, node->line,
-                     "cookie '%s': a persistent cookie needs lifetime_days (S9.3)", k);
-}
-
-static void check_deadline(struct ctx *c, void *item, const struct tt__ynode *node,
-                           const unsigned *present)
-{
-    struct tt_deadline *d = item;
-    char q[64];
-    const char *k = tt__perr_quote(d->key ? d->key : "?", q, sizeof q);
-    /* fields 6, 7: max_months, max_days; absent both = no extension */
-    if (!present[6] && !present[7]) {
-        d->max_months = d->months;
-        d->max_days = d->days;
-    }
-    if (d->months == 0 && d->days == 0)
-        tt__perr_add(c->e, node->line, "deadline '%s' has no period (months or days)", k);
-    /* compare with the longest month (31 days), the bound that matters */
-    long base = (long)d->months * 31 + d->days, ext = (long)d->max_months * 31 + d->max_days;
-    if (ext < base)
-        tt__perr_add(c->e, node->line, "deadline '%s': the extended deadline is shorter", k);
-}
-
-/* ---- schemas ---- */
-
-#define STR(T, m, req, ...)                                                                        \
-    {                                                                                              \
-        .name = #m, .type = F_STR, .off = offsetof(T, m), .required = req, __VA_ARGS__             \
-    }
-#define STRN(nm, T, m, req, ...)                                                                   \
-    {                                                                                              \
-        .name = nm, .type = F_STR, .off = offsetof(T, m), .required = req, __VA_ARGS__             \
-    }
-#define BOOL(T, m, req)                                                                            \
-    {                                                                                              \
-        .name = #m, .type = F_BOOL, .off = offsetof(T, m), .required = req                         \
-    }
-#define INT(T, m, req, lo, hi)                                                                     \
-    {                                                                                              \
-        .name = #m, .type = F_INT, .off = offsetof(T, m), .required = req, .min = lo, .max = hi    \
-    }
-#define ENUM(T, m, req, tab)                                                                       \
-    {                                                                                              \
-        .name = #m, .type = F_ENUM, .off = offsetof(T, m), .required = req, .enums = tab,          \
-        .n_enums = N(tab)                                                                          \
-    }
-#define LISTOF(T, m, req, ...)                                                                     \
-    {                                                                                              \
-        .name = #m, .type = F_STRLIST, .off = offsetof(T, m), .off_n = NOCOUNT, .required = req,   \
-        __VA_ARGS__                                                                                \
-    }
-#define REF(k) .ref = (k) + 1
-#define SCHEMA(nm, T, sect_, keym, flds, chk)                                                      \
-    {                                                                                              \
-        .what = nm, .size = sizeof(T), .sect = sect_, .key_off = offsetof(T, keym),                \
-        .fields = flds, .n_fields = N(flds), .check = chk                                          \
-    }
-
-static const struct field category_f[] = {
-    STR(struct tt_category, key, 1, .fmt = FMT_KEY),
-    STR(struct tt_category, name, 1),
-    STR(struct tt_category, description, 0),
-    BOOL(struct tt_category, special, 0),
-};
-static const struct schema category_s =
-    SCHEMA("data category", struct tt_category, TT_PIDX_CATEGORY + 1, key, category_f, NULL);
-
-static const struct field purpose_f[] = {
-    [PU_KEY] = STR(struct tt_purpose, key, 1, .fmt = FMT_KEY),
-    [PU_NAME] = STR(struct tt_purpose, name, 1),
-    [PU_DESC] = STR(struct tt_purpose, description, 0),
-    [PU_BEEA] = ENUM(struct tt_purpose, basis_eea, 0, basis_names),
-    [PU_BOTHER] = ENUM(struct tt_purpose, basis_other, 0, basis_names),
-    [PU_MKT] = BOOL(struct tt_purpose, marketing, 0),
-    [PU_SALE] = BOOL(struct tt_purpose, sale, 0),
-    [PU_REX] = BOOL(struct tt_purpose, restriction_exempt, 0),
-    [PU_VOL] = BOOL(struct tt_purpose, voluntary, 0),
-    [PU_LIA] = STR(struct tt_purpose, li_assessment, 0),
-    [PU_CATS] = LISTOF(struct tt_purpose, categories, 0, REF(TT_PIDX_CATEGORY)),
-};
-static const struct schema purpose_s =
-    SCHEMA("purpose", struct tt_purpose, TT_PIDX_PURPOSE + 1, key, purpose_f, check_purpose);
-
-static const struct field source_f[] = {
-    STR(struct tt_source, key, 1, .fmt = FMT_KEY),
-    STR(struct tt_source, name, 1),
-    BOOL(struct tt_source, third_party, 1),
-    STR(struct tt_source, description, 0),
-};
-static const struct schema source_s =
-    SCHEMA("source", struct tt_source, TT_PIDX_SOURCE + 1, key, source_f, NULL);
-
-static const struct field override_f[] = {
-    STR(struct tt_retention_override, jurisdiction, 1, .fmt = FMT_JURIS),
-    INT(struct tt_retention_override, months, 1, 0, MONTHS_MAX),
-};
-static const struct schema override_s = {.what = "retention override",
-                                         .size = sizeof(struct tt_retention_override),
-                                         .fields = override_f,
-                                         .n_fields = N(override_f)};
-
-static const struct field retention_f[] = {
-    STR(struct tt_retention, key, 1, .fmt = FMT_KEY),
-    STR(struct tt_retention, description, 0),
-    STR(struct tt_retention, requirement, 0),
-    ENUM(struct tt_retention, anchor, 1, anchor_names),
-    INT(struct tt_retention, months, 1, 0, MONTHS_MAX),
-    INT(struct tt_retention, max_months, 1, 0, MONTHS_MAX),
-    BOOL(struct tt_retention, ends_on_withdrawal, 0),
-    {.name = "overrides",
-     .type = F_LIST,
-     .off = offsetof(struct tt_retention, overrides),
-     .off_n = offsetof(struct tt_retention, n_overrides),
-     .sub = &override_s},
-};
-static const struct schema retention_s =
-    SCHEMA("retention rule", struct tt_retention, TT_PIDX_RETENTION + 1, key, retention_f,
-           check_retention);
-
-static const struct field service_f[] = {
-    STR(struct tt_service, key, 1, .fmt = FMT_KEY),
-    STR(struct tt_service, name, 1),
-    STR(struct tt_service, description, 0),
-    STR(struct tt_service, retention, 1, REF(TT_PIDX_RETENTION)),
-    LISTOF(struct tt_service, categories, 1, REF(TT_PIDX_CATEGORY)),
-    LISTOF(struct tt_service, optional_categories, 0, REF(TT_PIDX_CATEGORY)),
-    LISTOF(struct tt_service, purposes, 1, REF(TT_PIDX_PURPOSE)),
-};
-static const struct schema service_s =
-    SCHEMA("service", struct tt_service, TT_PIDX_SERVICE + 1, key, service_f, NULL);
-
-static const struct field rcat_f[] = {
-    STR(struct tt_recipient_category, key, 1, .fmt = FMT_KEY),
-    STR(struct tt_recipient_category, name, 1),
-};
-static const struct schema rcat_s = SCHEMA("recipient category", struct tt_recipient_category,
-                                           TT_PIDX_RECIPIENT_CATEGORY + 1, key, rcat_f, NULL);
-
-static const struct field recipient_f[] = {
-    STR(struct tt_recipient, key, 1, .fmt = FMT_KEY),
-    STR(struct tt_recipient, name, 1),
-    STR(struct tt_recipient, category, 1, REF(TT_PIDX_RECIPIENT_CATEGORY)),
-    ENUM(struct tt_recipient, role, 1, role_names),
-    STR(struct tt_recipient, country, 1, .fmt = FMT_COUNTRY),
-    BOOL(struct tt_recipient, approved, 1),
-    STR(struct tt_recipient, transfer_mechanism, 1, .enums = transfer_names,
-        .n_enums = N(transfer_names)),
-    BOOL(struct tt_recipient, tia_done, 0),
-    LISTOF(struct tt_recipient, purposes, 0, REF(TT_PIDX_PURPOSE)),
-};
-static const struct schema recipient_s =
-    SCHEMA("recipient", struct tt_recipient, TT_PIDX_RECIPIENT + 1, key, recipient_f, NULL);
-
-static const struct field ccat_f[] = {
-    STR(struct tt_cookie_category, key, 1, .fmt = FMT_KEY),
-    STR(struct tt_cookie_category, name, 1),
-    STR(struct tt_cookie_category, description, 0),
-    BOOL(struct tt_cookie_category, always_on, 1),
-};
-static const struct schema ccat_s = SCHEMA("cookie category", struct tt_cookie_category,
-                                           TT_PIDX_COOKIE_CATEGORY + 1, key, ccat_f, NULL);
-
-static const struct field cookie_f[] = {
-    STR(struct tt_cookie, name, 1),
-    STR(struct tt_cookie, provider, 1),
-    BOOL(struct tt_cookie, first_party, 1),
-    STR(struct tt_cookie, category, 1, REF(TT_PIDX_COOKIE_CATEGORY)),
-    BOOL(struct tt_cookie, session, 1),
-    INT(struct tt_cookie, lifetime_days, 0, 0, 36500),
-    STR(struct tt_cookie, purpose, 1),
-};
-static const struct schema cookie_s = {.what = "cookie",
-                                       .size = sizeof(struct tt_cookie),
-                                       .fields = cookie_f,
-                                       .n_fields = N(cookie_f),
-                                       .check = check_cookie};
-
-static const struct field juris_f[] = {
-    STR(struct tt_jurisdiction, code, 1, .fmt = FMT_JURIS),
-    STR(struct tt_jurisdiction, name, 1),
-    STR(struct tt_jurisdiction, law, 1),
-    STRN("subject", struct tt_jurisdiction, term_subject, 1),
-    STRN("controller", struct tt_jurisdiction, term_controller, 1),
-    STRN("processor", struct tt_jurisdiction, term_processor, 1),
-};
-static const struct schema juris_s =
-    SCHEMA("jurisdiction", struct tt_jurisdiction, TT_PIDX_JURISDICTION + 1, code, juris_f, NULL);
-
-static const struct field deadline_f[] = {
-    STR(struct tt_deadline, key, 1, .fmt = FMT_KEY),
-    STR(struct tt_deadline, name, 1),
-    STR(struct tt_deadline, law, 0),
-    STR(struct tt_deadline, requirement, 0),
-    INT(struct tt_deadline, months, 0, 0, 120),
-    INT(struct tt_deadline, days, 0, 0, 3650),
-    INT(struct tt_deadline, max_months, 0, 0, 120),
-    INT(struct tt_deadline, max_days, 0, 0, 3650),
-    INT(struct tt_deadline, confirm_business_days, 0, 0, 365),
-    LISTOF(struct tt_deadline, jurisdictions, 0, .fmt = FMT_JURIS_OR_EEA),
-};
-static const struct schema deadline_s = SCHEMA(
-    "deadline rule", struct tt_deadline, TT_PIDX_DEADLINE + 1, key, deadline_f, check_deadline);
-
-static const struct field notice_f[] = {
-    STRN("version", struct tt_policy, notice_version, 1),
-    STRN("language", struct tt_policy, notice_language, 1),
-};
-static const struct schema notice_s = {
-    .what = "policy notice", .fields = notice_f, .n_fields = N(notice_f)};
-
-static const struct field meta_f[] = {
-    STR(struct tt_policy, id, 1, .fmt = FMT_KEY),
-    STR(struct tt_policy, name, 1),
-    STR(struct tt_policy, version, 1),
-    STR(struct tt_policy, effective_date, 0),
-    {.name = "notice", .type = F_OBJ, .required = 1, .sub = &notice_s},
-};
-static const struct schema meta_s = {
-    .what = "policy header", .fields = meta_f, .n_fields = N(meta_f)};
-
-static const struct field jurisdictions_f[] = {
-    STRN("default", struct tt_policy, jurisdiction_default, 1, REF(TT_PIDX_JURISDICTION)),
-    {.name = "eea",
-     .type = F_STRLIST,
-     .off = offsetof(struct tt_policy, eea_countries),
-     .off_n = offsetof(struct tt_policy, n_eea_countries),
-     .required = 1,
-     .fmt = FMT_COUNTRY,
-     .sect = TT_PIDX_EEA + 1},
-    {.name = "terms",
-     .type = F_LIST,
-     .off = offsetof(struct tt_policy, jurisdictions),
-     .off_n = offsetof(struct tt_policy, n_jurisdictions),
-     .required = 1,
-     .sub = &juris_s},
-};
-static const struct schema jurisdictions_s = {
-    .what = "jurisdictions", .fields = jurisdictions_f, .n_fields = N(jurisdictions_f)};
-
-static const struct field deadlines_f[] = {
-    STRN("default", struct tt_policy, deadline_default, 1, REF(TT_PIDX_DEADLINE)),
-    {.name = "rules",
-     .type = F_LIST,
-     .off = offsetof(struct tt_policy, deadlines),
-     .off_n = offsetof(struct tt_policy, n_deadlines),
-     .required = 1,
-     .sub = &deadline_s},
-};
-static const struct schema deadlines_s = {
-    .what = "deadlines", .fields = deadlines_f, .n_fields = N(deadlines_f)};
-
-#define SECTION(nm, m, req, sub_)                                                                  \
-    {                                                                                              \
-        .name = nm, .type = F_LIST, .off = offsetof(struct tt_policy, m),                          \
-        .off_n = offsetof(struct tt_policy, n_##m), .required = req, .sub = sub_                   \
-    }
-
-static const struct field top_f[] = {
-    {.name = "policy", .type = F_OBJ, .required = 1, .sub = &meta_s},
-    SECTION("categories", categories, 1, &category_s),
-    {.name = "subject_kinds",
-     .type = F_STRLIST,
-     .off = offsetof(struct tt_policy, subject_kinds),
-     .off_n = offsetof(struct tt_policy, n_subject_kinds),
-     .required = 1,
-     .sect = TT_PIDX_SUBJECT_KIND + 1},
-    SECTION("purposes", purposes, 1, &purpose_s),
-    SECTION("sources", sources, 1, &source_s),
-    SECTION("retention", retention, 1, &retention_s),
-    SECTION("services", services, 1, &service_s),
-    SECTION("recipient_categories", recipient_categories, 0, &rcat_s),
-    SECTION("recipients", recipients, 0, &recipient_s),
-    SECTION("cookie_categories", cookie_categories, 0, &ccat_s),
-    SECTION("cookies", cookies, 0, &cookie_s),
-    {.name = "jurisdictions", .type = F_OBJ, .required = 1, .sub = &jurisdictions_s},
-    {.name = "deadlines", .type = F_OBJ, .required = 1, .sub = &deadlines_s},
-};
-static const struct schema top_s = {
-    .what = "the policy file", .fields = top_f, .n_fields = N(top_f)};
 
 /* ---- whole-policy checks, once every section is read ---- */
 
@@ -860,7 +431,7 @@ static int ent_cmp(const void *a, const void *b)
     return (x->line > y->line) - (x->line < y->line);
 }
 
-static void build_indexes(struct ctx *c)
+static void build_indexes(struct tt__pctx *c)
 {
     for (int k = 0; k < TT_PIDX__COUNT && !c->nomem; k++) {
         struct sect_tmp *s = &c->sec[k];
@@ -885,7 +456,7 @@ static void build_indexes(struct ctx *c)
     }
 }
 
-static void resolve_refs(struct ctx *c)
+static void resolve_refs(struct tt__pctx *c)
 {
     for (size_t i = 0; i < c->n_refs; i++) {
         const struct ref_rec *r = &c->refs[i];
@@ -897,7 +468,7 @@ static void resolve_refs(struct ctx *c)
     }
 }
 
-static void check_purposes(struct ctx *c)
+static void check_purposes(struct tt__pctx *c)
 {
     struct tt_policy *p = c->p;
     const struct sect_tmp *s = &c->sec[TT_PIDX_PURPOSE];
@@ -913,9 +484,9 @@ static void check_purposes(struct ctx *c)
     /* S2.2: legitimate interest on special-category data is refused */
     for (size_t i = 0; i < s->n; i++) {
         const struct tt_purpose *pu = s->e[i].item;
-        if (!uses_li(pu))
+        if (!tt__purpose_uses_li(pu))
             continue;
-        const struct tt__ynode *cats = map_get(s->nodes[i], "categories");
+        const struct tt__ynode *cats = tt__ymap_get(s->nodes[i], "categories");
         for (size_t j = 0; pu->categories && pu->categories[j]; j++) {
             const struct tt__pent *ce =
                 tt__pidx_find(&c->priv->idx[TT_PIDX_CATEGORY], pu->categories[j]);
@@ -949,7 +520,7 @@ static int listed(const char **list, const char *s)
     return 0;
 }
 
-static void check_others(struct ctx *c)
+static void check_others(struct tt__pctx *c)
 {
     char q[64], q2[64];
     const struct sect_tmp *s = &c->sec[TT_PIDX_SERVICE];
@@ -988,7 +559,7 @@ static void check_others(struct ctx *c)
 int tt__policy_build(struct tt__arena *a, const struct tt__ynode *root, struct tt_policy **out,
                      struct tt__perr *e)
 {
-    struct ctx c = {.a = a, .e = e};
+    struct tt__pctx c = {.a = a, .e = e};
     size_t before = e->count;
     c.p = tt__arena_alloc(a, sizeof(*c.p));
     c.priv = tt__arena_alloc(a, sizeof(*c.priv));
@@ -996,7 +567,7 @@ int tt__policy_build(struct tt__arena *a, const struct tt__ynode *root, struct t
         return -TT_E_NOMEM;
     c.priv->arena = a;
     c.p->arena = c.priv;
-    parse_object(&c, &top_s, c.p, root);
+    parse_object(&c, &tt__policy_schema, c.p, root);
     if (!c.nomem)
         build_indexes(&c);
     if (!c.nomem) {
