@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../core/decide.h"
 #include "../core/error.h"
 #include "app.h"
 #include "audit.h"
@@ -149,26 +150,33 @@ int tt_api_identity_add(struct tt_req *req, struct tt_resp *resp)
 struct list_ctx {
     json_t *items;
     const struct tt_policy *policy;
+    const struct tt_index *index;     /* NULL: no decision engine (tests) */
     const struct tt_purpose *purpose; /* NULL: types and ids only */
     const struct tt_subject *subject;
     const uint8_t *key;
+    tt_time now;
     int revealed, withheld, failed;
 };
 
-/* S1.1: a value is shown only for a purpose the policy lets use the identity's category; a
- * restricted subject's values only for restriction-exempt purposes (S8.3); never for a sale
- * (S4.4). */
+/* S1.1: a value is shown only for a purpose the policy lets use the identity's category, and
+ * that the decision engine allows for this subject now (basis, consent, objection, restriction
+ * S8.3, child S10.1, sale S4.4). */
 static int may_reveal(const struct list_ctx *x, enum tt_identity_type type)
 {
     const struct tt_purpose *pu = x->purpose;
-    if (pu->sale)
-        return 0;
-    if (x->subject->restricted && !pu->restriction_exempt)
-        return 0;
     const char *cat = tt__api_identity_category(type);
     if (tt_policy_category(x->policy, cat) && !tt_policy_purpose_allows_category(pu, cat))
         return 0;
-    return 1;
+    if (!x->index)
+        return !pu->sale && (!x->subject->restricted || pu->restriction_exempt);
+    struct tt_decision_request q = {
+        .tenant_id = x->subject->tenant_id,
+        .subject_id = x->subject->id,
+        .purpose = pu->key,
+        .data_category = tt_policy_category(x->policy, cat) ? cat : NULL,
+    };
+    struct tt_decision d;
+    return tt_decide(x->policy, x->index, x->now, &q, &d) == 0 && d.allow;
 }
 
 static int list_cb(void *cls, const struct tt_identity *i)
@@ -214,7 +222,7 @@ int tt_api_identity_list(struct tt_req *req, struct tt_resp *resp)
     struct tt_app *app = req->app;
     const char *purpose_key = tt_req_query(req, "purpose");
     struct tt_policy_ref *pref = tt_app_policy_acquire(app);
-    struct list_ctx x = {.policy = pref->policy};
+    struct list_ctx x = {.policy = pref->policy, .index = pref->index, .now = tt_now(&app->clock)};
     struct tt_subject s;
     uint8_t key[TT_KEY_BYTES];
     int rc = 0, have_key = 0;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/decide.h"
 #include "../core/error.h"
 #include "../core/retention.h"
 #include "app.h"
@@ -393,23 +394,40 @@ int tt_api_record_batch(struct tt_req *req, struct tt_resp *resp)
 struct read_ctx {
     json_t *items;
     const struct tt_policy *policy;
+    const struct tt_index *index; /* NULL: no decision engine (tests) */
     const struct tt_purpose *pu;
     const struct tt_subject *s;
     const uint8_t *key;
+    tt_time now;
     int seen, returned, denied, failed;
     char last[TT_ID_MAX];
 };
 
-/* S1.1: a record serves the purpose it was collected for; restriction-exempt purposes (storage,
- * legal claims: S8.3) reach every record; a restricted subject's records serve only those; a
- * sale never (S4.4). */
+/* S1.1: a record serves the purpose it was collected for, a purpose the subject agreed to
+ * (consent, checked by the decision engine), or a restriction-exempt purpose the policy permits
+ * on every record (storage, legal claims: S8.3); never past its own retention end (S7). The
+ * decision engine adds the rest: basis, consent, objection, restriction, child (S10.1), sale. */
 static int may_use(const struct read_ctx *x, const struct tt_record *r)
 {
-    if (x->pu->sale)
+    if (r->retention_until && x->now >= r->retention_until)
         return 0;
-    if (x->s->restricted && !x->pu->restriction_exempt)
+    int own = strcmp(r->purpose, x->pu->key) == 0 || x->pu->restriction_exempt;
+    if (!x->index) {
+        if (x->pu->sale || (x->s->restricted && !x->pu->restriction_exempt))
+            return 0;
+        return own;
+    }
+    struct tt_decision_request q = {
+        .tenant_id = r->tenant_id,
+        .subject_id = r->subject_id,
+        .purpose = x->pu->key,
+        .data_category = r->data_category,
+        .service = r->service[0] ? r->service : NULL,
+    };
+    struct tt_decision d;
+    if (tt_decide(x->policy, x->index, x->now, &q, &d) < 0 || !d.allow)
         return 0;
-    return strcmp(r->purpose, x->pu->key) == 0 || x->pu->restriction_exempt;
+    return own || d.legal_basis == TUTELA_BASIS_CONSENT;
 }
 
 static int read_cb(void *cls, const struct tt_record *r)
@@ -494,7 +512,7 @@ int tt_api_record_list(struct tt_req *req, struct tt_resp *resp)
     if (rc < 0)
         return rc;
     struct tt_policy_ref *pref = tt_app_policy_acquire(app);
-    struct read_ctx x = {.policy = pref->policy};
+    struct read_ctx x = {.policy = pref->policy, .index = pref->index, .now = tt_now(&app->clock)};
     x.pu = strlen(purpose) < TT_KEY_MAX ? tt_policy_purpose(x.policy, purpose) : NULL;
     if (!x.pu) {
         tt_app_policy_release(pref);

@@ -75,6 +75,21 @@ for (const backend of backends()) {
       assert.equal(r.json.retention_until, null);
     });
 
+    test('contract_purpose_needs_an_active_contract_S2_1', async () => {
+      const s = await subject(srv, t.keys.service, { contract_active: false });
+      const w = await srv.request('POST', `/v1/subjects/${s.id}/records`, {
+        key: t.keys.service,
+        body: smsRecord({ value: 'no contract' }),
+      });
+      assert.equal(w.status, 201, w.text);
+      const r = await srv.request('GET', `/v1/subjects/${s.id}/records?purpose=essential.service`, {
+        key: t.keys.service,
+      });
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(r.json.items, []);
+      assert.equal(r.json.denied, 1);
+    });
+
     test('legal_basis_follows_jurisdiction_S2_1', async () => {
       // essential.fraud_detection: legal obligation in the EEA, legitimate interest elsewhere
       const eu = await subject(srv, t.keys.service, { jurisdiction: 'NL' });
@@ -135,13 +150,22 @@ for (const backend of backends()) {
       });
       assertProblem(unknown, 422, 'unknown-purpose', 'purpose');
 
-      const r = await srv.request('GET', `/v1/subjects/${s.id}/records?purpose=marketing.communications`, {
+      // without consent, marketing may use neither record (S1.3, S2.1)
+      const m = await srv.request('GET', `/v1/subjects/${s.id}/records?purpose=marketing.communications`, {
+        key: t.keys.service,
+      });
+      assert.equal(m.status, 200, m.text);
+      assert.deepEqual(m.json.items, []);
+      assert.equal(m.json.denied, 2);
+      assert.equal(m.headers.get('cache-control'), 'no-store');
+
+      // the service purpose reaches the record collected for it, not the marketing one (S1.1)
+      const r = await srv.request('GET', `/v1/subjects/${s.id}/records?purpose=essential.service`, {
         key: t.keys.service,
       });
       assert.equal(r.status, 200, r.text);
-      assert.deepEqual(r.json.items.map((i) => i.value), ['marketing datum']);
+      assert.deepEqual(r.json.items.map((i) => i.value), ['operations datum']);
       assert.equal(r.json.denied, 1);
-      assert.equal(r.headers.get('cache-control'), 'no-store');
 
       // storage is restriction-exempt: it reaches every record (S8.3)
       const all = await srv.request('GET', `/v1/subjects/${s.id}/records?purpose=storage`, {

@@ -86,14 +86,18 @@ for (const backend of backends()) {
       assert.equal(adult.is_child, false);
       const view = await srv.request('GET', `/v1/subjects/${child.id}`, { key: t.keys.readonly });
       assert.ok(!view.text.includes(`${year - 10}-03-04`));
-      // the date comes back only as a record, for a purpose that may use it
-      const recs = await srv.request('GET',
-        `/v1/subjects/${child.id}/records?purpose=essential.service.identity_verification`,
-        { key: t.keys.service });
+      // the date comes back only as a record, for a purpose that may use it, and never for a
+      // child's data (S10.1: the services are not for people under 18)
+      const path = (id) => `/v1/subjects/${id}/records?purpose=essential.service.identity_verification`;
+      const recs = await srv.request('GET', path(adult.id), { key: t.keys.service });
       assert.equal(recs.status, 200, recs.text);
       assert.equal(recs.json.items.length, 1);
       assert.equal(recs.json.items[0].data_category, 'user.demographic.date_of_birth');
-      assert.equal(recs.json.items[0].value, `${year - 10}-03-04`);
+      assert.equal(recs.json.items[0].value, `${year - 40}-03-04`);
+      const kid = await srv.request('GET', path(child.id), { key: t.keys.service });
+      assert.equal(kid.status, 200, kid.text);
+      assert.deepEqual(kid.json.items, []);
+      assert.equal(kid.json.denied, 1);
     });
 
     test('future_or_malformed_birth_date_is_400', async () => {

@@ -48,11 +48,12 @@ export async function tenant(srv, name = 'Acme BV') {
   return { id: t.json.id, keys };
 }
 
-/** Creates a subject; returns the response JSON. */
+/** Creates a subject (an end user in NL whose contract with the customer is in force, so
+ * contract-based purposes apply: S2.1); returns the response JSON. */
 export async function subject(srv, key, body = {}) {
   const r = await srv.request('POST', '/v1/subjects', {
     key,
-    body: { kind: 'end_user', jurisdiction: 'NL', ...body },
+    body: { kind: 'end_user', jurisdiction: 'NL', contract_active: true, ...body },
   });
   assert.equal(r.status, 201, r.text);
   return r.json;
