@@ -26,6 +26,10 @@
 #define CONNECTION_LIMIT 4096u
 #define STOP_WAIT_NS (30ll * 1000000000ll)
 #define URI_MAX (TT_HTTP_PATH_MAX + TT__QUERY_MAX + 2)
+/* A chunked body has no length up front, and libmicrohttpd 0.9.75 cannot answer before the
+ * upload ends: past the limit the rest is discarded unread into memory, up to this much, so the
+ * client still gets its 413; beyond it the connection is dropped. */
+#define DRAIN_MAX (16ull << 20)
 
 struct tt_server {
     struct MHD_Daemon *daemon;
@@ -45,7 +49,9 @@ struct ctx {
     struct tt_server *s;
     struct MHD_Connection *conn;
     int64_t start_ns;
-    int started;             /* the first access-handler call has run */
+    int started;   /* the first access-handler call has run */
+    int too_large; /* chunked body over the limit: draining, 413 at the end */
+    uint64_t drained;
     int done;                /* a response is queued */
     size_t slot;             /* metrics slot */
     const char *route_label; /* the pattern for logs: never the raw path */
@@ -406,8 +412,14 @@ static enum MHD_Result begin(struct ctx *x, const char *method)
 static enum MHD_Result take_upload(struct ctx *x, const char *data, size_t n)
 {
     size_t max = x->s->body_max;
-    if (n > max || x->body_len > max - n)
-        return send_problem(x, TT_E_BODY_TOO_LARGE, NULL, NULL, NULL);
+    if (x->too_large || n > max || x->body_len > max - n) {
+        x->too_large = 1;
+        free(x->body);
+        x->body = NULL;
+        x->body_len = x->body_cap = 0;
+        x->drained += n;
+        return x->drained > DRAIN_MAX ? MHD_NO : MHD_YES;
+    }
     if (x->body_len + n + 1 > x->body_cap) {
         size_t cap = x->body_cap ? x->body_cap : 4096;
         while (cap < x->body_len + n + 1)
@@ -438,6 +450,8 @@ static void json_error_detail(const json_error_t *e, char *out, size_t size)
 
 static enum MHD_Result finish(struct ctx *x)
 {
+    if (x->too_large)
+        return send_problem(x, TT_E_BODY_TOO_LARGE, NULL, NULL, NULL);
     if (x->body_len > 0) {
         x->body[x->body_len] = '\0';
         x->req.body = x->body;
