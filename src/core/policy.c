@@ -204,8 +204,8 @@ int tt_policy_check(const char *path, char *errs, size_t errs_size, size_t max_e
     rc = load(path, buf, len, &p, &e);
     free(buf);
     tt_policy_free(p);
-    if (rc == -TT_E_NOMEM)
-        return rc;
+    if (rc == -TT_E_NOMEM || (rc != 0 && e.count == 0))
+        return rc; /* a failure that is not a problem of the file */
     return (int)(e.count > (size_t)INT32_MAX ? INT32_MAX : e.count);
 }
 
