@@ -36,6 +36,9 @@ int tt_api_subject_lookup(struct tt_req *req, struct tt_resp *resp);
 int tt_api_identity_add(struct tt_req *req, struct tt_resp *resp);
 int tt_api_identity_list(struct tt_req *req, struct tt_resp *resp);
 
+/* decisions.c (S1.1, S2.1, S4.3, S4.4, S5.1, S7, S8.2, S8.3, S10.1) */
+int tt_api_decide(struct tt_req *req, struct tt_resp *resp);
+
 /* records.c (S1.1, S2.1, S3.2, S3.5) */
 int tt_api_record_create(struct tt_req *req, struct tt_resp *resp);
 int tt_api_record_batch(struct tt_req *req, struct tt_resp *resp);

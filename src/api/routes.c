@@ -69,5 +69,11 @@ const struct tt_route tt_api_routes[] = {
      "Record up to 1,000 data in one transaction (all or nothing)", "records", "RecordBatch",
      "RecordBatchResult", 201},
 
+    /* decisions (S1.1, S2.1, S4.3, S4.4, S5.1, S7, S8.2, S8.3, S10.1) */
+    {"POST", "/v1/decisions", tt_api_decide, WRITE,
+     "Decide whether data of a subject may be used for a purpose (category, service, recipient): "
+     "one request or up to 10,000 under items; denied decisions audited",
+     "decisions", "DecisionRequest", "DecisionResult", 200},
+
     {0},
 };

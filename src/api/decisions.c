@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* decisions.c — POST /v1/decisions: one request or {"items": [...]} (up to 10,000), each
+ * {subject | identifier {type, value}, purpose, data_category?, service?, recipient?}, answered
+ * from the in-memory index by core/decide (S1.1, S2.1, S4.3, S4.4, S5.1, S7, S8.2, S8.3, S10.1).
+ * Every item is checked before any is decided; denied decisions are audited (one summarising
+ * event per batch, counts per reason, never an identifier). */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/decide.h"
+#include "../core/error.h"
+#include "app.h"
+#include "audit.h"
+#include "common.h"
+#include "handlers.h"
+#include "spec.h"
+
+#define DECISION_BATCH_MAX 10000u
+
+struct item {
+    struct tt_decision_request r;
+    char blind[TT_HASH_HEX];
+    struct tt_decision d;
+};
+
+static int in_list(const char *key, size_t n, const void *base, size_t stride)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *k = *(const char *const *)((const char *)base + i * stride);
+        if (strcmp(k, key) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Checks one item (prefix "items/N/" or "") into it. Returns 0 or a problem. */
+static int parse_item(struct tt_app *app, const struct tt_policy *p, const char *tenant_id,
+                      const json_t *obj, const char *prefix, struct item *it, struct tt_resp *resp)
+{
+    const char *subject = NULL, *purpose = NULL, *category = NULL, *service = NULL,
+               *recipient = NULL;
+    const json_t *ident = NULL;
+    struct tt_spec spec[] = {
+        tt_spec_key("subject", &subject, 0),
+        tt_spec_object("identifier", &ident, 0),
+        tt_spec_key("purpose", &purpose, 1),
+        tt_spec_key("data_category", &category, 0),
+        tt_spec_key("service", &service, 0),
+        tt_spec_key("recipient", &recipient, 0),
+        tt_spec_end(),
+    };
+    int rc = tt_spec_parse(obj, spec, prefix, resp);
+    if (rc < 0)
+        return rc;
+    char field[96];
+    if (!subject == !ident) {
+        snprintf(field, sizeof field, "%ssubject", prefix);
+        return tt_problem(resp, subject ? TT_E_BAD_FIELD : TT_E_MISSING_FIELD, field,
+                          "give exactly one of '%ssubject' and '%sidentifier'", prefix, prefix);
+    }
+    if (subject && !tt__api_id_ok(subject, "sub_")) {
+        snprintf(field, sizeof field, "%ssubject", prefix);
+        return tt_problem(resp, TT_E_BAD_FIELD, field, "'%s' must be a subject id (sub_…)", field);
+    }
+    if (category && !in_list(category, p->n_categories, p->categories, sizeof *p->categories)) {
+        snprintf(field, sizeof field, "%sdata_category", prefix);
+        return tt_problem(resp, TT_E_UNKNOWN_CATEGORY, field, "no data category '%s' in policy %s",
+                          category, p->version);
+    }
+    if (service && !in_list(service, p->n_services, p->services, sizeof *p->services)) {
+        snprintf(field, sizeof field, "%sservice", prefix);
+        return tt_problem(resp, TT_E_UNKNOWN_SERVICE, field, "no service '%s' in policy %s",
+                          service, p->version);
+    }
+    memset(it, 0, sizeof *it);
+    if (ident) {
+        char iprefix[96];
+        snprintf(iprefix, sizeof iprefix, "%sidentifier/", prefix);
+        struct tt__api_identity id;
+        rc = tt__api_identity_parse(ident, iprefix, &id, resp);
+        if (rc < 0)
+            return rc;
+        tt_vault_blind(app->master, tenant_id, id.i.type, id.norm, it->blind);
+        sodium_memzero(id.norm, sizeof id.norm);
+        it->r.ident_type = (int)id.i.type;
+        it->r.ident_blind_hex = it->blind;
+    }
+    it->r.tenant_id = tenant_id;
+    it->r.subject_id = subject;
+    it->r.purpose = purpose;
+    it->r.data_category = category;
+    it->r.service = service;
+    it->r.recipient = recipient;
+    return 0;
+}
+
+static json_t *decision_json(const struct tt_decision *d)
+{
+    json_t *reasons = json_array();
+    const char *names[TT_REASON__COUNT];
+    unsigned n = tt_reason_names(d->reasons, names);
+    for (unsigned i = 0; reasons && i < n; i++)
+        json_array_append_new(reasons, json_string(names[i]));
+    if (!reasons)
+        return NULL;
+    return json_pack("{s:b, s:s, s:o, s:s}", "allow", d->allow, "legal_basis",
+                     tt_decision_basis_name(d->legal_basis), "reasons", reasons, "policy_version",
+                     d->policy_version ? d->policy_version : "");
+}
+
+/* Audits the denied decisions: one event, counts per reason, no identifier. */
+static int audit_denied(struct tt_req *req, const struct item *items, size_t n, int batch,
+                        const struct tt_policy *p, tt_time now, struct tt_resp *resp)
+{
+    size_t denied = 0, per[TT_REASON__COUNT] = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].d.allow)
+            continue;
+        denied++;
+        for (int k = 0; k < TT_REASON__COUNT; k++)
+            per[k] += (items[i].d.reasons >> k) & 1u;
+    }
+    if (!denied)
+        return 0;
+    json_t *reasons = json_object();
+    for (int k = 0; reasons && k < TT_REASON__COUNT; k++)
+        if (per[k])
+            json_object_set_new(reasons, tt_reason_name((enum tt_reason)k),
+                                json_integer((json_int_t)per[k]));
+    json_t *detail =
+        reasons ? json_pack("{s:I, s:I, s:o, s:s}", "items", (json_int_t)n, "denied",
+                            (json_int_t)denied, "reasons", reasons, "policy_version", p->version)
+                : NULL;
+    if (!detail)
+        return tt__api_nomem(resp);
+    if (!batch)
+        json_object_set_new(detail, "purpose", json_string(items[0].r.purpose));
+    /* a single decision names its subject id (an id, not a personal value); an identifier
+     * decision names nothing */
+    const char *target = !batch && items[0].r.subject_id ? items[0].r.subject_id : "";
+    int rc = tt_audit_emit_now(req->app->store, req->auth.tenant_id, now, req->auth.key_id,
+                               batch ? "decision.batch.denied" : "decision.denied", target, detail);
+    json_decref(detail);
+    if (rc < 0)
+        return tt_problem(resp, -rc, "", "the audit trail could not be written");
+    return 0;
+}
+
+int tt_api_decide(struct tt_req *req, struct tt_resp *resp)
+{
+    struct tt_app *app = req->app;
+    const json_t *body = req->json;
+    if (!json_is_object(body))
+        return tt_problem(resp, TT_E_BAD_JSON, "", "the body must be a JSON object");
+    const json_t *items_json = json_object_get(body, "items");
+    int batch = items_json != NULL;
+    if (batch) {
+        struct tt_spec spec[] = {
+            tt_spec_array("items", &items_json, DECISION_BATCH_MAX, 1),
+            tt_spec_end(),
+        };
+        int rc = tt_spec_parse(body, spec, "", resp);
+        if (rc < 0)
+            return rc;
+        if (json_array_size(items_json) > DECISION_BATCH_MAX) /* the spec's cap, restated */
+            return tt_problem(resp, TT_E_BATCH_TOO_LARGE, "items", "at most %u items",
+                              DECISION_BATCH_MAX);
+    }
+    size_t n = batch ? json_array_size(items_json) : 1;
+    struct item *items = calloc(n ? n : 1, sizeof *items);
+    if (!items)
+        return tt__api_nomem(resp);
+    struct tt_policy_ref *ref = tt_app_policy_acquire(app);
+    const struct tt_policy *p = ref->policy;
+    const char *tenant_id = req->auth.tenant_id;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char prefix[32] = "";
+        if (batch)
+            snprintf(prefix, sizeof prefix, "items/%zu/", i);
+        const json_t *obj = batch ? json_array_get(items_json, i) : body;
+        if (!json_is_object(obj)) {
+            prefix[strlen(prefix) - 1] = 0;
+            rc = tt_problem(resp, TT_E_WRONG_TYPE, prefix, "'%s' must be an object", prefix);
+            break;
+        }
+        rc = parse_item(app, p, tenant_id, obj, prefix, &items[i], resp);
+    }
+    tt_time now = tt_now(&app->clock);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        int lookup = TT_INDEX_NONE;
+        tt_decide_ex(p, ref->index, now, &items[i].r, &items[i].d, &lookup);
+        if (lookup == TT_INDEX_OTHER_TENANT) {
+            char field[96] = "subject";
+            if (batch)
+                snprintf(field, sizeof field, "items/%zu/subject", i);
+            rc = tt_problem(resp, TT_E_NOT_FOUND, field, "no such subject in this tenant");
+        }
+    }
+    if (rc == 0)
+        rc = audit_denied(req, items, n, batch, p, now, resp);
+    json_t *out = NULL;
+    if (rc == 0) {
+        json_t *results = batch ? json_array() : NULL;
+        for (size_t i = 0; i < n && (results || !batch); i++) {
+            json_t *d = decision_json(&items[i].d);
+            if (!batch) {
+                out = d;
+                break;
+            }
+            if (!d || json_array_append_new(results, d) != 0) {
+                json_decref(results);
+                results = NULL;
+            }
+        }
+        if (batch)
+            out = results ? json_pack("{s:o}", "results", results) : NULL;
+        if (!out)
+            rc = tt__api_nomem(resp);
+    }
+    tt_app_policy_release(ref);
+    free(items);
+    if (rc < 0)
+        return rc;
+    return tt_reply(resp, 200, out);
+}
