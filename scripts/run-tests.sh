@@ -55,6 +55,11 @@ if [ -x scripts/pg-cluster.sh ] || [ -f scripts/pg-cluster.sh ]; then
 fi
 
 step "build: all suites" meson test -C "$BUILD" --print-errorlogs --num-processes 2
+if [ -n "${TUTELA_TEST_PG_URL:-}" ]; then
+  # the backend-agnostic store suite again, on PostgreSQL (issue 9)
+  step "build: store suite on PostgreSQL" env TUTELA_TEST_DB="$TUTELA_TEST_PG_URL" \
+    meson test -C "$BUILD" --print-errorlogs store
+fi
 VG="valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --quiet"
 core_tests=()
 for t in clock policy vault ident decide index ledger retention; do

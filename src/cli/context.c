@@ -7,7 +7,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sodium.h>
+
+#include "../api/audit.h"
 #include "../core/error.h"
+#include "../http/http.h"
 
 /* Creates the parent folder of a file path when it is missing (var/ on first start). */
 static void ensure_parent(const char *path)
@@ -72,4 +76,46 @@ void tt_cli_close(struct tt_cli_ctx *ctx)
     ctx->store = NULL;
     ctx->policy = NULL;
     ctx->master = NULL;
+}
+
+struct new_key {
+    struct tt_api_key key;
+};
+
+static enum tt_qs put_key(struct tt_store_conn *c, void *cls)
+{
+    struct new_key *k = cls;
+    enum tt_qs qs = tt_store_ops_of(c)->api_key_put(c, &k->key);
+    if (qs <= 0)
+        return qs < 0 ? qs : TT_QS_HARD;
+    json_t *detail = json_pack("{s:s}", "role", tt_role_name(k->key.role));
+    qs = tt_audit_emit(c, k->key.tenant_id, k->key.created_at, "cli", "key.create", k->key.id,
+                       detail);
+    json_decref(detail);
+    return qs;
+}
+
+int tt_cli_create_key(struct tt_store *store, const char *tenant_id, enum tt_role role,
+                      tt_time now, char *token, size_t token_size)
+{
+    struct new_key k = {0};
+    char secret[64];
+    tt_id_new("key_", k.key.id);
+    snprintf(k.key.tenant_id, sizeof k.key.tenant_id, "%s", tenant_id);
+    k.key.role = role;
+    k.key.created_at = now;
+    tt_random_token(32, secret, sizeof secret);
+    tt_vault_hash_secret(secret, k.key.hash_hex);
+    int rc = tt_api_token_format(k.key.id, secret, token, token_size);
+    sodium_memzero(secret, sizeof secret);
+    if (rc != 0)
+        return rc;
+    struct tt_store_conn *c = tt_store_acquire(store);
+    enum tt_qs qs = tt_store_txn(c, put_key, &k);
+    tt_store_release(c);
+    if (qs < 0) {
+        sodium_memzero(token, token_size);
+        return -TT_E_STORE;
+    }
+    return 0;
 }

@@ -211,7 +211,7 @@ static enum tt_qs seed_batch(struct tt_store_conn *c, void *cls)
         snprintf(email, sizeof email, "%c.%s%" PRId64 "@example.com", fn[0] | 0x20,
                  (b->kind == TT_SUBJECT_CUSTOMER ? "owner" : "user"), serial);
         snprintf(phone, sizeof phone, "+%s6%08" PRIu64, country_codes[j],
-                 (uint64_t)serial % 100000000ULL);
+                 (uint64_t)(serial % 100000000));
         qs = put_sealed_identity(c, b, &s, key, TT_IDENT_EMAIL, email, NULL, &got);
         if (qs >= 0 && b->kind == TT_SUBJECT_END_USER)
             qs = put_sealed_identity(c, b, &s, key, TT_IDENT_PHONE, phone, NULL, &got);
