@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { backends, ROOT, startServer, snapshot } from './lib/server.mjs';
+import { backends, requestOversized, ROOT, startServer, snapshot } from './lib/server.mjs';
 import { assertProblem, email, smsRecord, subject, tenant } from './lib/fixtures.mjs';
 
 const { cases } = JSON.parse(
@@ -66,9 +66,10 @@ for (const backend of backends()) {
         const key = c.key in keys ? keys[c.key] : a.keys[c.key];
         const opts = { key };
         if (c.raw !== undefined) opts.raw = c.raw;
-        else if (c.oversize !== undefined) opts.raw = `{"items":["${'x'.repeat(c.oversize)}"]}`;
         else if (c.body !== undefined) opts.body = fill(c.body, vars);
-        const res = await srv.request(c.method, fill(c.path, vars), opts);
+        const res = c.oversize !== undefined
+          ? await requestOversized(srv.base, c.method, fill(c.path, vars), { key, size: c.oversize })
+          : await srv.request(c.method, fill(c.path, vars), opts);
         assertProblem(res, c.status, c.type, c.field);
         assert.ok(!res.text.includes(vars.email), 'the problem never echoes a personal value');
         assert.deepEqual(await snapshot(srv, a.keys.readonly), beforeA, 'tenant A unchanged');

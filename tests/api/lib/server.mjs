@@ -4,6 +4,7 @@
 // TUTELA_TEST_PG_URL is set), an ephemeral port, the platform admin key from `tutela keys
 // create`, and a small fetch client that returns status, headers and parsed body.
 import { spawn, execFileSync } from 'node:child_process';
+import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -147,6 +148,51 @@ export async function request(base, method, p, opts = {}) {
   const ct = r.headers.get('content-type') || '';
   if (ct.includes('json') && text.length > 0) json = JSON.parse(text);
   return { status: r.status, headers: r.headers, type: ct, json, text };
+}
+
+/**
+ * Announces a JSON body of size bytes (Content-Length, Expect: 100-continue) and sends it only
+ * if the server asks for it: a server that refuses the size answers at once, before the upload
+ * (fetch would report that early close as a network error). Returns { status, type, json, text }.
+ */
+export function requestOversized(base, method, p, { key, size }) {
+  const u = new URL(base + p);
+  return new Promise((resolve, reject) => {
+    const headers = {
+      'content-type': 'application/json',
+      'content-length': String(size),
+      expect: '100-continue',
+    };
+    if (key) headers.authorization = `Bearer ${key}`;
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method, headers });
+    let answered = false;
+    req.on('response', (res) => {
+      answered = true;
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => {
+        const type = res.headers['content-type'] || '';
+        resolve({ status: res.statusCode, type, json: type.includes('json') ? JSON.parse(text) : null, text });
+      });
+    });
+    req.on('error', (e) => { if (!answered) reject(e); });
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    let left = size;
+    const pump = () => {
+      while (left > 0) {
+        const n = Math.min(left, chunk.length);
+        left -= n;
+        if (!req.write(n === chunk.length ? chunk : chunk.subarray(0, n))) {
+          req.once('drain', pump);
+          return;
+        }
+      }
+      req.end();
+    };
+    req.on('continue', pump);
+    req.flushHeaders();
+  });
 }
 
 /**
