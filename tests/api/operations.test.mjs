@@ -28,6 +28,7 @@ const ROUTES = [
   ['POST', '/v1/subjects/{id}/records'],
   ['GET', '/v1/subjects/{id}/records'],
   ['POST', '/v1/records'],
+  ['POST', '/v1/decisions'],
 ];
 
 for (const backend of backends()) {
