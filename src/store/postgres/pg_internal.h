@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "../areas.h"
 #include "../store_impl.h"
 
 /* Every named statement of the backend; indexes the per-connection "prepared" flags. */
@@ -48,14 +49,19 @@ enum pg_stmt_id {
     PG_AUDIT_SCAN_ALL,
     PG_SCHEMA_EXISTS,
     PG_SCHEMA_VERSION,
+    PG_SCHEMA_RECORDED,
     PG_STMT__COUNT
 };
+
+/* Slots of every area (store/areas.h): core uses the enum above, other areas their own range. */
+#define PG_STMT_MAX TT_STORE_SLOTS_MAX
+_Static_assert(PG_STMT__COUNT <= TT_STORE_SLOTS_PER_AREA, "core statements overflow their range");
 
 /* A statement prepared by name on first use on each connection. types: one letter per
  * parameter, 't' TEXT, 'i' BIGINT (sent binary), 'b' BYTEA (sent binary). A statement whose sql
  * is a DECLARE … CURSOR is run through tt__pg_stream with cursor = the cursor's name. */
 struct pg_stmt {
-    enum pg_stmt_id id;
+    int id;                    /* enum pg_stmt_id, or a slot in another area's range */
     const char *name;
     const char *types;
     const char *sql;
@@ -79,7 +85,7 @@ struct pg_conn {
     struct tt_store_conn base; /* first member: the generic connection */
     PGconn *pq;
     struct pg_conn *next_free;
-    unsigned char prepared[PG_STMT__COUNT];
+    unsigned char prepared[PG_STMT_MAX];
     int in_txn;         /* a transaction is open (ours or the caller's) */
     char *audit_detail; /* detail of the last audit_last result (owned) */
 };
@@ -138,6 +144,13 @@ enum tt_qs tt__pg_command(struct pg_conn *c, const char *sql);
 
 /* Migrations (pg_migrate.c). */
 int tt__pg_migrate(struct pg_conn *c, char *err, size_t err_size);
+/* One area's steps (store/areas.h version range), ending with {0, NULL}. Append only. Each
+ * area's array lives in its own file and is listed once in pg_migrate.c. */
+struct pg_migration {
+    int64_t version;
+    const char *sql;
+};
+extern const struct pg_migration tt__pg_schema_core[];
 int tt__pg_schema_version(struct tt_store_conn *c);
 
 /* The query families. */

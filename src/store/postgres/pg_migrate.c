@@ -13,9 +13,10 @@
 /* pg_advisory_xact_lock key: "tutela" in ASCII, shared by every node of one database */
 #define MIGRATION_LOCK "116117116101108097"
 
-/* Append only: a released step is never edited, a change is a new step. */
-static const char *const migrations[] = {
-    /* 1: the foundation schema */
+/* The core area (store/areas.h: versions 1..99). Append only: a released step is never edited,
+ * a change is a new step. */
+const struct pg_migration tt__pg_schema_core[] = {
+    {1, /* the foundation schema */
     "CREATE TABLE settings ("
     "  key TEXT COLLATE \"C\" NOT NULL PRIMARY KEY,"
     "  value TEXT NOT NULL);"
@@ -111,14 +112,25 @@ static const char *const migrations[] = {
     "CREATE TABLE audit_heads ("
     "  tenant_id TEXT COLLATE \"C\" NOT NULL PRIMARY KEY,"
     "  seq BIGINT NOT NULL,"
-    "  hash BYTEA NOT NULL);",
+    "  hash BYTEA NOT NULL);"},
+    {0, NULL},
 };
 
-#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+/* Every area's steps; an area that lands adds its array here (and its extern in pg_internal.h). */
+static const struct pg_migration *const areas[] = {
+    tt__pg_schema_core,
+};
+
+#define N_AREAS (sizeof areas / sizeof areas[0])
 
 static const struct pg_stmt ST_EXISTS = {
     PG_SCHEMA_EXISTS, "tt_schema_exists", "",
     "SELECT count(*) FROM pg_catalog.pg_class WHERE oid = to_regclass('schema_migrations')", NULL};
+
+static const struct pg_stmt ST_RECORDED = {PG_SCHEMA_RECORDED, "tt_schema_recorded", "i",
+                                           "SELECT count(*)::bigint FROM schema_migrations"
+                                           " WHERE version = $1",
+                                           NULL};
 
 static const struct pg_stmt ST_VERSION = {PG_SCHEMA_VERSION, "tt_schema_version", "",
                                           "SELECT COALESCE(MAX(version), 0)::bigint"
@@ -162,10 +174,29 @@ static void fail(struct pg_conn *c, char *err, size_t err_size, int step, const 
     c->in_txn = 0;
 }
 
-/* One locked transaction: applies the next step unless another node did. Returns the version
- * now recorded, or < 0. */
-static int64_t step(struct pg_conn *c, char *err, size_t err_size)
+/* Whether step version is recorded: 1, 0, or < 0 on error. */
+static int recorded(struct pg_conn *c, int64_t version)
 {
+    PGresult *r = NULL;
+    if (tt__pg_exec(c, &ST_EXISTS, NULL, &r) < 0)
+        return -1;
+    int64_t exists = PQntuples(r) == 1 ? tt__pg_int(r, 0, 0) : 0;
+    PQclear(r);
+    if (!exists)
+        return 0;
+    struct pg_args a = {0};
+    tt__pg_arg_int(&a, version);
+    if (tt__pg_exec(c, &ST_RECORDED, &a, &r) < 0)
+        return -1;
+    int64_t n = PQntuples(r) == 1 ? tt__pg_int(r, 0, 0) : -1;
+    PQclear(r);
+    return n < 0 ? -1 : n > 0;
+}
+
+/* One locked transaction: applies step m unless another node did. Returns 0 or < 0. */
+static int step(struct pg_conn *c, const struct pg_migration *m, char *err, size_t err_size)
+{
+    int v = (int)m->version;
     /* READ COMMITTED whatever the server's default: each statement after the lock wait must
      * see what the node that held the lock committed */
     if (tt__pg_command(c, "BEGIN ISOLATION LEVEL READ COMMITTED;"
@@ -173,34 +204,32 @@ static int64_t step(struct pg_conn *c, char *err, size_t err_size)
                           "CREATE TABLE IF NOT EXISTS schema_migrations ("
                           "  version BIGINT NOT NULL PRIMARY KEY,"
                           "  applied_at BIGINT NOT NULL)") < 0) {
-        fail(c, err, err_size, 0, "locking");
+        fail(c, err, err_size, v, "locking");
         return -1;
     }
     c->in_txn = 1;
-    int64_t have = current_version(c);
-    if (have < 0) {
-        fail(c, err, err_size, 0, "reading the version");
+    int done = recorded(c, m->version);
+    if (done < 0) {
+        fail(c, err, err_size, v, "reading the recorded steps");
         return -1;
     }
-    if (have < N_MIGRATIONS) {
-        int next = (int)have + 1;
+    if (!done) {
         char record[160];
         snprintf(record, sizeof record,
                  "INSERT INTO schema_migrations (version, applied_at)"
                  " VALUES (%d, EXTRACT(EPOCH FROM now())::bigint)",
-                 next);
-        if (tt__pg_command(c, migrations[next - 1]) < 0 || tt__pg_command(c, record) < 0) {
-            fail(c, err, err_size, next, "applying");
+                 v);
+        if (tt__pg_command(c, m->sql) < 0 || tt__pg_command(c, record) < 0) {
+            fail(c, err, err_size, v, "applying");
             return -1;
         }
-        have = next;
     }
     if (tt__pg_command(c, "COMMIT") < 0) {
-        fail(c, err, err_size, (int)have, "committing");
+        fail(c, err, err_size, v, "committing");
         return -1;
     }
     c->in_txn = 0;
-    return have;
+    return 0;
 }
 
 int tt__pg_migrate(struct pg_conn *c, char *err, size_t err_size)
@@ -210,17 +239,23 @@ int tt__pg_migrate(struct pg_conn *c, char *err, size_t err_size)
             snprintf(err, err_size, "postgres: cannot migrate inside a transaction");
         return -1;
     }
-    /* up to date: no lock taken */
+    /* steps are applied by whether they are recorded, not by the highest version, so areas
+     * that land later with lower numbers still apply; up to date = no lock taken */
+    for (size_t a = 0; a < N_AREAS; a++) {
+        for (const struct pg_migration *m = areas[a]; m->sql; m++) {
+            int done = recorded(c, m->version);
+            if (done < 0) {
+                fail(c, err, err_size, (int)m->version, "reading the recorded steps");
+                return -1;
+            }
+            if (!done && step(c, m, err, err_size) < 0)
+                return -1;
+        }
+    }
     int64_t have = current_version(c);
     if (have < 0) {
         fail(c, err, err_size, 0, "reading the version");
         return -1;
-    }
-    while (have < N_MIGRATIONS) {
-        int64_t now = step(c, err, err_size);
-        if (now < 0)
-            return -1;
-        have = now;
     }
     return (int)have;
 }

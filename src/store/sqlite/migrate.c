@@ -9,13 +9,9 @@
 #include <string.h>
 #include <time.h>
 
-struct sq_migration {
-    int64_t version;
-    const char *sql;
-};
-
-/* Append only: a released step is never edited, a change is a new step. */
-static const struct sq_migration migrations[] = {
+/* The core area (store/areas.h: versions 1..99). Append only: a released step is never edited,
+ * a change is a new step. */
+const struct sq_migration tt__sq_schema_core[] = {
     {1, "CREATE TABLE settings ("
         "  key TEXT NOT NULL PRIMARY KEY,"
         "  value TEXT NOT NULL);"
@@ -112,9 +108,15 @@ static const struct sq_migration migrations[] = {
         "  tenant_id TEXT NOT NULL PRIMARY KEY,"
         "  seq BIGINT NOT NULL,"
         "  hash BLOB NOT NULL);"},
+    {0, NULL},
 };
 
-#define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
+/* Every area's steps; an area that lands adds its array here (and its extern in sq.h). */
+static const struct sq_migration *const areas[] = {
+    tt__sq_schema_core,
+};
+
+#define N_AREAS (sizeof areas / sizeof areas[0])
 
 static int table_exists(sqlite3 *db, const char *name, int *out)
 {
@@ -160,6 +162,31 @@ static int current_version(sqlite3 *db, int64_t *out)
     return rc;
 }
 
+/* Whether a step is recorded (*out 0/1); a SQLite code. No table yet means not recorded. */
+static int step_recorded(sqlite3 *db, int64_t version, int *out)
+{
+    int exists = 0;
+    int rc = table_exists(db, "schema_migrations", &exists);
+    if (rc != SQLITE_OK || !exists) {
+        *out = 0;
+        return rc;
+    }
+    sqlite3_stmt *st = NULL;
+    rc = sqlite3_prepare_v2(db, "SELECT 1 FROM schema_migrations WHERE version = ?", -1, &st,
+                            NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(st, 1, version);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+            *out = rc == SQLITE_ROW;
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int record_step(sqlite3 *db, int64_t version)
 {
     sqlite3_stmt *st = NULL;
@@ -193,15 +220,15 @@ static int apply_step(sqlite3 *db, const struct sq_migration *m)
     int rc = begin_step(db);
     if (rc != SQLITE_OK)
         return rc;
-    int64_t have = 0;
+    int done = 0;
     rc = sqlite3_exec(db,
                       "CREATE TABLE IF NOT EXISTS schema_migrations ("
                       "  version BIGINT NOT NULL PRIMARY KEY,"
                       "  applied_at BIGINT NOT NULL)",
                       NULL, NULL, NULL);
     if (rc == SQLITE_OK)
-        rc = current_version(db, &have);
-    if (rc == SQLITE_OK && have < m->version) {
+        rc = step_recorded(db, m->version, &done);
+    if (rc == SQLITE_OK && !done) {
         rc = sqlite3_exec(db, m->sql, NULL, NULL, NULL);
         if (rc == SQLITE_OK)
             rc = record_step(db, m->version);
@@ -218,22 +245,28 @@ static int apply_step(sqlite3 *db, const struct sq_migration *m)
 
 int tt__sq_migrate(struct sq_conn *c, char *err, size_t err_size)
 {
-    int64_t have = 0;
-    int rc = current_version(c->db, &have);
-    /* up to date: no write lock taken (a read-only database opens fine) */
-    for (size_t i = 0; rc == SQLITE_OK && i < N_MIGRATIONS; i++) {
-        if (have >= migrations[i].version)
-            continue;
-        rc = apply_step(c->db, &migrations[i]);
-        if (rc != SQLITE_OK) {
-            tt__sq_fail(c, rc);
-            if (err && err_size)
-                snprintf(err, err_size, "sqlite migration %lld failed: %s",
-                         (long long)migrations[i].version, c->last_err);
-            return -1;
+    int rc = SQLITE_OK;
+    /* steps are applied by whether they are recorded, not by the highest version, so areas
+     * that land later with lower numbers still apply; up to date = no write lock taken */
+    for (size_t a = 0; rc == SQLITE_OK && a < N_AREAS; a++) {
+        for (const struct sq_migration *m = areas[a]; rc == SQLITE_OK && m->sql; m++) {
+            int done = 0;
+            rc = step_recorded(c->db, m->version, &done);
+            if (rc != SQLITE_OK || done)
+                continue;
+            rc = apply_step(c->db, m);
+            if (rc != SQLITE_OK) {
+                tt__sq_fail(c, rc);
+                if (err && err_size)
+                    snprintf(err, err_size, "sqlite migration %lld failed: %s",
+                             (long long)m->version, c->last_err);
+                return -1;
+            }
         }
-        rc = current_version(c->db, &have);
     }
+    int64_t have = 0;
+    if (rc == SQLITE_OK)
+        rc = current_version(c->db, &have);
     if (rc != SQLITE_OK) {
         tt__sq_fail(c, rc);
         if (err && err_size)

@@ -136,7 +136,7 @@ static int conn_open(struct sq_store *s, struct sq_conn *c, char *err, size_t er
 
 static void conn_close(struct sq_conn *c)
 {
-    for (int i = 0; i < SQ_STMT__COUNT; i++) {
+    for (int i = 0; i < SQ_STMT_MAX; i++) {
         sqlite3_finalize(c->stmts[i]);
         c->stmts[i] = NULL;
     }

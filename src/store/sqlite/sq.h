@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../areas.h"
 #include "../store_impl.h"
 
 /* One slot per SQL statement: each is prepared once per connection, then reset after use. */
@@ -55,10 +56,14 @@ enum sq_stmt {
     SQ_STMT__COUNT
 };
 
+/* Slots of every area (store/areas.h): core uses the enum above, other areas their own range. */
+#define SQ_STMT_MAX TT_STORE_SLOTS_MAX
+_Static_assert(SQ_STMT__COUNT <= TT_STORE_SLOTS_PER_AREA, "core statements overflow their range");
+
 struct sq_conn {
     struct tt_store_conn base; /* first: tt_store_conn * casts to sq_conn * */
     sqlite3 *db;
-    sqlite3_stmt *stmts[SQ_STMT__COUNT]; /* prepared lazily, finalized at close */
+    sqlite3_stmt *stmts[SQ_STMT_MAX];    /* prepared lazily, finalized at close */
     struct sq_conn *next_free;           /* pool free list link */
     int in_use;                          /* owned by a caller (guarded by the pool mutex) */
     char last_err[256];                  /* last SQLite message; never holds a bound value */
@@ -86,14 +91,14 @@ static inline struct sq_conn *sq_of(struct tt_store_conn *c)
  * BUSY/LOCKED -> SOFT, CONSTRAINT -> NONE (the failed statement wrote nothing), else HARD. */
 enum tt_qs tt__sq_fail(struct sq_conn *c, int rc);
 /* The cached statement for slot id (prepared from sql on first use), or NULL with *qs set. */
-sqlite3_stmt *tt__sq_stmt(struct sq_conn *c, enum sq_stmt id, const char *sql, enum tt_qs *qs);
+sqlite3_stmt *tt__sq_stmt(struct sq_conn *c, int id, const char *sql, enum tt_qs *qs);
 /* Resets a statement and clears its bindings so nothing it pointed to outlives the call. */
 void tt__sq_reset(sqlite3_stmt *st);
 /* Steps a write statement to the end and resets it: ONE if a row changed, NONE if none did
  * or a constraint refused it, SOFT/HARD on error. */
 enum tt_qs tt__sq_write(struct sq_conn *c, sqlite3_stmt *st);
 /* Runs a single-statement SQL (BEGIN, COMMIT, …) from the cache: 0 or a SQLite code. */
-int tt__sq_exec(struct sq_conn *c, enum sq_stmt id, const char *sql);
+int tt__sq_exec(struct sq_conn *c, int id, const char *sql);
 
 /* Bind helpers: return a SQLite code (SQLITE_OK = 0). Text and blobs are bound without a copy:
  * they must stay valid until the statement is reset (always within the same call). */
@@ -123,6 +128,14 @@ int tt__sq_int_row(sqlite3_stmt *st, void *ctx);
 enum tt_qs tt__sq_bind_failed(struct sq_conn *c, sqlite3_stmt *st);
 
 /* ---- migrations (migrate.c) ---- */
+/* One area's steps (store/areas.h version range), ending with {0, NULL}. Append only: a released
+ * step is never edited, a change is a new step. Each area's array lives in its own file and is
+ * listed once in migrate.c. */
+struct sq_migration {
+    int64_t version;
+    const char *sql;
+};
+extern const struct sq_migration tt__sq_schema_core[];
 int tt__sq_migrate(struct sq_conn *c, char *err, size_t err_size);
 int tt__sq_schema_version(struct tt_store_conn *c);
 

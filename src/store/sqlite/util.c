@@ -28,7 +28,7 @@ enum tt_qs tt__sq_fail(struct sq_conn *c, int rc)
     }
 }
 
-sqlite3_stmt *tt__sq_stmt(struct sq_conn *c, enum sq_stmt id, const char *sql, enum tt_qs *qs)
+sqlite3_stmt *tt__sq_stmt(struct sq_conn *c, int id, const char *sql, enum tt_qs *qs)
 {
     if (c->stmts[id])
         return c->stmts[id];
@@ -66,7 +66,7 @@ enum tt_qs tt__sq_write(struct sq_conn *c, sqlite3_stmt *st)
     return qs;
 }
 
-int tt__sq_exec(struct sq_conn *c, enum sq_stmt id, const char *sql)
+int tt__sq_exec(struct sq_conn *c, int id, const char *sql)
 {
     enum tt_qs qs = TT_QS_HARD;
     sqlite3_stmt *st = tt__sq_stmt(c, id, sql, &qs);
