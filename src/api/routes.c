@@ -75,5 +75,14 @@ const struct tt_route tt_api_routes[] = {
      "one request or up to 10,000 under items; denied decisions audited",
      "decisions", "DecisionRequest", "DecisionResult", 200},
 
+/* each capability's routes live in its own file (no shared edits) */
+#include "routes_jobs.inc"
+#include "routes_consent.inc"
+#include "routes_tcf.inc"
+#include "routes_requests.inc"
+#include "routes_retention.inc"
+#include "routes_recipients.inc"
+#include "routes_accounts.inc"
+
     {0},
 };

@@ -121,6 +121,9 @@ export async function startServer(backend = 'sqlite', { env = {} } = {}) {
       }
       db.drop();
       fs.rmSync(dir, { recursive: true, force: true });
+      // under ASan/UBSan (the sanitizer build runs this same suite) a report fails the suite
+      const report = logs.match(/ERROR: (Address|Leak)Sanitizer[^\n]*|runtime error:[^\n]*/);
+      if (report) throw new Error(`sanitizer report from tutela serve: ${report[0]}\n${logs.slice(-4000)}`);
       return exited;
     },
   };
