@@ -6,9 +6,19 @@
 #define TT_API_HANDLERS_H
 
 #include "../http/http.h"
+#include "handlers_jobs.h"
+#include "handlers_consent.h"
+#include "handlers_tcf.h"
+#include "handlers_requests.h"
+#include "handlers_retention.h"
+#include "handlers_recipients.h"
+#include "handlers_accounts.h"
 
 /* The JSON text of the OpenAPI component schemas named by the route table (openapi.c). */
 extern const char tt_api_openapi_components[];
+/* Each area's component schemas (src/api/openapi/<area>.json, embedded at build time), a
+ * NULL-terminated list of JSON object texts {"schemas": {…}} merged into the document. */
+extern const char *const tt_api_openapi_area_components[];
 
 /* health.c: liveness, readiness, metrics, the OpenAPI document (public) */
 int tt_api_healthz(struct tt_req *req, struct tt_resp *resp);

@@ -2,9 +2,11 @@
 /* health.c — the public operational endpoints: GET /healthz (the process answers), GET /readyz
  * (store open and policy loaded), GET /metrics (Prometheus text) and GET /v1/openapi.json (the
  * API described from the route table). No auth, no personal data. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/error.h"
+
 #include "app.h"
 #include "common.h"
 #include "handlers.h"
@@ -48,10 +50,31 @@ int tt_api_metrics(struct tt_req *req, struct tt_resp *resp)
     return 0;
 }
 
+/* The core components with every area's schemas merged in, as one JSON text (malloc'd). */
+static char *components_text(void)
+{
+    json_t *all = json_loads(tt_api_openapi_components, 0, NULL);
+    json_t *schemas = all ? json_object_get(all, "schemas") : NULL;
+    if (!json_is_object(schemas)) {
+        json_decref(all);
+        return NULL;
+    }
+    for (size_t i = 0; tt_api_openapi_area_components[i]; i++) {
+        json_t *area = json_loads(tt_api_openapi_area_components[i], 0, NULL);
+        json_object_update(schemas, json_object_get(area, "schemas"));
+        json_decref(area);
+    }
+    char *text = json_dumps(all, JSON_COMPACT);
+    json_decref(all);
+    return text;
+}
+
 int tt_api_openapi(struct tt_req *req, struct tt_resp *resp)
 {
     (void)req;
-    json_t *doc = tt_openapi_build(tt_api_routes, TT_VERSION, tt_api_openapi_components);
+    char *components = components_text();
+    json_t *doc = components ? tt_openapi_build(tt_api_routes, TT_VERSION, components) : NULL;
+    free(components);
     if (!doc)
         return tt_problem(resp, TT_E_INTERNAL, "", "the OpenAPI document cannot be built");
     return tt_reply(resp, 200, doc);

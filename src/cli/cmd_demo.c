@@ -51,7 +51,7 @@ int tt_cmd_demo(int argc, char **argv)
                          &argc, argv);
     if (rc != 0)
         return rc;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {
         int64_t *dst = NULL;
         if (strcmp(argv[i], "--customers") == 0)
             dst = &opts.customers;
@@ -70,7 +70,6 @@ int tt_cmd_demo(int argc, char **argv)
             tt_cli_close(&ctx);
             return TT_EXIT_USAGE;
         }
-        i++;
     }
     struct tt_clock clock = {.now = tt_clock_system_now, .offset = ctx.cfg.clock_offset};
     struct timespec t0, t1;
