@@ -284,6 +284,37 @@ static int reply_subject(struct tt_store_conn *c, const struct tt_subject *s, in
     return tt_reply(resp, status, body);
 }
 
+static int by_identity_id(const void *a, const void *b)
+{
+    return strcmp(((const struct tt__api_identity *)a)->i.id,
+                  ((const struct tt__api_identity *)b)->i.id);
+}
+
+/* The view of a subject just committed, from what was written (the same as GET renders: the
+ * store lists identities by id), so the answer needs no second trip to the store. */
+static int reply_created(struct create_ctx *x, struct tt_resp *resp)
+{
+    qsort(x->idents, x->n_idents, sizeof(x->idents[0]), by_identity_id);
+    json_t *idents = json_array();
+    json_t *body = tt__api_subject_json(&x->s);
+    int failed = !idents || !body;
+    for (size_t i = 0; !failed && i < x->n_idents; i++) {
+        const struct tt_identity *id = &x->idents[i].i;
+        json_t *o =
+            json_pack("{s:s, s:s, s:o}", "id", id->id, "type", tt_identity_type_name(id->type),
+                      "created_at", tt__api_time(id->created_at));
+        failed = !o || json_array_append_new(idents, o) < 0;
+    }
+    if (failed) {
+        json_decref(idents);
+        json_decref(body);
+        return tt__api_nomem(resp);
+    }
+    json_object_set_new(body, "identities", idents);
+    json_object_set_new(body, "record_count", json_integer(x->has_birth ? 1 : 0));
+    return tt_reply(resp, 201, body);
+}
+
 int tt_api_subject_create(struct tt_req *req, struct tt_resp *resp)
 {
     struct tt_app *app = req->app;
@@ -317,12 +348,12 @@ int tt_api_subject_create(struct tt_req *req, struct tt_resp *resp)
         free(x);
         return rc;
     }
+    tt_store_release(c);
     tt_hook_subject_changed(app, &x->s);
     for (size_t i = 0; i < x->n_idents; i++)
         tt_hook_identity_added(app, &x->idents[i].i);
     snprintf(resp->location, sizeof(resp->location), "/v1/subjects/%s", x->s.id);
-    rc = reply_subject(c, &x->s, 201, resp);
-    tt_store_release(c);
+    rc = reply_created(x, resp);
     free(x);
     return rc;
 }
