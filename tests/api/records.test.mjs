@@ -242,6 +242,30 @@ for (const backend of backends()) {
       assert.deepEqual(await snapshot(srv, t.keys.readonly), before);
     });
 
+    test('erased_subject_is_410_for_every_use_and_gets_no_record', async () => {
+      const mail = `erased.${Date.now()}@example.com`;
+      const s = await subject(srv, t.keys.service, { identities: [{ type: 'email', value: mail }] });
+      const w = await srv.request('POST', `/v1/subjects/${s.id}/records`, { key: t.keys.service, body: smsRecord() });
+      assert.equal(w.status, 201, w.text);
+      // the erasure workflow is a later issue: mark the subject erased as it will
+      srv.sql(`UPDATE subjects SET erased_at = 1700000000 WHERE subject_id = '${s.id}'`);
+      const count = () => srv.sql(`SELECT count(*) FROM records WHERE subject_id = '${s.id}'`).trim();
+      assert.equal(count(), '1');
+      const tries = [
+        ['GET', `/v1/subjects/${s.id}`, undefined, 'id'],
+        ['GET', `/v1/subjects/${s.id}/records?purpose=storage`, undefined, 'id'],
+        ['GET', `/v1/subjects/${s.id}/identities`, undefined, 'id'],
+        ['POST', `/v1/subjects/${s.id}/records`, smsRecord(), 'id'],
+        ['POST', `/v1/subjects/${s.id}/identities`, { type: 'phone', value: '+31612340000' }, 'id'],
+        ['POST', '/v1/records', { items: [{ subject: s.id, ...smsRecord() }] }, 'items/0/subject'],
+        ['POST', '/v1/subjects/lookup', { type: 'email', value: mail }, 'value'],
+      ];
+      for (const [method, p, body, field] of tries) {
+        assertProblem(await srv.request(method, p, { key: t.keys.service, body }), 410, 'gone', field);
+      }
+      assert.equal(count(), '1');
+    });
+
     test('value_up_to_64_KiB_is_accepted_and_beyond_refused', async () => {
       const s = await subject(srv, t.keys.service);
       const big = 'x'.repeat(64 * 1024);
