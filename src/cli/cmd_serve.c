@@ -15,6 +15,7 @@
 #include "../api/audit.h"
 #include "../api/index_load.h"
 #include "../core/error.h"
+#include "../http/i18n.h"
 #include "../http/log.h"
 #include "context.h"
 #include "demo.h"
@@ -189,6 +190,11 @@ int tt_cmd_serve(int argc, char **argv)
         tt_cli_close(&ctx);
         return TT_EXIT_FAIL;
     }
+    /* pages, banner and notices in the visitor's language (web/i18n/AREA.LANG.json) */
+    char ierr[512] = "";
+    if (tt_i18n_load(ctx.cfg.web_root, ierr, sizeof ierr) < 0)
+        tt_log(TT_LOG_WARN, "message catalogues not loaded; texts fall back to their keys",
+               TT_LOG_S("reason", ierr));
     struct tt_index *ix = NULL;
     if (tt_index_load(ctx.store, ctx.policy, &ix) != 0) {
         fprintf(stderr, "tutela serve: could not build the decision index from the store\n");
@@ -237,6 +243,7 @@ int tt_cmd_serve(int argc, char **argv)
     app.server = NULL;
     tt_app_fini(&app);
     tt_cli_close(&ctx);
+    tt_i18n_unload();
     tt_log(TT_LOG_INFO, "stopped");
     return TT_EXIT_OK;
 }
