@@ -114,6 +114,8 @@ export async function startServer(backend = 'sqlite', { env = {} } = {}) {
   const server = {
     base,
     sql,
+    // runs a tutela subcommand on this server's store: cli('audit', 'verify')
+    cli: (...a) => cli(...a, '--db', db.url, '--master-key', mk),
     dir,
     db: db.url,
     adminKey,
