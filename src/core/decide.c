@@ -462,7 +462,9 @@ int tt_decide_ex(const struct tt_policy *policy, const struct tt_index *index, t
                                                         : TT_REASON_CONSENT_MISSING);
             break;
         case TT_BASIS_CONTRACT:
-            if (known && !(st.flags & TT_IXF_CONTRACT))
+            /* S1.4: an end user's data is processed on the customer's instructions, under the
+             * customer's contract with the platform (a tenant exists only while it has one) */
+            if (known && !(st.flags & TT_IXF_CONTRACT) && st.kind != TT_SUBJECT_END_USER)
                 r |= TT_REASON_BIT(TT_REASON_NO_LEGAL_BASIS);
             break;
         case TT_BASIS_LEGAL_OBLIGATION:

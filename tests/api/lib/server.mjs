@@ -62,15 +62,16 @@ function makeDb(backend, dir) {
 
 /**
  * Starts a server. Returns { base, adminKey, db, dir, request(), keyFor(), stop() }.
- * env: extra environment for the server (e.g. TUTELA_CLOCK_OFFSET).
+ * env: extra environment for the server (e.g. TUTELA_CLOCK_OFFSET); args: extra flags (later
+ * flags win, so `args: ['--policy', file]` replaces the default policy).
  */
-export async function startServer(backend = 'sqlite', { env = {} } = {}) {
+export async function startServer(backend = 'sqlite', { env = {}, args: extraArgs = [] } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tutela-api-'));
   const db = makeDb(backend, dir);
   const mk = path.join(dir, 'mk');
   const port = await freePort();
   const args = ['serve', '--db', db.url, '--master-key', mk, '--policy', POLICY,
-    '--listen', `127.0.0.1:${port}`];
+    '--listen', `127.0.0.1:${port}`, ...extraArgs];
   const child = spawn(BIN, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -113,6 +114,8 @@ export async function startServer(backend = 'sqlite', { env = {} } = {}) {
 
   const server = {
     base,
+    pid: child.pid,
+    child,
     sql,
     // runs a tutela subcommand on this server's store: cli('audit', 'verify')
     cli: (...a) => cli(...a, '--db', db.url, '--master-key', mk),
