@@ -75,7 +75,10 @@ int tt_cmd_demo(int argc, char **argv)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     struct tt_demo_stats st = {0};
-    rc = tt__demo_seed(ctx.store, ctx.policy, ctx.master, tt_now(&clock), &opts, &st);
+    int created = 0;
+    rc = tt_cli_ensure_platform(ctx.store, tt_now(&clock), &created);
+    if (rc == 0)
+        rc = tt__demo_seed(ctx.store, ctx.policy, ctx.master, tt_now(&clock), &opts, &st);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     tt_cli_close(&ctx);
     if (rc != 0) {

@@ -31,42 +31,14 @@ static int usage(FILE *to)
     return to == stdout ? TT_EXIT_OK : TT_EXIT_USAGE;
 }
 
-struct bootstrap {
-    tt_time now;
-    int done;   /* out: 1 when the platform tenant already existed */
-};
-
-static enum tt_qs bootstrap_tenant(struct tt_store_conn *c, void *cls)
-{
-    struct bootstrap *b = cls;
-    const struct tt_store_ops *ops = tt_store_ops_of(c);
-    char v[16];
-    enum tt_qs qs = ops->setting_get(c, "bootstrapped", v, sizeof v);
-    if (qs != TT_QS_NONE) {
-        b->done = 1;
-        return qs < 0 ? qs : TT_QS_ONE;
-    }
-    struct tt_tenant t = {.id = "ten_platform", .kind = TT_TENANT_PLATFORM, .created_at = b->now};
-    snprintf(t.name, sizeof t.name, "Platform (controller)");
-    qs = ops->tenant_put(c, &t);
-    if (qs < 0)
-        return qs;
-    qs = ops->setting_put(c, "bootstrapped", "1");
-    if (qs < 0)
-        return qs;
-    return tt_audit_emit(c, t.id, b->now, "system", "tenant.bootstrap", t.id, NULL);
-}
-
 /* First start: the platform tenant and its admin key, printed once on stdout. */
 static int bootstrap(struct tt_cli_ctx *ctx, tt_time now)
 {
-    struct bootstrap b = {.now = now};
-    struct tt_store_conn *c = tt_store_acquire(ctx->store);
-    enum tt_qs qs = tt_store_txn(c, bootstrap_tenant, &b);
-    tt_store_release(c);
-    if (qs < 0)
-        return -TT_E_STORE;
-    if (b.done)
+    int created = 0;
+    int rc = tt_cli_ensure_platform(ctx->store, now, &created);
+    if (rc != 0)
+        return rc;
+    if (!created)
         return 0;
     char token[256];
     if (tt_cli_create_key(ctx->store, "ten_platform", TT_ROLE_ADMIN, now, token, sizeof token) != 0)

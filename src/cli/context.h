@@ -30,6 +30,11 @@ struct tt_cli_ctx {
 int tt_cli_open(struct tt_cli_ctx *ctx, const char *cmd, unsigned needs, int *argc, char **argv);
 void tt_cli_close(struct tt_cli_ctx *ctx);
 
+/* First start: creates the platform tenant (ten_platform, controller for its own customers,
+ * S1.4) unless it exists, with an audit event. *created is 1 when it was made now.
+ * Returns 0 or a negative tt_err code. */
+int tt_cli_ensure_platform(struct tt_store *store, tt_time now, int *created);
+
 /* Creates an API key for tenant with role; writes the token (shown once) into token.
  * Returns 0 or a negative tt_err code. */
 int tt_cli_create_key(struct tt_store *store, const char *tenant_id, enum tt_role role,
