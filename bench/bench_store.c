@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* bench_store.c — records written per second through the store interface (sealed values,
  * transactions of 1,000) beside raw SQLite inserts of the same rows into the same schema, in the
- * same run on the same disk. Usage: bench_store [N records] [DIR]. Prints figure, baseline, ratio. */
+ * same run on the same disk. Usage: bench_store [N records] [DIR]. Prints figure, baseline, ratio.
+ */
 #include <inttypes.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -54,8 +55,10 @@ static enum tt_qs put_records(struct tt_store_conn *c, void *cls)
     const char *value = "{\"to\":\"+31612345678\",\"carrier\":\"KPN\",\"segments\":1}";
     size_t len = strlen(value);
     for (int64_t i = f->from; i < f->from + f->n; i++) {
-        struct tt_record r = {.legal_basis = TT_BASIS_CONTRACT, .collected_at = 1780000000,
-                              .retention_until = 1795000000, .created_at = 1780000000};
+        struct tt_record r = {.legal_basis = TT_BASIS_CONTRACT,
+                              .collected_at = 1780000000,
+                              .retention_until = 1795000000,
+                              .created_at = 1780000000};
         snprintf(r.id, sizeof r.id, "rec_%020" PRId64, i);
         snprintf(r.tenant_id, sizeof r.tenant_id, "ten_bench");
         snprintf(r.subject_id, sizeof r.subject_id, "%s", f->subjects[i % SUBJECTS]);
@@ -85,8 +88,7 @@ static int raw_sqlite(const char *path, int64_t n, char (*subjects)[TT_ID_MAX], 
                            "data_category, purpose, legal_basis, source, collected_at, "
                            "retention_until, value_enc, created_at) VALUES "
                            "(?,?,?,?,?,?,?,?,?,?,?,?)",
-                           -1, &st, NULL)
-        != SQLITE_OK) {
+                           -1, &st, NULL) != SQLITE_OK) {
         fprintf(stderr, "raw prepare: %s\n", sqlite3_errmsg(db));
         sqlite3_close(db);
         return -1;

@@ -9,10 +9,10 @@ static const struct {
     const char *name;
     int (*fn)(int argc, char **argv);
 } commands[] = {
-    {"serve", tt_cmd_serve},   {"migrate", tt_cmd_migrate}, {"policy", tt_cmd_policy},
-    {"keys", tt_cmd_keys},     {"demo", tt_cmd_demo},       {"audit", tt_cmd_audit},
-    {"help", tt_cmd_help},     {"version", tt_cmd_version}, {"--help", tt_cmd_help},
-    {"-h", tt_cmd_help},       {"--version", tt_cmd_version},
+    {"serve", tt_cmd_serve}, {"migrate", tt_cmd_migrate},   {"policy", tt_cmd_policy},
+    {"keys", tt_cmd_keys},   {"demo", tt_cmd_demo},         {"audit", tt_cmd_audit},
+    {"help", tt_cmd_help},   {"version", tt_cmd_version},   {"--help", tt_cmd_help},
+    {"-h", tt_cmd_help},     {"--version", tt_cmd_version},
 };
 
 int main(int argc, char **argv)

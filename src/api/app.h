@@ -13,13 +13,13 @@
 #include "../http/http.h"
 #include "../store/store.h"
 
-struct tt_index;   /* the decision index (core/index.h) */
+struct tt_index; /* the decision index (core/index.h) */
 
 /* A policy and the decision index built for it (purpose bits are the policy's), shared by the
  * requests that use them; both freed when the last one lets go. */
 struct tt_policy_ref {
     struct tt_policy *policy;
-    struct tt_index *index;          /* NULL only in tests that need no decisions */
+    struct tt_index *index; /* NULL only in tests that need no decisions */
     atomic_int refs;
 };
 
@@ -27,16 +27,16 @@ struct tt_app {
     struct tt_store *store;
     struct tt_master *master;
     struct tt_clock clock;
-    struct tt_server *server;        /* for /metrics */
+    struct tt_server *server; /* for /metrics */
     const char *policy_path;
 
     pthread_mutex_t policy_lock;
-    struct tt_policy_ref *policy;    /* current; guarded by policy_lock */
+    struct tt_policy_ref *policy; /* current; guarded by policy_lock */
     /* Write-through hooks hold it shared while they update the current index; a reload holds it
      * exclusively while it rebuilds the index from the store and swaps, so no committed change
      * is missed by the new index. */
     pthread_rwlock_t reload_lock;
-    atomic_int ready;                /* /readyz */
+    atomic_int ready; /* /readyz */
 };
 
 /* Sets up locks and installs the first policy and index (taking ownership). */
@@ -47,7 +47,7 @@ void tt_app_fini(struct tt_app *app);
 /* Takes a reference on the current policy and index; pair with tt_app_policy_release. Never
  * NULL once the app has started. */
 struct tt_policy_ref *tt_app_policy_acquire(struct tt_app *app);
-void tt_app_policy_release(struct tt_policy_ref *ref);   /* NULL is a no-op */
+void tt_app_policy_release(struct tt_policy_ref *ref); /* NULL is a no-op */
 /* Installs p and its index ix as current (taking ownership of both); the old pair goes when
  * unused. Callers rebuilding the index hold reload_lock exclusively around build + swap. */
 void tt_app_policy_swap(struct tt_app *app, struct tt_policy *p, struct tt_index *ix);

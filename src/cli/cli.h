@@ -15,15 +15,15 @@
 
 /* Settings shared by the subcommands: defaults < config file < environment < flags. */
 struct tt_config {
-    char db[1024];            /* --db, TUTELA_DB, "db" — "sqlite:PATH" or "postgres://…" */
-    char listen[128];         /* --listen, TUTELA_LISTEN, "listen" — "127.0.0.1:8080" */
-    char master_key[1024];    /* --master-key, TUTELA_MASTER_KEY_FILE, "master_key" */
-    char policy[1024];        /* --policy, TUTELA_POLICY, "policy" */
-    char web_root[1024];      /* --web-root, TUTELA_WEB_ROOT, "web_root" */
-    unsigned threads;         /* --threads, TUTELA_THREADS, "threads"; 0 = cores */
-    size_t body_max;          /* --body-max, TUTELA_BODY_MAX, "body_max" (bytes) */
-    int pool;                 /* --pool, TUTELA_POOL, "pool": store connections */
-    long clock_offset;        /* TUTELA_CLOCK_OFFSET (seconds): tests jump ahead */
+    char db[1024];         /* --db, TUTELA_DB, "db" — "sqlite:PATH" or "postgres://…" */
+    char listen[128];      /* --listen, TUTELA_LISTEN, "listen" — "127.0.0.1:8080" */
+    char master_key[1024]; /* --master-key, TUTELA_MASTER_KEY_FILE, "master_key" */
+    char policy[1024];     /* --policy, TUTELA_POLICY, "policy" */
+    char web_root[1024];   /* --web-root, TUTELA_WEB_ROOT, "web_root" */
+    unsigned threads;      /* --threads, TUTELA_THREADS, "threads"; 0 = cores */
+    size_t body_max;       /* --body-max, TUTELA_BODY_MAX, "body_max" (bytes) */
+    int pool;              /* --pool, TUTELA_POOL, "pool": store connections */
+    long clock_offset;     /* TUTELA_CLOCK_OFFSET (seconds): tests jump ahead */
 };
 
 /* Fills cfg from defaults, the config file (--config FILE or TUTELA_CONFIG; "key = value" lines,
@@ -35,10 +35,10 @@ int tt_config_load(struct tt_config *cfg, int *argc, char **argv);
 /* Subcommands: argv[0] is the subcommand name. Each returns an exit code. */
 int tt_cmd_serve(int argc, char **argv);
 int tt_cmd_migrate(int argc, char **argv);
-int tt_cmd_policy(int argc, char **argv);    /* policy check FILE | policy show */
-int tt_cmd_keys(int argc, char **argv);      /* keys create | keys rotate */
-int tt_cmd_demo(int argc, char **argv);      /* demo seed */
-int tt_cmd_audit(int argc, char **argv);     /* audit verify | audit export */
+int tt_cmd_policy(int argc, char **argv); /* policy check FILE | policy show */
+int tt_cmd_keys(int argc, char **argv);   /* keys create | keys rotate */
+int tt_cmd_demo(int argc, char **argv);   /* demo seed */
+int tt_cmd_audit(int argc, char **argv);  /* audit verify | audit export */
 int tt_cmd_help(int argc, char **argv);
 int tt_cmd_version(int argc, char **argv);
 

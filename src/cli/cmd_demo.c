@@ -40,8 +40,8 @@ int tt_cmd_demo(int argc, char **argv)
         return usage(argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
     argc--;
     argv++;
-    struct tt_demo_opts opts = {.customers = 3, .end_users = 20, .messages = 200,
-                                .progress = isatty(STDERR_FILENO)};
+    struct tt_demo_opts opts = {
+        .customers = 3, .end_users = 20, .messages = 200, .progress = isatty(STDERR_FILENO)};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0)
             return usage(stdout);

@@ -64,8 +64,8 @@ static int keys_create(int argc, char **argv)
     }
     struct tt_clock clock = {.now = tt_clock_system_now, .offset = ctx.cfg.clock_offset};
     char token[256];
-    if (qs < 0 || tt_cli_create_key(ctx.store, tenant, role, tt_now(&clock), token, sizeof token)
-                      != 0) {
+    if (qs < 0 ||
+        tt_cli_create_key(ctx.store, tenant, role, tt_now(&clock), token, sizeof token) != 0) {
         fprintf(stderr, "tutela keys create: the store failed; no key was created\n");
         tt_cli_close(&ctx);
         return TT_EXIT_FAIL;

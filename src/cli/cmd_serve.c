@@ -88,8 +88,7 @@ static void reload_policy(struct tt_app *app)
     char err[TT_POLICY_ERR_MAX] = "";
     struct tt_policy *p = NULL;
     if (tt_policy_load(app->policy_path, &p, err) != 0) {
-        tt_log(TT_LOG_WARN, "policy reload refused; the old policy stays",
-               TT_LOG_S("reason", err));
+        tt_log(TT_LOG_WARN, "policy reload refused; the old policy stays", TT_LOG_S("reason", err));
         return;
     }
     char version[64], digest[65];
@@ -123,8 +122,8 @@ int tt_cmd_serve(int argc, char **argv)
             return usage(stdout);
     }
     struct tt_cli_ctx ctx;
-    int rc = tt_cli_open(&ctx, "serve", TT_NEED_STORE | TT_NEED_POLICY | TT_CREATE_MASTER, &argc,
-                         argv);
+    int rc =
+        tt_cli_open(&ctx, "serve", TT_NEED_STORE | TT_NEED_POLICY | TT_CREATE_MASTER, &argc, argv);
     if (rc != 0)
         return rc;
     for (int i = 1; i < argc; i++) {
@@ -190,8 +189,9 @@ int tt_cmd_serve(int argc, char **argv)
     atomic_store(&app.ready, 1);
     struct tt_policy_ref *ref = tt_app_policy_acquire(&app);
     tt_log(TT_LOG_INFO, "serving", TT_LOG_S("listen", ctx.cfg.listen),
-           TT_LOG_I("port", tt_server_port(app.server)), TT_LOG_S("store", tt_store_backend(ctx.store)),
-           TT_LOG_S("policy", ref->policy->version), TT_LOG_S("master_key_id", ctx.master->id));
+           TT_LOG_I("port", tt_server_port(app.server)),
+           TT_LOG_S("store", tt_store_backend(ctx.store)), TT_LOG_S("policy", ref->policy->version),
+           TT_LOG_S("master_key_id", ctx.master->id));
     tt_app_policy_release(ref);
     if (isatty(STDOUT_FILENO) || demo) {
         printf("tutela %s is serving on http://%s (API under /v1/, docs at /v1/openapi.json)\n",

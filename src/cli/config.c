@@ -9,9 +9,9 @@
 #include "cli.h"
 
 struct opt {
-    const char *flag;    /* "--db" */
-    const char *env;     /* "TUTELA_DB" */
-    const char *key;     /* "db" in the config file */
+    const char *flag; /* "--db" */
+    const char *env;  /* "TUTELA_DB" */
+    const char *key;  /* "db" in the config file */
 };
 
 static const struct opt opts[] = {
@@ -51,11 +51,21 @@ static int apply(struct tt_config *cfg, size_t i, const char *v, const char *sou
     unsigned long n = 0;
     int rc = 0;
     switch (i) {
-    case 0: rc = set_copy(cfg->db, sizeof cfg->db, v); break;
-    case 1: rc = set_copy(cfg->listen, sizeof cfg->listen, v); break;
-    case 2: rc = set_copy(cfg->master_key, sizeof cfg->master_key, v); break;
-    case 3: rc = set_copy(cfg->policy, sizeof cfg->policy, v); break;
-    case 4: rc = set_copy(cfg->web_root, sizeof cfg->web_root, v); break;
+    case 0:
+        rc = set_copy(cfg->db, sizeof cfg->db, v);
+        break;
+    case 1:
+        rc = set_copy(cfg->listen, sizeof cfg->listen, v);
+        break;
+    case 2:
+        rc = set_copy(cfg->master_key, sizeof cfg->master_key, v);
+        break;
+    case 3:
+        rc = set_copy(cfg->policy, sizeof cfg->policy, v);
+        break;
+    case 4:
+        rc = set_copy(cfg->web_root, sizeof cfg->web_root, v);
+        break;
     case 5:
         rc = parse_ulong(v, 1024, &n);
         cfg->threads = (unsigned)n;
@@ -70,7 +80,8 @@ static int apply(struct tt_config *cfg, size_t i, const char *v, const char *sou
             rc = -1;
         cfg->pool = (int)n;
         break;
-    default: rc = -1;
+    default:
+        rc = -1;
     }
     if (rc != 0)
         fprintf(stderr, "tutela: invalid value for %s (from %s)\n", opts[i].flag, source);

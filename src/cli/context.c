@@ -40,9 +40,8 @@ int tt_cli_open(struct tt_cli_ctx *ctx, const char *cmd, unsigned needs, int *ar
     if (needs & (TT_NEED_MASTER | TT_CREATE_MASTER)) {
         if (needs & TT_CREATE_MASTER)
             ensure_parent(ctx->cfg.master_key);
-        if (tt_vault_master_load(ctx->cfg.master_key, (needs & TT_CREATE_MASTER) != 0,
-                                 &ctx->master, &ctx->master_created, err, sizeof err)
-            != 0) {
+        if (tt_vault_master_load(ctx->cfg.master_key, (needs & TT_CREATE_MASTER) != 0, &ctx->master,
+                                 &ctx->master_created, err, sizeof err) != 0) {
             fprintf(stderr, "tutela %s: master key: %s\n", cmd, err);
             tt_cli_close(ctx);
             return TT_EXIT_FAIL;
@@ -95,8 +94,8 @@ static enum tt_qs put_key(struct tt_store_conn *c, void *cls)
     return qs;
 }
 
-int tt_cli_create_key(struct tt_store *store, const char *tenant_id, enum tt_role role,
-                      tt_time now, char *token, size_t token_size)
+int tt_cli_create_key(struct tt_store *store, const char *tenant_id, enum tt_role role, tt_time now,
+                      char *token, size_t token_size)
 {
     struct new_key k = {0};
     char secret[64];

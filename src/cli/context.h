@@ -11,9 +11,9 @@
 
 enum {
     TT_NEED_STORE = 1,
-    TT_NEED_MASTER = 2,     /* existing master key */
+    TT_NEED_MASTER = 2, /* existing master key */
     TT_NEED_POLICY = 4,
-    TT_CREATE_MASTER = 8,   /* create the master key file when absent (first start) */
+    TT_CREATE_MASTER = 8, /* create the master key file when absent (first start) */
 };
 
 struct tt_cli_ctx {
@@ -37,7 +37,7 @@ int tt_cli_ensure_platform(struct tt_store *store, tt_time now, int *created);
 
 /* Creates an API key for tenant with role; writes the token (shown once) into token.
  * Returns 0 or a negative tt_err code. */
-int tt_cli_create_key(struct tt_store *store, const char *tenant_id, enum tt_role role,
-                      tt_time now, char *token, size_t token_size);
+int tt_cli_create_key(struct tt_store *store, const char *tenant_id, enum tt_role role, tt_time now,
+                      char *token, size_t token_size);
 
 #endif

@@ -16,23 +16,23 @@
 #include "../core/retention.h"
 #include "cli.h"
 
-#define BATCH 500   /* subjects or records per transaction */
+#define BATCH 500 /* subjects or records per transaction */
 
-static const char *const first_names[] = {"Anna", "Bram", "Chloé", "Daan", "Emma", "Finn",
-                                          "Greta", "Hugo", "Iris", "Jules", "Lena", "Mats",
-                                          "Noor", "Otto", "Priya", "Quinn", "Rosa", "Sven"};
-static const char *const last_names[] = {"de Vries", "Jansen", "Bakker", "Visser", "Smit",
-                                         "Meijer", "Dubois", "Müller", "Rossi", "Tan",
-                                         "García", "Nowak", "Okafor", "Lindqvist"};
-static const char *const companies[] = {"Acme Retail", "Blue Harbour Bank", "Cyclo Mobility",
-                                        "Delta Health Clinics", "Evergreen Energy",
-                                        "Fjord Logistics", "Gala Events", "Helix Games"};
-static const char *const juris[] = {"NL", "NL", "NL", "DE", "FR", "BE", "GB", "US-CA", "SG",
-                                    "AU", "CO", "CN"};
-static const char *const country_codes[] = {"31", "31", "31", "49", "33", "32", "44", "1",
-                                            "65", "61", "57", "86"};
-static const char *const carriers[] = {"KPN", "Vodafone", "T-Mobile", "Orange", "Singtel",
-                                       "Telstra", "Claro", "AT&T"};
+static const char *const first_names[] = {"Anna",  "Bram", "Chloé", "Daan",  "Emma", "Finn",
+                                          "Greta", "Hugo", "Iris",  "Jules", "Lena", "Mats",
+                                          "Noor",  "Otto", "Priya", "Quinn", "Rosa", "Sven"};
+static const char *const last_names[] = {"de Vries", "Jansen", "Bakker", "Visser",   "Smit",
+                                         "Meijer",   "Dubois", "Müller", "Rossi",    "Tan",
+                                         "García",   "Nowak",  "Okafor", "Lindqvist"};
+static const char *const companies[] = {
+    "Acme Retail",      "Blue Harbour Bank", "Cyclo Mobility", "Delta Health Clinics",
+    "Evergreen Energy", "Fjord Logistics",   "Gala Events",    "Helix Games"};
+static const char *const juris[] = {"NL", "NL",    "NL", "DE", "FR", "BE",
+                                    "GB", "US-CA", "SG", "AU", "CO", "CN"};
+static const char *const country_codes[] = {"31", "31", "31", "49", "33", "32",
+                                            "44", "1",  "65", "61", "57", "86"};
+static const char *const carriers[] = {"KPN",     "Vodafone", "T-Mobile", "Orange",
+                                       "Singtel", "Telstra",  "Claro",    "AT&T"};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -90,20 +90,20 @@ struct batch {
     struct rng *rng;
     tt_time now;
     const char *tenant_id;
-    int64_t count;             /* subjects to create in this batch */
-    int64_t msgs_per_subject;  /* records per subject */
-    int64_t msgs_extra;        /* the first msgs_extra subjects get one more */
+    int64_t count;            /* subjects to create in this batch */
+    int64_t msgs_per_subject; /* records per subject */
+    int64_t msgs_extra;       /* the first msgs_extra subjects get one more */
     const struct use *uses;
     size_t n_uses;
     enum tt_subject_kind kind;
-    int64_t serial;            /* running number for unique synthetic identifiers */
-    struct tt_demo_stats got;  /* what this batch wrote (counted only when committed) */
+    int64_t serial;           /* running number for unique synthetic identifiers */
+    struct tt_demo_stats got; /* what this batch wrote (counted only when committed) */
 };
 
 static enum tt_qs put_sealed_identity(struct tt_store_conn *c, const struct batch *b,
                                       const struct tt_subject *s, const uint8_t key[32],
-                                      enum tt_identity_type type, const char *raw,
-                                      const char *cc, struct tt_demo_stats *got)
+                                      enum tt_identity_type type, const char *raw, const char *cc,
+                                      struct tt_demo_stats *got)
 {
     const struct tt_store_ops *ops = tt_store_ops_of(c);
     char norm[TT_IDENT_MAX];
@@ -129,10 +129,9 @@ static enum tt_qs put_sealed_identity(struct tt_store_conn *c, const struct batc
     return qs < 0 ? qs : TT_QS_ONE;
 }
 
-static enum tt_qs put_record(struct tt_store_conn *c, const struct batch *b,
-                             struct tt_subject *s, const uint8_t key[32], const struct use *u,
-                             tt_time collected_at, const char *value,
-                             struct tt_demo_stats *got)
+static enum tt_qs put_record(struct tt_store_conn *c, const struct batch *b, struct tt_subject *s,
+                             const uint8_t key[32], const struct use *u, tt_time collected_at,
+                             const char *value, struct tt_demo_stats *got)
 {
     const struct tt_store_ops *ops = tt_store_ops_of(c);
     struct tt_record r = {0};
@@ -249,9 +248,8 @@ static enum tt_qs seed_batch(struct tt_store_conn *c, void *cls)
     return TT_QS_ONE;
 }
 
-static int run_batches(struct tt_store *store, struct batch *b, int64_t total,
-                       int64_t msgs_total, struct tt_demo_stats *stats, int progress,
-                       const char *label)
+static int run_batches(struct tt_store *store, struct batch *b, int64_t total, int64_t msgs_total,
+                       struct tt_demo_stats *stats, int progress, const char *label)
 {
     int64_t per = total ? msgs_total / total : 0, extra = total ? msgs_total % total : 0;
     struct tt_store_conn *c = tt_store_acquire(store);
@@ -297,8 +295,13 @@ int tt__demo_seed(struct tt_store *store, const struct tt_policy *policy,
     struct rng rng = {opts->seed ? opts->seed : 0x7475746c61ULL};
     struct tt_demo_stats st = {0};
     int64_t serial_base = (int64_t)(next(&rng) % 1000000) * 1000;
-    struct batch b = {.policy = policy, .master = master, .rng = &rng, .now = now,
-                      .uses = uses, .n_uses = n_uses, .serial = serial_base};
+    struct batch b = {.policy = policy,
+                      .master = master,
+                      .rng = &rng,
+                      .now = now,
+                      .uses = uses,
+                      .n_uses = n_uses,
+                      .serial = serial_base};
 
     /* the platform's own customers (account holders): controller data (S1.4, S3.1) */
     b.tenant_id = "ten_platform";

@@ -12,11 +12,11 @@
 #include "../store/store.h"
 
 struct tt_demo_opts {
-    int64_t customers;      /* customer tenants, each with an account holder subject */
-    int64_t end_users;      /* end users per customer tenant */
-    int64_t messages;       /* message records in all, spread over the end users */
-    uint64_t seed;          /* same seed, same data */
-    int progress;           /* print a progress line on stderr */
+    int64_t customers; /* customer tenants, each with an account holder subject */
+    int64_t end_users; /* end users per customer tenant */
+    int64_t messages;  /* message records in all, spread over the end users */
+    uint64_t seed;     /* same seed, same data */
+    int progress;      /* print a progress line on stderr */
 };
 
 struct tt_demo_stats {

@@ -50,12 +50,12 @@ int tt_time_parse(const char *s, tt_time *out)
         if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
             return -TT_E_BAD_FIELD;
     } else {
-        if (len < 20 || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6
-            || n != 19)
+        if (len < 20 ||
+            sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
             return -TT_E_BAD_FIELD;
     }
-    if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23
-        || mi > 59 || sec > 60 || h < 0 || mi < 0 || sec < 0)
+    if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
+        mi > 59 || sec > 60 || h < 0 || mi < 0 || sec < 0)
         return -TT_E_BAD_FIELD;
     long offset = 0;
     if (len != 10) {

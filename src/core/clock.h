@@ -7,9 +7,9 @@
 #include "types.h"
 
 struct tt_clock {
-    tt_time (*now)(const struct tt_clock *c);  /* unix seconds, UTC */
-    tt_time fixed;                             /* used by tt_clock_fixed */
-    tt_time offset;                            /* added by tt_clock_system */
+    tt_time (*now)(const struct tt_clock *c); /* unix seconds, UTC */
+    tt_time fixed;                            /* used by tt_clock_fixed */
+    tt_time offset;                           /* added by tt_clock_system */
 };
 
 /* The system clock plus c->offset seconds. */

@@ -14,8 +14,8 @@ int tt_retention_months(const struct tt_retention *rule, const char *jurisdictio
             const char *j = rule->overrides[i].jurisdiction;
             size_t n = strlen(j);
             /* "US" covers "US-CA"; an exact "US-CA" entry wins because it comes first */
-            if (strcmp(j, jurisdiction) == 0
-                || (strncmp(j, jurisdiction, n) == 0 && jurisdiction[n] == '-'))
+            if (strcmp(j, jurisdiction) == 0 ||
+                (strncmp(j, jurisdiction, n) == 0 && jurisdiction[n] == '-'))
                 return rule->overrides[i].months;
         }
     }
@@ -54,4 +54,32 @@ tt_time tt_retention_end(const struct tt_retention *rule, const char *jurisdicti
         return 0;
     }
     return 0;
+}
+
+const struct tt_retention *tt_retention_rule_for(const struct tt_policy *p, const char *service)
+{
+    const struct tt_service *sv = p && service ? tt_policy_service(p, service) : NULL;
+    return sv && sv->retention ? tt_policy_retention(p, sv->retention) : NULL;
+}
+
+tt_time tt_retention_end_ev(const struct tt_retention *rule, const char *jurisdiction,
+                            tt_time collected_at, const struct tt_retention_events *ev)
+{
+    tt_time end = tt_retention_end(rule, jurisdiction, collected_at);
+    if (!ev)
+        return end;
+    if (rule->anchor == TT_ANCHOR_CONTRACT_END && ev->contract_ended_at) {
+        tt_time from = ev->contract_ended_at > collected_at ? ev->contract_ended_at : collected_at;
+        end = tt_time_add_months(from, tt_retention_months(rule, jurisdiction));
+    }
+    if (rule->anchor == TT_ANCHOR_CONSENT_WITHDRAWN && ev->consent_withdrawn_at) {
+        tt_time from =
+            ev->consent_withdrawn_at > collected_at ? ev->consent_withdrawn_at : collected_at;
+        end = tt_time_add_months(from, tt_retention_months(rule, jurisdiction));
+    }
+    /* S7.3: withdrawal or unsubscribe ends it at once */
+    if (rule->ends_on_withdrawal && ev->consent_withdrawn_at &&
+        (end == 0 || ev->consent_withdrawn_at < end))
+        end = ev->consent_withdrawn_at > collected_at ? ev->consent_withdrawn_at : collected_at;
+    return end;
 }

@@ -112,8 +112,8 @@ int tt_i18n_supported(const char *lang)
 void tt_i18n_pick(const char *explicit_lang, const char *accept_language,
                   char out[TT_I18N_LANG_MAX])
 {
-    if (explicit_lang && strlen(explicit_lang) < TT_I18N_LANG_MAX
-        && tt_i18n_supported(explicit_lang)) {
+    if (explicit_lang && strlen(explicit_lang) < TT_I18N_LANG_MAX &&
+        tt_i18n_supported(explicit_lang)) {
         snprintf(out, TT_I18N_LANG_MAX, "%s", explicit_lang);
         return;
     }

@@ -10,9 +10,9 @@
 
 #define TT_I18N_LANG_MAX 8
 
-/* Loads every catalogue file DIR/i18n/AREA.LANG.json (may be called again to reload; thread safe against
- * readers only at start). Returns the number of files loaded, or a negative code with a reason
- * in err (file name and the JSON error line). */
+/* Loads every catalogue file DIR/i18n/AREA.LANG.json (may be called again to reload; thread safe
+ * against readers only at start). Returns the number of files loaded, or a negative code with a
+ * reason in err (file name and the JSON error line). */
 int tt_i18n_load(const char *dir, char *err, size_t err_size);
 void tt_i18n_unload(void);
 

@@ -17,9 +17,9 @@
 typedef int (*tt_job_fn)(struct tt_app *app, tt_time now, void *cls);
 
 struct tt_job {
-    const char *name;         /* "retention.sweep", "outbox.deliver", … */
-    unsigned interval_s;      /* time between passes */
-    unsigned lease_s;         /* how long a node holds the job's lease per pass */
+    const char *name;    /* "retention.sweep", "outbox.deliver", … */
+    unsigned interval_s; /* time between passes */
+    unsigned lease_s;    /* how long a node holds the job's lease per pass */
     tt_job_fn fn;
     void *cls;
 };

@@ -15,23 +15,23 @@
 #include "../store/store.h"
 
 enum tt_outbox_channel {
-    TT_OUTBOX_EMAIL = 0,    /* to = an email address; SMTP via libcurl */
-    TT_OUTBOX_WEBHOOK = 1,  /* to = an http(s) URL; signed per Standard Webhooks */
-    TT_OUTBOX_SMS = 2,      /* to = an E.164 number; posted to the configured SMS gateway */
+    TT_OUTBOX_EMAIL = 0,   /* to = an email address; SMTP via libcurl */
+    TT_OUTBOX_WEBHOOK = 1, /* to = an http(s) URL; signed per Standard Webhooks */
+    TT_OUTBOX_SMS = 2,     /* to = an E.164 number; posted to the configured SMS gateway */
 };
 
 struct tt_outbox_msg {
     char tenant_id[TT_ID_MAX];
-    char kind[TT_KEY_MAX];      /* what it is, for metrics and the console: "request.code",
-                                   "subprocessor.change", "security.lockout", … (no PII) */
+    char kind[TT_KEY_MAX]; /* what it is, for metrics and the console: "request.code",
+                              "subprocessor.change", "security.lockout", … (no PII) */
     enum tt_outbox_channel channel;
-    const char *to;             /* address, URL or number */
-    const char *subject;        /* email subject (may be NULL for other channels) */
-    const char *body;           /* text body, or the JSON payload of a webhook */
-    const char *headers;        /* extra email headers, "Name: value\r\n" lines, or NULL
-                                   (List-Unsubscribe and List-Unsubscribe-Post go here) */
-    const char *secret;         /* webhook signing secret (whsec_…), or NULL */
-    char ref[TT_ID_MAX];        /* the object it is about (req_…, sub_…), for the console */
+    const char *to;      /* address, URL or number */
+    const char *subject; /* email subject (may be NULL for other channels) */
+    const char *body;    /* text body, or the JSON payload of a webhook */
+    const char *headers; /* extra email headers, "Name: value\r\n" lines, or NULL
+                            (List-Unsubscribe and List-Unsubscribe-Post go here) */
+    const char *secret;  /* webhook signing secret (whsec_…), or NULL */
+    char ref[TT_ID_MAX]; /* the object it is about (req_…, sub_…), for the console */
 };
 
 /* Queues msg inside the caller's transaction on connection c: it goes out only if that

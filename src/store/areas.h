@@ -18,7 +18,7 @@
  * spare        700..799             448..511 */
 #define TT_STORE_SLOTS_PER_AREA 64
 #define TT_STORE_SLOTS_MAX 512
-#define TT_STORE_SLOT_BASE(area_index) ((area_index) * TT_STORE_SLOTS_PER_AREA)
+#define TT_STORE_SLOT_BASE(area_index) ((area_index)*TT_STORE_SLOTS_PER_AREA)
 
 enum tt_store_area {
     TT_AREA_CORE = 0,
