@@ -76,7 +76,9 @@ for (const backend of backends()) {
     });
 
     test('contract_purpose_needs_an_active_contract_S2_1', async () => {
-      const s = await subject(srv, t.keys.service, { contract_active: false });
+      // a customer of the platform without a contract in force (an end user's data runs under
+      // the tenant's own contract instead, S1.4)
+      const s = await subject(srv, t.keys.service, { kind: 'customer', contract_active: false });
       const w = await srv.request('POST', `/v1/subjects/${s.id}/records`, {
         key: t.keys.service,
         body: smsRecord({ value: 'no contract' }),
@@ -88,6 +90,12 @@ for (const backend of backends()) {
       assert.equal(r.status, 200, r.text);
       assert.deepEqual(r.json.items, []);
       assert.equal(r.json.denied, 1);
+      const e = await subject(srv, t.keys.service, { kind: 'end_user', contract_active: false });
+      await srv.request('POST', `/v1/subjects/${e.id}/records`, {
+        key: t.keys.service, body: smsRecord({ value: 'under the customer contract' }) });
+      const er = await srv.request('GET', `/v1/subjects/${e.id}/records?purpose=essential.service`, {
+        key: t.keys.service });
+      assert.equal(er.json.items.length, 1, er.text);
     });
 
     test('legal_basis_follows_jurisdiction_S2_1', async () => {
