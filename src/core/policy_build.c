@@ -13,6 +13,7 @@
 #include "error.h"
 #include "policy_int.h"
 #include "policy_schema.h"
+#include "retention.h"
 #include "types.h"
 
 static const char *const idx_what[TT_PIDX__COUNT] = {
@@ -574,6 +575,7 @@ int tt__policy_build(struct tt__arena *a, const struct tt__ynode *root, struct t
         resolve_refs(&c);
         check_purposes(&c);
         check_others(&c);
+        tt__policy_retention_check(c.p, root, e);
     }
     for (int k = 0; k < TT_PIDX__COUNT; k++) {
         free(c.sec[k].e);

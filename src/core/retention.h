@@ -17,4 +17,34 @@ int tt_retention_months(const struct tt_retention *rule, const char *jurisdictio
 tt_time tt_retention_end(const struct tt_retention *rule, const char *jurisdiction,
                          tt_time collected_at);
 
+/* The rule that governs a record of that service: the service's retention rule in the policy, or
+ * NULL when the service names none (the record then has no end of its own). */
+const struct tt_retention *tt_retention_rule_for(const struct tt_policy *p, const char *service);
+
+/* Events a rule may be anchored to, as known for the record's subject (0 = not happened). */
+struct tt_retention_events {
+    tt_time contract_ended_at;  /* S7.2, S7.3: the contract / service ended */
+    tt_time consent_withdrawn_at; /* S7.3: withdrawal or unsubscribe */
+};
+
+/* Like tt_retention_end, with the anchor events that have happened: a contract-end rule counts
+ * its months from the contract end (never before collection); a rule that ends on withdrawal
+ * ends at the withdrawal when that comes first. Still 0 ("open") while the anchor has not
+ * happened. ev may be NULL (no event). */
+tt_time tt_retention_end_ev(const struct tt_retention *rule, const char *jurisdiction,
+                            tt_time collected_at, const struct tt_retention_events *ev);
+
+/* Policy-load checks of the retention rules beyond the schema (issue 6): absurd durations (a
+ * rule or override that keeps data 0 months from collection, or longer than
+ * TT_RETENTION_MONTHS_ABSURD), an override listed twice for one jurisdiction with different
+ * months (refused), an override that an earlier, broader one shadows (refused: the exact code
+ * must come first), a withdrawal-ended rule anchored on the financial year (refused: a legal
+ * obligation is not ended by withdrawal). Problems are recorded as "FILE:LINE: reason" through
+ * the loader's collector (core/policy_int.h). Called by the loader once the policy is built. */
+#define TT_RETENTION_MONTHS_ABSURD 1200
+struct tt__ynode;
+struct tt__perr;
+void tt__policy_retention_check(const struct tt_policy *p, const struct tt__ynode *root,
+                                struct tt__perr *e);
+
 #endif

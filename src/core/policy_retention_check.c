@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* policy_retention_check.c — the retention rules' checks at policy load that the schema cannot
+ * express (issue 6, S7.0–S7.7): absurd durations, overrides that contradict or shadow each
+ * other, withdrawal on a legal-obligation anchor. Reports "FILE:LINE: reason" through the
+ * loader's collector; called once by tt__policy_build after the policy is built. */
+#include <string.h>
+
+#include "policy_int.h"
+#include "retention.h"
+
+/* The value node of key in mapping m, or NULL. */
+static const struct tt__ynode *map_get(const struct tt__ynode *m, const char *key)
+{
+    if (!m || m->type != TT_Y_MAP)
+        return NULL;
+    for (size_t i = 0; i + 1 < m->n; i += 2)
+        if (m->kids[i]->type == TT_Y_SCALAR && strcmp(m->kids[i]->str, key) == 0)
+            return m->kids[i + 1];
+    return NULL;
+}
+
+static unsigned line_of(const struct tt__ynode *n, const char *key, unsigned fallback)
+{
+    const struct tt__ynode *v = map_get(n, key);
+    return v ? v->line : n ? n->line : fallback;
+}
+
+/* 1 when broad ("US") covers narrow ("US-CA") as a prefix followed by '-'. */
+static int covers(const char *broad, const char *narrow)
+{
+    size_t n = strlen(broad);
+    return strncmp(broad, narrow, n) == 0 && narrow[n] == '-';
+}
+
+static void check_rule(const struct tt_retention *r, const struct tt__ynode *node,
+                       struct tt__perr *e)
+{
+    unsigned line = node ? node->line : 0;
+    const char *k = r->key ? r->key : "?";
+    int dated = r->anchor == TT_ANCHOR_COLLECTED || r->anchor == TT_ANCHOR_EVENT ||
+                r->anchor == TT_ANCHOR_LAST_INTERACTION;
+    if (dated && r->months == 0)
+        tt__perr_add(e, line_of(node, "months", line),
+                     "retention '%s': 0 months from %s deletes data as it arrives", k,
+                     r->anchor == TT_ANCHOR_EVENT ? "the event" : "collection");
+    if (r->months > TT_RETENTION_MONTHS_ABSURD || r->max_months > TT_RETENTION_MONTHS_ABSURD)
+        tt__perr_add(e, line_of(node, "months", line),
+                     "retention '%s': more than %d months is not a retention period", k,
+                     TT_RETENTION_MONTHS_ABSURD);
+    if (r->ends_on_withdrawal && r->anchor == TT_ANCHOR_FINANCIAL_YEAR_END)
+        tt__perr_add(e, line_of(node, "ends_on_withdrawal", line),
+                     "retention '%s': a financial-year (legal obligation) rule cannot end on "
+                     "consent withdrawal",
+                     k);
+    const struct tt__ynode *ovs = map_get(node, "overrides");
+    for (size_t i = 0; i < r->n_overrides; i++) {
+        const struct tt_retention_override *a = &r->overrides[i];
+        const struct tt__ynode *an =
+            ovs && ovs->type == TT_Y_SEQ && i < ovs->n ? ovs->kids[i] : node;
+        unsigned al = an ? an->line : line;
+        if (!a->jurisdiction)
+            continue;
+        if (dated && a->months == 0)
+            tt__perr_add(e, al, "retention '%s': override for %s keeps data 0 months", k,
+                         a->jurisdiction);
+        for (size_t j = 0; j < i; j++) {
+            const struct tt_retention_override *b = &r->overrides[j];
+            if (!b->jurisdiction)
+                continue;
+            if (strcmp(a->jurisdiction, b->jurisdiction) == 0 && a->months != b->months)
+                tt__perr_add(e, al,
+                             "retention '%s': overlapping overrides for %s with different "
+                             "ends (%d and %d months); keep one",
+                             k, a->jurisdiction, b->months, a->months);
+            else if (covers(b->jurisdiction, a->jurisdiction) && a->months != b->months)
+                tt__perr_add(e, al,
+                             "retention '%s': override for %s is shadowed by the earlier %s "
+                             "(the first match wins); list %s first",
+                             k, a->jurisdiction, b->jurisdiction, a->jurisdiction);
+        }
+    }
+}
+
+void tt__policy_retention_check(const struct tt_policy *p, const struct tt__ynode *root,
+                                struct tt__perr *e)
+{
+    if (!p || !e)
+        return;
+    const struct tt__ynode *seq = map_get(root, "retention");
+    for (size_t i = 0; i < p->n_retention; i++) {
+        const struct tt__ynode *node =
+            seq && seq->type == TT_Y_SEQ && i < seq->n ? seq->kids[i] : NULL;
+        check_rule(&p->retention[i], node, e);
+    }
+}
