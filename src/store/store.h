@@ -120,6 +120,9 @@ struct tt_store_ops {
     enum tt_qs (*setting_get)(struct tt_store_conn *c, const char *key, char *out,
                               size_t out_size);
     enum tt_qs (*setting_put)(struct tt_store_conn *c, const char *key, const char *value);
+
+    /* capability areas (store/areas.h), each in its own header */
+    const struct tt_retention_store_ops *retention; /* retention_store.h (issue 6) */
 };
 
 /* Opens a store from a URL: "sqlite:PATH" (or a bare path) or "postgres://…"/"postgresql://…".
