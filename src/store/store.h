@@ -26,6 +26,7 @@ enum tt_qs { TT_QS_HARD = -2, TT_QS_SOFT = -1, TT_QS_NONE = 0, TT_QS_ONE = 1 };
 
 struct tt_store;
 struct tt_store_conn;
+struct tt_requests_store_ops;
 
 /* Page through a list: pass after_id "" for the first page. */
 struct tt_page {
@@ -122,6 +123,7 @@ struct tt_store_ops {
     enum tt_qs (*setting_put)(struct tt_store_conn *c, const char *key, const char *value);
 
     /* capability areas (store/areas.h), each in its own header */
+    const struct tt_requests_store_ops *requests; /* requests_store.h */
     const struct tt_retention_store_ops *retention; /* retention_store.h (issue 6) */
 };
 

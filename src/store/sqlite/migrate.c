@@ -114,6 +114,7 @@ const struct sq_migration tt__sq_schema_core[] = {
 /* Every area's steps; an area that lands adds its array here (and its extern in sq.h). */
 static const struct sq_migration *const areas[] = {
     tt__sq_schema_core,
+    tt__sq_schema_requests,
     tt__sq_schema_retention,
 };
 

@@ -52,6 +52,7 @@ static const struct tt_store_ops sq_ops = {
     .audit_scan = tt__sq_audit_scan,
     .setting_get = tt__sq_setting_get,
     .setting_put = tt__sq_setting_put,
+    .requests = &tt__sq_requests_ops,
     .retention = &tt__sq_retention_ops,
 };
 

@@ -136,6 +136,7 @@ struct sq_migration {
     const char *sql;
 };
 extern const struct sq_migration tt__sq_schema_core[];
+extern const struct sq_migration tt__sq_schema_requests[];
 extern const struct sq_migration tt__sq_schema_retention[];
 int tt__sq_migrate(struct sq_conn *c, char *err, size_t err_size);
 int tt__sq_schema_version(struct tt_store_conn *c);
@@ -196,6 +197,7 @@ enum tt_qs tt__sq_audit_scan(struct tt_store_conn *c, const char *tenant_id, tt_
                              tt_time to, tt_audit_cb cb, void *cls);
 
 enum tt_qs tt__sq_setting_get(struct tt_store_conn *c, const char *key, char *out, size_t out_size);
+extern const struct tt_requests_store_ops tt__sq_requests_ops;
 enum tt_qs tt__sq_setting_put(struct tt_store_conn *c, const char *key, const char *value);
 
 extern const struct tt_retention_store_ops tt__sq_retention_ops; /* retention.c */

@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* erasure.c — the resumable erasure of a subject for a verified erasure request (erasure.h):
+ * keep what the law makes us keep under its own key, shred the rest, finish the request. */
+#include "erasure.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../api/audit.h"
+#include "../api/common.h"
+#include "../api/hooks.h"
+#include "../api/requests_int.h"
+#include "../core/error.h"
+
+/* A kept record (S7.4) on its way to the FINANCIAL key. */
+struct kept {
+    char id[TT_ID_MAX];
+    char service[TT_KEY_MAX];
+    char category[TT_KEY_MAX];
+    tt_time until;
+    uint8_t *sealed;
+    size_t len;
+};
+
+struct shred_ctx {
+    struct tt_app *app;
+    struct tt_request r;
+    const char *actor;
+    tt_time now;
+    struct tt_subject s;
+    struct kept *kept;
+    size_t n_kept, cap;
+    char last[TT_ID_MAX];
+    int page_n, failed, erased_now;
+};
+
+static int collect_kept(void *cls, const struct tt_record *r)
+{
+    struct shred_ctx *x = cls;
+    tt__api_copy(x->last, sizeof x->last, r->id);
+    x->page_n++;
+    if (r->legal_basis != TT_BASIS_LEGAL_OBLIGATION || r->retention_until <= x->now)
+        return 0;
+    if (x->n_kept == x->cap) {
+        size_t cap = x->cap ? 2 * x->cap : 16;
+        struct kept *k = realloc(x->kept, cap * sizeof *k);
+        if (!k) {
+            x->failed = 1;
+            return 1;
+        }
+        x->kept = k;
+        x->cap = cap;
+    }
+    struct kept *k = &x->kept[x->n_kept];
+    memset(k, 0, sizeof *k);
+    tt__api_copy(k->id, sizeof k->id, r->id);
+    tt__api_copy(k->service, sizeof k->service, r->service);
+    tt__api_copy(k->category, sizeof k->category, r->data_category);
+    k->until = r->retention_until;
+    k->sealed = malloc(r->value_enc_len ? r->value_enc_len : 1);
+    if (!k->sealed) {
+        x->failed = 1;
+        return 1;
+    }
+    memcpy(k->sealed, r->value_enc, r->value_enc_len);
+    k->len = r->value_enc_len;
+    x->n_kept++;
+    return 0;
+}
+
+static void free_kept(struct shred_ctx *x)
+{
+    for (size_t i = 0; i < x->n_kept; i++)
+        free(x->kept[i].sealed);
+    free(x->kept);
+    x->kept = NULL;
+    x->n_kept = x->cap = 0;
+}
+
+/* Re-seals the kept records from MAIN to FINANCIAL (in place: same length). */
+static enum tt_qs reseal_kept(struct tt_store_conn *c, struct shred_ctx *x)
+{
+    if (!x->n_kept)
+        return TT_QS_ONE;
+    uint8_t main_key[32], fin[32];
+    struct tt_resp scratch = {0};
+    if (tt__api_subject_key(x->app, c, &x->s, main_key, &scratch) < 0)
+        return TT_QS_HARD;
+    enum tt_qs qs =
+        tt__rq_class_key(x->app, c, x->s.tenant_id, x->s.id, TT_KEYCLASS_FINANCIAL, x->now, fin);
+    for (size_t i = 0; qs == TT_QS_ONE && i < x->n_kept; i++) {
+        struct kept *k = &x->kept[i];
+        if (k->len < TT_SEAL_OVERHEAD) {
+            qs = TT_QS_HARD;
+            break;
+        }
+        char ad[TT_VALUE_AD_MAX];
+        tt__api_value_ad(x->s.tenant_id, x->s.id, k->id, ad);
+        size_t n = k->len - TT_SEAL_OVERHEAD;
+        uint8_t *plain = sodium_malloc(n ? n : 1);
+        if (!plain || tt_vault_open(main_key, k->sealed, k->len, ad, plain) < 0 ||
+            tt_vault_seal(fin, plain, n, ad, k->sealed) < 0)
+            qs = TT_QS_HARD;
+        sodium_free(plain);
+        if (qs == TT_QS_ONE)
+            qs = tt_store_ops_of(c)->requests->record_reseal(c, x->s.tenant_id, k->id, k->sealed,
+                                                             k->len);
+        if (qs == TT_QS_NONE)
+            qs = TT_QS_HARD;
+    }
+    sodium_memzero(main_key, sizeof main_key);
+    sodium_memzero(fin, sizeof fin);
+    return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+}
+
+/* Step 1: everything that makes the subject unusable, in one transaction. */
+static enum tt_qs shred_txn(struct tt_store_conn *c, void *cls)
+{
+    struct shred_ctx *x = cls;
+    const struct tt_store_ops *ops = tt_store_ops_of(c);
+    free_kept(x);
+    x->erased_now = 0;
+    enum tt_qs qs = ops->subject_get(c, x->r.tenant_id, x->r.subject_id, &x->s);
+    if (qs <= 0)
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    struct tt_subject_key mk;
+    qs = ops->subject_key_get(c, x->s.tenant_id, x->s.id, TT_KEYCLASS_MAIN, &mk);
+    if (qs < 0)
+        return qs;
+    if (x->s.erased_at != 0 && (qs == TT_QS_NONE || mk.destroyed_at != 0))
+        return TT_QS_ONE; /* done before a crash */
+    struct tt_page page = {.after_id = "", .limit = 1000};
+    do {
+        x->page_n = 0;
+        qs = ops->record_list(c, x->s.tenant_id, x->s.id, &page, collect_kept, x);
+        if (qs < 0)
+            return qs;
+        if (x->failed)
+            return TT_QS_HARD;
+        tt__api_copy(page.after_id, sizeof page.after_id, x->last);
+    } while (x->page_n == page.limit);
+    qs = reseal_kept(c, x);
+    if (qs < 0)
+        return qs;
+    if (mk.destroyed_at == 0) {
+        mk.destroyed_at = x->now;
+        memset(mk.wrapped, 0, sizeof mk.wrapped);
+        qs = ops->subject_key_put(c, &mk);
+        if (qs <= 0)
+            return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    }
+    qs = ops->requests->identity_delete_subject(c, x->s.tenant_id, x->s.id);
+    if (qs < 0)
+        return qs;
+    x->s.erased_at = x->now;
+    x->s.updated_at = x->now;
+    x->s.restricted = 0;
+    qs = ops->subject_update(c, &x->s);
+    if (qs <= 0)
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    json_t *d = json_pack("{s:s, s:i}", "request", x->r.id, "records_kept", (int)x->n_kept);
+    if (!d)
+        return TT_QS_HARD;
+    qs = tt_audit_emit(c, x->s.tenant_id, x->now, x->actor, "subject.erase", x->s.id, d);
+    json_decref(d);
+    x->erased_now = 1;
+    return qs < 0 ? qs : TT_QS_ONE;
+}
+
+struct batch_ctx {
+    const char *tenant_id, *subject_id;
+    tt_time now;
+    int64_t deleted;
+};
+
+static enum tt_qs batch_txn(struct tt_store_conn *c, void *cls)
+{
+    struct batch_ctx *b = cls;
+    b->deleted = 0;
+    return tt_store_ops_of(c)->requests->record_delete_batch(c, b->tenant_id, b->subject_id, b->now,
+                                                             TT_ERASURE_BATCH, &b->deleted);
+}
+
+/* What was kept, grouped by service and category, for the reply (S7.6) */
+static int outcome_json(struct shred_ctx *x, int64_t deleted, char *out, size_t size)
+{
+    json_t *kept = json_array();
+    for (size_t i = 0; kept && i < x->n_kept; i++) {
+        json_t *hit = NULL;
+        size_t j;
+        json_t *v;
+        json_array_foreach(kept, j, v)
+        {
+            if (strcmp(json_string_value(json_object_get(v, "service")), x->kept[i].service) == 0 &&
+                strcmp(json_string_value(json_object_get(v, "data_category")),
+                       x->kept[i].category) == 0)
+                hit = v;
+        }
+        if (!hit) {
+            hit = json_pack("{s:s, s:s, s:i, s:s, s:s, s:o}", "service", x->kept[i].service,
+                            "data_category", x->kept[i].category, "records", 0, "reason",
+                            "legal_obligation", "requirement", "S7.4", "kept_until",
+                            tt__api_time(x->kept[i].until));
+            if (!hit || json_array_append_new(kept, hit) < 0)
+                break;
+        }
+        json_object_set_new(hit, "records",
+                            json_integer(json_integer_value(json_object_get(hit, "records")) + 1));
+    }
+    json_t *o = kept ? json_pack("{s:I, s:o, s:s}", "records_deleted", (json_int_t)deleted, "kept",
+                                 kept, "confirmation_kept", "5 years (S7.7)")
+                     : NULL;
+    char *txt = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    int ok = txt && strlen(txt) < size;
+    if (ok)
+        snprintf(out, size, "%s", txt);
+    else
+        snprintf(out, size, "{\"records_deleted\":%lld,\"kept_records\":%zu}", (long long)deleted,
+                 x->n_kept);
+    free(txt);
+    return 0;
+}
+
+struct done_ctx {
+    struct shred_ctx *x;
+    int64_t deleted;
+};
+
+static int got_one(void *cls, const struct tt_request *r)
+{
+    struct tt_request *out = cls;
+    *out = *r;
+    out->attachment_enc = NULL;
+    out->attachment_enc_len = 0;
+    out->confirmation_enc = NULL;
+    return 0;
+}
+
+static enum tt_qs done_txn(struct tt_store_conn *c, void *cls)
+{
+    struct done_ctx *d = cls;
+    struct shred_ctx *x = d->x;
+    struct tt_request cur;
+    enum tt_qs qs = tt_store_ops_of(c)->requests->get(c, x->r.tenant_id, x->r.id, got_one, &cur);
+    if (qs <= 0)
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    if (tt_rq_state_terminal(cur.state)) {
+        x->r = cur;
+        return TT_QS_ONE;
+    }
+    /* the original letter stays as stored (NULL blobs are left alone by update); the
+     * confirmation is sealed under the REQUEST key (S7.7) */
+    outcome_json(x, d->deleted, cur.outcome, sizeof cur.outcome);
+    uint8_t key[32];
+    qs = tt__rq_class_key(x->app, c, cur.tenant_id, cur.subject_id, TT_KEYCLASS_REQUEST, x->now,
+                          key);
+    if (qs <= 0)
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    size_t n = strlen(cur.outcome);
+    uint8_t *sealed = malloc(n + TT_SEAL_OVERHEAD);
+    char ad[TT_VALUE_AD_MAX];
+    tt__api_value_ad(cur.tenant_id, cur.subject_id, cur.id, ad);
+    int rc = sealed ? tt_vault_seal(key, (const uint8_t *)cur.outcome, n, ad, sealed) : -1;
+    sodium_memzero(key, sizeof key);
+    if (rc < 0) {
+        free(sealed);
+        return TT_QS_HARD;
+    }
+    cur.confirmation_enc = sealed;
+    cur.confirmation_enc_len = n + TT_SEAL_OVERHEAD;
+    qs = tt__rq_transition(c, &cur, x->n_kept ? TT_RQE_PARTIAL : TT_RQE_COMPLETE, x->actor,
+                           x->n_kept ? "data under a legal retention obligation kept (S7.6)" : NULL,
+                           x->now);
+    free(sealed);
+    cur.confirmation_enc = NULL;
+    if (qs == TT_QS_ONE)
+        x->r = cur;
+    return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+}
+
+int tt_erasure_run(struct tt_app *app, const char *tenant_id, const char *request_id,
+                   const char *actor, tt_time now, struct tt_request *out)
+{
+    struct tt_store_conn *c = tt_store_acquire(app->store);
+    struct shred_ctx x = {.app = app, .actor = actor, .now = now};
+    enum tt_qs qs = tt_store_ops_of(c)->requests->get(c, tenant_id, request_id, got_one, &x.r);
+    int rc = 0;
+    if (qs < 0)
+        rc = qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
+    else if (qs == TT_QS_NONE)
+        rc = -TT_E_NOT_FOUND;
+    else if (x.r.type != TT_RQ_ERASURE ||
+             (x.r.state != TT_RQS_IN_PROGRESS && x.r.state != TT_RQS_EXTENDED))
+        rc = -TT_E_INVALID_STATE;
+    if (rc == 0) {
+        qs = tt_store_txn(c, shred_txn, &x);
+        if (qs < 0)
+            rc = qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
+        else if (x.erased_now)
+            tt_hook_subject_changed(app, &x.s); /* the index sees the erasure at once */
+    }
+    int64_t deleted = 0;
+    struct batch_ctx b = {tenant_id, x.r.subject_id, now, 0};
+    while (rc == 0) {
+        qs = tt_store_txn(c, batch_txn, &b);
+        if (qs < 0)
+            rc = qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
+        deleted += b.deleted;
+        if (qs == TT_QS_NONE || b.deleted < TT_ERASURE_BATCH)
+            break;
+    }
+    if (rc == 0) {
+        struct done_ctx d = {&x, deleted};
+        qs = tt_store_txn(c, done_txn, &d);
+        if (qs < 0)
+            rc = qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
+    }
+    if (rc == 0 && out)
+        *out = x.r;
+    free_kept(&x);
+    tt_store_release(c);
+    return rc;
+}
+
+#define RESUME_PAGE 64
+
+struct resume_ctx {
+    char tenant[RESUME_PAGE][TT_ID_MAX];
+    char id[RESUME_PAGE][TT_ID_MAX];
+    int n;
+    char last_t[TT_ID_MAX], last_id[TT_ID_MAX]; /* the last open request seen: the cursor */
+};
+
+static int resume_cb(void *cls, const struct tt_request *r)
+{
+    struct resume_ctx *rc = cls;
+    tt__api_copy(rc->last_t, sizeof rc->last_t, r->tenant_id);
+    tt__api_copy(rc->last_id, sizeof rc->last_id, r->id);
+    if (r->type != TT_RQ_ERASURE || (r->state != TT_RQS_IN_PROGRESS && r->state != TT_RQS_EXTENDED))
+        return 0;
+    tt__api_copy(rc->tenant[rc->n], TT_ID_MAX, r->tenant_id);
+    tt__api_copy(rc->id[rc->n], TT_ID_MAX, r->id);
+    rc->n++;
+    return 0;
+}
+
+int tt_erasure_resume_all(struct tt_app *app, tt_time now)
+{
+    char after_t[TT_ID_MAX] = "", after_id[TT_ID_MAX] = "";
+    int resumed = 0;
+    struct tt_store_conn *probe = tt_store_acquire(app->store);
+    int available = tt_store_ops_of(probe)->requests != NULL;
+    tt_store_release(probe);
+    if (!available)
+        return 0; /* the backend has no requests area: nothing can be unfinished */
+    for (;;) {
+        struct resume_ctx *rc = calloc(1, sizeof *rc);
+        if (!rc)
+            return -TT_E_NOMEM;
+        struct tt_store_conn *c = tt_store_acquire(app->store);
+        enum tt_qs qs = tt_store_ops_of(c)->requests->scan_open(c, after_t, after_id, RESUME_PAGE,
+                                                                resume_cb, rc);
+        tt_store_release(c);
+        if (qs < 0) {
+            free(rc);
+            return qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
+        }
+        for (int i = 0; i < rc->n; i++) {
+            int e = tt_erasure_run(app, rc->tenant[i], rc->id[i], "system", now, NULL);
+            if (e < 0) {
+                free(rc);
+                return e;
+            }
+            resumed++;
+        }
+        int more = qs == RESUME_PAGE;
+        tt__api_copy(after_t, sizeof after_t, rc->last_t);
+        tt__api_copy(after_id, sizeof after_id, rc->last_id);
+        free(rc);
+        if (!more)
+            return resumed;
+    }
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* requests_deadlines.c — the job requests.deadlines (S8.4): once a day, every open request due
+ * within 7 days or overdue is flagged (an audit event per request and day) and counted in the
+ * gauges tutela_requests_due_soon / tutela_requests_overdue; and requests.erasure, which
+ * resumes erasures a crash interrupted. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../api/audit.h"
+#include "../api/common.h"
+#include "../core/deadline.h"
+#include "../core/error.h"
+#include "../http/http.h"
+#include "../store/requests_store.h"
+#include "erasure.h"
+#include "jobs.h"
+
+#define SOON_DAYS 7
+#define PAGE 500
+#define DAY_S 86400
+
+struct watch {
+    tt_time now;
+    struct tt_request hits[PAGE];
+    int n_hits;
+    int64_t soon, overdue;
+    char last_t[TT_ID_MAX], last_id[TT_ID_MAX];
+};
+
+static int watch_cb(void *cls, const struct tt_request *r)
+{
+    struct watch *w = cls;
+    tt__api_copy(w->last_t, sizeof w->last_t, r->tenant_id);
+    tt__api_copy(w->last_id, sizeof w->last_id, r->id);
+    enum tt_deadline_flag f = tt_deadline_flag(r->due_at, w->now, SOON_DAYS);
+    if (f == TT_DUE_LATER)
+        return 0;
+    if (f == TT_DUE_OVERDUE)
+        w->overdue++;
+    else
+        w->soon++;
+    if (r->flagged_at + DAY_S > w->now + 60 || w->n_hits == PAGE)
+        return 0; /* flagged today already */
+    w->hits[w->n_hits] = *r;
+    w->hits[w->n_hits].attachment_enc = NULL;
+    w->hits[w->n_hits].confirmation_enc = NULL;
+    w->n_hits++;
+    return 0;
+}
+
+struct flag_txn {
+    struct tt_request *r;
+    tt_time now;
+};
+
+static enum tt_qs flag_txn(struct tt_store_conn *c, void *cls)
+{
+    struct flag_txn *f = cls;
+    f->r->flagged_at = f->now;
+    enum tt_qs qs = tt_store_ops_of(c)->requests->update(c, f->r);
+    if (qs <= 0)
+        return qs;
+    int overdue = tt_deadline_flag(f->r->due_at, f->now, SOON_DAYS) == TT_DUE_OVERDUE;
+    json_t *d = json_pack("{s:s, s:s, s:o}", "request", f->r->id, "flag",
+                          overdue ? "overdue" : "due_soon", "due_at", tt__api_time(f->r->due_at));
+    if (!d)
+        return TT_QS_HARD;
+    qs = tt_audit_emit(c, f->r->tenant_id, f->now, "system", "request.deadline.flag",
+                       f->r->subject_id, d);
+    json_decref(d);
+    return qs;
+}
+
+int tt_job_requests_deadlines(struct tt_app *app, tt_time now, void *cls)
+{
+    (void)cls;
+    struct watch *w = calloc(1, sizeof *w);
+    if (!w)
+        return -TT_E_NOMEM;
+    w->now = now;
+    struct tt_store_conn *c = tt_store_acquire(app->store);
+    int rc = tt_store_ops_of(c)->requests ? 0 : -TT_E_UNAVAILABLE;
+    while (rc == 0) {
+        w->n_hits = 0;
+        char at[TT_ID_MAX], ai[TT_ID_MAX];
+        tt__api_copy(at, sizeof at, w->last_t);
+        tt__api_copy(ai, sizeof ai, w->last_id);
+        enum tt_qs qs = tt_store_ops_of(c)->requests->scan_open(c, at, ai, PAGE, watch_cb, w);
+        if (qs < 0) {
+            rc = qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
+            break;
+        }
+        for (int i = 0; i < w->n_hits && rc == 0; i++) {
+            struct flag_txn f = {&w->hits[i], now};
+            if (tt_store_txn(c, flag_txn, &f) < 0)
+                rc = -TT_E_STORE;
+        }
+        if (qs < PAGE || rc < 0)
+            break;
+    }
+    tt_store_release(c);
+    if (rc == 0) {
+        tt_metrics_gauge_set("tutela_requests_due_soon", "", (double)w->soon);
+        tt_metrics_gauge_set("tutela_requests_overdue", "", (double)w->overdue);
+    }
+    free(w);
+    return rc;
+}
+
+int tt_job_requests_erasure(struct tt_app *app, tt_time now, void *cls)
+{
+    (void)cls;
+    int n = tt_erasure_resume_all(app, now);
+    return n < 0 ? n : 0;
+}
