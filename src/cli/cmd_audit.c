@@ -15,6 +15,7 @@
 #include "../core/ledger.h"
 #include "../core/vault.h"
 #include "cli.h"
+#include "context.h"
 
 static const char USAGE[] =
     "usage: tutela audit verify [--db URL] [--tenant ID]\n"
@@ -38,19 +39,6 @@ static int usage(FILE *to)
     return to == stdout ? TT_EXIT_OK : TT_EXIT_USAGE;
 }
 
-/* "--name VALUE" or "--name=VALUE" at argv[*i]; advances *i past a separate value. */
-static const char *flag_value(int argc, char **argv, int *i, const char *name)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] == '\0' && *i + 1 < argc)
-        return argv[++*i];
-    return NULL;
-}
-
 struct opts {
     const char *tenant, *from, *to, *out;
 };
@@ -63,13 +51,13 @@ static int parse(const char *cmd, int argc, char **argv, const char *allowed, st
         const char *v;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return usage(stdout) - 1; /* -1: help printed, exit 0 */
-        if (strchr(allowed, 't') && (v = flag_value(argc, argv, &i, "--tenant")))
+        if (strchr(allowed, 't') && (v = tt_cli_flag(argc, argv, &i, "--tenant")))
             o->tenant = v;
-        else if (strchr(allowed, 'r') && (v = flag_value(argc, argv, &i, "--from")))
+        else if (strchr(allowed, 'r') && (v = tt_cli_flag(argc, argv, &i, "--from")))
             o->from = v;
-        else if (strchr(allowed, 'r') && (v = flag_value(argc, argv, &i, "--to")))
+        else if (strchr(allowed, 'r') && (v = tt_cli_flag(argc, argv, &i, "--to")))
             o->to = v;
-        else if (strchr(allowed, 'o') && (v = flag_value(argc, argv, &i, "--out")))
+        else if (strchr(allowed, 'o') && (v = tt_cli_flag(argc, argv, &i, "--out")))
             o->out = v;
         else {
             fprintf(stderr, "tutela audit %s: unexpected argument '%s'\n", cmd, argv[i]);

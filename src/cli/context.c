@@ -156,3 +156,15 @@ int tt_cli_ensure_platform(struct tt_store *store, tt_time now, int *created)
     *created = !b.done;
     return 0;
 }
+
+const char *tt_cli_flag(int argc, char **argv, int *i, const char *name)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n) != 0)
+        return NULL;
+    if (argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (argv[*i][n] == '\0' && *i + 1 < argc)
+        return argv[++*i];
+    return NULL;
+}

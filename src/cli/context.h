@@ -30,6 +30,10 @@ struct tt_cli_ctx {
 int tt_cli_open(struct tt_cli_ctx *ctx, const char *cmd, unsigned needs, int *argc, char **argv);
 void tt_cli_close(struct tt_cli_ctx *ctx);
 
+/* A subcommand's own flag at argv[*i]: "--name VALUE" or "--name=VALUE". Returns the value and
+ * advances *i past a separate value, or NULL when argv[*i] is not that flag. */
+const char *tt_cli_flag(int argc, char **argv, int *i, const char *name);
+
 /* First start: creates the platform tenant (ten_platform, controller for its own customers,
  * S1.4) unless it exists, with an audit event. *created is 1 when it was made now.
  * Returns 0 or a negative tt_err code. */

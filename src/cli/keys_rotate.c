@@ -22,6 +22,7 @@
 #include "../core/vault.h"
 #include "../store/store.h"
 #include "cli.h"
+#include "context.h"
 
 #define CMD "tutela keys rotate"
 #define SETTING "master_rotation"
@@ -74,8 +75,10 @@ static int usage(FILE *to)
             "  Re-wraps every subject key under a new master key (created, or read from\n"
             "  --new-key), then installs it at PATH. Records are not rewritten. Run it with the\n"
             "  server stopped; if interrupted, run it again: it resumes where it stopped.\n"
-            "  --db URL           sqlite:PATH or postgres://… (default: $TUTELA_DB)\n"
-            "  --master-key PATH  the current key file (default: $TUTELA_MASTER_KEY_FILE)\n"
+            "  --db URL           sqlite:PATH or postgres://… (default: $TUTELA_DB, then\n"
+            "                     sqlite:var/tutela.db)\n"
+            "  --master-key PATH  the current key file (default: $TUTELA_MASTER_KEY_FILE, then\n"
+            "                     var/master.key)\n"
             "  --new-key PATH     use this key file (64 hex chars, mode 0600) as the new key\n"
             "  --batch N          subjects per transaction, 1..%d (default %d)\n"
             "  --max-batches N    stop after N batches (to test resuming)\n",
@@ -96,19 +99,6 @@ static int parse_long(const char *s, long min, long max, long *out)
     return 0;
 }
 
-/* "--flag VALUE" or "--flag=VALUE": returns the value and advances *i, or NULL. */
-static const char *flag_value(int argc, char **argv, int *i, const char *flag)
-{
-    size_t n = strlen(flag);
-    if (strncmp(argv[*i], flag, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] == '\0' && *i + 1 < argc)
-        return argv[++*i];
-    return NULL;
-}
-
 static int parse_args(int argc, char **argv, struct opts *o)
 {
     long v;
@@ -117,19 +107,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return -1;
-        } else if ((val = flag_value(argc, argv, &i, "--db")))
-            o->db = val;
-        else if ((val = flag_value(argc, argv, &i, "--master-key")))
-            o->key_path = val;
-        else if ((val = flag_value(argc, argv, &i, "--new-key")))
+        } else if ((val = tt_cli_flag(argc, argv, &i, "--new-key")))
             o->new_key_path = val;
-        else if ((val = flag_value(argc, argv, &i, "--batch"))) {
+        else if ((val = tt_cli_flag(argc, argv, &i, "--batch"))) {
             if (parse_long(val, 1, BATCH_MAX, &v) != 0) {
                 fprintf(stderr, CMD ": --batch must be 1..%d\n", BATCH_MAX);
                 return -2;
             }
             o->batch = (int)v;
-        } else if ((val = flag_value(argc, argv, &i, "--max-batches"))) {
+        } else if ((val = tt_cli_flag(argc, argv, &i, "--max-batches"))) {
             if (parse_long(val, 1, LONG_MAX, &v) != 0) {
                 fprintf(stderr, CMD ": --max-batches must be a positive number\n");
                 return -2;
@@ -139,14 +125,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
             fprintf(stderr, CMD ": unexpected argument '%s'\n", argv[i]);
             return -2;
         }
-    }
-    if (!o->db || !*o->db)
-        o->db = getenv("TUTELA_DB");
-    if (!o->key_path || !*o->key_path)
-        o->key_path = getenv("TUTELA_MASTER_KEY_FILE");
-    if (!o->db || !*o->db || !o->key_path || !*o->key_path) {
-        fprintf(stderr, CMD ": --db and --master-key are required\n");
-        return -2;
     }
     return 0;
 }
@@ -159,16 +137,22 @@ static int sibling(char *out, const char *path, const char *suffix)
     return (n < 0 || n >= PATH_CAP) ? -1 : 0;
 }
 
+/* The folder holding path: ".", "/" or its parent. */
+static void dir_of(const char *path, char dir[PATH_CAP])
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, PATH_CAP, ".");
+    else if (slash == path)
+        snprintf(dir, PATH_CAP, "/");
+    else
+        snprintf(dir, PATH_CAP, "%.*s", (int)(slash - path), path);
+}
+
 static int sync_dir_of(const char *path)
 {
     char dir[PATH_CAP];
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    else
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    dir_of(path, dir);
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -1;
@@ -181,13 +165,7 @@ static int sync_dir_of(const char *path)
 static int lock_dir_of(const char *path)
 {
     char dir[PATH_CAP];
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    else
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    dir_of(path, dir);
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -1;
@@ -665,7 +643,13 @@ out:
 int tt__keys_rotate(int argc, char **argv)
 {
     struct opts o = {.batch = BATCH_DEFAULT};
-    int rc = parse_args(argc, argv, &o);
+    struct tt_config cfg; /* --db and --master-key, as every command takes them */
+    int rc = tt_config_load(&cfg, &argc, argv);
+    if (rc != 0)
+        return rc;
+    o.db = cfg.db;
+    o.key_path = cfg.master_key;
+    rc = parse_args(argc, argv, &o);
     if (rc == -1)
         return TT_EXIT_OK; /* --help */
     if (rc != 0)

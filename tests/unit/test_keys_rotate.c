@@ -445,9 +445,8 @@ static void bad_usage_and_environment_key_refused(void **state)
     assert_int_equal(rotate(f, "--batch", "1001", NULL, NULL), TT_EXIT_USAGE);
     assert_int_equal(rotate(f, "--batch", "12x", NULL, NULL), TT_EXIT_USAGE);
     assert_int_equal(rotate(f, "--bogus", NULL, NULL, NULL), TT_EXIT_USAGE);
-    char *argv[] = {"rotate", "--db", f->url};
-    unsetenv("TUTELA_MASTER_KEY_FILE");
-    assert_int_equal(tt__keys_rotate(3, argv), TT_EXIT_USAGE);
+    char *argv[] = {"rotate", "--db", f->url, "--threads", "x", NULL};
+    assert_int_equal(tt__keys_rotate(5, argv), TT_EXIT_USAGE); /* shared flags are checked too */
     setenv("TUTELA_MASTER_KEY", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
            1);
     assert_int_equal(rotate(f, NULL, NULL, NULL, NULL), TT_EXIT_USAGE);
