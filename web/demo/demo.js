@@ -11,6 +11,7 @@
     document.getElementById('cookies').textContent = document.cookie || '(none)';
   }
   document.addEventListener('tutela:consent', function () { setTimeout(show, 50); });
+  if (window.tutela && window.tutela.consent) window.tutela.consent.ready.then(show);
   show();
   // a performance tag inserted by the page after load: blocked like the others
   var late = document.createElement('script');
