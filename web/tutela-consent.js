@@ -540,7 +540,8 @@
       cfg = c;
       lang = c.language || pickLang(c.languages || ['en', 'fr']);
       texts = c.texts || {};
-      if (texts['banner.accept_all'] || texts.accept_all) return null;
+      var need = ['title', 'intro', 'accept_all', 'refuse_all', 'choose', 'save', 'on_accept', 'gpc'];
+      if (need.every(function (k) { return texts['banner.' + k] != null || texts[k] != null; })) return null;
       return getJSON(i18n + 'banner.' + lang + '.json').then(function (x) {
         for (var k in x) if (texts[k] == null) texts[k] = x[k];
       }, function () {});
