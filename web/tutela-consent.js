@@ -37,7 +37,7 @@
     title: 'Cookies on this site', intro: 'We use strictly necessary cookies. With your agreement we ' +
       'would also use other cookies.', accept_all: 'Accept all', refuse_all: 'Refuse all',
     choose: 'Choose', settings_title: 'Cookie settings', save: 'Save my choices', close: 'Close',
-    always_on: 'Always on', on_accept: 'If you accept:', days: '{n} days', session: 'session',
+    always_on: 'Always on', on_accept: 'If you accept:', days: '{n} days', day: '1 day', session: 'session',
     first_party: 'first party', third_party: 'third party', cookies: 'Cookies'
   };
 
@@ -386,8 +386,9 @@
     var items = (cfg.cookies || []).filter(function (k) { return k.category === key; });
     if (!items.length) return '<p>' + esc(t('none')) + '</p>';
     return '<ul>' + items.map(function (k) {
-      var life = k.session ? t('session') : t('days').replace('{n}', k.lifetime_days);
-      return '<li><code>' + esc(k.name) + '</code> — ' + esc(k.provider) + ', ' +
+      var life = k.session ? t('session') : t(k.lifetime_days === 1 ? 'day' : 'days').replace('{n}', k.lifetime_days);
+      var who = /^this site$/i.test(k.provider || '') ? '' : esc(k.provider) + ', ';
+      return '<li><code>' + esc(k.name) + '</code> — ' + who +
         esc(k.first_party === false ? t('third_party') : t('first_party')) + ', ' + esc(life) +
         '. ' + esc(k.purpose) + '</li>';
     }).join('') + '</ul>';
