@@ -13,6 +13,7 @@ static const struct {
     {"keys", tt_cmd_keys},   {"demo", tt_cmd_demo},         {"audit", tt_cmd_audit},
     {"help", tt_cmd_help},   {"version", tt_cmd_version},   {"--help", tt_cmd_help},
     {"-h", tt_cmd_help},     {"--version", tt_cmd_version},
+    {"sweep", tt_cmd_sweep},
 };
 
 int main(int argc, char **argv)

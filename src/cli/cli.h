@@ -41,6 +41,7 @@ int tt_cmd_demo(int argc, char **argv);   /* demo seed */
 int tt_cmd_audit(int argc, char **argv);  /* audit verify | audit export */
 int tt_cmd_help(int argc, char **argv);
 int tt_cmd_version(int argc, char **argv);
+int tt_cmd_sweep(int argc, char **argv);     /* sweep [--dry-run] [--at DATE] [--json] */
 
 /* `tutela keys rotate` (keys_rotate.c); argv[0] is "rotate". Re-wraps every subject key under a
  * new master key and installs it; resumable. Returns an exit code. */

@@ -133,6 +133,7 @@ int tt_retention_recompute(struct tt_store *s, const struct tt_sweep_opts *o,
         return -TT_E_BAD_PARAM;
     struct tt_store_conn *c = tt_store_acquire(s);
     struct rc_txn x = {.o = o, .tenant_id = tenant_id, .service = service ? service : ""};
+    x.pg.policy = o->policy;
     /* resume where a crashed run stopped */
     enum tt_qs qs = tt_store_ops_of(c)->retention->claim_cursor(c, tenant_id, CLAIM_NAME, x.cursor,
                                                                 sizeof x.cursor);
