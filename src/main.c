@@ -14,6 +14,8 @@ static const struct {
     {"help", tt_cmd_help},   {"version", tt_cmd_version},   {"--help", tt_cmd_help},
     {"-h", tt_cmd_help},     {"--version", tt_cmd_version},
     {"sweep", tt_cmd_sweep},
+    {"notice", tt_cmd_notice},
+    {"ropa", tt_cmd_ropa},
 };
 
 int main(int argc, char **argv)
