@@ -15,6 +15,7 @@
 #include "handlers.h"
 #include "hooks.h"
 #include "spec.h"
+#include "../jobs/feed.h"
 
 #define IDENT_INPUT_MAX 512u /* raw value; the normalised one must fit TT_IDENT_MAX */
 
@@ -103,6 +104,8 @@ static enum tt_qs add_txn(struct tt_store_conn *c, void *cls)
     qs = tt_audit_emit(c, x->id.i.tenant_id, x->id.i.created_at, x->actor, "identity.add",
                        x->id.i.subject_id, detail);
     json_decref(detail);
+    if (qs >= 0) /* other nodes' indexes follow (issue 9) */
+        qs = tt_feed_append(c, x->id.i.tenant_id, TT_FEED_IDENTITY, x->id.i.subject_id);
     return qs < 0 ? qs : TT_QS_ONE;
 }
 

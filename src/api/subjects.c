@@ -15,6 +15,7 @@
 #include "handlers.h"
 #include "hooks.h"
 #include "spec.h"
+#include "../jobs/feed.h"
 
 #define SUBJECT_IDENTITIES_MAX 16
 #define CHILD_MONTHS (18 * 12) /* S10.1: the services are not for people under 18 */
@@ -130,6 +131,10 @@ static enum tt_qs create_txn(struct tt_store_conn *c, void *cls)
     qs = tt_audit_emit(c, x->s.tenant_id, x->s.created_at, x->actor, "subject.create", x->s.id,
                        detail);
     json_decref(detail);
+    if (qs >= 0) /* other nodes' indexes follow (issue 9) */
+        qs = tt_feed_append(c, x->s.tenant_id, TT_FEED_SUBJECT, x->s.id);
+    if (qs >= 0 && x->n_idents)
+        qs = tt_feed_append(c, x->s.tenant_id, TT_FEED_IDENTITY, x->s.id);
     return qs < 0 ? qs : TT_QS_ONE;
 }
 

@@ -17,6 +17,8 @@
 #include "../core/error.h"
 #include "../http/i18n.h"
 #include "../http/log.h"
+#include "../jobs/feed.h"
+#include "../jobs/jobs.h"
 #include "context.h"
 #include "demo.h"
 
@@ -166,6 +168,13 @@ int tt_cmd_serve(int argc, char **argv)
     if (tt_i18n_load(ctx.cfg.web_root, ierr, sizeof ierr) < 0)
         tt_log(TT_LOG_WARN, "message catalogues not loaded; texts fall back to their keys",
                TT_LOG_S("reason", ierr));
+    /* the feed cursor is taken before the load, so nothing committed meanwhile is missed */
+    int64_t feed_txid = 0, feed_seq = 0;
+    if (tt_feed_head(ctx.store, &feed_txid, &feed_seq) != 0) {
+        fprintf(stderr, "tutela serve: could not read the change feed from the store\n");
+        tt_cli_close(&ctx);
+        return TT_EXIT_FAIL;
+    }
     struct tt_index *ix = NULL;
     if (tt_index_load(ctx.store, ctx.policy, &ix) != 0) {
         fprintf(stderr, "tutela serve: could not build the decision index from the store\n");
@@ -182,6 +191,17 @@ int tt_cmd_serve(int argc, char **argv)
     char err[512] = "";
     if (tt_server_start(&scfg, tt_api_routes, &app, &app.server, err, sizeof err) != 0) {
         fprintf(stderr, "tutela serve: cannot listen on %s: %s\n", ctx.cfg.listen, err);
+        tt_app_fini(&app);
+        tt_cli_close(&ctx);
+        return TT_EXIT_FAIL;
+    }
+    /* other nodes' changes reach this node's index; background jobs under leases (issue 9) */
+    if (tt_feed_follow_start(&app, feed_txid, feed_seq, err, sizeof err) != 0 ||
+        tt_jobs_start(&app, err, sizeof err) != 0) {
+        fprintf(stderr, "tutela serve: %s\n", err);
+        tt_feed_follow_stop();
+        tt_server_stop(app.server);
+        app.server = NULL;
         tt_app_fini(&app);
         tt_cli_close(&ctx);
         return TT_EXIT_FAIL;
@@ -211,6 +231,8 @@ int tt_cmd_serve(int argc, char **argv)
     }
     tt_log(TT_LOG_INFO, "stopping: finishing in-flight requests");
     atomic_store(&app.ready, 0);
+    tt_jobs_stop();
+    tt_feed_follow_stop();
     tt_server_stop(app.server);
     app.server = NULL;
     tt_app_fini(&app);

@@ -8,6 +8,7 @@
 #define TT_JOBS_JOBS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../api/app.h"
 
@@ -34,5 +35,12 @@ void tt_jobs_stop(void);
 /* One pass of the named job now, under its lease (CLI, tests). Returns the job's result,
  * -TT_E_NOT_FOUND for an unknown name, -TT_E_CONFLICT when another node holds the lease. */
 int tt_jobs_run_once(struct tt_app *app, const char *name, tt_time now);
+
+/* This process's node id ("node_…", random per process, fixed on first use): the holder of its
+ * leases and claims, and the writer named in the change feed. Thread safe. */
+const char *tt_jobs_node_id(void);
+/* A job reports how many items its pass handled (added up; logged and counted by the
+ * scheduler). Call from inside a tt_job_fn only. */
+void tt_jobs_note(int64_t items);
 
 #endif

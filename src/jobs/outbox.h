@@ -4,7 +4,9 @@
  * the outbox job with retries and exponential backoff that survive restarts, under a lease so no
  * message goes out twice when several nodes run (issue 9). Recipient addresses and bodies are
  * personal data: they are sealed at rest under a key derived from the master key and wiped from
- * the store once delivered or given up (the delivery record keeps only ids, status and times). */
+ * the store once delivered; a message given up keeps its sealed payload for TUTELA_OUTBOX_KEEP_S
+ * (default 7 days) so an operator can retry it, then the outbox.prune job wipes it (the delivery
+ * record keeps only ids, status, attempts and times). */
 #ifndef TT_JOBS_OUTBOX_H
 #define TT_JOBS_OUTBOX_H
 
@@ -39,5 +41,16 @@ struct tt_outbox_msg {
  * Returns the store status (TT_QS_ONE on success; TT_QS_SOFT: retry the transaction). */
 enum tt_qs tt_outbox_enqueue(struct tt_store_conn *c, const struct tt_master *m, tt_time now,
                              const struct tt_outbox_msg *msg, char id_out[TT_ID_MAX]);
+
+/* Size caps of a message (enqueue refuses larger ones with TT_QS_HARD). */
+#define TT_OUTBOX_TO_MAX 2048
+#define TT_OUTBOX_SUBJECT_MAX 998
+#define TT_OUTBOX_BODY_MAX (256 * 1024)
+#define TT_OUTBOX_HEADERS_MAX 4096
+#define TT_OUTBOX_SECRET_MAX 256
+
+/* 1 when headers (NULL allowed) is a run of "Name: value\r\n" lines with printable ASCII names,
+ * no bare CR or LF, within TT_OUTBOX_HEADERS_MAX; else 0. */
+int tt_outbox_headers_ok(const char *headers);
 
 #endif

@@ -125,6 +125,7 @@ struct tt_store_ops {
     /* capability areas (store/areas.h), each in its own header */
     const struct tt_requests_store_ops *requests; /* requests_store.h */
     const struct tt_retention_store_ops *retention; /* retention_store.h (issue 6) */
+    const struct tt_jobs_store_ops *jobs; /* jobs_store.h: leases, outbox, change feed (issue 9) */
 };
 
 /* Opens a store from a URL: "sqlite:PATH" (or a bare path) or "postgres://…"/"postgresql://…".

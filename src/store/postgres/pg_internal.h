@@ -100,6 +100,7 @@ struct pg_store {
 };
 
 extern const struct tt_store_ops tt__pg_ops;
+extern const struct tt_jobs_store_ops tt__pg_jobs_ops; /* pg_jobs.c */
 extern const struct tt_retention_store_ops tt__pg_retention_ops; /* pg_retention.c */
 
 static inline struct pg_conn *pg_conn_of(struct tt_store_conn *c)
@@ -152,6 +153,7 @@ struct pg_migration {
     const char *sql;
 };
 extern const struct pg_migration tt__pg_schema_core[];
+extern const struct pg_migration tt__pg_schema_jobs[]; /* pg_jobs_schema.c */
 extern const struct pg_migration tt__pg_schema_retention[];
 int tt__pg_schema_version(struct tt_store_conn *c);
 

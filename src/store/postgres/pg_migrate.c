@@ -119,6 +119,7 @@ const struct pg_migration tt__pg_schema_core[] = {
 /* Every area's steps; an area that lands adds its array here (and its extern in pg_internal.h). */
 static const struct pg_migration *const areas[] = {
     tt__pg_schema_core,
+    tt__pg_schema_jobs,
     tt__pg_schema_retention,
 };
 

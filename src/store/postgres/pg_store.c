@@ -611,5 +611,6 @@ const struct tt_store_ops tt__pg_ops = {
     .audit_scan = tt__pg_audit_scan,
     .setting_get = tt__pg_setting_get,
     .setting_put = tt__pg_setting_put,
+    .jobs = &tt__pg_jobs_ops,
     .retention = &tt__pg_retention_ops,
 };

@@ -138,6 +138,7 @@ struct sq_migration {
 extern const struct sq_migration tt__sq_schema_core[];
 extern const struct sq_migration tt__sq_schema_requests[];
 extern const struct sq_migration tt__sq_schema_retention[];
+extern const struct sq_migration tt__sq_schema_jobs[]; /* jobs_schema.c */
 int tt__sq_migrate(struct sq_conn *c, char *err, size_t err_size);
 int tt__sq_schema_version(struct tt_store_conn *c);
 
@@ -201,5 +202,6 @@ extern const struct tt_requests_store_ops tt__sq_requests_ops;
 enum tt_qs tt__sq_setting_put(struct tt_store_conn *c, const char *key, const char *value);
 
 extern const struct tt_retention_store_ops tt__sq_retention_ops; /* retention.c */
+extern const struct tt_jobs_store_ops tt__sq_jobs_ops; /* jobs.c */
 
 #endif

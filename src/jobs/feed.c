@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* feed.c — the change feed (feed.h): appended inside the writers' transactions, followed by a
+ * thread on every node that reloads each changed subject from the store into the local decision
+ * index through the same write-through hooks the handlers use; and the feed.prune job that
+ * drops rows older than TUTELA_FEED_RETAIN_S (default one day). */
+#include "feed.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../api/hooks.h"
+#include "../core/error.h"
+#include "../http/http.h"
+#include "../http/log.h"
+#include "jobs.h"
+
+#define FEED_BATCH 1000
+#define FEED_POLL_DEFAULT_MS 200
+#define FEED_RETAIN_DEFAULT_S 86400
+#define PRUNE_BATCH 5000
+
+enum tt_qs tt_feed_append(struct tt_store_conn *c, const char *tenant_id, enum tt_feed_kind kind,
+                          const char *subject_id)
+{
+    return tt_store_ops_of(c)->jobs->feed_append(c, tenant_id, (int)kind, subject_id,
+                                                 tt_jobs_node_id(), (tt_time)time(NULL));
+}
+
+int tt_feed_head(struct tt_store *s, int64_t *txid, int64_t *seq)
+{
+    struct tt_store_conn *c = tt_store_acquire(s);
+    int64_t t = 0, q = 0;
+    enum tt_qs qs = tt_store_ops_of(c)->jobs->feed_head(c, &t, &q);
+    tt_store_release(c);
+    if (qs != TT_QS_ONE)
+        return -TT_E_STORE;
+    *txid = t;
+    *seq = q;
+    return 0;
+}
+
+/* ---- applying rows ---- */
+
+#define ROWS_MAX FEED_BATCH
+
+struct batch {
+    struct tt_feed_row rows[ROWS_MAX];
+    int n;
+};
+
+static int collect(void *cls, const struct tt_feed_row *r)
+{
+    struct batch *b = cls;
+    if (b->n >= ROWS_MAX)
+        return 1;
+    b->rows[b->n++] = *r;
+    return 0;
+}
+
+static int apply_identity(void *cls, const struct tt_identity *i)
+{
+    tt_hook_identity_added(cls, i);
+    return 0;
+}
+
+static int apply_purpose(void *cls, const struct tt_purpose_state *ps)
+{
+    tt_hook_purpose_state_changed(cls, ps);
+    return 0;
+}
+
+/* Reloads what row names from the store into the index. Returns a store status. */
+static enum tt_qs apply(struct tt_app *app, struct tt_store_conn *c, const struct tt_feed_row *r)
+{
+    const struct tt_store_ops *ops = tt_store_ops_of(c);
+    switch (r->kind) {
+    case TT_FEED_SUBJECT: {
+        struct tt_subject s;
+        enum tt_qs qs = ops->subject_get(c, r->tenant_id, r->subject_id, &s);
+        if (qs == TT_QS_ONE)
+            tt_hook_subject_changed(app, &s);
+        return qs;
+    }
+    case TT_FEED_IDENTITY:
+        return ops->identity_list(c, r->tenant_id, r->subject_id, apply_identity, app);
+    case TT_FEED_PURPOSE:
+        return ops->purpose_state_list(c, r->tenant_id, r->subject_id, apply_purpose, app);
+    default:
+        return TT_QS_NONE; /* a kind a newer node writes: nothing this one mirrors */
+    }
+}
+
+int tt_feed_poll(struct tt_app *app, int64_t *txid, int64_t *seq, int limit, int64_t *applied)
+{
+    struct batch *b = malloc(sizeof *b);
+    if (!b)
+        return -TT_E_NOMEM;
+    b->n = 0;
+    if (limit < 1 || limit > ROWS_MAX)
+        limit = ROWS_MAX;
+    const char *self = tt_jobs_node_id();
+    struct tt_store_conn *c = tt_store_acquire(app->store);
+    const struct tt_jobs_store_ops *jb = tt_store_ops_of(c)->jobs;
+    enum tt_qs qs = jb->feed_read(c, *txid, *seq, limit, collect, b);
+    int64_t done = 0;
+    int i = 0;
+    for (; qs >= 0 && i < b->n; i++) {
+        const struct tt_feed_row *r = &b->rows[i];
+        if (strcmp(r->node_id, self) != 0) {
+            enum tt_qs aq = apply(app, c, r);
+            if (aq < 0) {
+                qs = aq; /* retried from this row at the next poll */
+                break;
+            }
+            done++;
+        }
+        *txid = r->txid;
+        *seq = r->seq;
+    }
+    tt_store_release(c);
+    int n = b->n;
+    free(b);
+    if (applied)
+        *applied = done;
+    if (done > 0)
+        tt_metrics_counter_add("tutela_feed_applied_total", "", (double)done);
+    return qs < 0 ? -TT_E_STORE : n;
+}
+
+/* ---- the follower thread ---- */
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t thread;
+    int running, stopping;
+    struct tt_app *app;
+    int64_t txid, seq;
+    long poll_ms;
+} F = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static long poll_ms_from_env(void)
+{
+    const char *v = getenv("TUTELA_FEED_POLL_MS");
+    if (!v || !*v)
+        return FEED_POLL_DEFAULT_MS;
+    char *end = NULL;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || *end || n < 10 || n > 60000)
+        return -1;
+    return n;
+}
+
+static void *follow(void *arg)
+{
+    (void)arg;
+    int failing = 0;
+    pthread_mutex_lock(&F.mu);
+    while (!F.stopping) {
+        pthread_mutex_unlock(&F.mu);
+        int n;
+        do /* drain a backlog before sleeping */
+            n = tt_feed_poll(F.app, &F.txid, &F.seq, FEED_BATCH, NULL);
+        while (n == FEED_BATCH);
+        if (n < 0 && !failing)
+            tt_log(TT_LOG_WARN, "change feed: the store failed; retrying at the next poll");
+        else if (n >= 0 && failing)
+            tt_log(TT_LOG_INFO, "change feed: following again");
+        failing = n < 0;
+        pthread_mutex_lock(&F.mu);
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += (F.poll_ms % 1000) * 1000000L;
+        ts.tv_sec += F.poll_ms / 1000 + ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        int rc = 0;
+        while (!F.stopping && rc != ETIMEDOUT)
+            rc = pthread_cond_timedwait(&F.cv, &F.mu, &ts);
+    }
+    pthread_mutex_unlock(&F.mu);
+    return NULL;
+}
+
+int tt_feed_follow_start(struct tt_app *app, int64_t txid, int64_t seq, char *err,
+                         size_t err_size)
+{
+    long ms = poll_ms_from_env();
+    if (ms < 0) {
+        snprintf(err, err_size, "TUTELA_FEED_POLL_MS must be whole milliseconds (10..60000)");
+        return -TT_E_BAD_PARAM;
+    }
+    pthread_mutex_lock(&F.mu);
+    if (F.running) {
+        pthread_mutex_unlock(&F.mu);
+        snprintf(err, err_size, "the change feed follower is already running");
+        return -TT_E_CONFLICT;
+    }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&F.cv, &ca);
+    pthread_condattr_destroy(&ca);
+    F.app = app;
+    F.txid = txid;
+    F.seq = seq;
+    F.poll_ms = ms;
+    F.stopping = 0;
+    int rc = pthread_create(&F.thread, NULL, follow, NULL);
+    if (rc != 0) {
+        pthread_cond_destroy(&F.cv);
+        pthread_mutex_unlock(&F.mu);
+        snprintf(err, err_size, "cannot start the change feed thread: %s", strerror(rc));
+        return -TT_E_INTERNAL;
+    }
+    F.running = 1;
+    pthread_mutex_unlock(&F.mu);
+    return 0;
+}
+
+void tt_feed_follow_stop(void)
+{
+    pthread_mutex_lock(&F.mu);
+    if (!F.running) {
+        pthread_mutex_unlock(&F.mu);
+        return;
+    }
+    F.stopping = 1;
+    pthread_cond_broadcast(&F.cv);
+    pthread_mutex_unlock(&F.mu);
+    pthread_join(F.thread, NULL);
+    pthread_mutex_lock(&F.mu);
+    pthread_cond_destroy(&F.cv);
+    F.running = 0;
+    F.app = NULL;
+    pthread_mutex_unlock(&F.mu);
+}
+
+/* ---- feed.prune (jobs_jobs.inc) ---- */
+
+struct prune_ctx {
+    tt_time before;
+    int64_t n;
+};
+
+static enum tt_qs prune_txn(struct tt_store_conn *c, void *cls)
+{
+    struct prune_ctx *p = cls;
+    p->n = 0;
+    enum tt_qs qs = tt_store_ops_of(c)->jobs->feed_prune(c, p->before, PRUNE_BATCH, &p->n);
+    return qs < 0 ? qs : TT_QS_ONE;
+}
+
+int tt_job_feed_prune(struct tt_app *app, tt_time now, void *cls)
+{
+    (void)cls;
+    long retain = FEED_RETAIN_DEFAULT_S;
+    const char *v = getenv("TUTELA_FEED_RETAIN_S");
+    if (v && *v) {
+        char *end = NULL;
+        long n = strtol(v, &end, 10);
+        if (*end == '\0' && n >= 60)
+            retain = n;
+    }
+    /* rows are stamped with the wall clock when written; prune by the same clock */
+    (void)now;
+    struct prune_ctx p = {.before = (tt_time)time(NULL) - retain};
+    struct tt_store_conn *c = tt_store_acquire(app->store);
+    enum tt_qs qs = TT_QS_ONE;
+    for (int round = 0; round < 20 && qs >= 0; round++) {
+        qs = tt_store_txn(c, prune_txn, &p);
+        tt_jobs_note(p.n);
+        if (p.n < PRUNE_BATCH)
+            break;
+    }
+    tt_store_release(c);
+    return qs < 0 ? -TT_E_STORE : 0;
+}

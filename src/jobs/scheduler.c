@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* scheduler.c — the job scheduler of jobs.h: one thread that runs each job of tt_jobs at its
+ * interval, each pass under the job's lease in the store (jobs_store.h), so with several nodes
+ * on one database a pass runs on one node only and a dead node's lease lapses and is taken over.
+ * One JSON log line per pass that did something, tutela_job_runs_total{job,result} per pass;
+ * stop wakes the thread through a condition variable and releases this node's leases. */
+#include "jobs.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/error.h"
+#include "../core/vault.h"
+#include "../http/http.h"
+#include "../http/log.h"
+#include "../store/jobs_store.h"
+
+#define JOBS_MAX 64
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t thread;
+    int running, stopping;
+    struct tt_app *app;
+    double next_due[JOBS_MAX]; /* monotonic seconds */
+} S = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static pthread_once_t node_once = PTHREAD_ONCE_INIT;
+static char node_id[TT_ID_MAX];
+static _Thread_local int64_t noted;
+
+static void node_init(void)
+{
+    tt_id_new("node_", node_id);
+}
+
+const char *tt_jobs_node_id(void)
+{
+    pthread_once(&node_once, node_init);
+    return node_id;
+}
+
+void tt_jobs_note(int64_t items)
+{
+    noted += items;
+}
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct lease_op {
+    const struct tt_job *job;
+    tt_time now;
+    unsigned interval_s;
+    int what; /* 0 take, 1 renew, 2 release */
+};
+
+static enum tt_qs lease_txn(struct tt_store_conn *c, void *cls)
+{
+    const struct lease_op *op = cls;
+    const struct tt_jobs_store_ops *jb = tt_store_ops_of(c)->jobs;
+    const char *node = tt_jobs_node_id();
+    if (op->what == 0)
+        return jb->lease_take(c, op->job->name, node, op->now, op->job->lease_s, op->interval_s);
+    if (op->what == 1)
+        return jb->lease_renew(c, op->job->name, node, op->now, op->job->lease_s);
+    return jb->lease_release(c, op->job->name, node);
+}
+
+static enum tt_qs lease_do(struct tt_app *app, const struct tt_job *job, tt_time now,
+                           unsigned interval_s, int what)
+{
+    struct lease_op op = {job, now, interval_s, what};
+    struct tt_store_conn *c = tt_store_acquire(app->store);
+    enum tt_qs qs = tt_store_txn(c, lease_txn, &op);
+    tt_store_release(c);
+    return qs;
+}
+
+/* One pass of job under its lease. Returns the job's result, or -TT_E_CONFLICT when the lease
+ * is held elsewhere (or the job is not due), -TT_E_STORE when the store failed. */
+static int pass(struct tt_app *app, const struct tt_job *job, tt_time now, unsigned interval_s)
+{
+    enum tt_qs qs = lease_do(app, job, now, interval_s, 0);
+    if (qs < 0)
+        return -TT_E_STORE;
+    if (qs == TT_QS_NONE)
+        return -TT_E_CONFLICT;
+    noted = 0;
+    double t0 = mono_now();
+    int rc = job->fn(app, now, job->cls);
+    double ms = (mono_now() - t0) * 1000.0;
+    int64_t items = noted;
+    /* still ours: keep it another lease_s, so the next pass stays on this node */
+    (void)lease_do(app, job, tt_now(&app->clock), 0, 1);
+    const char *result = rc == 0 ? "ok" : "error";
+    char labels[160];
+    snprintf(labels, sizeof labels, "job=\"%s\",result=\"%s\"", job->name, result);
+    tt_metrics_counter_add("tutela_job_runs_total", labels, 1);
+    if (items > 0) {
+        snprintf(labels, sizeof labels, "job=\"%s\"", job->name);
+        tt_metrics_counter_add("tutela_job_items_total", labels, (double)items);
+    }
+    tt_log(rc != 0 ? TT_LOG_WARN : items > 0 ? TT_LOG_INFO : TT_LOG_DEBUG, "job pass",
+           TT_LOG_S("job", job->name), TT_LOG_S("result", result), TT_LOG_I("items", items),
+           TT_LOG_D("ms", ms), TT_LOG_S("node", tt_jobs_node_id()),
+           TT_LOG_S("error", rc != 0 ? tt_err_type(-rc) : NULL));
+    return rc;
+}
+
+static void *loop(void *arg)
+{
+    struct tt_app *app = arg;
+    pthread_mutex_lock(&S.mu);
+    while (!S.stopping) {
+        double now = mono_now(), wake = now + 60;
+        for (size_t i = 0; tt_jobs[i].name && i < JOBS_MAX; i++) {
+            if (S.next_due[i] <= now) {
+                pthread_mutex_unlock(&S.mu);
+                const struct tt_job *job = &tt_jobs[i];
+                /* held elsewhere or not due: look again after one interval */
+                (void)pass(app, job, tt_now(&app->clock), job->interval_s);
+                pthread_mutex_lock(&S.mu);
+                now = mono_now();
+                S.next_due[i] = now + (job->interval_s ? job->interval_s : 1);
+                if (S.stopping)
+                    break;
+            }
+            if (S.next_due[i] < wake)
+                wake = S.next_due[i];
+        }
+        if (S.stopping)
+            break;
+        struct timespec ts;
+        double w = wake > mono_now() ? wake : mono_now();
+        ts.tv_sec = (time_t)w;
+        ts.tv_nsec = (long)((w - (double)ts.tv_sec) * 1e9);
+        int rc = 0;
+        while (!S.stopping && rc != ETIMEDOUT)
+            rc = pthread_cond_timedwait(&S.cv, &S.mu, &ts);
+    }
+    pthread_mutex_unlock(&S.mu);
+    return NULL;
+}
+
+int tt_jobs_start(struct tt_app *app, char *err, size_t err_size)
+{
+    pthread_mutex_lock(&S.mu);
+    if (S.running) {
+        pthread_mutex_unlock(&S.mu);
+        snprintf(err, err_size, "the job scheduler is already running");
+        return -TT_E_CONFLICT;
+    }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&S.cv, &ca);
+    pthread_condattr_destroy(&ca);
+    S.app = app;
+    S.stopping = 0;
+    /* spread first passes a little so nodes started together do not collide on every lease */
+    double now = mono_now();
+    for (size_t i = 0; i < JOBS_MAX; i++)
+        S.next_due[i] = now + (double)(i % 4) * 0.05;
+    int rc = pthread_create(&S.thread, NULL, loop, app);
+    if (rc != 0) {
+        pthread_cond_destroy(&S.cv);
+        pthread_mutex_unlock(&S.mu);
+        snprintf(err, err_size, "cannot start the job scheduler thread: %s", strerror(rc));
+        return -TT_E_INTERNAL;
+    }
+    S.running = 1;
+    pthread_mutex_unlock(&S.mu);
+    tt_log(TT_LOG_INFO, "job scheduler started", TT_LOG_S("node", tt_jobs_node_id()));
+    return 0;
+}
+
+void tt_jobs_stop(void)
+{
+    pthread_mutex_lock(&S.mu);
+    if (!S.running) {
+        pthread_mutex_unlock(&S.mu);
+        return;
+    }
+    S.stopping = 1;
+    pthread_cond_broadcast(&S.cv);
+    pthread_mutex_unlock(&S.mu);
+    pthread_join(S.thread, NULL);
+    /* hand this node's leases on at once instead of letting them lapse */
+    for (size_t i = 0; tt_jobs[i].name; i++)
+        (void)lease_do(S.app, &tt_jobs[i], 0, 0, 2);
+    pthread_mutex_lock(&S.mu);
+    pthread_cond_destroy(&S.cv);
+    S.running = 0;
+    S.app = NULL;
+    pthread_mutex_unlock(&S.mu);
+}
+
+int tt_jobs_run_once(struct tt_app *app, const char *name, tt_time now)
+{
+    for (size_t i = 0; tt_jobs[i].name; i++) {
+        if (strcmp(tt_jobs[i].name, name) != 0)
+            continue;
+        int rc = pass(app, &tt_jobs[i], now, 0);
+        if (rc != -TT_E_CONFLICT)
+            (void)lease_do(app, &tt_jobs[i], now, 0, 2);
+        return rc;
+    }
+    return -TT_E_NOT_FOUND;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* jobs_schema.c — the jobs area's tables on SQLite (store/areas.h: versions 100..199): job
+ * leases, the outbox and the change feed (docs/schema.md, "Jobs area"). Column names and types
+ * match src/store/postgres/pg_jobs_schema.c. Append only. */
+#include "sq.h"
+
+const struct sq_migration tt__sq_schema_jobs[] = {
+    {100, "CREATE TABLE job_leases ("
+          "  tenant_id TEXT NOT NULL,"
+          "  job TEXT NOT NULL,"
+          "  holder TEXT NOT NULL,"
+          "  lease_until BIGINT NOT NULL,"
+          "  last_run_at BIGINT NOT NULL,"
+          "  runs BIGINT NOT NULL,"
+          "  PRIMARY KEY (tenant_id, job));"
+          "CREATE TABLE outbox ("
+          "  tenant_id TEXT NOT NULL,"
+          "  message_id TEXT NOT NULL,"
+          "  kind TEXT NOT NULL,"
+          "  channel BIGINT NOT NULL,"
+          "  ref TEXT NOT NULL,"
+          "  status BIGINT NOT NULL,"
+          "  attempts BIGINT NOT NULL,"
+          "  created_at BIGINT NOT NULL,"
+          "  next_at BIGINT NOT NULL,"
+          "  claimed_by TEXT NOT NULL,"
+          "  claimed_until BIGINT NOT NULL,"
+          "  delivered_at BIGINT NOT NULL,"
+          "  updated_at BIGINT NOT NULL,"
+          "  master_key_id TEXT NOT NULL,"
+          "  last_error TEXT NOT NULL,"
+          "  payload_enc BLOB,"
+          "  PRIMARY KEY (tenant_id, message_id),"
+          "  FOREIGN KEY (tenant_id) REFERENCES tenants (tenant_id));"
+          "CREATE INDEX outbox_due_idx ON outbox (status, next_at);"
+          "CREATE TABLE change_feed ("
+          "  tenant_id TEXT NOT NULL,"
+          "  seq BIGINT NOT NULL,"
+          "  txid BIGINT NOT NULL,"
+          "  kind BIGINT NOT NULL,"
+          "  subject_id TEXT NOT NULL,"
+          "  node_id TEXT NOT NULL,"
+          "  at BIGINT NOT NULL,"
+          "  PRIMARY KEY (tenant_id, seq));"
+          "CREATE INDEX change_feed_order_idx ON change_feed (txid, seq);"
+          "CREATE INDEX change_feed_at_idx ON change_feed (at);"},
+    {0, NULL},
+};
