@@ -9,6 +9,7 @@ PKGS=(
   build-essential pkg-config meson ninja-build clang clang-format libclang-rt-14-dev
   # libraries (DESIGN.md)
   libmicrohttpd-dev libjansson-dev libsodium-dev liboath-dev oathtool libsqlite3-dev sqlite3
+  libgmime-3.0-dev libqrencode-dev
   libpq-dev libyaml-dev libcurl4-openssl-dev libarchive-dev
   # tests
   libcmocka-dev valgrind curl jq postgresql postgresql-contrib python3 wrk

@@ -30,6 +30,8 @@ struct tt_auth {
     char tenant_id[TT_ID_MAX];
     enum tt_tenant_kind tenant_kind;
     enum tt_role role;
+    char session_id[TT_ID_MAX]; /* "ses_…" when authenticated by the tt_session cookie (key_id
+                                   then holds the account id, or the key id of a key session) */
 };
 
 struct tt_req {
@@ -47,6 +49,8 @@ struct tt_req {
                                                  always echoed as X-Request-Id */
     struct tt_app *app;
     void *priv;                    /* the server's connection state */
+    char client_ip[64];            /* the peer's address (rate limits; never logged) */
+    int local_plain;               /* 1: plain http from 127.0.0.1/::1 (cookies without Secure) */
 };
 
 struct tt_resp {
@@ -61,6 +65,8 @@ struct tt_resp {
     int err;                       /* negative tt_err code */
     char field[96];                /* the offending field, JSON-pointer-ish ("items/3/purpose") */
     char detail[256];              /* human text; never a personal value */
+    char set_cookie[256];          /* Set-Cookie header when non-empty (sessions) */
+    int retry_after;               /* Retry-After seconds when > 0 (429) */
 };
 
 /* A handler returns 0 after filling resp, or a negative tt_err code (usually via tt_problem). */
@@ -74,7 +80,9 @@ struct tt_route {
     enum tt_role min_role;         /* checked when auth */
     const char *summary;           /* OpenAPI summary */
     const char *tag;               /* OpenAPI tag */
-    const char *request_schema;    /* OpenAPI component name of the body, or NULL */
+    const char *request_schema;    /* OpenAPI component name of the body, or NULL; a media type
+                                      (holding '/', e.g. "message/rfc822") instead means the
+                                      body is taken raw in that type (not parsed as JSON) */
     const char *response_schema;   /* component name of the 2xx body, or NULL */
     int ok_status;                 /* OpenAPI: the success status (0 = 200) */
 };

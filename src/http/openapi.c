@@ -91,10 +91,18 @@ static json_t *operation(const struct tt_route *r)
     else
         json_decref(params);
     if (r->auth)
-        json_object_set_new(op, "security", json_pack("[{s:[]}]", "bearerAuth"));
+        json_object_set_new(op, "security",
+                            json_pack("[{s:[]},{s:[]}]", "bearerAuth", "sessionCookie"));
     else
         json_object_set_new(op, "security", json_array());
-    if (r->request_schema)
+    /* the permission table, exported so tests walk it (tests/api/permissions.test.mjs) */
+    json_object_set_new(op, "x-min-role", json_string(r->auth ? tt_role_name(r->min_role) : "public"));
+    if (r->request_schema && strchr(r->request_schema, '/'))
+        json_object_set_new(op, "requestBody",
+                            json_pack("{s:b,s:{s:{s:{s:s,s:s}}}}", "required", 1, "content",
+                                      r->request_schema, "schema", "type", "string", "format",
+                                      "binary"));
+    else if (r->request_schema)
         json_object_set_new(
             op, "requestBody",
             json_pack("{s:b,s:o}", "required", 1, "content",
@@ -160,6 +168,11 @@ json_t *tt_openapi_build(const struct tt_route *routes, const char *version,
     json_object_set_new(security, "bearerAuth",
                         json_pack("{s:s,s:s,s:s}", "type", "http", "scheme", "bearer",
                                   "description", "API key: tt_<key_id>_<secret>"));
+    json_object_set_new(security, "sessionCookie",
+                        json_pack("{s:s,s:s,s:s,s:s}", "type", "apiKey", "in", "cookie", "name",
+                                  "tt_session", "description",
+                                  "Session from POST /v1/sessions; unsafe methods also need the "
+                                  "X-CSRF-Token header"));
 
     json_t *doc = json_pack("{s:s,s:{s:s,s:s,s:s},s:{},s:o}", "openapi", "3.1.0", "info", "title",
                             "tutela", "version", version ? version : "0", "description",

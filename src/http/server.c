@@ -21,6 +21,7 @@
 
 #include "../core/error.h"
 #include "log.h"
+#include "session.h"
 
 #define CONNECTION_TIMEOUT_S 30u
 #define CONNECTION_LIMIT 4096u
@@ -151,6 +152,8 @@ struct extra {
     int www_authenticate;
     const char *location;
     const char *cache_control;
+    const char *set_cookie;
+    int retry_after;
 };
 
 /* Queues body (malloc'd, ownership taken; NULL for none) with the common headers. */
@@ -177,6 +180,13 @@ static enum MHD_Result send_body(struct ctx *x, int status, char *body, size_t l
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"tutela\"");
     if (ex && ex->location && *ex->location)
         MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, ex->location);
+    if (ex && ex->set_cookie && *ex->set_cookie)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, ex->set_cookie);
+    if (ex && ex->retry_after > 0) {
+        char ra[24];
+        snprintf(ra, sizeof ra, "%d", ex->retry_after);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+    }
     if (atomic_load(&x->s->stopping))
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ok = MHD_queue_response(x->conn, (unsigned)status, r);
@@ -214,7 +224,10 @@ static enum MHD_Result send_problem(struct ctx *x, int code, const char *field, 
 static enum MHD_Result send_resp(struct ctx *x, int rc)
 {
     struct tt_resp *resp = &x->resp;
-    struct extra ex = {.location = resp->location, .cache_control = resp->cache_control};
+    struct extra ex = {.location = resp->location,
+                       .cache_control = resp->cache_control,
+                       .set_cookie = resp->set_cookie,
+                       .retry_after = resp->retry_after};
     if (rc < 0) {
         int same = resp->err == rc;
         json_decref(resp->json);
@@ -288,6 +301,52 @@ static int is_json_type(const char *ct)
     /* structured syntax suffix, e.g. application/merge-patch+json */
     return n > 17 && strncasecmp(ct, "application/", 12) == 0 &&
            strncasecmp(ct + n - 5, "+json", 5) == 0;
+}
+
+/* The media type a route takes raw (http.h: a request_schema holding '/'), or NULL. */
+static const char *raw_type(const struct tt_route *r)
+{
+    return r && r->request_schema && strchr(r->request_schema, '/') ? r->request_schema : NULL;
+}
+
+/* 1 when the Content-Type ct is type (parameters ignored). */
+static int is_type(const char *ct, const char *type)
+{
+    if (!ct)
+        return 0;
+    while (*ct == ' ')
+        ct++;
+    size_t n = strcspn(ct, "; \t");
+    return n == strlen(type) && strncasecmp(ct, type, n) == 0;
+}
+
+/* The peer's address into req.client_ip, and whether the request is plain http to a loopback
+ * name (cookies then go without Secure, so local runs and tests work). */
+static void peer_of(struct ctx *x)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(x->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    int loop = 0;
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET) {
+            const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+            inet_ntop(AF_INET, &in->sin_addr, x->req.client_ip, sizeof x->req.client_ip);
+            loop = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+        } else if (sa->sa_family == AF_INET6) {
+            const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+            inet_ntop(AF_INET6, &in6->sin6_addr, x->req.client_ip, sizeof x->req.client_ip);
+            loop = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+        }
+    }
+    const char *host = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    size_t hl = host ? strcspn(host, ":") : 0;
+    if (host && host[0] == '[')
+        hl = strcspn(host, "]") + 1;
+    int local_host = host && ((hl == 9 && strncmp(host, "127.0.0.1", 9) == 0) ||
+                              (hl == 9 && strncasecmp(host, "localhost", 9) == 0) ||
+                              (hl == 5 && strncmp(host, "[::1]", 5) == 0));
+    x->req.local_plain = loop && local_host;
 }
 
 /* Content-Length as a number; 0 when absent, -1 when malformed. */
@@ -374,10 +433,22 @@ static enum MHD_Result begin(struct ctx *x, const char *method)
         return send_problem(x, TT_E_BAD_PARAM, "query",
                             "The query string is malformed or too long.", NULL);
 
+    peer_of(x);
     if (x->route->auth) {
         const char *authz =
             MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-        rc = tt__auth_check(&s->auth, s->app, authz, &x->req.auth);
+        const char *cookie =
+            MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
+        /* a Bearer key wins; without one, the tt_session cookie (issue 8) */
+        if (!authz && cookie)
+            rc = tt_session_check(
+                s->app, cookie, method,
+                MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "X-CSRF-Token"),
+                &x->req.auth);
+        else
+            rc = tt__auth_check(&s->auth, s->app, authz, &x->req.auth);
+        if (rc == -TT_E_CSRF)
+            return send_problem(x, rc, "X-CSRF-Token", NULL, NULL);
         if (rc < 0) {
             struct extra ex = {.www_authenticate = rc == -TT_E_UNAUTHORIZED};
             return send_problem(x, rc, rc == -TT_E_UNAUTHORIZED ? "Authorization" : NULL, NULL,
@@ -397,7 +468,7 @@ static enum MHD_Result begin(struct ctx *x, const char *method)
     if (cl > 0 || te) {
         const char *ct =
             MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-        if (!is_json_type(ct))
+        if (raw_type(x->route) ? !is_type(ct, raw_type(x->route)) : !is_json_type(ct))
             return send_problem(x, TT_E_UNSUPPORTED_MEDIA, "Content-Type", NULL, NULL);
     }
     if (cl > 0) {
@@ -456,6 +527,8 @@ static enum MHD_Result finish(struct ctx *x)
         x->body[x->body_len] = '\0';
         x->req.body = x->body;
         x->req.body_len = x->body_len;
+    }
+    if (x->body_len > 0 && !raw_type(x->route)) {
         json_error_t jerr;
         x->req.json = json_loadb(x->body, x->body_len, JSON_REJECT_DUPLICATES, &jerr);
         if (!x->req.json) {
