@@ -42,10 +42,34 @@ static void first_address(InternetAddressList *list, char out[TT_IDENT_MAX])
     }
 }
 
+/* The first text/plain part under obj (depth-first, at most 8 levels), else the first text
+ * part of any subtype. */
+static GMimeObject *find_text(GMimeObject *obj, int plain, int depth)
+{
+    if (!obj || depth > 8)
+        return NULL;
+    if (GMIME_IS_MULTIPART(obj)) {
+        GMimeMultipart *mp = GMIME_MULTIPART(obj);
+        for (int i = 0; i < g_mime_multipart_get_count(mp); i++) {
+            GMimeObject *t = find_text(g_mime_multipart_get_part(mp, i), plain, depth + 1);
+            if (t)
+                return t;
+        }
+        return NULL;
+    }
+    if (!GMIME_IS_TEXT_PART(obj))
+        return NULL;
+    GMimeContentType *ct = g_mime_object_get_content_type(obj);
+    return !plain || (ct && g_mime_content_type_is_type(ct, "text", "plain")) ? obj : NULL;
+}
+
 static char *text_of(GMimeMessage *msg, size_t *len)
 {
-    GMimeObject *body = g_mime_message_get_body(msg);
-    if (!body || !GMIME_IS_TEXT_PART(body))
+    GMimeObject *root = g_mime_message_get_mime_part(msg);
+    GMimeObject *body = find_text(root, 1, 0);
+    if (!body)
+        body = find_text(root, 0, 0);
+    if (!body)
         return NULL;
     char *t = g_mime_text_part_get_text(GMIME_TEXT_PART(body));
     if (!t)
