@@ -159,48 +159,58 @@ struct tt_pwhash_params tt__acc_pwhash_params(void)
     return pw_params;
 }
 
-/* ---- the limiter: 16,384 slots (~1 MiB) per process ---- */
+/* ---- the limiters: 16,384 slots (~1 MiB) each per process. Per IP the caps are wider than
+ * per account (offices share an address): 300 attempts a minute, lock from the 50th
+ * consecutive failure; per account (and per account's second factor) the core defaults. ---- */
 
 #define RL_SLOTS 16384
-static struct tt_rl_slot rl_slots[RL_SLOTS];
-static struct tt_ratelimit rl;
+static struct tt_rl_slot ip_slots[RL_SLOTS], acct_slots[RL_SLOTS];
+static struct tt_ratelimit rl_ip, rl_acct;
 static pthread_mutex_t rl_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t rl_once = PTHREAD_ONCE_INIT;
 
 static void rl_start(void)
 {
-    tt_rl_init(&rl, rl_slots, RL_SLOTS, tt_rl_rules_default());
+    struct tt_rl_rules ip = {60, 300, 50, 2, 900};
+    tt_rl_init(&rl_ip, ip_slots, RL_SLOTS, ip);
+    tt_rl_init(&rl_acct, acct_slots, RL_SLOTS, tt_rl_rules_default());
+}
+
+static struct tt_ratelimit *rl_for(const char *kind)
+{
+    pthread_once(&rl_once, rl_start);
+    return strcmp(kind, "ip") == 0 ? &rl_ip : &rl_acct;
 }
 
 int tt__acc_rl_attempt(const char *kind, const char *value, tt_time now, int *retry_after)
 {
-    pthread_once(&rl_once, rl_start);
+    struct tt_ratelimit *rl = rl_for(kind);
     uint8_t tag[TT_RL_TAG_BYTES];
     pthread_mutex_lock(&rl_lock);
-    tt_rl_tag(&rl, kind, value, tag);
-    int rc = tt_rl_attempt(&rl, tag, now, retry_after);
+    tt_rl_tag(rl, kind, value, tag);
+    int rc = tt_rl_attempt(rl, tag, now, retry_after);
     pthread_mutex_unlock(&rl_lock);
     return rc;
 }
 
 int tt__acc_rl_fail(const char *kind, const char *value, tt_time now)
 {
-    pthread_once(&rl_once, rl_start);
+    struct tt_ratelimit *rl = rl_for(kind);
     uint8_t tag[TT_RL_TAG_BYTES];
     pthread_mutex_lock(&rl_lock);
-    tt_rl_tag(&rl, kind, value, tag);
-    int lock = tt_rl_fail(&rl, tag, now);
+    tt_rl_tag(rl, kind, value, tag);
+    int lock = tt_rl_fail(rl, tag, now);
     pthread_mutex_unlock(&rl_lock);
     return lock;
 }
 
 void tt__acc_rl_success(const char *kind, const char *value)
 {
-    pthread_once(&rl_once, rl_start);
+    struct tt_ratelimit *rl = rl_for(kind);
     uint8_t tag[TT_RL_TAG_BYTES];
     pthread_mutex_lock(&rl_lock);
-    tt_rl_tag(&rl, kind, value, tag);
-    tt_rl_success(&rl, tag);
+    tt_rl_tag(rl, kind, value, tag);
+    tt_rl_success(rl, tag);
     pthread_mutex_unlock(&rl_lock);
 }
 
