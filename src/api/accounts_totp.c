@@ -48,7 +48,7 @@ static enum tt_qs totp_txn(struct tt_store_conn *c, void *cls)
 static int load_me(struct tt_req *req, struct tt_resp *resp, struct tt_account *a)
 {
     if (strncmp(req->auth.key_id, "acc_", 4) != 0)
-        return tt_problem(resp, TT_E_FORBIDDEN, "tt_session",
+        return tt_problem(resp, TT_E_NOT_FOUND, "tt_session",
                           "two-factor set-up needs a signed-in account");
     struct tt_store_conn *c = tt_store_acquire(req->app->store);
     const struct tt_accounts_store_ops *ao = tt__acc_ops(c);
