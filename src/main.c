@@ -17,6 +17,7 @@ static const struct {
     {"accounts", tt_cmd_accounts}, {"inbox", tt_cmd_inbox},
     {"notice", tt_cmd_notice},
     {"ropa", tt_cmd_ropa},
+    {"consent", tt_cmd_consent},
 };
 
 int main(int argc, char **argv)

@@ -117,6 +117,7 @@ static const struct sq_migration *const areas[] = {
     tt__sq_schema_requests,
     tt__sq_schema_retention,
     tt__sq_schema_jobs,
+    tt__sq_schema_consent,
 };
 
 #define N_AREAS (sizeof areas / sizeof areas[0])

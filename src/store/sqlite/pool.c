@@ -55,6 +55,7 @@ static const struct tt_store_ops sq_ops = {
     .requests = &tt__sq_requests_ops,
     .retention = &tt__sq_retention_ops,
     .jobs = &tt__sq_jobs_ops,
+    .consent = &tt__sq_consent_ops,
 };
 
 static void set_err(char *err, size_t err_size, const char *fmt, ...)

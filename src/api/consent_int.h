@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* consent_int.h — shared by the consent area's files of src/api (issue 4): the group committer
+ * that writes consent events of concurrent requests in one transaction, the CONSENT-class key of
+ * a subject (created on first use), sealed evidence, the features of the preference centre, the
+ * chain verifier used by `tutela consent verify`, and small HTML helpers for the public pages. */
+#ifndef TT_API_CONSENT_INT_H
+#define TT_API_CONSENT_INT_H
+
+#include <jansson.h>
+
+#include "../core/consent.h"
+#include "../store/consent_store.h"
+#include "app.h"
+
+/* One consent write on its way to the ledger: the event (seq and hashes set by the committer),
+ * and the current state it changes (S8.2: in the same transaction). */
+struct tt_consent_write {
+    struct tt_consent_event ev;
+    int has_state;
+    struct tt_purpose_state ps;
+    const char *actor; /* audit actor: key id, "public", "link" */
+    /* set by the committer */
+    enum tt_qs qs;
+    int done;
+    struct tt_consent_write *next;
+};
+
+/* Group commit (S7.5 proofs, S8.2): queues the n writes for the store's committer thread, which
+ * writes up to TT_CONSENT_BATCH_MAX queued writes (waiting at most 2 ms after the first) in one
+ * transaction — events, state and audit — and wakes their callers once it committed. Blocks until
+ * all n are committed or failed. A failed batch is retried write by write, so one bad write fails
+ * alone and nothing is half-written. Returns 0 when every write committed, else a negative
+ * tt_err code (-TT_E_UNAVAILABLE / -TT_E_STORE); each w->qs says how that write ended.
+ * Thread safe. The committer is started on first use and lives until tt_consent_committer_stop
+ * or process exit. */
+#define TT_CONSENT_BATCH_MAX 512
+int tt_consent_submit(struct tt_store *store, struct tt_consent_write **w, size_t n);
+/* Stops the committer of store after the batch in flight (benchmarks, tests). */
+void tt_consent_committer_stop(struct tt_store *store);
+
+/* The subject's CONSENT-class key (vault key class TT_KEYCLASS_CONSENT), created on first use in
+ * a transaction of its own. Returns 0 and fills key (caller wipes), or a negative code. */
+int tt_consent_subject_key(struct tt_app *app, struct tt_store_conn *c, const char *tenant_id,
+                           const char *subject_id, uint8_t key[TT_KEY_BYTES]);
+/* The key that seals anonymous visitors' evidence: BLAKE2b keyed by the master key over
+ * "tt-consent-cookie" and the tenant id. Caller wipes. */
+void tt_consent_cookie_key(const struct tt_app *app, const char *tenant_id,
+                           uint8_t key[TT_KEY_BYTES]);
+
+/* Evidence {page, user_agent, ip_hash} (each may be NULL; ip is hashed with the master's blind
+ * key, never kept) sealed under key into out (size bytes) with the event id as associated data.
+ * Returns the sealed length, or 0 when it does not fit. */
+size_t tt_consent_seal_evidence(const struct tt_app *app, const uint8_t key[TT_KEY_BYTES],
+                                const char *tenant_id, const char *event_id, const char *page,
+                                const char *user_agent, const char *ip, uint8_t *out, size_t size);
+#define TT_CONSENT_EVIDENCE_MAX 1024 /* sealed evidence bytes (page and user agent capped) */
+/* Opens evidence sealed by tt_consent_seal_evidence; NULL when it cannot (wrong key, tampered).
+ * New reference. */
+json_t *tt_consent_open_evidence(const uint8_t key[TT_KEY_BYTES], const char *tenant_id,
+                                 const char *event_id, const uint8_t *sealed, size_t len);
+
+/* Fills the common fields of a new event (id, tenant, times, action, method, versions). */
+void tt_consent_event_init(struct tt_consent_event *e, const char *tenant_id, tt_time now,
+                           enum tt_consent_action action, const char *method,
+                           const char *notice_version);
+
+/* The preference centre's features (S3.3, S4.6, S9.6): key, the policy purpose it maps to. */
+struct tt_consent_feature {
+    const char *key;     /* "newsletter", "marketing_email", … */
+    const char *purpose; /* policy purpose key */
+};
+extern const struct tt_consent_feature tt_consent_features[];
+extern const size_t tt_consent_n_features;
+/* The feature with that key, or NULL. */
+const struct tt_consent_feature *tt_consent_feature(const char *key);
+/* The purpose state a grant or withdrawal leaves for purpose pu: consent for a consent-based
+ * purpose, objection (S8.3; absolute for direct marketing) for a legitimate-interest one. */
+void tt_consent_state_apply(const struct tt_purpose *pu, enum tt_consent_action a,
+                            struct tt_purpose_state *ps);
+/* 1 when the state means the subject currently agrees to the purpose (enabled feature). */
+int tt_consent_state_enabled(const struct tt_purpose *pu, const struct tt_purpose_state *ps);
+
+/* Records one grant/withdrawal of a subject for purpose pu through the committer, then updates
+ * the decision index (before returning). target_kind "purpose" or "feature", target its key.
+ * evidence may be NULL (len 0). Returns 0 and fills out_id, or a negative code (resp filled). */
+int tt_consent_record_subject(struct tt_app *app, const struct tt_subject *s,
+                              const struct tt_purpose *pu, const char *target_kind,
+                              const char *target, enum tt_consent_action a, const char *method,
+                              const char *notice_version, const char *actor, const char *page,
+                              const char *user_agent, const char *ip, struct tt_resp *resp,
+                              struct tt_consent_event *out);
+
+/* One chain's verdict (`tutela consent verify`). */
+struct tt_consent_chain {
+    char tenant_id[TT_ID_MAX];
+    int64_t events;
+    enum tt_ledger_break broken;
+    int64_t broken_seq;
+};
+typedef int (*tt_consent_chain_cb)(void *cls, const struct tt_consent_chain *r);
+/* Verifies every chain (tenant_id NULL) or one, from its floor to its head, in one transaction.
+ * Returns 0 whatever the verdicts, or a negative code. */
+int tt_consent_verify(struct tt_store *s, const char *tenant_id, tt_consent_chain_cb cb, void *cls);
+
+/* HTML: appends text escaped (& < > " ') to a growing buffer; pages are built from catalogues. */
+struct tt_html {
+    char *p;
+    size_t len, cap;
+    int oom;
+};
+void tt_html_raw(struct tt_html *h, const char *s);
+void tt_html_text(struct tt_html *h, const char *s);
+/* Hands the page to resp (status, text/html, no-store). Returns 0 or -TT_E_NOMEM. */
+int tt_html_reply(struct tt_html *h, struct tt_resp *resp, int status);
+/* A page head with title (escaped) and the language. */
+void tt_html_begin(struct tt_html *h, const char *lang, const char *title);
+void tt_html_end(struct tt_html *h);
+
+/* The language of a public page: ?lang=, else Accept-Language, else English. */
+void tt__consent_page_lang(const struct tt_req *req, char lang[8]);
+/* Checks the {token} path parameter of a public link of that kind. Returns 0 and fills out; 1
+ * after answering the error page (400 forged or altered, 410 expired: nothing is recorded); or
+ * a negative code. */
+int tt__consent_link_check(struct tt_req *req, struct tt_resp *resp,
+                           enum tt_consent_token_kind kind, struct tt_consent_token *out);
+
+#endif

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* consent.c — the consent ledger on SQLite (consent_store.h): one hash chain per tenant in
+ * consent_events with its tail and floor in consent_heads (an event and the new tail are written
+ * together or not at all), the S7.5 sweep of expired proofs, and beacon opens. Chaining is
+ * core/consent's; this file keeps the chain linear. */
+#include "../consent_store.h"
+#include "sq.h"
+
+#include <string.h>
+
+#define SLOT(n) (TT_STORE_SLOT_BASE(TT_AREA_CONSENT) + (n))
+enum {
+    CQ_HEAD = SLOT(0),
+    CQ_APPEND = SLOT(1),
+    CQ_HEAD_PUT = SLOT(2),
+    CQ_HEAD_LIST = SLOT(3),
+    CQ_SCAN = SLOT(4),
+    CQ_LIST_SUBJECT = SLOT(5),
+    CQ_SWEEP_PICK = SLOT(6),
+    CQ_SWEEP_DELETE = SLOT(7),
+    CQ_SWEEP_FLOOR = SLOT(8),
+    CQ_SP_BEGIN = SLOT(9),
+    CQ_SP_RELEASE = SLOT(10),
+    CQ_SP_ROLLBACK = SLOT(11),
+    CQ_OPEN_PUT = SLOT(12),
+    CQ_OPEN_COUNT = SLOT(13),
+    CQ_HEAD_ADVANCE = SLOT(14),
+};
+
+#define EV_COLS                                                                                    \
+    "tenant_id, seq, event_id, subject_id, cookie_id, target_kind, target, action, method,"        \
+    " notice_version, banner_version, language, choices, at, expires_at, evidence, prev_hash,"     \
+    " hash"
+
+static int head_row(sqlite3_stmt *st, void *ctx)
+{
+    struct tt_consent_head *h = ctx;
+    memset(h, 0, sizeof *h);
+    tt__sq_col_text(st, 0, h->tenant_id, sizeof h->tenant_id);
+    h->seq = sqlite3_column_int64(st, 1);
+    h->floor_seq = sqlite3_column_int64(st, 3);
+    if (tt__sq_col_fixed(st, 2, h->hash, sizeof h->hash) < 0 ||
+        tt__sq_col_fixed(st, 4, h->floor_hash, sizeof h->floor_hash) < 0)
+        return -1;
+    return 0;
+}
+
+static enum tt_qs head(struct tt_store_conn *c, const char *tenant_id, struct tt_consent_head *out)
+{
+    struct sq_conn *q = sq_of(c);
+    enum tt_qs qs = TT_QS_HARD;
+    sqlite3_stmt *st = tt__sq_stmt(q, CQ_HEAD,
+                                   "SELECT tenant_id, seq, hash, floor_seq, floor_hash"
+                                   " FROM consent_heads WHERE tenant_id = ?",
+                                   &qs);
+    if (!st)
+        return qs;
+    if (tt__sq_bind_text(st, 1, tenant_id))
+        return tt__sq_bind_failed(q, st);
+    struct tt_consent_head h;
+    qs = tt__sq_one(q, st, head_row, &h);
+    if (qs == TT_QS_ONE)
+        *out = h;
+    return qs;
+}
+
+static enum tt_qs append_rows(struct sq_conn *q, const struct tt_consent_event *e)
+{
+    static const uint8_t zero[TT_LEDGER_HASH_BYTES];
+    enum tt_qs qs = TT_QS_HARD;
+    sqlite3_stmt *st = tt__sq_stmt(q, CQ_APPEND,
+                                   "INSERT INTO consent_events (" EV_COLS ") VALUES (?, ?, ?, ?,"
+                                   " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                   &qs);
+    if (!st)
+        return qs;
+    int rc = tt__sq_bind_text(st, 1, e->tenant_id) || tt__sq_bind_int(st, 2, e->seq) ||
+             tt__sq_bind_text(st, 3, e->id) || tt__sq_bind_text(st, 4, e->subject_id) ||
+             tt__sq_bind_text(st, 5, e->cookie_id) || tt__sq_bind_text(st, 6, e->target_kind) ||
+             tt__sq_bind_text(st, 7, e->target) || tt__sq_bind_int(st, 8, e->action) ||
+             tt__sq_bind_text(st, 9, e->method) || tt__sq_bind_text(st, 10, e->notice_version) ||
+             tt__sq_bind_text(st, 11, e->banner_version) || tt__sq_bind_text(st, 12, e->language) ||
+             tt__sq_bind_text(st, 13, e->choices) || tt__sq_bind_int(st, 14, e->at) ||
+             tt__sq_bind_int(st, 15, e->expires_at) ||
+             (e->evidence_len ? tt__sq_bind_blob(st, 16, e->evidence, e->evidence_len)
+                              : sqlite3_bind_null(st, 16)) ||
+             tt__sq_bind_blob(st, 17, e->prev_hash, sizeof e->prev_hash) ||
+             tt__sq_bind_blob(st, 18, e->hash, sizeof e->hash);
+    if (rc)
+        return tt__sq_bind_failed(q, st);
+    qs = tt__sq_write(q, st);
+    if (qs != TT_QS_ONE)
+        return qs;
+    /* the tail moves only to the event that follows it: a chain never forks */
+    if (e->seq == 1) {
+        st = tt__sq_stmt(q, CQ_HEAD_PUT,
+                         "INSERT INTO consent_heads (tenant_id, seq, hash, floor_seq, floor_hash)"
+                         " VALUES (?, 1, ?, 0, ?) ON CONFLICT (tenant_id) DO NOTHING",
+                         &qs);
+        if (!st)
+            return qs;
+        if (tt__sq_bind_text(st, 1, e->tenant_id) ||
+            tt__sq_bind_blob(st, 2, e->hash, sizeof e->hash) ||
+            tt__sq_bind_blob(st, 3, zero, sizeof zero))
+            return tt__sq_bind_failed(q, st);
+        return tt__sq_write(q, st);
+    }
+    st = tt__sq_stmt(q, CQ_HEAD_ADVANCE,
+                     "UPDATE consent_heads SET seq = ?2, hash = ?3"
+                     " WHERE tenant_id = ?1 AND seq + 1 = ?2 AND hash = ?4",
+                     &qs);
+    if (!st)
+        return qs;
+    if (tt__sq_bind_text(st, 1, e->tenant_id) || tt__sq_bind_int(st, 2, e->seq) ||
+        tt__sq_bind_blob(st, 3, e->hash, sizeof e->hash) ||
+        tt__sq_bind_blob(st, 4, e->prev_hash, sizeof e->prev_hash))
+        return tt__sq_bind_failed(q, st);
+    return tt__sq_write(q, st);
+}
+
+static enum tt_qs savepoint_end(struct sq_conn *q, enum tt_qs qs)
+{
+    if (qs != TT_QS_ONE)
+        (void)tt__sq_exec(q, CQ_SP_ROLLBACK, "ROLLBACK TO tt_consent_append");
+    int rc = tt__sq_exec(q, CQ_SP_RELEASE, "RELEASE tt_consent_append");
+    if (rc != SQLITE_OK && qs == TT_QS_ONE) {
+        qs = tt__sq_fail(q, rc);
+        if (qs == TT_QS_NONE)
+            qs = TT_QS_HARD;
+    }
+    return qs;
+}
+
+static enum tt_qs append(struct tt_store_conn *c, const struct tt_consent_event *e)
+{
+    struct sq_conn *q = sq_of(c);
+    int rc = tt__sq_exec(q, CQ_SP_BEGIN, "SAVEPOINT tt_consent_append");
+    if (rc != SQLITE_OK) {
+        enum tt_qs qs = tt__sq_fail(q, rc);
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    }
+    return savepoint_end(q, append_rows(q, e));
+}
+
+struct each_head {
+    tt_consent_head_cb cb;
+    void *cls;
+};
+
+static int each_head_row(sqlite3_stmt *st, void *ctx)
+{
+    struct each_head *x = ctx;
+    struct tt_consent_head h;
+    if (head_row(st, &h) < 0)
+        return -1;
+    return x->cb && x->cb(x->cls, &h) ? 1 : 0;
+}
+
+static enum tt_qs head_list(struct tt_store_conn *c, tt_consent_head_cb cb, void *cls)
+{
+    struct sq_conn *q = sq_of(c);
+    enum tt_qs qs = TT_QS_HARD;
+    sqlite3_stmt *st = tt__sq_stmt(q, CQ_HEAD_LIST,
+                                   "SELECT tenant_id, seq, hash, floor_seq, floor_hash"
+                                   " FROM consent_heads ORDER BY tenant_id",
+                                   &qs);
+    if (!st)
+        return qs;
+    struct each_head x = {cb, cls};
+    return tt__sq_each(q, st, each_head_row, &x);
+}
+
+struct each_event {
+    tt_consent_event_cb cb;
+    void *cls;
+};
+
+static int each_event_row(sqlite3_stmt *st, void *ctx)
+{
+    struct each_event *x = ctx;
+    struct tt_consent_event e;
+    memset(&e, 0, sizeof e);
+    tt__sq_col_text(st, 0, e.tenant_id, sizeof e.tenant_id);
+    e.seq = sqlite3_column_int64(st, 1);
+    tt__sq_col_text(st, 2, e.id, sizeof e.id);
+    tt__sq_col_text(st, 3, e.subject_id, sizeof e.subject_id);
+    tt__sq_col_text(st, 4, e.cookie_id, sizeof e.cookie_id);
+    tt__sq_col_text(st, 5, e.target_kind, sizeof e.target_kind);
+    tt__sq_col_text(st, 6, e.target, sizeof e.target);
+    e.action = (enum tt_consent_action)sqlite3_column_int64(st, 7);
+    tt__sq_col_text(st, 8, e.method, sizeof e.method);
+    tt__sq_col_text(st, 9, e.notice_version, sizeof e.notice_version);
+    tt__sq_col_text(st, 10, e.banner_version, sizeof e.banner_version);
+    tt__sq_col_text(st, 11, e.language, sizeof e.language);
+    tt__sq_col_text(st, 12, e.choices, sizeof e.choices);
+    e.at = sqlite3_column_int64(st, 13);
+    e.expires_at = sqlite3_column_int64(st, 14);
+    e.evidence = sqlite3_column_blob(st, 15);
+    e.evidence_len = (size_t)sqlite3_column_bytes(st, 15);
+    if (tt__sq_col_fixed(st, 16, e.prev_hash, sizeof e.prev_hash) < 0 ||
+        tt__sq_col_fixed(st, 17, e.hash, sizeof e.hash) < 0)
+        return -1;
+    return x->cb && x->cb(x->cls, &e) ? 1 : 0;
+}
+
+static enum tt_qs scan(struct tt_store_conn *c, const char *tenant_id, tt_consent_event_cb cb,
+                       void *cls)
+{
+    struct sq_conn *q = sq_of(c);
+    enum tt_qs qs = TT_QS_HARD;
+    sqlite3_stmt *st = tt__sq_stmt(q, CQ_SCAN,
+                                   "SELECT " EV_COLS " FROM consent_events WHERE tenant_id = ?"
+                                   " ORDER BY seq",
+                                   &qs);
+    if (!st)
+        return qs;
+    if (tt__sq_bind_text(st, 1, tenant_id))
+        return tt__sq_bind_failed(q, st);
+    struct each_event x = {cb, cls};
+    return tt__sq_each(q, st, each_event_row, &x);
+}
+
+static enum tt_qs list_subject(struct tt_store_conn *c, const char *tenant_id,
+                               const char *subject_id, tt_consent_event_cb cb, void *cls)
+{
+    struct sq_conn *q = sq_of(c);
+    enum tt_qs qs = TT_QS_HARD;
+    sqlite3_stmt *st = tt__sq_stmt(q, CQ_LIST_SUBJECT,
+                                   "SELECT " EV_COLS " FROM consent_events WHERE tenant_id = ?"
+                                   " AND subject_id = ? ORDER BY seq",
+                                   &qs);
+    if (!st)
+        return qs;
+    if (tt__sq_bind_text(st, 1, tenant_id) || tt__sq_bind_text(st, 2, subject_id))
+        return tt__sq_bind_failed(q, st);
+    struct each_event x = {cb, cls};
+    return tt__sq_each(q, st, each_event_row, &x);
+}
+
+struct sweep_pick {
+    tt_time now;
+    int64_t seq;
+    uint8_t hash[TT_LEDGER_HASH_BYTES];
+    int64_t n;
+};
+
+/* rows come oldest first: stop at the first proof still within its 5 years */
+static int sweep_row(sqlite3_stmt *st, void *ctx)
+{
+    struct sweep_pick *p = ctx;
+    if (sqlite3_column_int64(st, 1) > p->now)
+        return 1;
+    p->seq = sqlite3_column_int64(st, 0);
+    if (tt__sq_col_fixed(st, 2, p->hash, sizeof p->hash) < 0)
+        return -1;
+    p->n++;
+    return 0;
+}
+
+static enum tt_qs sweep(struct tt_store_conn *c, const char *tenant_id, tt_time now, int limit,
+                        int64_t *removed)
+{
+    struct sq_conn *q = sq_of(c);
+    enum tt_qs qs = TT_QS_HARD;
+    sqlite3_stmt *st = tt__sq_stmt(q, CQ_SWEEP_PICK,
+                                   "SELECT seq, expires_at, hash FROM consent_events"
+                                   " WHERE tenant_id = ? ORDER BY seq LIMIT ?",
+                                   &qs);
+    if (!st)
+        return qs;
+    if (tt__sq_bind_text(st, 1, tenant_id) || tt__sq_bind_int(st, 2, limit < 1 ? 1 : limit))
+        return tt__sq_bind_failed(q, st);
+    struct sweep_pick p = {.now = now};
+    qs = tt__sq_each(q, st, sweep_row, &p);
+    if (qs < 0)
+        return qs;
+    if (p.n == 0) {
+        if (removed)
+            *removed = 0;
+        return TT_QS_NONE;
+    }
+    st = tt__sq_stmt(q, CQ_SWEEP_DELETE,
+                     "DELETE FROM consent_events WHERE tenant_id = ? AND seq <= ?", &qs);
+    if (!st)
+        return qs;
+    if (tt__sq_bind_text(st, 1, tenant_id) || tt__sq_bind_int(st, 2, p.seq))
+        return tt__sq_bind_failed(q, st);
+    qs = tt__sq_write(q, st);
+    if (qs != TT_QS_ONE)
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    st = tt__sq_stmt(q, CQ_SWEEP_FLOOR,
+                     "UPDATE consent_heads SET floor_seq = ?, floor_hash = ? WHERE tenant_id = ?",
+                     &qs);
+    if (!st)
+        return qs;
+    if (tt__sq_bind_int(st, 1, p.seq) || tt__sq_bind_blob(st, 2, p.hash, sizeof p.hash) ||
+        tt__sq_bind_text(st, 3, tenant_id))
+        return tt__sq_bind_failed(q, st);
+    qs = tt__sq_write(q, st);
+    if (qs != TT_QS_ONE)
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    if (removed)
+        *removed = p.n;
+    return TT_QS_ONE;
+}
+
+static enum tt_qs open_put(struct tt_store_conn *c, const char *tenant_id, const char *id,
+                           const char *subject_id, const char *campaign, tt_time at)
+{
+    struct sq_conn *q = sq_of(c);
+    enum tt_qs qs = TT_QS_HARD;
+    sqlite3_stmt *st = tt__sq_stmt(q, CQ_OPEN_PUT,
+                                   "INSERT INTO consent_opens (tenant_id, open_id, subject_id,"
+                                   " campaign, at) VALUES (?, ?, ?, ?, ?)",
+                                   &qs);
+    if (!st)
+        return qs;
+    if (tt__sq_bind_text(st, 1, tenant_id) || tt__sq_bind_text(st, 2, id) ||
+        tt__sq_bind_text(st, 3, subject_id) || tt__sq_bind_text(st, 4, campaign) ||
+        tt__sq_bind_int(st, 5, at))
+        return tt__sq_bind_failed(q, st);
+    return tt__sq_write(q, st);
+}
+
+static enum tt_qs open_count(struct tt_store_conn *c, const char *tenant_id, const char *subject_id,
+                             int64_t *out)
+{
+    struct sq_conn *q = sq_of(c);
+    enum tt_qs qs = TT_QS_HARD;
+    sqlite3_stmt *st = tt__sq_stmt(q, CQ_OPEN_COUNT,
+                                   "SELECT COUNT(*) FROM consent_opens WHERE tenant_id = ?"
+                                   " AND subject_id = ?",
+                                   &qs);
+    if (!st)
+        return qs;
+    if (tt__sq_bind_text(st, 1, tenant_id) || tt__sq_bind_text(st, 2, subject_id))
+        return tt__sq_bind_failed(q, st);
+    int64_t n = 0;
+    qs = tt__sq_one(q, st, tt__sq_int_row, &n);
+    if (qs == TT_QS_ONE)
+        *out = n;
+    return qs;
+}
+
+const struct tt_consent_store_ops tt__sq_consent_ops = {
+    .head = head,
+    .append = append,
+    .head_list = head_list,
+    .scan = scan,
+    .list_subject = list_subject,
+    .sweep = sweep,
+    .open_put = open_put,
+    .open_count = open_count,
+};
