@@ -141,6 +141,122 @@ int tt_index_attach_policy(struct tt_index *ix, const struct tt_policy *policy);
 size_t tt_index_count(const struct tt_index *ix);
 size_t tt_index_memory(const struct tt_index *ix);
 
+/* ---- IAB TCF v2.2 TC strings (issue 4) -------------------------------------------------------
+ * A codec for Transparency and Consent strings: the core segment, the disclosed vendors and
+ * allowed vendors segments and the publisher TC segment, base64url without padding. The model is
+ * a plain struct the caller owns (about 50 KB: allocate it, or keep one per thread); nothing is
+ * allocated by the codec and it keeps no state, so any number of threads may use it at once.
+ * Purpose, special feature and custom purpose sets are bit masks: bit (id - 1) is id. */
+#define TUTELA_TCF_MAX_VENDOR_ID 65535 /* the whole 16-bit id space: no valid string is refused */
+#define TUTELA_TCF_VENDOR_BYTES ((TUTELA_TCF_MAX_VENDOR_ID + 8) / 8)
+#define TUTELA_TCF_MAX_RESTRICTIONS 128         /* publisher restriction groups per string */
+#define TUTELA_TCF_MAX_RESTRICTION_RANGES 4096  /* vendor ranges over all groups */
+#define TUTELA_TCF_MAX_CUSTOM_PURPOSES 63       /* NumCustomPurposes is 6 bits */
+#define TUTELA_TCF_STRING_MAX 131072            /* longest string either function handles */
+
+/* Policy problems a decoded string has (TcfPolicyVersion >= 4, i.e. TCF 2.2, only); the encoder
+ * refuses a model that has them. */
+#define TUTELA_TCF_VIOLATION_PURPOSE1_LI 0x1u /* purpose 1 on legitimate interest */
+#define TUTELA_TCF_VIOLATION_LI_3_6 0x2u      /* purposes 3-6 on legitimate interest (2.2) */
+
+/* A vendor id set. Vendor v (1..max_vendor_id) is bits[v / 8] & (0x80 >> (v % 8)); bit 0 and
+ * bits above max_vendor_id are unspecified (the decoder does not clear them: read through
+ * tutela_tcf_vendor_has). For encoding, max_vendor_id is the MaxVendorId written (at least the
+ * highest id set; @iabtcf/core writes exactly the highest id set). */
+struct tt_tcf_vendors {
+    uint16_t max_vendor_id;
+    uint8_t range_encoded; /* decode: the section used range encoding; ignored by encode */
+    uint8_t bits[TUTELA_TCF_VENDOR_BYTES];
+};
+
+struct tt_tcf_range {
+    uint16_t start, end; /* vendor ids, 1 <= start <= end */
+};
+
+/* One publisher restriction: purpose_id (1-63), restriction_type 0 not allowed, 1 require
+ * consent, 2 require legitimate interest; its vendors are ranges[first_range .. +n_ranges] of
+ * the model's restriction_ranges, ascending and disjoint. */
+struct tt_tcf_restriction {
+    uint8_t purpose_id;
+    uint8_t restriction_type;
+    uint16_t first_range;
+    uint16_t n_ranges;
+};
+
+struct tt_tcf_publisher_tc {
+    uint32_t purpose_consents;             /* 24 bits */
+    uint32_t purpose_legitimate_interests; /* 24 bits */
+    uint8_t num_custom_purposes;           /* 0-63 */
+    uint64_t custom_purpose_consents;      /* num_custom_purposes bits */
+    uint64_t custom_purpose_legitimate_interests;
+};
+
+struct tt_tcf_model {
+    uint8_t version;          /* 2 */
+    int64_t created_ds;       /* deciseconds since 1970 (36 bits) */
+    int64_t last_updated_ds;  /* deciseconds since 1970 (36 bits) */
+    uint16_t cmp_id;          /* 12 bits */
+    uint16_t cmp_version;     /* 12 bits */
+    uint8_t consent_screen;   /* 6 bits */
+    char consent_language[3]; /* two capitals and a NUL, "EN" */
+    uint16_t vendor_list_version; /* 12 bits */
+    uint8_t policy_version;       /* TcfPolicyVersion, 6 bits (4 = TCF 2.2) */
+    uint8_t is_service_specific;
+    uint8_t use_non_standard_texts;
+    uint16_t special_feature_optins;       /* 12 bits */
+    uint32_t purpose_consents;             /* 24 bits */
+    uint32_t purpose_legitimate_interests; /* 24 bits */
+    uint8_t purpose_one_treatment;
+    char publisher_cc[3]; /* two capitals and a NUL, "DE" */
+    struct tt_tcf_vendors vendor_consents;
+    struct tt_tcf_vendors vendor_legitimate_interests;
+    uint16_t n_restrictions;
+    uint16_t n_restriction_ranges;
+    struct tt_tcf_restriction restrictions[TUTELA_TCF_MAX_RESTRICTIONS];
+    struct tt_tcf_range restriction_ranges[TUTELA_TCF_MAX_RESTRICTION_RANGES];
+    uint8_t has_disclosed_vendors; /* segment type 1 present */
+    uint8_t has_allowed_vendors;   /* segment type 2 present */
+    uint8_t has_publisher_tc;      /* segment type 3 present */
+    struct tt_tcf_vendors disclosed_vendors;
+    struct tt_tcf_vendors allowed_vendors;
+    struct tt_tcf_publisher_tc publisher_tc;
+    uint32_t violations; /* decode: TUTELA_TCF_VIOLATION_* found; ignored by encode */
+};
+
+/* Decodes a TC string of len bytes (segments joined by '.', in any order after the core one,
+ * each at most once). Returns 0 with *out filled, or a negative code with *reason (when reason
+ * is not NULL) pointing at a static English sentence: bad base64, a truncated field, a version
+ * other than 2, an unknown or repeated segment, ranges out of order or past MaxVendorId,
+ * vendor id 0, a language not A-Z, nonzero padding or more than 23 padding bits, more groups or
+ * ranges than the TUTELA_TCF_MAX_* limits. On failure *out holds no meaning. A string breaking
+ * a TCF 2.2 rule still decodes, with out->violations set. */
+int tutela_tcf_decode(const char *s, size_t len, struct tt_tcf_model *out, const char **reason);
+
+/* Encoding choices. gvl_vendors (may be NULL) is the vendor list's id set: publisher
+ * restriction ranges are joined across ids absent from it, as @iabtcf/core does (NULL: only
+ * adjacent ranges are joined). */
+struct tt_tcf_encode_opts {
+    const struct tt_tcf_vendors *gvl_vendors;
+};
+
+/* Encodes m as @iabtcf/core 1.5 would, byte for byte: segments core, disclosed vendors, allowed
+ * vendors, publisher TC (those present), each padded with zero bits to a multiple of 24; each
+ * vendor section as a bitfield or ranges, whichever that library's size rule picks. opts may
+ * be NULL. Writes a NUL-terminated string into out (out_size bytes; TUTELA_TCF_STRING_MAX
+ * always suffices) and its length into *out_len (may be NULL). Returns 0, or a negative code
+ * with *reason naming the field (a value too wide for its bits, a language not A-Z, ranges not
+ * ascending, a TCF 2.2 violation, out too small); out is then unspecified. */
+int tutela_tcf_encode(const struct tt_tcf_model *m, const struct tt_tcf_encode_opts *opts,
+                      char *out, size_t out_size, size_t *out_len, const char **reason);
+
+/* 1 when vendor id is in the set (0 outside 1..max_vendor_id). */
+int tutela_tcf_vendor_has(const struct tt_tcf_vendors *v, unsigned id);
+/* Adds id (1..TUTELA_TCF_MAX_VENDOR_ID) to the set, raising max_vendor_id when needed (the bytes
+ * between the old and the new maximum are cleared). Returns 0 or a negative code. */
+int tutela_tcf_vendor_set(struct tt_tcf_vendors *v, unsigned id);
+/* Empties the set (max_vendor_id 0). */
+void tutela_tcf_vendors_clear(struct tt_tcf_vendors *v);
+
 #ifdef __cplusplus
 }
 #endif
