@@ -13,6 +13,7 @@ PKGS=(
   libpq-dev libyaml-dev libcurl4-openssl-dev libarchive-dev
   # tests
   libcmocka-dev valgrind curl jq postgresql postgresql-contrib python3 wrk
+  python3-aiosmtpd
   chromium
 )
 # Node.js and npm: use what the machine has (a vendor nodejs package already ships npm and

@@ -50,7 +50,8 @@ static json_t *row_json(const struct tt_outbox_row *r)
                         r->status == TT_OUTBOX_PENDING ? tt__api_time(r->next_at) : json_null());
     json_object_set_new(o, "delivered_at", tt__api_time(r->delivered_at));
     json_object_set_new(o, "updated_at", tt__api_time(r->updated_at));
-    json_object_set_new(o, "last_error", r->last_error[0] ? json_string(r->last_error) : json_null());
+    json_object_set_new(o, "last_error",
+                        r->last_error[0] ? json_string(r->last_error) : json_null());
     json_object_set_new(o, "retryable",
                         json_boolean(r->status != TT_OUTBOX_DELIVERED && r->payload_enc));
     return o;
@@ -115,8 +116,8 @@ static enum tt_qs queue_txn(struct tt_store_conn *c, void *cls)
     enum tt_qs qs = tt_outbox_enqueue(c, x->master, x->now, &x->msg, x->id);
     if (qs <= 0)
         return qs == TT_QS_NONE ? TT_QS_HARD : qs;
-    json_t *detail = json_pack("{s:s, s:s}", "channel", channel_name((int)x->msg.channel), "kind",
-                               x->msg.kind);
+    json_t *detail =
+        json_pack("{s:s, s:s}", "channel", channel_name((int)x->msg.channel), "kind", x->msg.kind);
     if (!detail)
         return TT_QS_HARD;
     qs = tt_audit_emit(c, x->msg.tenant_id, x->now, x->actor, "outbox.queue", x->id, detail);
@@ -159,8 +160,8 @@ int tt_api_outbox_queue(struct tt_req *req, struct tt_resp *resp)
     if (headers && !tt_outbox_headers_ok(headers))
         return tt_problem(resp, TT_E_BAD_FIELD, "headers",
                           "'headers' must be \"Name: value\\r\\n\" lines");
-    if (secret && (ch != TT_OUTBOX_WEBHOOK || strncmp(secret, "whsec_", 6) != 0 ||
-                   strlen(secret) < 6 + 24))
+    if (secret &&
+        (ch != TT_OUTBOX_WEBHOOK || strncmp(secret, "whsec_", 6) != 0 || strlen(secret) < 6 + 24))
         return tt_problem(resp, TT_E_BAD_FIELD, "secret",
                           "'secret' is a webhook signing secret: \"whsec_\" and base64");
     if (ch == TT_OUTBOX_WEBHOOK) {
@@ -170,9 +171,8 @@ int tt_api_outbox_queue(struct tt_req *req, struct tt_resp *resp)
         if (!ok)
             return tt_problem(resp, TT_E_BAD_FIELD, "body", "a webhook 'body' must be JSON");
     }
-    struct queue_ctx x = {.master = req->app->master,
-                          .now = tt_now(&req->app->clock),
-                          .actor = req->auth.key_id};
+    struct queue_ctx x = {
+        .master = req->app->master, .now = tt_now(&req->app->clock), .actor = req->auth.key_id};
     tt__api_copy(x.msg.tenant_id, sizeof x.msg.tenant_id, req->auth.tenant_id);
     tt__api_copy(x.msg.kind, sizeof x.msg.kind, kind ? kind : "manual");
     tt__api_copy(x.msg.ref, sizeof x.msg.ref, ref ? ref : "");
@@ -231,8 +231,8 @@ int tt_api_outbox_list(struct tt_req *req, struct tt_resp *resp)
     if (!l.items)
         return tt__api_nomem(resp);
     struct tt_store_conn *c = tt_store_acquire(req->app->store);
-    enum tt_qs qs = tt_store_ops_of(c)->jobs->outbox_list(c, req->auth.tenant_id, status, &page,
-                                                          list_cb, &l);
+    enum tt_qs qs =
+        tt_store_ops_of(c)->jobs->outbox_list(c, req->auth.tenant_id, status, &page, list_cb, &l);
     tt_store_release(c);
     if (qs < 0 || l.failed) {
         json_decref(l.items);

@@ -186,8 +186,7 @@ static void *follow(void *arg)
     return NULL;
 }
 
-int tt_feed_follow_start(struct tt_app *app, int64_t txid, int64_t seq, char *err,
-                         size_t err_size)
+int tt_feed_follow_start(struct tt_app *app, int64_t txid, int64_t seq, char *err, size_t err_size)
 {
     long ms = poll_ms_from_env();
     if (ms < 0) {

@@ -31,8 +31,7 @@ int tt_feed_poll(struct tt_app *app, int64_t *txid, int64_t *seq, int limit, int
 
 /* Starts / stops the follower thread (one per process). start returns 0 or a negative code with
  * a reason in err; stop is NULL-safe, idempotent and prompt (condition variable). */
-int tt_feed_follow_start(struct tt_app *app, int64_t txid, int64_t seq, char *err,
-                         size_t err_size);
+int tt_feed_follow_start(struct tt_app *app, int64_t txid, int64_t seq, char *err, size_t err_size);
 void tt_feed_follow_stop(void);
 
 #endif

@@ -171,9 +171,8 @@ int tt__outbox_open(const struct tt_master *m, const struct tt_outbox_row *row,
     uint8_t key[TT_KEY_BYTES];
     char ad[2 * TT_ID_MAX + 2];
     payload_ad(row->tenant_id, row->id, ad);
-    int rc = outbox_key(m, key) == 0 &&
-                     tt_vault_open(key, row->payload_enc, row->payload_enc_len, ad,
-                                   (uint8_t *)plain) == 0
+    int rc = outbox_key(m, key) == 0 && tt_vault_open(key, row->payload_enc, row->payload_enc_len,
+                                                      ad, (uint8_t *)plain) == 0
                  ? 0
                  : -TT_E_CRYPTO;
     sodium_memzero(key, sizeof key);

@@ -61,8 +61,8 @@ static enum tt_qs claim_txn(struct tt_store_conn *c, void *cls)
     for (int i = 0; i < x->b->n; i++)
         free(x->b->payloads[i]);
     memset(x->b, 0, sizeof *x->b); /* a retried transaction starts over */
-    enum tt_qs qs = tt_store_ops_of(c)->jobs->outbox_claim(
-        c, tt_jobs_node_id(), x->now, x->now + CLAIM_S, BATCH, take_row, x->b);
+    enum tt_qs qs = tt_store_ops_of(c)->jobs->outbox_claim(c, tt_jobs_node_id(), x->now,
+                                                           x->now + CLAIM_S, BATCH, take_row, x->b);
     return qs < 0 ? qs : TT_QS_ONE;
 }
 
@@ -151,9 +151,9 @@ int tt_job_outbox_deliver(struct tt_app *app, tt_time now, void *cls)
             break;
         }
         char labels[96];
-        const char *result = sent == 0                              ? "delivered"
+        const char *result = sent == 0                           ? "delivered"
                              : fx.res.status == TT_OUTBOX_FAILED ? "failed"
-                                                                    : "retry";
+                                                                 : "retry";
         snprintf(labels, sizeof labels, "channel=\"%s\",result=\"%s\"", channel_name(row->channel),
                  result);
         tt_metrics_counter_add("tutela_outbox_attempts_total", labels, 1);

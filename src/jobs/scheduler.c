@@ -7,8 +7,10 @@
 #include "jobs.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -47,6 +49,50 @@ const char *tt_jobs_node_id(void)
 void tt_jobs_note(int64_t items)
 {
     noted += items;
+}
+
+/* A job named "<area>.…" needs its area of the store: a backend that does not provide the area
+ * yet (ops member NULL) never runs it. Areas add their line when their job lands. */
+static const struct {
+    const char *prefix;
+    size_t member; /* offsetof(struct tt_store_ops, <area>) */
+} areas[] = {
+    {"requests.", offsetof(struct tt_store_ops, requests)},
+    {"retention.", offsetof(struct tt_store_ops, retention)},
+    {"outbox.", offsetof(struct tt_store_ops, jobs)},
+    {"feed.", offsetof(struct tt_store_ops, jobs)},
+};
+
+static int backend_has_area(const struct tt_store *s, const char *job)
+{
+    struct tt_store_conn *c = tt_store_acquire((struct tt_store *)s);
+    const struct tt_store_ops *ops = tt_store_ops_of(c);
+    tt_store_release(c);
+    for (size_t i = 0; i < sizeof areas / sizeof areas[0]; i++) {
+        if (strncmp(job, areas[i].prefix, strlen(areas[i].prefix)) == 0) {
+            const void *const *p = (const void *const *)((const char *)ops + areas[i].member);
+            return *p != NULL;
+        }
+    }
+    return 1;
+}
+
+/* TUTELA_JOBS: a comma-separated list of the jobs this node runs (unset or empty: all), so an
+ * operator can keep some nodes free of background work. */
+static int job_enabled(const char *job)
+{
+    const char *list = getenv("TUTELA_JOBS");
+    if (!list || !*list)
+        return 1;
+    size_t n = strlen(job);
+    for (const char *p = list; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && strncmp(p, job, n) == 0)
+            return 1;
+        p += len + (end ? 1 : 0);
+    }
+    return 0;
 }
 
 static double mono_now(void)
@@ -109,9 +155,11 @@ static int pass(struct tt_app *app, const struct tt_job *job, tt_time now, unsig
         snprintf(labels, sizeof labels, "job=\"%s\"", job->name);
         tt_metrics_counter_add("tutela_job_items_total", labels, (double)items);
     }
-    tt_log(rc != 0 ? TT_LOG_WARN : items > 0 ? TT_LOG_INFO : TT_LOG_DEBUG, "job pass",
-           TT_LOG_S("job", job->name), TT_LOG_S("result", result), TT_LOG_I("items", items),
-           TT_LOG_D("ms", ms), TT_LOG_S("node", tt_jobs_node_id()),
+    tt_log(rc != 0     ? TT_LOG_WARN
+           : items > 0 ? TT_LOG_INFO
+                       : TT_LOG_DEBUG,
+           "job pass", TT_LOG_S("job", job->name), TT_LOG_S("result", result),
+           TT_LOG_I("items", items), TT_LOG_D("ms", ms), TT_LOG_S("node", tt_jobs_node_id()),
            TT_LOG_S("error", rc != 0 ? tt_err_type(-rc) : NULL));
     return rc;
 }
@@ -170,6 +218,16 @@ int tt_jobs_start(struct tt_app *app, char *err, size_t err_size)
     double now = mono_now();
     for (size_t i = 0; i < JOBS_MAX; i++)
         S.next_due[i] = now + (double)(i % 4) * 0.05;
+    for (size_t i = 0; tt_jobs[i].name && i < JOBS_MAX; i++) {
+        if (!job_enabled(tt_jobs[i].name))
+            S.next_due[i] = 1e18; /* not on this node */
+        else if (!backend_has_area(app->store, tt_jobs[i].name)) {
+            S.next_due[i] = 1e18; /* never */
+            tt_log(TT_LOG_WARN, "job not run: this store backend lacks its area",
+                   TT_LOG_S("job", tt_jobs[i].name),
+                   TT_LOG_S("store", tt_store_backend(app->store)));
+        }
+    }
     int rc = pthread_create(&S.thread, NULL, loop, app);
     if (rc != 0) {
         pthread_cond_destroy(&S.cv);
@@ -209,6 +267,8 @@ int tt_jobs_run_once(struct tt_app *app, const char *name, tt_time now)
     for (size_t i = 0; tt_jobs[i].name; i++) {
         if (strcmp(tt_jobs[i].name, name) != 0)
             continue;
+        if (!backend_has_area(app->store, name))
+            return -TT_E_UNAVAILABLE;
         int rc = pass(app, &tt_jobs[i], now, 0);
         if (rc != -TT_E_CONFLICT)
             (void)lease_do(app, &tt_jobs[i], now, 0, 2);

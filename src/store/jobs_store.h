@@ -45,8 +45,8 @@ typedef int (*tt_outbox_row_cb)(void *cls, const struct tt_outbox_row *r);
 struct tt_outbox_result {
     int status; /* enum tt_outbox_status */
     int attempts;
-    tt_time next_at;      /* next attempt (pending) */
-    tt_time at;           /* when the attempt ended */
+    tt_time next_at;        /* next attempt (pending) */
+    tt_time at;             /* when the attempt ended */
     const char *last_error; /* "" on success */
 };
 
@@ -102,7 +102,8 @@ struct tt_jobs_store_ops {
     /* One row, payload included, handed to cb: ONE, or NONE when there is no such row. */
     enum tt_qs (*outbox_get)(struct tt_store_conn *c, const char *tenant_id, const char *id,
                              tt_outbox_row_cb cb, void *cls);
-    /* A tenant's rows in id order after page->after_id; status < 0 = any. Payload not read. */
+    /* A tenant's rows in id order after page->after_id; status < 0 = any. The payload is not
+     * read: payload_enc is a 1-byte marker when there is one (a retry is possible), else NULL. */
     enum tt_qs (*outbox_list)(struct tt_store_conn *c, const char *tenant_id, int status,
                               const struct tt_page *page, tt_outbox_row_cb cb, void *cls);
     /* Makes a failed (or pending) row with its payload due again at now, attempts reset.

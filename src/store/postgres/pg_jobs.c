@@ -86,7 +86,8 @@ static const struct pg_stmt ST[] = {
     {S_OB_LIST, "tt_jobs_ob_list", "ttii",
      "SELECT tenant_id, message_id, kind, channel, ref, status, attempts, created_at, next_at,"
      " claimed_by, claimed_until, delivered_at, updated_at, master_key_id, last_error,"
-     " NULL::bytea FROM outbox WHERE tenant_id = $1 AND message_id > $2"
+     " CASE WHEN payload_enc IS NULL THEN NULL ELSE '\\x01'::bytea END FROM outbox WHERE tenant_id "
+     "= $1 AND message_id > $2"
      " AND ($4 < 0 OR status = $4) ORDER BY message_id LIMIT $3",
      NULL},
     {S_OB_RETRY, "tt_jobs_ob_retry", "tti",
@@ -304,8 +305,7 @@ static enum tt_qs outbox_retry(struct tt_store_conn *c, const char *tenant_id, c
 }
 
 /* Runs a bounded DELETE/UPDATE and adds the rows it changed to *n. */
-static enum tt_qs exec_count(struct tt_store_conn *c, int id, tt_time before, int limit,
-                             int64_t *n)
+static enum tt_qs exec_count(struct tt_store_conn *c, int id, tt_time before, int limit, int64_t *n)
 {
     struct pg_args a = {0};
     tt__pg_arg_int(&a, before);

@@ -282,14 +282,16 @@ static enum tt_qs outbox_list(struct tt_store_conn *c, const char *tenant_id, in
         status < 0 ? stmt(q, JB_OUTBOX_LIST,
                           "SELECT tenant_id, message_id, kind, channel, ref, status, attempts,"
                           " created_at, next_at, claimed_by, claimed_until, delivered_at,"
-                          " updated_at, master_key_id, last_error, NULL FROM outbox"
+                          " updated_at, master_key_id, last_error,"
+                          " CASE WHEN payload_enc IS NULL THEN NULL ELSE x'01' END FROM outbox"
                           " WHERE tenant_id = ?1 AND message_id > ?2 AND ?4 < 0"
                           " ORDER BY message_id LIMIT ?3",
                           &qs)
                    : stmt(q, JB_OUTBOX_LIST_STATUS,
                           "SELECT tenant_id, message_id, kind, channel, ref, status, attempts,"
                           " created_at, next_at, claimed_by, claimed_until, delivered_at,"
-                          " updated_at, master_key_id, last_error, NULL FROM outbox"
+                          " updated_at, master_key_id, last_error,"
+                          " CASE WHEN payload_enc IS NULL THEN NULL ELSE x'01' END FROM outbox"
                           " WHERE tenant_id = ?1 AND message_id > ?2 AND status = ?4"
                           " ORDER BY message_id LIMIT ?3",
                           &qs);
