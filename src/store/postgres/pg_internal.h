@@ -102,6 +102,7 @@ struct pg_store {
 extern const struct tt_store_ops tt__pg_ops;
 extern const struct tt_jobs_store_ops tt__pg_jobs_ops; /* pg_jobs.c */
 extern const struct tt_retention_store_ops tt__pg_retention_ops; /* pg_retention.c */
+extern const struct tt_accounts_store_ops tt__pg_accounts_ops; /* pg_accounts.c */
 
 static inline struct pg_conn *pg_conn_of(struct tt_store_conn *c)
 {
@@ -155,6 +156,7 @@ struct pg_migration {
 extern const struct pg_migration tt__pg_schema_core[];
 extern const struct pg_migration tt__pg_schema_jobs[]; /* pg_jobs_schema.c */
 extern const struct pg_migration tt__pg_schema_retention[];
+extern const struct pg_migration tt__pg_schema_accounts[]; /* pg_accounts_schema.c */
 int tt__pg_schema_version(struct tt_store_conn *c);
 
 /* The query families. */

@@ -613,4 +613,5 @@ const struct tt_store_ops tt__pg_ops = {
     .setting_put = tt__pg_setting_put,
     .jobs = &tt__pg_jobs_ops,
     .retention = &tt__pg_retention_ops,
+    .accounts = &tt__pg_accounts_ops,
 };
