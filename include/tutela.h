@@ -227,7 +227,7 @@ struct tt_tcf_model {
  * each at most once). Returns 0 with *out filled, or a negative code with *reason (when reason
  * is not NULL) pointing at a static English sentence: bad base64, a truncated field, a version
  * other than 2, an unknown or repeated segment, ranges out of order or past MaxVendorId,
- * vendor id 0, a language not A-Z, nonzero padding or more than 23 padding bits, more groups or
+ * vendor id 0, a language not A-Z, nonzero bits after the last field, more groups or
  * ranges than the TUTELA_TCF_MAX_* limits. On failure *out holds no meaning. A string breaking
  * a TCF 2.2 rule still decodes, with out->violations set. */
 int tutela_tcf_decode(const char *s, size_t len, struct tt_tcf_model *out, const char **reason);
