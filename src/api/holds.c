@@ -17,13 +17,12 @@
 
 json_t *tt__api_hold_json(const struct tt_hold *h)
 {
-    return json_pack("{s:s, s:s?, s:s?, s:s?, s:s, s:o, s:o, s:o, s:s, s:b}", "id", h->id,
-                     "subject", h->subject_id[0] ? h->subject_id : NULL, "service",
-                     h->service[0] ? h->service : NULL, "data_category",
-                     h->data_category[0] ? h->data_category : NULL, "reason", h->reason, "until",
-                     tt__api_time(h->until), "created_at", tt__api_time(h->created_at),
-                     "released_at", tt__api_time(h->released_at), "created_by", h->created_by,
-                     "active", h->released_at == 0);
+    return json_pack(
+        "{s:s, s:s?, s:s?, s:s?, s:s, s:o, s:o, s:o, s:s, s:b}", "id", h->id, "subject",
+        h->subject_id[0] ? h->subject_id : NULL, "service", h->service[0] ? h->service : NULL,
+        "data_category", h->data_category[0] ? h->data_category : NULL, "reason", h->reason,
+        "until", tt__api_time(h->until), "created_at", tt__api_time(h->created_at), "released_at",
+        tt__api_time(h->released_at), "created_by", h->created_by, "active", h->released_at == 0);
 }
 
 struct hold_txn {

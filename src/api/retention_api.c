@@ -78,8 +78,8 @@ int tt_api_retention_upcoming(struct tt_req *req, struct tt_resp *resp)
     }
     struct tt_store_conn *c = tt_store_acquire(req->app->store);
     const struct tt_retention_store_ops *rs = tt_store_ops_of(c)->retention;
-    enum tt_qs qs = rs->due_per_day(c, req->auth.tenant_id, first * DAY, (first + days) * DAY,
-                                    due_cb, &x);
+    enum tt_qs qs =
+        rs->due_per_day(c, req->auth.tenant_id, first * DAY, (first + days) * DAY, due_cb, &x);
     if (qs >= 0)
         qs = rs->hold_list(c, req->auth.tenant_id, now, hold_cb, holds);
     tt_store_release(c);
@@ -88,8 +88,8 @@ int tt_api_retention_upcoming(struct tt_req *req, struct tt_resp *resp)
         json_decref(holds);
         return qs < 0 ? tt__api_store_err(resp, qs) : tt__api_nomem(resp);
     }
-    json_t *body = json_pack("{s:o, s:I, s:o, s:o}", "from", tt__api_time(first * DAY), "days_ahead",
-                             (json_int_t)days, "days", x.days, "holds", holds);
+    json_t *body = json_pack("{s:o, s:I, s:o, s:o}", "from", tt__api_time(first * DAY),
+                             "days_ahead", (json_int_t)days, "days", x.days, "holds", holds);
     return body ? tt_reply(resp, 200, body) : tt__api_nomem(resp);
 }
 
@@ -174,9 +174,9 @@ int tt_api_contract_end(struct tt_req *req, struct tt_resp *resp)
     if (rc < 0)
         return rc;
     tt_hook_subject_changed(app, &x.s);
-    json_t *body = json_pack("{s:s, s:o, s:o, s:I}", "subject", x.s.id, "contract_ended_at",
-                             tt__api_time(x.s.contract_ended_at), "retention_until",
-                             tt__api_time(x.s.retention_until), "records_recomputed",
-                             (json_int_t)x.changed);
+    json_t *body =
+        json_pack("{s:s, s:o, s:o, s:I}", "subject", x.s.id, "contract_ended_at",
+                  tt__api_time(x.s.contract_ended_at), "retention_until",
+                  tt__api_time(x.s.retention_until), "records_recomputed", (json_int_t)x.changed);
     return body ? tt_reply(resp, 200, body) : tt__api_nomem(resp);
 }

@@ -53,10 +53,12 @@ int tt_api_stats(struct tt_req *req, struct tt_resp *resp)
     if (rc < 0)
         return rc;
     if (to < from || to - from > STATS_SPAN_MAX_DAYS)
-        return tt_problem(resp, TT_E_BAD_PARAM, "to", "'to' must be on or after 'from', at most "
-                          "%d days later", STATS_SPAN_MAX_DAYS);
+        return tt_problem(resp, TT_E_BAD_PARAM, "to",
+                          "'to' must be on or after 'from', at most "
+                          "%d days later",
+                          STATS_SPAN_MAX_DAYS);
     const char *service = tt_req_query(req, "service");
-    if (service && !tt__api_id_ok(service, "") )
+    if (service && !tt__api_id_ok(service, ""))
         return tt_problem(resp, TT_E_BAD_PARAM, "service", "'service' is too long");
     long k = TT_STATS_K_DEFAULT;
     const char *kq = tt_req_query(req, "k");
@@ -64,8 +66,8 @@ int tt_api_stats(struct tt_req *req, struct tt_resp *resp)
         char *end = NULL;
         k = strtol(kq, &end, 10);
         if (!kq[0] || *end || k < TT_STATS_K_DEFAULT || k > TT_STATS_K_MAX)
-            return tt_problem(resp, TT_E_BAD_PARAM, "k", "'k' must be %d to %d",
-                              TT_STATS_K_DEFAULT, TT_STATS_K_MAX);
+            return tt_problem(resp, TT_E_BAD_PARAM, "k", "'k' must be %d to %d", TT_STATS_K_DEFAULT,
+                              TT_STATS_K_MAX);
     }
     json_t *items = json_array();
     if (!items)
@@ -82,6 +84,7 @@ int tt_api_stats(struct tt_req *req, struct tt_resp *resp)
     tt_time_format(from * DAY, f, sizeof f);
     tt_time_format(to * DAY, t, sizeof t);
     f[10] = t[10] = '\0';
-    json_t *body = json_pack("{s:s, s:s, s:i, s:o}", "from", f, "to", t, "k", (int)k, "items", items);
+    json_t *body =
+        json_pack("{s:s, s:s, s:i, s:o}", "from", f, "to", t, "k", (int)k, "items", items);
     return body ? tt_reply(resp, 200, body) : tt__api_nomem(resp);
 }

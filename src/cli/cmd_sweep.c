@@ -18,14 +18,15 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: tutela sweep [--dry-run] [--at DATE] [--json] [--tenant ID] [--batch N]\n"
-               "                    [--max-batches N] [--db URL] [--policy FILE]\n"
-               "  --dry-run        change nothing; print what would go and what holds keep\n"
-               "  --at DATE        sweep as of DATE (RFC 3339 or YYYY-MM-DD); default now\n"
-               "  --json           print the report as JSON\n"
-               "  --tenant ID      only this tenant\n"
-               "  --batch N        rows per transaction (1..%d, default %d)\n"
-               "  --max-batches N  stop after N batches (0 = until done)\n",
+    fprintf(f,
+            "usage: tutela sweep [--dry-run] [--at DATE] [--json] [--tenant ID] [--batch N]\n"
+            "                    [--max-batches N] [--db URL] [--policy FILE]\n"
+            "  --dry-run        change nothing; print what would go and what holds keep\n"
+            "  --at DATE        sweep as of DATE (RFC 3339 or YYYY-MM-DD); default now\n"
+            "  --json           print the report as JSON\n"
+            "  --tenant ID      only this tenant\n"
+            "  --batch N        rows per transaction (1..%d, default %d)\n"
+            "  --max-batches N  stop after N batches (0 = until done)\n",
             TT_SWEEP_BATCH_MAX, TT_SWEEP_BATCH_DEFAULT);
 }
 
@@ -137,10 +138,9 @@ int tt_cmd_sweep(int argc, char **argv)
         char buf[32];
         printf("%s at %s: %lld rows %s, %lld anonymised into statistics, %lld held by %lld "
                "active hold(s), %lld tenant(s), %lld skipped (another node), %lld batches%s\n",
-               dry ? "dry run" : "sweep", tt_time_format(at, buf, sizeof buf),
-               (long long)r.deleted, dry ? "would go" : "deleted",
-               (long long)(dry ? 0 : r.anonymised), (long long)r.held, (long long)r.holds,
-               (long long)r.tenants, (long long)r.skipped, (long long)r.batches,
+               dry ? "dry run" : "sweep", tt_time_format(at, buf, sizeof buf), (long long)r.deleted,
+               dry ? "would go" : "deleted", (long long)(dry ? 0 : r.anonymised), (long long)r.held,
+               (long long)r.holds, (long long)r.tenants, (long long)r.skipped, (long long)r.batches,
                r.more ? " (more to do)" : "");
     }
     tt_sweep_report_free(&r);

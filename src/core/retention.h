@@ -23,7 +23,7 @@ const struct tt_retention *tt_retention_rule_for(const struct tt_policy *p, cons
 
 /* Events a rule may be anchored to, as known for the record's subject (0 = not happened). */
 struct tt_retention_events {
-    tt_time contract_ended_at;  /* S7.2, S7.3: the contract / service ended */
+    tt_time contract_ended_at;    /* S7.2, S7.3: the contract / service ended */
     tt_time consent_withdrawn_at; /* S7.3: withdrawal or unsubscribe */
 };
 

@@ -169,10 +169,9 @@ int tt_stats_fold_add(struct tt_stats_fold *f, const char *service, const char *
             return rc;
     }
     size_t i = h & (f->cap - 1);
-    while (f->cells[i].h &&
-           !(f->cells[i].h == h && f->cells[i].day == k.day &&
-             strcmp(f->cells[i].service, k.service) == 0 &&
-             strcmp(f->cells[i].country, k.country) == 0))
+    while (f->cells[i].h && !(f->cells[i].h == h && f->cells[i].day == k.day &&
+                              strcmp(f->cells[i].service, k.service) == 0 &&
+                              strcmp(f->cells[i].country, k.country) == 0))
         i = (i + 1) & (f->cap - 1);
     struct cell *c = &f->cells[i];
     if (!c->h) {

@@ -12,7 +12,7 @@
 
 #include "types.h"
 
-#define TT_STATS_K_DEFAULT 5   /* the smallest published crowd (issue 6) */
+#define TT_STATS_K_DEFAULT 5 /* the smallest published crowd (issue 6) */
 #define TT_STATS_K_MAX 1000
 #define TT_STATS_MAX_CELLS 65536 /* per fold (one sweep batch) */
 
@@ -21,15 +21,15 @@ struct tt_stats_fold;
 /* One cell of a fold, as handed out by tt_stats_fold_each. */
 struct tt_stats_out {
     const char *service;
-    const char *country;   /* ISO alpha-2, "ZZ" when unknown */
-    int64_t day;           /* unix day: seconds / 86400, floor */
-    int64_t messages;      /* rows folded */
-    int64_t subjects;      /* distinct subjects among them (a hash collision only lowers it) */
+    const char *country; /* ISO alpha-2, "ZZ" when unknown */
+    int64_t day;         /* unix day: seconds / 86400, floor */
+    int64_t messages;    /* rows folded */
+    int64_t subjects;    /* distinct subjects among them (a hash collision only lowers it) */
 };
 
 /* A new empty fold, or NULL when out of memory. */
 struct tt_stats_fold *tt_stats_fold_new(void);
-void tt_stats_fold_free(struct tt_stats_fold *f);   /* NULL is a no-op */
+void tt_stats_fold_free(struct tt_stats_fold *f); /* NULL is a no-op */
 /* Empties the fold for the next batch, keeping its memory. */
 void tt_stats_fold_reset(struct tt_stats_fold *f);
 

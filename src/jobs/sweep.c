@@ -181,8 +181,8 @@ static enum tt_qs batch_txn(struct tt_store_conn *c, void *cls)
         qs = rs->expired_delete(c, b->tenant_id, r->record_id, r->rowid);
         if (qs <= 0)
             return qs == TT_QS_NONE ? TT_QS_HARD : qs;
-        if (count_add(&b->part, b->tenant_id, rule_of(o->policy, r->service, r->child),
-                      r->service, 1, 0) < 0)
+        if (count_add(&b->part, b->tenant_id, rule_of(o->policy, r->service, r->child), r->service,
+                      1, 0) < 0)
             return TT_QS_HARD;
     }
     struct cell_ctx cx = {c, b->tenant_id, TT_QS_ONE};
@@ -215,10 +215,11 @@ static enum tt_qs batch_txn(struct tt_store_conn *c, void *cls)
         }
     }
     char at[32];
-    json_t *detail = rules ? json_pack("{s:s, s:I, s:I, s:o}", "at", tt_time_format(o->at, at, sizeof at),
-                                       "rows", (json_int_t)b->n, "subjects", (json_int_t)subjects,
-                                       "rules", rules)
-                           : NULL;
+    json_t *detail =
+        rules
+            ? json_pack("{s:s, s:I, s:I, s:o}", "at", tt_time_format(o->at, at, sizeof at), "rows",
+                        (json_int_t)b->n, "subjects", (json_int_t)subjects, "rules", rules)
+            : NULL;
     if (!detail)
         return TT_QS_HARD;
     qs = tt_audit_emit(c, b->tenant_id, o->now, o->actor ? o->actor : "system", "retention.sweep",
@@ -405,8 +406,7 @@ int tt_sweep_run(struct tt_store *s, const struct tt_sweep_opts *o, struct tt_sw
     return rc;
 }
 
-int tt_sweep_preview(struct tt_store *s, const struct tt_sweep_opts *o,
-                     struct tt_sweep_report *out)
+int tt_sweep_preview(struct tt_store *s, const struct tt_sweep_opts *o, struct tt_sweep_report *out)
 {
     memset(out, 0, sizeof *out);
     if (!o || !o->policy)

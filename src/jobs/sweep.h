@@ -41,21 +41,21 @@ struct tt_sweep_count {
     char tenant_id[TT_ID_MAX];
     char rule[TT_KEY_MAX];
     char service[TT_KEY_MAX];
-    int64_t rows;  /* deleted (run) or due (preview) */
-    int64_t held;  /* due but under a legal hold: kept */
+    int64_t rows; /* deleted (run) or due (preview) */
+    int64_t held; /* due but under a legal hold: kept */
 };
 
 struct tt_sweep_report {
-    int64_t deleted;     /* rows deleted */
-    int64_t anonymised;  /* rows folded into statistics before they went */
-    int64_t held;        /* due rows kept by a hold */
+    int64_t deleted;    /* rows deleted */
+    int64_t anonymised; /* rows folded into statistics before they went */
+    int64_t held;       /* due rows kept by a hold */
     int64_t batches;
-    int64_t tenants;     /* tenants swept */
-    int64_t skipped;     /* tenants another node was sweeping */
-    int64_t holds;       /* active holds seen (listed in every report) */
+    int64_t tenants; /* tenants swept */
+    int64_t skipped; /* tenants another node was sweeping */
+    int64_t holds;   /* active holds seen (listed in every report) */
     struct tt_sweep_count *counts;
     size_t n_counts, cap_counts;
-    int more;            /* stopped at max_batches with rows left */
+    int more; /* stopped at max_batches with rows left */
 };
 
 /* Sweeps. Fills *out (free with tt_sweep_report_free) even on failure, with what was committed.
@@ -78,8 +78,8 @@ void tt_sweep_report_free(struct tt_sweep_report *r); /* NULL is a no-op; r itse
  * policy, in batches of o->batch, each one transaction with an audit event (counts only);
  * resumable: the cursor is kept with the tenant's "recompute" claim. *changed (may be NULL)
  * gets the number of ends that moved. Same returns as tt_sweep_run. */
-int tt_retention_recompute(struct tt_store *s, const struct tt_sweep_opts *o,
-                           const char *tenant_id, const char *service, int64_t *changed);
+int tt_retention_recompute(struct tt_store *s, const struct tt_sweep_opts *o, const char *tenant_id,
+                           const char *service, int64_t *changed);
 
 /* Recomputes one subject's ends after an event (contract end, S7.2), inside the caller's
  * transaction c; counts the ends that moved into *changed. Returns a store status. */

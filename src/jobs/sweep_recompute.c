@@ -118,15 +118,15 @@ static enum tt_qs rc_batch(struct tt_store_conn *c, void *cls)
                           (json_int_t)x->pg.n, "service", x->service ? x->service : "");
     if (!d)
         return TT_QS_HARD;
-    qs = tt_audit_emit(c, x->tenant_id, x->o->now, x->o->actor ? x->o->actor : "system",
-                       "retention.recompute", x->o->policy->version ? x->o->policy->version : "",
-                       d);
+    qs =
+        tt_audit_emit(c, x->tenant_id, x->o->now, x->o->actor ? x->o->actor : "system",
+                      "retention.recompute", x->o->policy->version ? x->o->policy->version : "", d);
     json_decref(d);
     return qs;
 }
 
-int tt_retention_recompute(struct tt_store *s, const struct tt_sweep_opts *o,
-                           const char *tenant_id, const char *service, int64_t *changed)
+int tt_retention_recompute(struct tt_store *s, const struct tt_sweep_opts *o, const char *tenant_id,
+                           const char *service, int64_t *changed)
 {
     if (!o || !o->policy || !o->holder || !tenant_id || o->batch < 0 ||
         o->batch > TT_SWEEP_BATCH_MAX)

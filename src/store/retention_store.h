@@ -14,29 +14,29 @@
 /* A legal hold (S7.6): suspends deletion of what it covers until released or until "until".
  * Empty scope fields cover everything: a hold with all three empty holds the whole tenant. */
 struct tt_hold {
-    char id[TT_ID_MAX];                /* "hld_…" */
+    char id[TT_ID_MAX]; /* "hld_…" */
     char tenant_id[TT_ID_MAX];
-    char subject_id[TT_ID_MAX];        /* "" = every subject */
-    char service[TT_KEY_MAX];          /* "" = every service */
-    char data_category[TT_KEY_MAX];    /* "" = every category */
-    char reason[TT_HOLD_REASON_MAX];   /* a case reference, required; never personal data */
-    char created_by[TT_ID_MAX];        /* key or account id */
-    tt_time until;                     /* 0 = until released */
+    char subject_id[TT_ID_MAX];      /* "" = every subject */
+    char service[TT_KEY_MAX];        /* "" = every service */
+    char data_category[TT_KEY_MAX];  /* "" = every category */
+    char reason[TT_HOLD_REASON_MAX]; /* a case reference, required; never personal data */
+    char created_by[TT_ID_MAX];      /* key or account id */
+    tt_time until;                   /* 0 = until released */
     tt_time created_at;
-    tt_time released_at;               /* 0 = active */
+    tt_time released_at; /* 0 = active */
 };
 
 /* One expired record as the sweep sees it, with its subject's columns the fold needs. */
 struct tt_expired_row {
-    int64_t rowid;                     /* backend row handle, valid inside the transaction */
+    int64_t rowid; /* backend row handle, valid inside the transaction */
     const char *record_id;
     const char *subject_id;
     const char *service;
-    const char *jurisdiction;          /* the subject's */
+    const char *jurisdiction; /* the subject's */
     tt_time collected_at;
     tt_time retention_until;
-    tt_time subject_horizon;           /* the subject's retention_until */
-    int child;                         /* S10.1: the subject is a child */
+    tt_time subject_horizon; /* the subject's retention_until */
+    int child;               /* S10.1: the subject is a child */
 };
 
 /* One row of a sweep preview: what would go (held = 0) or stays held (held = 1). */
@@ -51,10 +51,10 @@ struct tt_sweep_preview_row {
 struct tt_stat_cell {
     char tenant_id[TT_ID_MAX];
     char service[TT_KEY_MAX];
-    char country[TT_JURIS_MAX];        /* ISO alpha-2 of the jurisdiction, "ZZ" unknown */
-    int64_t day;                       /* unix day (seconds / 86400) the data was collected */
+    char country[TT_JURIS_MAX]; /* ISO alpha-2 of the jurisdiction, "ZZ" unknown */
+    int64_t day;                /* unix day (seconds / 86400) the data was collected */
     int64_t messages;
-    int64_t subjects;                  /* distinct subjects, a lower bound (never overcounted) */
+    int64_t subjects; /* distinct subjects, a lower bound (never overcounted) */
 };
 
 /* A record whose retention end is being recomputed. */
@@ -65,7 +65,7 @@ struct tt_recompute_row {
     const char *jurisdiction;
     tt_time collected_at;
     tt_time retention_until;
-    tt_time contract_ended_at;         /* the subject's, 0 = running */
+    tt_time contract_ended_at; /* the subject's, 0 = running */
 };
 
 typedef int (*tt_hold_cb)(void *cls, const struct tt_hold *h);
@@ -133,8 +133,8 @@ struct tt_retention_store_ops {
     enum tt_qs (*claim_release)(struct tt_store_conn *c, const char *tenant_id, const char *name,
                                 const char *holder, const char *cursor);
     /* Stores cursor with the claim while holder holds it: ONE, or NONE when it does not. */
-    enum tt_qs (*claim_cursor_set)(struct tt_store_conn *c, const char *tenant_id,
-                                   const char *name, const char *holder, const char *cursor);
+    enum tt_qs (*claim_cursor_set)(struct tt_store_conn *c, const char *tenant_id, const char *name,
+                                   const char *holder, const char *cursor);
     /* The cursor stored with a claim ("" when none): ONE, or NONE when no claim row exists. */
     enum tt_qs (*claim_cursor)(struct tt_store_conn *c, const char *tenant_id, const char *name,
                                char *out, size_t out_size);

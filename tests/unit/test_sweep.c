@@ -86,8 +86,10 @@ static int teardown(void **state)
 
 static void subject(struct fx *f, const char *id, const char *juris, int child, tt_time horizon)
 {
-    struct tt_subject s = {.kind = TT_SUBJECT_END_USER, .is_child = child,
-                           .retention_until = horizon, .created_at = 1};
+    struct tt_subject s = {.kind = TT_SUBJECT_END_USER,
+                           .is_child = child,
+                           .retention_until = horizon,
+                           .created_at = 1};
     snprintf(s.tenant_id, sizeof s.tenant_id, "%s", f->tenant);
     snprintf(s.id, sizeof s.id, "%s", id);
     snprintf(s.jurisdiction, sizeof s.jurisdiction, "%s", juris);
@@ -100,8 +102,10 @@ static void record(struct tt_store_conn *c, struct fx *f, const char *subj, cons
                    tt_time collected, tt_time until)
 {
     static unsigned n;
-    struct tt_record r = {.legal_basis = TT_BASIS_CONTRACT, .collected_at = collected,
-                          .retention_until = until, .created_at = collected};
+    struct tt_record r = {.legal_basis = TT_BASIS_CONTRACT,
+                          .collected_at = collected,
+                          .retention_until = until,
+                          .created_at = collected};
     snprintf(r.tenant_id, sizeof r.tenant_id, "%s", f->tenant);
     snprintf(r.id, sizeof r.id, "rec_%s_%06u", subj + 4, ++n);
     snprintf(r.subject_id, sizeof r.subject_id, "%s", subj);
@@ -123,8 +127,14 @@ static int64_t count(struct fx *f)
 
 static struct tt_sweep_opts opts(struct fx *f, const char *holder)
 {
-    struct tt_sweep_opts o = {.policy = f->p, .at = AT, .now = AT, .batch = 7, .k = 5,
-                              .tenant_id = f->tenant, .holder = holder, .actor = "test"};
+    struct tt_sweep_opts o = {.policy = f->p,
+                              .at = AT,
+                              .now = AT,
+                              .batch = 7,
+                              .k = 5,
+                              .tenant_id = f->tenant,
+                              .holder = holder,
+                              .actor = "test"};
     return o;
 }
 

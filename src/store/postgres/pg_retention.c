@@ -40,28 +40,28 @@ _Static_assert(S__END <= TT_STORE_SLOT_BASE(TT_AREA_RETENTION) + TT_STORE_SLOTS_
                "retention statements overflow their range");
 
 #define HOLD_COLS                                                                                  \
-    "tenant_id, hold_id, subject_id, service, data_category, reason, created_by, until_at,"      \
+    "tenant_id, hold_id, subject_id, service, data_category, reason, created_by, until_at,"        \
     " created_at, released_at"
 #define NOT_HELD                                                                                   \
-    " AND NOT EXISTS (SELECT 1 FROM retention_holds h WHERE h.tenant_id = r.tenant_id"           \
-    " AND h.released_at = 0 AND (h.until_at = 0 OR h.until_at > $2)"                              \
-    " AND h.subject_id IN ('', r.subject_id) AND h.service IN ('', r.service)"                    \
+    " AND NOT EXISTS (SELECT 1 FROM retention_holds h WHERE h.tenant_id = r.tenant_id"             \
+    " AND h.released_at = 0 AND (h.until_at = 0 OR h.until_at > $2)"                               \
+    " AND h.subject_id IN ('', r.subject_id) AND h.service IN ('', r.service)"                     \
     " AND h.data_category IN ('', r.data_category))"
 #define EXP_COLS                                                                                   \
-    "SELECT 0::bigint, r.record_id, r.subject_id, r.service, s.jurisdiction, r.collected_at,"    \
+    "SELECT 0::bigint, r.record_id, r.subject_id, r.service, s.jurisdiction, r.collected_at,"      \
     " r.retention_until, s.retention_until, s.is_child"
 #define EXP_CHILD                                                                                  \
-    EXP_COLS " FROM subjects s JOIN records r ON r.tenant_id = s.tenant_id"                       \
-             " AND r.subject_id = s.subject_id WHERE s.tenant_id = $1 AND s.is_child = 1"         \
+    EXP_COLS " FROM subjects s JOIN records r ON r.tenant_id = s.tenant_id"                        \
+             " AND r.subject_id = s.subject_id WHERE s.tenant_id = $1 AND s.is_child = 1"          \
              " AND $2::bigint = $2::bigint"
 #define EXP_DUE                                                                                    \
-    EXP_COLS " FROM records r JOIN subjects s ON s.tenant_id = r.tenant_id"                       \
-             " AND s.subject_id = r.subject_id WHERE r.tenant_id = $1"                            \
+    EXP_COLS " FROM records r JOIN subjects s ON s.tenant_id = r.tenant_id"                        \
+             " AND s.subject_id = r.subject_id WHERE r.tenant_id = $1"                             \
              " AND r.retention_until > 0 AND r.retention_until <= $2 AND s.is_child = 0"
 #define LOCKED " LIMIT $3 FOR UPDATE OF r SKIP LOCKED"
 #define RC_COLS                                                                                    \
-    "SELECT r.record_id, r.subject_id, r.service, s.jurisdiction, r.collected_at,"               \
-    " r.retention_until, s.contract_ended_at FROM records r JOIN subjects s"                      \
+    "SELECT r.record_id, r.subject_id, r.service, s.jurisdiction, r.collected_at,"                 \
+    " r.retention_until, s.contract_ended_at FROM records r JOIN subjects s"                       \
     " ON s.tenant_id = r.tenant_id AND s.subject_id = r.subject_id"
 
 static const struct pg_stmt ST[] = {
@@ -524,8 +524,8 @@ static enum tt_qs claim_release(struct tt_store_conn *c, const char *tenant_id, 
     return tt__pg_exec_one(P(c), st_of(S_CLAIM_RELEASE), &a);
 }
 
-static enum tt_qs claim_cursor_set(struct tt_store_conn *c, const char *tenant_id,
-                                   const char *name, const char *holder, const char *cursor)
+static enum tt_qs claim_cursor_set(struct tt_store_conn *c, const char *tenant_id, const char *name,
+                                   const char *holder, const char *cursor)
 {
     struct pg_args a = {0};
     tt__pg_arg_text(&a, tenant_id);

@@ -40,23 +40,23 @@ _Static_assert(ST__END <= TT_STORE_SLOT_BASE(TT_AREA_RETENTION) + TT_STORE_SLOTS
                "retention statements overflow their range");
 
 #define HOLD_COLS                                                                                  \
-    "tenant_id, hold_id, subject_id, service, data_category, reason, created_by, until_at,"      \
+    "tenant_id, hold_id, subject_id, service, data_category, reason, created_by, until_at,"        \
     " created_at, released_at"
 /* r: the record, ?2: the time the holds are judged at */
 #define NOT_HELD                                                                                   \
-    " AND NOT EXISTS (SELECT 1 FROM retention_holds h WHERE h.tenant_id = r.tenant_id"           \
-    " AND h.released_at = 0 AND (h.until_at = 0 OR h.until_at > ?2)"                              \
-    " AND h.subject_id IN ('', r.subject_id) AND h.service IN ('', r.service)"                    \
+    " AND NOT EXISTS (SELECT 1 FROM retention_holds h WHERE h.tenant_id = r.tenant_id"             \
+    " AND h.released_at = 0 AND (h.until_at = 0 OR h.until_at > ?2)"                               \
+    " AND h.subject_id IN ('', r.subject_id) AND h.service IN ('', r.service)"                     \
     " AND h.data_category IN ('', r.data_category))"
 #define EXP_COLS                                                                                   \
-    "SELECT r.rowid, r.record_id, r.subject_id, r.service, s.jurisdiction, r.collected_at,"      \
+    "SELECT r.rowid, r.record_id, r.subject_id, r.service, s.jurisdiction, r.collected_at,"        \
     " r.retention_until, s.retention_until, s.is_child"
 #define EXP_CHILD                                                                                  \
-    EXP_COLS " FROM subjects s JOIN records r ON r.tenant_id = s.tenant_id"                       \
+    EXP_COLS " FROM subjects s JOIN records r ON r.tenant_id = s.tenant_id"                        \
              " AND r.subject_id = s.subject_id WHERE s.tenant_id = ?1 AND s.is_child = 1"
 #define EXP_DUE                                                                                    \
-    EXP_COLS " FROM records r JOIN subjects s ON s.tenant_id = r.tenant_id"                       \
-             " AND s.subject_id = r.subject_id WHERE r.tenant_id = ?1"                            \
+    EXP_COLS " FROM records r JOIN subjects s ON s.tenant_id = r.tenant_id"                        \
+             " AND s.subject_id = r.subject_id WHERE r.tenant_id = ?1"                             \
              " AND r.retention_until > 0 AND r.retention_until <= ?2 AND s.is_child = 0"
 
 /* ---- holds ---- */
@@ -95,10 +95,9 @@ static enum tt_qs hold_put(struct tt_store_conn *c, const struct tt_hold *h)
 {
     struct sq_conn *q = sq_of(c);
     enum tt_qs qs = TT_QS_HARD;
-    sqlite3_stmt *st =
-        tt__sq_stmt(q, ST_HOLD_PUT,
-                    "INSERT INTO retention_holds (" HOLD_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    &qs);
+    sqlite3_stmt *st = tt__sq_stmt(
+        q, ST_HOLD_PUT,
+        "INSERT INTO retention_holds (" HOLD_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &qs);
     if (!st)
         return qs;
     if (tt__sq_bind_text(st, 1, h->tenant_id) || tt__sq_bind_text(st, 2, h->id) ||
@@ -237,16 +236,16 @@ static enum tt_qs expired_scan(struct tt_store_conn *c, const char *tenant_id, t
     struct exp_each e = {cb, cls};
     if (limit < 1)
         return TT_QS_NONE;
-    enum tt_qs n1 =
-        with_holds
-            ? run_scan(q, ST_EXP_CHILD_HOLDS, EXP_CHILD NOT_HELD " LIMIT ?3", tenant_id, at, limit, &e)
-            : run_scan(q, ST_EXP_CHILD, EXP_CHILD " AND ?2 = ?2 LIMIT ?3", tenant_id, at, limit, &e);
+    enum tt_qs n1 = with_holds ? run_scan(q, ST_EXP_CHILD_HOLDS, EXP_CHILD NOT_HELD " LIMIT ?3",
+                                          tenant_id, at, limit, &e)
+                               : run_scan(q, ST_EXP_CHILD, EXP_CHILD " AND ?2 = ?2 LIMIT ?3",
+                                          tenant_id, at, limit, &e);
     if (n1 < 0 || (int)n1 >= limit)
         return n1;
-    enum tt_qs n2 =
-        with_holds ? run_scan(q, ST_EXP_DUE_HOLDS, EXP_DUE NOT_HELD " LIMIT ?3", tenant_id, at,
-                              limit - (int)n1, &e)
-                   : run_scan(q, ST_EXP_DUE, EXP_DUE " LIMIT ?3", tenant_id, at, limit - (int)n1, &e);
+    enum tt_qs n2 = with_holds ? run_scan(q, ST_EXP_DUE_HOLDS, EXP_DUE NOT_HELD " LIMIT ?3",
+                                          tenant_id, at, limit - (int)n1, &e)
+                               : run_scan(q, ST_EXP_DUE, EXP_DUE " LIMIT ?3", tenant_id, at,
+                                          limit - (int)n1, &e);
     if (n2 < 0)
         return n2;
     return (enum tt_qs)((int)n1 + (int)n2);
@@ -258,8 +257,8 @@ static enum tt_qs expired_delete(struct tt_store_conn *c, const char *tenant_id,
     (void)record_id; /* the rowid is the cheaper handle here */
     struct sq_conn *q = sq_of(c);
     enum tt_qs qs = TT_QS_HARD;
-    sqlite3_stmt *st = tt__sq_stmt(
-        q, ST_EXP_DELETE, "DELETE FROM records WHERE rowid = ?1 AND tenant_id = ?2", &qs);
+    sqlite3_stmt *st = tt__sq_stmt(q, ST_EXP_DELETE,
+                                   "DELETE FROM records WHERE rowid = ?1 AND tenant_id = ?2", &qs);
     if (!st)
         return qs;
     if (tt__sq_bind_int(st, 1, rowid) || tt__sq_bind_text(st, 2, tenant_id))
@@ -405,8 +404,7 @@ static int due_row(sqlite3_stmt *st, void *ctx)
     const char *service = (const char *)sqlite3_column_text(st, 1);
     if (!service)
         return -1;
-    return e->cb && e->cb(e->cls, sqlite3_column_int64(st, 0), service,
-                          sqlite3_column_int64(st, 2))
+    return e->cb && e->cb(e->cls, sqlite3_column_int64(st, 0), service, sqlite3_column_int64(st, 2))
                ? 1
                : 0;
 }
@@ -456,8 +454,8 @@ static int rc_row(sqlite3_stmt *st, void *ctx)
 }
 
 #define RC_COLS                                                                                    \
-    "SELECT r.record_id, r.subject_id, r.service, s.jurisdiction, r.collected_at,"               \
-    " r.retention_until, s.contract_ended_at FROM records r JOIN subjects s"                      \
+    "SELECT r.record_id, r.subject_id, r.service, s.jurisdiction, r.collected_at,"                 \
+    " r.retention_until, s.contract_ended_at FROM records r JOIN subjects s"                       \
     " ON s.tenant_id = r.tenant_id AND s.subject_id = r.subject_id"
 
 static enum tt_qs recompute_page(struct tt_store_conn *c, const char *tenant_id,
@@ -486,10 +484,9 @@ static enum tt_qs recompute_subject(struct tt_store_conn *c, const char *tenant_
 {
     struct sq_conn *q = sq_of(c);
     enum tt_qs qs = TT_QS_HARD;
-    sqlite3_stmt *st =
-        tt__sq_stmt(q, ST_RECOMPUTE_SUBJECT,
-                    RC_COLS " WHERE r.tenant_id = ?1 AND r.subject_id = ?2 ORDER BY r.record_id",
-                    &qs);
+    sqlite3_stmt *st = tt__sq_stmt(
+        q, ST_RECOMPUTE_SUBJECT,
+        RC_COLS " WHERE r.tenant_id = ?1 AND r.subject_id = ?2 ORDER BY r.record_id", &qs);
     if (!st)
         return qs;
     if (tt__sq_bind_text(st, 1, tenant_id) || tt__sq_bind_text(st, 2, subject_id))
@@ -557,8 +554,8 @@ static enum tt_qs claim_release(struct tt_store_conn *c, const char *tenant_id, 
     return tt__sq_write(q, st);
 }
 
-static enum tt_qs claim_cursor_set(struct tt_store_conn *c, const char *tenant_id,
-                                   const char *name, const char *holder, const char *cursor)
+static enum tt_qs claim_cursor_set(struct tt_store_conn *c, const char *tenant_id, const char *name,
+                                   const char *holder, const char *cursor)
 {
     struct sq_conn *q = sq_of(c);
     enum tt_qs qs = TT_QS_HARD;
@@ -591,9 +588,9 @@ static enum tt_qs claim_cursor(struct tt_store_conn *c, const char *tenant_id, c
 {
     struct sq_conn *q = sq_of(c);
     enum tt_qs qs = TT_QS_HARD;
-    sqlite3_stmt *st = tt__sq_stmt(
-        q, ST_CLAIM_CURSOR,
-        "SELECT cursor FROM retention_claims WHERE tenant_id = ?1 AND name = ?2", &qs);
+    sqlite3_stmt *st =
+        tt__sq_stmt(q, ST_CLAIM_CURSOR,
+                    "SELECT cursor FROM retention_claims WHERE tenant_id = ?1 AND name = ?2", &qs);
     if (!st)
         return qs;
     if (tt__sq_bind_text(st, 1, tenant_id) || tt__sq_bind_text(st, 2, name))
