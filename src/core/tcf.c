@@ -745,6 +745,20 @@ static int vendors_equal(const struct tt_tcf_vendors *a, const struct tt_tcf_ven
     return 1;
 }
 
+/* The next run of ids of an ascending range list, touching ranges joined ([1,3],[4,4] is 1-4);
+ * 0 at the end. */
+static int merged_run(const struct tt_tcf_range *r, unsigned n, unsigned *i, unsigned *s,
+                      unsigned *e)
+{
+    if (*i >= n)
+        return 0;
+    *s = r[*i].start;
+    *e = r[*i].end;
+    for ((*i)++; *i < n && r[*i].start == *e + 1; (*i)++)
+        *e = r[*i].end;
+    return 1;
+}
+
 int tt_tcf_model_equal(const struct tt_tcf_model *a, const struct tt_tcf_model *b)
 {
     if (a->version != b->version || a->created_ds != b->created_ds ||
@@ -768,14 +782,18 @@ int tt_tcf_model_equal(const struct tt_tcf_model *a, const struct tt_tcf_model *
         return 0;
     for (unsigned i = 0; i < a->n_restrictions; i++) {
         const struct tt_tcf_restriction *x = &a->restrictions[i], *y = &b->restrictions[i];
-        if (x->purpose_id != y->purpose_id || x->restriction_type != y->restriction_type ||
-            x->n_ranges != y->n_ranges)
+        if (x->purpose_id != y->purpose_id || x->restriction_type != y->restriction_type)
             return 0;
-        for (unsigned k = 0; k < x->n_ranges; k++) {
-            const struct tt_tcf_range *p = &a->restriction_ranges[x->first_range + k];
-            const struct tt_tcf_range *q = &b->restriction_ranges[y->first_range + k];
-            if (p->start != q->start || p->end != q->end)
+        const struct tt_tcf_range *p = a->restriction_ranges + x->first_range;
+        const struct tt_tcf_range *q = b->restriction_ranges + y->first_range;
+        unsigned i = 0, j = 0, s1, e1, s2, e2;
+        for (;;) {
+            int more1 = merged_run(p, x->n_ranges, &i, &s1, &e1);
+            int more2 = merged_run(q, y->n_ranges, &j, &s2, &e2);
+            if (more1 != more2 || (more1 && (s1 != s2 || e1 != e2)))
                 return 0;
+            if (!more1)
+                break;
         }
     }
     if (a->has_disclosed_vendors != b->has_disclosed_vendors ||

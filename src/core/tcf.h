@@ -13,8 +13,9 @@
 #define TT_TCF_RESTRICT_REQUIRE_LI 2
 
 /* 1 when a and b mean the same string: every field, vendor sets compared over 1..max_vendor_id
- * (and the MaxVendorIds themselves), restriction groups in order with their ranges. The
- * informational range_encoded and violations are not compared. */
+ * (and the MaxVendorIds themselves), restriction groups in order with the same vendors (touching
+ * ranges count as one: [1,3],[4,4] equals [1,4]). The informational range_encoded and
+ * violations are not compared. */
 int tt_tcf_model_equal(const struct tt_tcf_model *a, const struct tt_tcf_model *b);
 
 /* Fills m with an empty version 2 model (policy version 4, languages "EN", no segments). */
