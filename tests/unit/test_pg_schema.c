@@ -152,7 +152,7 @@ static void citus_rule_every_key_carries_tenant_id(void **state)
     assert_int_equal(PQstatus(c), CONNECTION_OK);
     int tables = 0;
     assert_int_equal(citus_violations(c, &tables, 0), 0);
-    assert_int_equal(tables, N_TABLES - 2);
+    assert_true(tables >= N_TABLES - 2); /* the core's, and every area's that landed */
     /* the check itself catches a table keyed without the tenant */
     PQclear(query(c, "CREATE TABLE bad_keys (tenant_id TEXT, thing TEXT PRIMARY KEY)"));
     assert_int_equal(citus_violations(c, &tables, 1), 1);
@@ -187,7 +187,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-#define MAX_COLS 256
+#define MAX_COLS 2048
 
 struct columns {
     char *v[MAX_COLS];
@@ -316,8 +316,10 @@ static void two_nodes_migrating_at_once_both_succeed(void **state)
     assert_true(o[0].version >= 1);
     assert_int_equal(o[0].version, o[1].version);
     PGconn *c = PQconnectdb(f->url);
-    PGresult *r = query(c, "SELECT count(*), max(version) FROM schema_migrations");
-    assert_int_equal(strtol(PQgetvalue(r, 0, 0), NULL, 10), o[0].version);
+    /* each step recorded once (areas number their steps in ranges: versions are not 1..n) */
+    PGresult *r = query(c, "SELECT count(*) - count(DISTINCT version), max(version)"
+                           " FROM schema_migrations");
+    assert_int_equal(strtol(PQgetvalue(r, 0, 0), NULL, 10), 0);
     assert_int_equal(strtol(PQgetvalue(r, 0, 1), NULL, 10), o[0].version);
     PQclear(r);
     PQfinish(c);

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# jobs_bench.sh BUILD — issue 9 benchmarks (bench/jobs_bench.mjs): outbox delivery beside a raw
+# libcurl loop; on a throwaway PostgreSQL cluster (scripts/pg-cluster.sh), pgbench inserts beside
+# durable audit events through one and two tutela nodes. Bounded: about a minute.
+set -uo pipefail
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+export TUTELA_BIN="$ROOT/$BUILD/tutela"
+[ -x "$TUTELA_BIN" ] || TUTELA_BIN="$BUILD/tutela"
+PGDIR=""
+cleanup() { [ -n "$PGDIR" ] && bash scripts/pg-cluster.sh stop "$PGDIR" >/dev/null 2>&1; }
+trap cleanup EXIT
+if command -v pgbench >/dev/null 2>&1 || [ -x /usr/lib/postgresql/15/bin/pgbench ]; then
+  PATH="$PATH:$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1)"
+  PGDIR=$(mktemp -d /tmp/tutela-jobsb.XXXXXX)
+  if url=$(bash scripts/pg-cluster.sh start "$PGDIR" 2>/dev/null); then export TUTELA_BENCH_PG=$url; fi
+fi
+[ "${BENCH_SCALE:-full}" = small ] && export BENCH_OUTBOX_N=300
+timeout 170 node bench/jobs_bench.mjs
