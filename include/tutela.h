@@ -149,10 +149,10 @@ size_t tt_index_memory(const struct tt_index *ix);
  * Purpose, special feature and custom purpose sets are bit masks: bit (id - 1) is id. */
 #define TUTELA_TCF_MAX_VENDOR_ID 65535 /* the whole 16-bit id space: no valid string is refused */
 #define TUTELA_TCF_VENDOR_BYTES ((TUTELA_TCF_MAX_VENDOR_ID + 8) / 8)
-#define TUTELA_TCF_MAX_RESTRICTIONS 128         /* publisher restriction groups per string */
-#define TUTELA_TCF_MAX_RESTRICTION_RANGES 4096  /* vendor ranges over all groups */
-#define TUTELA_TCF_MAX_CUSTOM_PURPOSES 63       /* NumCustomPurposes is 6 bits */
-#define TUTELA_TCF_STRING_MAX 131072            /* longest string either function handles */
+#define TUTELA_TCF_MAX_RESTRICTIONS 128        /* publisher restriction groups per string */
+#define TUTELA_TCF_MAX_RESTRICTION_RANGES 4096 /* vendor ranges over all groups */
+#define TUTELA_TCF_MAX_CUSTOM_PURPOSES 63      /* NumCustomPurposes is 6 bits */
+#define TUTELA_TCF_STRING_MAX 131072           /* longest string either function handles */
 
 /* Policy problems a decoded string has (TcfPolicyVersion >= 4, i.e. TCF 2.2, only); the encoder
  * refuses a model that has them. */
@@ -192,13 +192,13 @@ struct tt_tcf_publisher_tc {
 };
 
 struct tt_tcf_model {
-    uint8_t version;          /* 2 */
-    int64_t created_ds;       /* deciseconds since 1970 (36 bits) */
-    int64_t last_updated_ds;  /* deciseconds since 1970 (36 bits) */
-    uint16_t cmp_id;          /* 12 bits */
-    uint16_t cmp_version;     /* 12 bits */
-    uint8_t consent_screen;   /* 6 bits */
-    char consent_language[3]; /* two capitals and a NUL, "EN" */
+    uint8_t version;              /* 2 */
+    int64_t created_ds;           /* deciseconds since 1970 (36 bits) */
+    int64_t last_updated_ds;      /* deciseconds since 1970 (36 bits) */
+    uint16_t cmp_id;              /* 12 bits */
+    uint16_t cmp_version;         /* 12 bits */
+    uint8_t consent_screen;       /* 6 bits */
+    char consent_language[3];     /* two capitals and a NUL, "EN" */
     uint16_t vendor_list_version; /* 12 bits */
     uint8_t policy_version;       /* TcfPolicyVersion, 6 bits (4 = TCF 2.2) */
     uint8_t is_service_specific;
