@@ -59,6 +59,7 @@ static const struct {
 } areas[] = {
     {"requests.", offsetof(struct tt_store_ops, requests)},
     {"retention.", offsetof(struct tt_store_ops, retention)},
+    {"consent.", offsetof(struct tt_store_ops, consent)},
     {"outbox.", offsetof(struct tt_store_ops, jobs)},
     {"feed.", offsetof(struct tt_store_ops, jobs)},
 };
