@@ -4,13 +4,16 @@
 // decision, bad input named and the store unchanged, the proof kept after the MAIN key is
 // destroyed, tamper detection by `tutela consent verify`, preferences, RFC 8058 one-click
 // unsubscribe with forged links refused, beacons with and without consent, the banner's public
-// endpoints, and group commit: 200 concurrent writes all durable after a kill -9.
+// endpoints, and group commit: 200 concurrent writes all durable after a kill -9; on
+// PostgreSQL, two nodes writing at once keep one linear chain (issue 9).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { BIN, backends, startServer } from './lib/server.mjs';
 import { assertProblem, subject, tenant } from './lib/fixtures.mjs';
+import { startNode } from '../tools/receivers.mjs';
 
 const MKT = 'marketing.communications.email';
 const NOTICE = '2022.1';
@@ -306,6 +309,34 @@ for (const backend of backends()) {
         const out = execFileSync(BIN, ['consent', 'verify', '--db', own.db, '--tenant', t3.id], { encoding: 'utf8' });
         assert.match(out, /^ok: 200 events in 1 chains/);
       } finally {
+        await own.stop();
+      }
+    });
+
+    test('two_nodes_writing_at_once_keep_one_linear_chain', { skip: backend !== 'postgres' && 'PostgreSQL only' }, async () => {
+      const own = await startServer(backend);
+      const second = await startNode({ db: own.db, mk: path.join(own.dir, 'mk') });
+      try {
+        const t4 = await tenant(own, 'Two Nodes BV');
+        const subs = [];
+        for (let i = 0; i < 10; i++) subs.push((await subject(own, t4.keys.service)).id);
+        const writes = [];
+        for (let i = 0; i < 120; i++) {
+          const base = i % 2 ? own.base : second.base;
+          writes.push(fetch(`${base}/v1/subjects/${subs[i % 10]}/consents`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${t4.keys.service}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ purpose: MKT, action: i % 3 ? 'grant' : 'withdraw', method: 'api', notice_version: NOTICE }),
+          }).then(async (r) => ({ status: r.status, json: await r.json() })));
+        }
+        const res = await Promise.all(writes);
+        for (const r of res) assert.equal(r.status, 201, JSON.stringify(r.json));
+        const seqs = res.map((r) => r.json.seq).sort((a, b) => a - b);
+        assert.deepEqual(seqs, Array.from({ length: 120 }, (_, i) => i + 1), 'one linear chain, no seq twice');
+        const out = execFileSync(BIN, ['consent', 'verify', '--db', own.db, '--tenant', t4.id], { encoding: 'utf8' });
+        assert.match(out, /^ok: 120 events in 1 chains/);
+      } finally {
+        await second.stop();
         await own.stop();
       }
     });

@@ -122,6 +122,7 @@ static const struct pg_migration *const areas[] = {
     tt__pg_schema_jobs,
     tt__pg_schema_retention,
     tt__pg_schema_accounts,
+    tt__pg_schema_consent,
 };
 
 #define N_AREAS (sizeof areas / sizeof areas[0])

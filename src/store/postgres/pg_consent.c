@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* pg_consent.c — the consent ledger on PostgreSQL (consent_store.h; issue 4, issue 9): one hash
+ * chain per tenant in consent_events with its tail and floor in consent_heads, the S7.5 sweep of
+ * expired proofs, and beacon opens. Statement slots 128..191 (store/areas.h). head() takes a row
+ * lock on the tenant's tail (created at seq 0 on first use) held until the transaction ends, so
+ * writers on any number of nodes append one after the other; append writes the event and moves
+ * the tail in one statement, and only if the event follows the tail. */
+#include "pg_internal.h"
+
+#include <string.h>
+
+#include "../consent_store.h"
+
+enum {
+    S_HEAD_INIT = TT_STORE_SLOT_BASE(TT_AREA_CONSENT),
+    S_HEAD_LOCK,
+    S_APPEND,
+    S_HEAD_LIST,
+    S_SCAN,
+    S_LIST_SUBJECT,
+    S_SWEEP_PICK,
+    S_SWEEP_DELETE,
+    S_SWEEP_FLOOR,
+    S_OPEN_PUT,
+    S_OPEN_COUNT,
+    S__END
+};
+_Static_assert(S__END <= TT_STORE_SLOT_BASE(TT_AREA_CONSENT) + TT_STORE_SLOTS_PER_AREA,
+               "consent statements overflow their range");
+
+#define EV_COLS                                                                                    \
+    "tenant_id, seq, event_id, subject_id, cookie_id, target_kind, target, action, method,"        \
+    " notice_version, banner_version, language, choices, at, expires_at, evidence, prev_hash,"     \
+    " hash"
+#define HEAD_COLS "tenant_id, seq, hash, floor_seq, floor_hash"
+#define ZERO_HASH "'\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea"
+
+static const struct pg_stmt ST[] = {
+    /* an empty chain is a tail at seq 0: a row to lock before the first event exists */
+    {S_HEAD_INIT, "tt_consent_head_init", "t",
+     "INSERT INTO consent_heads (" HEAD_COLS ") VALUES ($1, 0, " ZERO_HASH ", 0, " ZERO_HASH ")"
+     " ON CONFLICT DO NOTHING",
+     NULL},
+    {S_HEAD_LOCK, "tt_consent_head_lock", "t",
+     "SELECT " HEAD_COLS " FROM consent_heads WHERE tenant_id = $1 FOR UPDATE", NULL},
+    /* inserts the event only if it follows the tail, then moves the tail to it; answers
+     * (events inserted, tails moved) */
+    {S_APPEND, "tt_consent_append", "titttttitttttiibbb",
+     "WITH ev AS ("
+     "  INSERT INTO consent_events (" EV_COLS ")"
+     "  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18"
+     "  WHERE EXISTS (SELECT 1 FROM consent_heads WHERE tenant_id = $1 AND seq + 1 = $2"
+     "                AND (seq = 0 OR hash = $17))"
+     "  ON CONFLICT DO NOTHING RETURNING seq),"
+     " head AS ("
+     "  UPDATE consent_heads SET seq = $2, hash = $18"
+     "  WHERE tenant_id = $1 AND seq + 1 = $2 AND EXISTS (SELECT 1 FROM ev) RETURNING seq)"
+     " SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM head)",
+     NULL},
+    /* a tail at seq 0 is a lock row, not a chain (SQLite has no such row) */
+    {S_HEAD_LIST, "tt_consent_head_list", "",
+     "SELECT " HEAD_COLS " FROM consent_heads WHERE seq > 0 ORDER BY tenant_id", NULL},
+    {S_SCAN, "tt_consent_scan", "t",
+     "DECLARE tt_consent_scan NO SCROLL CURSOR FOR SELECT " EV_COLS
+     " FROM consent_events WHERE tenant_id = $1 ORDER BY seq",
+     "tt_consent_scan"},
+    {S_LIST_SUBJECT, "tt_consent_list_subject", "tt",
+     "DECLARE tt_consent_list_subject NO SCROLL CURSOR FOR SELECT " EV_COLS
+     " FROM consent_events WHERE tenant_id = $1 AND subject_id = $2 ORDER BY seq",
+     "tt_consent_list_subject"},
+    {S_SWEEP_PICK, "tt_consent_sweep_pick", "ti",
+     "SELECT seq, expires_at, hash FROM consent_events WHERE tenant_id = $1 ORDER BY seq"
+     " LIMIT $2",
+     NULL},
+    {S_SWEEP_DELETE, "tt_consent_sweep_delete", "ti",
+     "DELETE FROM consent_events WHERE tenant_id = $1 AND seq <= $2", NULL},
+    {S_SWEEP_FLOOR, "tt_consent_sweep_floor", "tib",
+     "UPDATE consent_heads SET floor_seq = $2, floor_hash = $3 WHERE tenant_id = $1", NULL},
+    {S_OPEN_PUT, "tt_consent_open_put", "tttti",
+     "INSERT INTO consent_opens (tenant_id, open_id, subject_id, campaign, at)"
+     " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+     NULL},
+    {S_OPEN_COUNT, "tt_consent_open_count", "tt",
+     "SELECT count(*) FROM consent_opens WHERE tenant_id = $1 AND subject_id = $2", NULL},
+};
+_Static_assert(sizeof ST / sizeof ST[0] == S__END - TT_STORE_SLOT_BASE(TT_AREA_CONSENT),
+               "one statement per slot");
+
+static const struct pg_stmt *st(int id)
+{
+    return &ST[id - TT_STORE_SLOT_BASE(TT_AREA_CONSENT)];
+}
+
+static int copy_hash(const PGresult *r, int row, int col, uint8_t out[TT_LEDGER_HASH_BYTES])
+{
+    size_t n = 0;
+    const uint8_t *p = tt__pg_bytes(r, row, col, &n);
+    if (!p || n != TT_LEDGER_HASH_BYTES)
+        return -1;
+    memcpy(out, p, TT_LEDGER_HASH_BYTES);
+    return 0;
+}
+
+static int fill_head(const PGresult *r, int row, struct tt_consent_head *h)
+{
+    memset(h, 0, sizeof *h);
+    if (tt__pg_text(r, row, 0, h->tenant_id, sizeof h->tenant_id) < 0 ||
+        copy_hash(r, row, 2, h->hash) < 0 || copy_hash(r, row, 4, h->floor_hash) < 0)
+        return -1;
+    h->seq = tt__pg_int(r, row, 1);
+    h->floor_seq = tt__pg_int(r, row, 3);
+    return 0;
+}
+
+/* Locks the tenant's tail, creating it at seq 0 first when the chain is new. ONE with *out. */
+static enum tt_qs lock_head(struct pg_conn *c, const char *tenant_id, int create,
+                            struct tt_consent_head *out)
+{
+    struct pg_args a = {0};
+    tt__pg_arg_text(&a, tenant_id);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        PGresult *r = NULL;
+        enum tt_qs qs = tt__pg_exec(c, st(S_HEAD_LOCK), &a, &r);
+        if (qs < 0)
+            return qs;
+        qs = TT_QS_NONE;
+        if (PQntuples(r) == 1)
+            qs = fill_head(r, 0, out) < 0 ? TT_QS_HARD : TT_QS_ONE;
+        PQclear(r);
+        if (qs != TT_QS_NONE || !create)
+            return qs;
+        /* a concurrent creator makes ours a no-op; the lock then waits for it */
+        qs = tt__pg_exec_one(c, st(S_HEAD_INIT), &a);
+        if (qs < 0)
+            return qs;
+    }
+    return TT_QS_HARD;
+}
+
+static enum tt_qs head(struct tt_store_conn *c, const char *tenant_id, struct tt_consent_head *out)
+{
+    struct tt_consent_head h;
+    enum tt_qs qs = lock_head(pg_conn_of(c), tenant_id, 1, &h);
+    if (qs != TT_QS_ONE)
+        return qs;
+    if (h.seq == 0)
+        return TT_QS_NONE; /* locked, but no event yet */
+    *out = h;
+    return TT_QS_ONE;
+}
+
+static enum tt_qs append_once(struct pg_conn *c, const struct pg_args *a)
+{
+    PGresult *r = NULL;
+    enum tt_qs qs = tt__pg_exec(c, st(S_APPEND), a, &r);
+    if (qs < 0)
+        return qs;
+    qs = TT_QS_HARD;
+    if (PQntuples(r) == 1) {
+        int64_t events = tt__pg_int(r, 0, 0), heads = tt__pg_int(r, 0, 1);
+        if (events == 0)
+            qs = TT_QS_NONE;
+        else if (heads == 1)
+            qs = TT_QS_ONE;
+        else
+            qs = TT_QS_SOFT; /* the tail moved under an unlocked writer: roll back and retry */
+    }
+    PQclear(r);
+    return qs;
+}
+
+/* ONE when appended; NONE when e does not follow the tail (or its seq is taken), nothing
+ * written. */
+static enum tt_qs append(struct tt_store_conn *c, const struct tt_consent_event *e)
+{
+    struct pg_args a = {0};
+    tt__pg_arg_text(&a, e->tenant_id);
+    tt__pg_arg_int(&a, e->seq);
+    tt__pg_arg_text(&a, e->id);
+    tt__pg_arg_text(&a, e->subject_id);
+    tt__pg_arg_text(&a, e->cookie_id);
+    tt__pg_arg_text(&a, e->target_kind);
+    tt__pg_arg_text(&a, e->target);
+    tt__pg_arg_int(&a, e->action);
+    tt__pg_arg_text(&a, e->method);
+    tt__pg_arg_text(&a, e->notice_version);
+    tt__pg_arg_text(&a, e->banner_version);
+    tt__pg_arg_text(&a, e->language);
+    tt__pg_arg_text(&a, e->choices);
+    tt__pg_arg_int(&a, e->at);
+    tt__pg_arg_int(&a, e->expires_at);
+    tt__pg_arg_bytes(&a, e->evidence_len ? e->evidence : NULL, e->evidence_len);
+    tt__pg_arg_bytes(&a, e->prev_hash, sizeof e->prev_hash);
+    tt__pg_arg_bytes(&a, e->hash, sizeof e->hash);
+    enum tt_qs qs = append_once(pg_conn_of(c), &a);
+    if (qs != TT_QS_NONE || e->seq != 1)
+        return qs;
+    /* the first event of a chain appended without head(): create the empty tail, then try
+     * again (if the tail existed already, the refusal stands) */
+    struct pg_args t = {0};
+    tt__pg_arg_text(&t, e->tenant_id);
+    qs = tt__pg_exec_one(pg_conn_of(c), st(S_HEAD_INIT), &t);
+    if (qs != TT_QS_ONE)
+        return qs;
+    return append_once(pg_conn_of(c), &a);
+}
+
+struct head_each {
+    tt_consent_head_cb cb;
+    void *cls;
+};
+
+static int head_each_row(void *cls, const PGresult *r, int row)
+{
+    struct head_each *x = cls;
+    struct tt_consent_head h;
+    if (fill_head(r, row, &h) < 0)
+        return -1;
+    return x->cb && x->cb(x->cls, &h) ? 1 : 0;
+}
+
+static enum tt_qs head_list(struct tt_store_conn *c, tt_consent_head_cb cb, void *cls)
+{
+    struct head_each x = {cb, cls};
+    return tt__pg_each(pg_conn_of(c), st(S_HEAD_LIST), NULL, head_each_row, &x);
+}
+
+struct event_each {
+    tt_consent_event_cb cb;
+    void *cls;
+};
+
+/* evidence points into the result: valid during the callback only */
+static int event_each_row(void *cls, const PGresult *r, int row)
+{
+    struct event_each *x = cls;
+    struct tt_consent_event e;
+    memset(&e, 0, sizeof e);
+    if (tt__pg_text(r, row, 0, e.tenant_id, sizeof e.tenant_id) < 0 ||
+        tt__pg_text(r, row, 2, e.id, sizeof e.id) < 0 ||
+        tt__pg_text(r, row, 3, e.subject_id, sizeof e.subject_id) < 0 ||
+        tt__pg_text(r, row, 4, e.cookie_id, sizeof e.cookie_id) < 0 ||
+        tt__pg_text(r, row, 5, e.target_kind, sizeof e.target_kind) < 0 ||
+        tt__pg_text(r, row, 6, e.target, sizeof e.target) < 0 ||
+        tt__pg_text(r, row, 8, e.method, sizeof e.method) < 0 ||
+        tt__pg_text(r, row, 9, e.notice_version, sizeof e.notice_version) < 0 ||
+        tt__pg_text(r, row, 10, e.banner_version, sizeof e.banner_version) < 0 ||
+        tt__pg_text(r, row, 11, e.language, sizeof e.language) < 0 ||
+        tt__pg_text(r, row, 12, e.choices, sizeof e.choices) < 0 ||
+        copy_hash(r, row, 16, e.prev_hash) < 0 || copy_hash(r, row, 17, e.hash) < 0)
+        return -1;
+    e.seq = tt__pg_int(r, row, 1);
+    e.action = (enum tt_consent_action)tt__pg_int(r, row, 7);
+    e.at = tt__pg_int(r, row, 13);
+    e.expires_at = tt__pg_int(r, row, 14);
+    e.evidence = tt__pg_bytes(r, row, 15, &e.evidence_len);
+    return x->cb && x->cb(x->cls, &e) ? 1 : 0;
+}
+
+static enum tt_qs scan(struct tt_store_conn *c, const char *tenant_id, tt_consent_event_cb cb,
+                       void *cls)
+{
+    struct pg_args a = {0};
+    tt__pg_arg_text(&a, tenant_id);
+    struct event_each x = {cb, cls};
+    return tt__pg_stream(pg_conn_of(c), st(S_SCAN), &a, event_each_row, &x);
+}
+
+static enum tt_qs list_subject(struct tt_store_conn *c, const char *tenant_id,
+                               const char *subject_id, tt_consent_event_cb cb, void *cls)
+{
+    struct pg_args a = {0};
+    tt__pg_arg_text(&a, tenant_id);
+    tt__pg_arg_text(&a, subject_id);
+    struct event_each x = {cb, cls};
+    return tt__pg_stream(pg_conn_of(c), st(S_LIST_SUBJECT), &a, event_each_row, &x);
+}
+
+struct sweep_pick {
+    tt_time now;
+    int64_t seq;
+    uint8_t hash[TT_LEDGER_HASH_BYTES];
+    int64_t n;
+};
+
+/* rows come oldest first: stop at the first proof still within its 5 years */
+static int sweep_row(void *cls, const PGresult *r, int row)
+{
+    struct sweep_pick *p = cls;
+    if (tt__pg_int(r, row, 1) > p->now)
+        return 1;
+    p->seq = tt__pg_int(r, row, 0);
+    if (copy_hash(r, row, 2, p->hash) < 0)
+        return -1;
+    p->n++;
+    return 0;
+}
+
+static enum tt_qs sweep(struct tt_store_conn *c, const char *tenant_id, tt_time now, int limit,
+                        int64_t *removed)
+{
+    struct pg_conn *pc = pg_conn_of(c);
+    /* the tail's lock serialises sweepers (and appenders) of this chain across nodes; read
+     * after it, the pick sees what a sweeper before us committed */
+    struct tt_consent_head h;
+    enum tt_qs qs = lock_head(pc, tenant_id, 0, &h);
+    if (qs < 0)
+        return qs;
+    struct sweep_pick p = {.now = now};
+    if (qs == TT_QS_ONE) {
+        struct pg_args a = {0};
+        tt__pg_arg_text(&a, tenant_id);
+        tt__pg_arg_int(&a, limit < 1 ? 1 : limit);
+        qs = tt__pg_each(pc, st(S_SWEEP_PICK), &a, sweep_row, &p);
+        if (qs < 0)
+            return qs;
+    }
+    if (p.n == 0) {
+        if (removed)
+            *removed = 0;
+        return TT_QS_NONE;
+    }
+    struct pg_args d = {0};
+    tt__pg_arg_text(&d, tenant_id);
+    tt__pg_arg_int(&d, p.seq);
+    qs = tt__pg_exec_one(pc, st(S_SWEEP_DELETE), &d);
+    if (qs != TT_QS_ONE)
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    struct pg_args f = {0};
+    tt__pg_arg_text(&f, tenant_id);
+    tt__pg_arg_int(&f, p.seq);
+    tt__pg_arg_bytes(&f, p.hash, sizeof p.hash);
+    qs = tt__pg_exec_one(pc, st(S_SWEEP_FLOOR), &f);
+    if (qs != TT_QS_ONE)
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    if (removed)
+        *removed = p.n;
+    return TT_QS_ONE;
+}
+
+static enum tt_qs open_put(struct tt_store_conn *c, const char *tenant_id, const char *id,
+                           const char *subject_id, const char *campaign, tt_time at)
+{
+    struct pg_args a = {0};
+    tt__pg_arg_text(&a, tenant_id);
+    tt__pg_arg_text(&a, id);
+    tt__pg_arg_text(&a, subject_id);
+    tt__pg_arg_text(&a, campaign);
+    tt__pg_arg_int(&a, at);
+    return tt__pg_exec_one(pg_conn_of(c), st(S_OPEN_PUT), &a);
+}
+
+static enum tt_qs open_count(struct tt_store_conn *c, const char *tenant_id, const char *subject_id,
+                             int64_t *out)
+{
+    struct pg_args a = {0};
+    tt__pg_arg_text(&a, tenant_id);
+    tt__pg_arg_text(&a, subject_id);
+    PGresult *r = NULL;
+    enum tt_qs qs = tt__pg_exec(pg_conn_of(c), st(S_OPEN_COUNT), &a, &r);
+    if (qs < 0)
+        return qs;
+    qs = PQntuples(r) == 1 ? TT_QS_ONE : TT_QS_HARD;
+    if (qs == TT_QS_ONE)
+        *out = tt__pg_int(r, 0, 0);
+    PQclear(r);
+    return qs;
+}
+
+const struct tt_consent_store_ops tt__pg_consent_ops = {
+    .head = head,
+    .append = append,
+    .head_list = head_list,
+    .scan = scan,
+    .list_subject = list_subject,
+    .sweep = sweep,
+    .open_put = open_put,
+    .open_count = open_count,
+};
