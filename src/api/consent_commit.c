@@ -1,36 +1,44 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* consent_commit.c — group commit of consent writes (consent_int.h): one queue and one writer
- * thread per store. The writer wakes on the first queued write, gathers up to
- * TT_CONSENT_BATCH_MAX of them (or what came within 2 ms), writes them in one transaction (one
- * fsync) and only then wakes their callers: no request is answered before its event is durable.
- * A failed batch is retried write by write so one bad write fails alone. */
+ * thread per store. Callers push their writes on a lock-free stack and sleep on a semaphore of
+ * their own; the writer takes everything queued, writes it in transactions of up to
+ * TT_CONSENT_BATCH_MAX writes (one fsync each) and wakes each caller only after its batch's
+ * COMMIT returned, while the next batch gathers in the queue. No request is answered before its
+ * event is durable. A failed batch is retried write by write so one bad write fails alone. */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../core/error.h"
 #include "audit.h"
 #include "consent_int.h"
 
-#define GATHER_NS 2000000L /* 2 ms */
 #define MAX_COMMITTERS 8
 #define TENANT_CACHE 8
 
+/* The queue is a lock-free stack (callers push, the writer takes it whole and reverses it to
+ * arrival order), so a caller never waits on a lock shared with the others. */
 struct committer {
     struct tt_store *store;
-    pthread_mutex_t mu;
-    pthread_cond_t work_cv; /* a write was queued, or stop */
-    pthread_cond_t done_cv; /* a batch ended */
-    struct tt_consent_write *head, *tail;
-    size_t queued;
-    int stop;
+    _Atomic(struct tt_consent_write *) inbox; /* newest first */
+    sem_t work;         /* posted when a push finds the inbox empty, and by stop */
+    atomic_int stop;    /* no new write is taken */
+    atomic_int pushing; /* callers between their stop check and their push */
     pthread_t thread;
 };
 
+/* One caller's wait: woken once all of its writes ended, by its own semaphore. */
+struct tt_consent_waiter {
+    sem_t sem;
+    atomic_size_t left;
+};
+
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct committer *registry[MAX_COMMITTERS];
+static _Atomic(struct committer *) registry[MAX_COMMITTERS];
 
 /* ---- one batch in one transaction ---- */
 
@@ -154,72 +162,96 @@ static void write_batch(struct tt_store *store, struct tt_consent_write **w, siz
     }
 }
 
+/* Takes the whole inbox, in arrival order. */
+static struct tt_consent_write *take_all(struct committer *cm)
+{
+    struct tt_consent_write *w = atomic_exchange(&cm->inbox, NULL), *fifo = NULL;
+    while (w) {
+        struct tt_consent_write *next = w->next;
+        w->next = fifo;
+        fifo = w;
+        w = next;
+    }
+    return fifo;
+}
+
+static void finish(struct tt_consent_write **w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct tt_consent_waiter *wt = w[i]->waiter;
+        w[i]->done = 1;
+        /* w[i] may be gone once its caller is woken: read the waiter first */
+        if (atomic_fetch_sub(&wt->left, 1) == 1)
+            sem_post(&wt->sem);
+    }
+}
+
+/* Writes what is queued in transactions of up to TT_CONSENT_BATCH_MAX and wakes each caller
+ * once its writes committed; what arrives meanwhile is the next batch. No timer: a write that
+ * arrives alone is committed at once. */
 static void *writer(void *arg)
 {
     struct committer *cm = arg;
     struct tt_consent_write *batch[TT_CONSENT_BATCH_MAX];
-    pthread_mutex_lock(&cm->mu);
     for (;;) {
-        while (!cm->queued && !cm->stop)
-            pthread_cond_wait(&cm->work_cv, &cm->mu);
-        if (!cm->queued && cm->stop)
-            break;
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += GATHER_NS;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
+        struct tt_consent_write *w = take_all(cm);
+        if (!w) {
+            if (atomic_load(&cm->stop)) {
+                /* a caller that saw stop unset is about to push: take its writes too */
+                if (atomic_load(&cm->pushing) == 0 && !atomic_load(&cm->inbox))
+                    break;
+                sched_yield();
+                continue;
+            }
+            while (sem_wait(&cm->work) != 0 && errno == EINTR)
+                ;
+            continue;
         }
-        while (cm->queued < TT_CONSENT_BATCH_MAX && !cm->stop)
-            if (pthread_cond_timedwait(&cm->work_cv, &cm->mu, &until) == ETIMEDOUT)
-                break;
-        size_t n = 0;
-        while (cm->head && n < TT_CONSENT_BATCH_MAX) {
-            batch[n++] = cm->head;
-            cm->head = cm->head->next;
+        while (w) {
+            size_t n = 0;
+            for (; w && n < TT_CONSENT_BATCH_MAX; w = w->next)
+                batch[n++] = w;
+            write_batch(cm->store, batch, n);
+            finish(batch, n); /* only after the batch's COMMIT returned */
         }
-        if (!cm->head)
-            cm->tail = NULL;
-        cm->queued -= n;
-        pthread_mutex_unlock(&cm->mu);
-        write_batch(cm->store, batch, n);
-        pthread_mutex_lock(&cm->mu);
-        for (size_t i = 0; i < n; i++)
-            batch[i]->done = 1;
-        pthread_cond_broadcast(&cm->done_cv);
     }
-    pthread_mutex_unlock(&cm->mu);
     return NULL;
 }
 
 /* The store's committer, started on first use; NULL when none can be started. */
 static struct committer *committer_of(struct tt_store *store)
 {
+    for (int i = 0; i < MAX_COMMITTERS; i++) {
+        struct committer *cm = atomic_load(&registry[i]);
+        if (cm && cm->store == store)
+            return cm;
+    }
     pthread_mutex_lock(&registry_mu);
     struct committer *cm = NULL;
     int free_slot = -1;
     for (int i = 0; i < MAX_COMMITTERS; i++) {
-        if (registry[i] && registry[i]->store == store) {
-            cm = registry[i];
+        struct committer *x = atomic_load(&registry[i]);
+        if (x && x->store == store) {
+            cm = x;
             break;
         }
-        if (!registry[i] && free_slot < 0)
+        if (!x && free_slot < 0)
             free_slot = i;
     }
     if (!cm && free_slot >= 0 && (cm = calloc(1, sizeof *cm)) != NULL) {
         cm->store = store;
-        pthread_mutex_init(&cm->mu, NULL);
-        pthread_cond_init(&cm->work_cv, NULL);
-        pthread_cond_init(&cm->done_cv, NULL);
-        if (pthread_create(&cm->thread, NULL, writer, cm) != 0) {
-            pthread_mutex_destroy(&cm->mu);
-            pthread_cond_destroy(&cm->work_cv);
-            pthread_cond_destroy(&cm->done_cv);
+        atomic_init(&cm->inbox, NULL);
+        atomic_init(&cm->stop, 0);
+        atomic_init(&cm->pushing, 0);
+        if (sem_init(&cm->work, 0, 0) != 0) {
+            free(cm);
+            cm = NULL;
+        } else if (pthread_create(&cm->thread, NULL, writer, cm) != 0) {
+            sem_destroy(&cm->work);
             free(cm);
             cm = NULL;
         } else {
-            registry[free_slot] = cm;
+            atomic_store(&registry[free_slot], cm);
         }
     }
     pthread_mutex_unlock(&registry_mu);
@@ -233,27 +265,34 @@ int tt_consent_submit(struct tt_store *store, struct tt_consent_write **w, size_
     struct committer *cm = committer_of(store);
     if (!cm)
         return -TT_E_UNAVAILABLE;
-    pthread_mutex_lock(&cm->mu);
-    if (cm->stop) {
-        pthread_mutex_unlock(&cm->mu);
+    struct tt_consent_waiter wt;
+    if (sem_init(&wt.sem, 0, 0) != 0)
+        return -TT_E_UNAVAILABLE;
+    atomic_init(&wt.left, n);
+    atomic_fetch_add(&cm->pushing, 1);
+    if (atomic_load(&cm->stop)) {
+        atomic_fetch_sub(&cm->pushing, 1);
+        sem_destroy(&wt.sem);
         return -TT_E_UNAVAILABLE;
     }
+    /* pushed newest first, as one chain: the writer's reversal restores w[0] … w[n-1] */
     for (size_t i = 0; i < n; i++) {
         w[i]->done = 0;
         w[i]->qs = TT_QS_HARD;
-        w[i]->next = NULL;
-        if (cm->tail)
-            cm->tail->next = w[i];
-        else
-            cm->head = w[i];
-        cm->tail = w[i];
-        cm->queued++;
+        w[i]->waiter = &wt;
+        w[i]->next = i ? w[i - 1] : NULL;
     }
-    pthread_cond_signal(&cm->work_cv);
-    for (size_t i = 0; i < n; i++)
-        while (!w[i]->done)
-            pthread_cond_wait(&cm->done_cv, &cm->mu);
-    pthread_mutex_unlock(&cm->mu);
+    struct tt_consent_write *old = atomic_load(&cm->inbox);
+    do
+        w[0]->next = old;
+    while (!atomic_compare_exchange_weak(&cm->inbox, &old, w[n - 1]));
+    atomic_fetch_sub(&cm->pushing, 1);
+    if (!old)
+        sem_post(&cm->work); /* the writer may be asleep on an empty inbox */
+    /* never answered before the batch's COMMIT returned */
+    while (sem_wait(&wt.sem) != 0 && errno == EINTR)
+        ;
+    sem_destroy(&wt.sem);
     int rc = 0;
     for (size_t i = 0; i < n; i++)
         if (w[i]->qs < 0)
@@ -265,21 +304,19 @@ void tt_consent_committer_stop(struct tt_store *store)
 {
     struct committer *cm = NULL;
     pthread_mutex_lock(&registry_mu);
-    for (int i = 0; i < MAX_COMMITTERS; i++)
-        if (registry[i] && registry[i]->store == store) {
-            cm = registry[i];
-            registry[i] = NULL;
+    for (int i = 0; i < MAX_COMMITTERS; i++) {
+        struct committer *x = atomic_load(&registry[i]);
+        if (x && x->store == store) {
+            cm = x;
+            atomic_store(&registry[i], NULL);
         }
+    }
     pthread_mutex_unlock(&registry_mu);
     if (!cm)
         return;
-    pthread_mutex_lock(&cm->mu);
-    cm->stop = 1;
-    pthread_cond_signal(&cm->work_cv);
-    pthread_mutex_unlock(&cm->mu);
+    atomic_store(&cm->stop, 1);
+    sem_post(&cm->work);
     pthread_join(cm->thread, NULL);
-    pthread_mutex_destroy(&cm->mu);
-    pthread_cond_destroy(&cm->work_cv);
-    pthread_cond_destroy(&cm->done_cv);
+    sem_destroy(&cm->work);
     free(cm);
 }

@@ -6,6 +6,8 @@
 #ifndef TT_API_CONSENT_INT_H
 #define TT_API_CONSENT_INT_H
 
+struct tt_consent_waiter;
+
 #include <jansson.h>
 
 #include "../core/consent.h"
@@ -22,12 +24,15 @@ struct tt_consent_write {
     /* set by the committer */
     enum tt_qs qs;
     int done;
+    struct tt_consent_waiter *waiter; /* the caller's wake-up (consent_commit.c) */
     struct tt_consent_write *next;
 };
 
 /* Group commit (S7.5 proofs, S8.2): queues the n writes for the store's committer thread, which
- * writes up to TT_CONSENT_BATCH_MAX queued writes (waiting at most 2 ms after the first) in one
- * transaction — events, state and audit — and wakes their callers once it committed. Blocks until
+ * takes everything queued, writes it in transactions of up to TT_CONSENT_BATCH_MAX writes —
+ * events, state and audit — and wakes their callers once those committed; writes queued
+ * meanwhile form the next batch (no timer: a lone write commits at once); each caller is woken by
+ * its own semaphore, never by a broadcast. Blocks until
  * all n are committed or failed. A failed batch is retried write by write, so one bad write fails
  * alone and nothing is half-written. Returns 0 when every write committed, else a negative
  * tt_err code (-TT_E_UNAVAILABLE / -TT_E_STORE); each w->qs says how that write ended.

@@ -29,7 +29,8 @@ struct tt_consent_store_ops {
      * write lock of BEGIN IMMEDIATE; PostgreSQL: a row lock on consent_heads). */
     enum tt_qs (*head)(struct tt_store_conn *c, const char *tenant_id, struct tt_consent_head *out);
     /* Appends e (already linked by tt_consent_link) and moves the tail: ONE, or NONE with
-     * nothing written when e does not follow the tail. */
+     * nothing written when e does not follow the tail; HARD when it follows the tail but its
+     * seq is taken (a broken chain: roll the transaction back). */
     enum tt_qs (*append)(struct tt_store_conn *c, const struct tt_consent_event *e);
     /* Every head, in tenant order. */
     enum tt_qs (*head_list)(struct tt_store_conn *c, tt_consent_head_cb cb, void *cls);

@@ -19,9 +19,6 @@ enum {
     CQ_SWEEP_PICK = SLOT(6),
     CQ_SWEEP_DELETE = SLOT(7),
     CQ_SWEEP_FLOOR = SLOT(8),
-    CQ_SP_BEGIN = SLOT(9),
-    CQ_SP_RELEASE = SLOT(10),
-    CQ_SP_ROLLBACK = SLOT(11),
     CQ_OPEN_PUT = SLOT(12),
     CQ_OPEN_COUNT = SLOT(13),
     CQ_HEAD_ADVANCE = SLOT(14),
@@ -64,34 +61,13 @@ static enum tt_qs head(struct tt_store_conn *c, const char *tenant_id, struct tt
     return qs;
 }
 
-static enum tt_qs append_rows(struct sq_conn *q, const struct tt_consent_event *e)
+/* The tail moves only to the event that follows it: a chain never forks. NONE, nothing
+ * written, when e does not follow the tail. */
+static enum tt_qs move_tail(struct sq_conn *q, const struct tt_consent_event *e)
 {
     static const uint8_t zero[TT_LEDGER_HASH_BYTES];
     enum tt_qs qs = TT_QS_HARD;
-    sqlite3_stmt *st = tt__sq_stmt(q, CQ_APPEND,
-                                   "INSERT INTO consent_events (" EV_COLS ") VALUES (?, ?, ?, ?,"
-                                   " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                   &qs);
-    if (!st)
-        return qs;
-    int rc = tt__sq_bind_text(st, 1, e->tenant_id) || tt__sq_bind_int(st, 2, e->seq) ||
-             tt__sq_bind_text(st, 3, e->id) || tt__sq_bind_text(st, 4, e->subject_id) ||
-             tt__sq_bind_text(st, 5, e->cookie_id) || tt__sq_bind_text(st, 6, e->target_kind) ||
-             tt__sq_bind_text(st, 7, e->target) || tt__sq_bind_int(st, 8, e->action) ||
-             tt__sq_bind_text(st, 9, e->method) || tt__sq_bind_text(st, 10, e->notice_version) ||
-             tt__sq_bind_text(st, 11, e->banner_version) || tt__sq_bind_text(st, 12, e->language) ||
-             tt__sq_bind_text(st, 13, e->choices) || tt__sq_bind_int(st, 14, e->at) ||
-             tt__sq_bind_int(st, 15, e->expires_at) ||
-             (e->evidence_len ? tt__sq_bind_blob(st, 16, e->evidence, e->evidence_len)
-                              : sqlite3_bind_null(st, 16)) ||
-             tt__sq_bind_blob(st, 17, e->prev_hash, sizeof e->prev_hash) ||
-             tt__sq_bind_blob(st, 18, e->hash, sizeof e->hash);
-    if (rc)
-        return tt__sq_bind_failed(q, st);
-    qs = tt__sq_write(q, st);
-    if (qs != TT_QS_ONE)
-        return qs;
-    /* the tail moves only to the event that follows it: a chain never forks */
+    sqlite3_stmt *st;
     if (e->seq == 1) {
         st = tt__sq_stmt(q, CQ_HEAD_PUT,
                          "INSERT INTO consent_heads (tenant_id, seq, hash, floor_seq, floor_hash)"
@@ -118,28 +94,38 @@ static enum tt_qs append_rows(struct sq_conn *q, const struct tt_consent_event *
     return tt__sq_write(q, st);
 }
 
-static enum tt_qs savepoint_end(struct sq_conn *q, enum tt_qs qs)
-{
-    if (qs != TT_QS_ONE)
-        (void)tt__sq_exec(q, CQ_SP_ROLLBACK, "ROLLBACK TO tt_consent_append");
-    int rc = tt__sq_exec(q, CQ_SP_RELEASE, "RELEASE tt_consent_append");
-    if (rc != SQLITE_OK && qs == TT_QS_ONE) {
-        qs = tt__sq_fail(q, rc);
-        if (qs == TT_QS_NONE)
-            qs = TT_QS_HARD;
-    }
-    return qs;
-}
-
+/* The tail first, then the event: a refusal happens before anything is written, so no
+ * savepoint is needed (two statements per event, inside the caller's write transaction). */
 static enum tt_qs append(struct tt_store_conn *c, const struct tt_consent_event *e)
 {
     struct sq_conn *q = sq_of(c);
-    int rc = tt__sq_exec(q, CQ_SP_BEGIN, "SAVEPOINT tt_consent_append");
-    if (rc != SQLITE_OK) {
-        enum tt_qs qs = tt__sq_fail(q, rc);
-        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
-    }
-    return savepoint_end(q, append_rows(q, e));
+    enum tt_qs qs = move_tail(q, e);
+    if (qs != TT_QS_ONE)
+        return qs;
+    sqlite3_stmt *st = tt__sq_stmt(q, CQ_APPEND,
+                                   "INSERT INTO consent_events (" EV_COLS ") VALUES (?, ?, ?, ?,"
+                                   " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                   &qs);
+    if (!st)
+        return qs;
+    int rc = tt__sq_bind_text(st, 1, e->tenant_id) || tt__sq_bind_int(st, 2, e->seq) ||
+             tt__sq_bind_text(st, 3, e->id) || tt__sq_bind_text(st, 4, e->subject_id) ||
+             tt__sq_bind_text(st, 5, e->cookie_id) || tt__sq_bind_text(st, 6, e->target_kind) ||
+             tt__sq_bind_text(st, 7, e->target) || tt__sq_bind_int(st, 8, e->action) ||
+             tt__sq_bind_text(st, 9, e->method) || tt__sq_bind_text(st, 10, e->notice_version) ||
+             tt__sq_bind_text(st, 11, e->banner_version) || tt__sq_bind_text(st, 12, e->language) ||
+             tt__sq_bind_text(st, 13, e->choices) || tt__sq_bind_int(st, 14, e->at) ||
+             tt__sq_bind_int(st, 15, e->expires_at) ||
+             (e->evidence_len ? tt__sq_bind_blob(st, 16, e->evidence, e->evidence_len)
+                              : sqlite3_bind_null(st, 16)) ||
+             tt__sq_bind_blob(st, 17, e->prev_hash, sizeof e->prev_hash) ||
+             tt__sq_bind_blob(st, 18, e->hash, sizeof e->hash);
+    if (rc)
+        return tt__sq_bind_failed(q, st);
+    qs = tt__sq_write(q, st);
+    /* the tail moved already: an event refused now (its seq taken) is a broken chain, and the
+     * caller's transaction must be rolled back */
+    return qs == TT_QS_NONE ? TT_QS_HARD : qs;
 }
 
 struct each_head {
