@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "../http/i18n.h"
 #include "../jobs/outbox.h"
 #include "accounts_int.h"
 #include "audit.h"
@@ -18,9 +19,6 @@
 #include "handlers.h"
 #include "hooks.h"
 #include "inbox_int.h"
-
-/* The outbox (issue 9) may not be linked into every build yet: notices are queued when it is. */
-#pragma weak tt_outbox_enqueue
 
 #define DAY 86400
 
@@ -102,25 +100,24 @@ static enum tt_qs secure_account(struct tt_store_conn *c, struct import *x, tt_t
     }
     x->r->keys_revoked = x->r->n_revoked_keys;
     x->r->notified = 0;
-    if (tt_outbox_enqueue) {
-        char to[TT_IDENT_MAX];
-        if (tt__acc_email_open(x->app->master, &a, to) == 0) {
-            struct tt_outbox_msg msg = {.channel = TT_OUTBOX_EMAIL,
-                                        .to = to,
-                                        .subject = "Your tutela account has been secured",
-                                        .body = "A report of stolen or misused credentials was "
-                                                "received. Your account is locked, its sessions "
-                                                "and API keys are revoked. Contact your "
-                                                "administrator to restore access."};
-            snprintf(msg.tenant_id, sizeof msg.tenant_id, "%s", a.tenant_id);
-            snprintf(msg.kind, sizeof msg.kind, "security.lockout");
-            snprintf(msg.ref, sizeof msg.ref, "%s", a.id);
-            qs = tt_outbox_enqueue(c, x->app->master, now, &msg, NULL);
-            sodium_memzero(to, sizeof to);
-            if (qs < 0)
-                goto out;
-            x->r->notified = 1;
-        }
+    char to[TT_IDENT_MAX];
+    if (tt__acc_email_open(x->app->master, &a, to) == 0) {
+        /* S6.2: the owner hears at once, in English and French (message catalogues) */
+        char subject[256], body[2048];
+        snprintf(subject, sizeof subject, "%s / %s", tt_i18n("en", "email.lockout.subject"),
+                 tt_i18n("fr", "email.lockout.subject"));
+        snprintf(body, sizeof body, "%s\n\n%s\n", tt_i18n("en", "email.lockout.body"),
+                 tt_i18n("fr", "email.lockout.body"));
+        struct tt_outbox_msg msg = {
+            .channel = TT_OUTBOX_EMAIL, .to = to, .subject = subject, .body = body};
+        snprintf(msg.tenant_id, sizeof msg.tenant_id, "%s", a.tenant_id);
+        snprintf(msg.kind, sizeof msg.kind, "security.lockout");
+        snprintf(msg.ref, sizeof msg.ref, "%s", a.id);
+        qs = tt_outbox_enqueue(c, x->app->master, now, &msg, NULL);
+        sodium_memzero(to, sizeof to);
+        if (qs < 0)
+            goto out;
+        x->r->notified = qs > 0;
     }
     json_t *d = json_pack("{s:s, s:s, s:i, s:i, s:b}", "case", x->r->kase.id, "reason",
                           "credentials report", "sessions_revoked", x->r->sessions_revoked,

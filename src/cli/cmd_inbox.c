@@ -10,6 +10,7 @@
 #include "../api/inbox_int.h"
 #include "../core/clock.h"
 #include "../core/error.h"
+#include "../http/i18n.h"
 #include "context.h"
 
 static int usage(FILE *to)
@@ -74,6 +75,9 @@ static int import(struct tt_cli_ctx *cx, int argc, char **argv)
         fprintf(stderr, "tutela inbox import: cannot read %s\n", file);
         return TT_EXIT_FAIL;
     }
+    char ierr[256];
+    if (tt_i18n_load(cx->cfg.web_root, ierr, sizeof ierr) < 0)
+        fprintf(stderr, "tutela inbox import: message catalogues: %s\n", ierr);
     struct tt_app app;
     memset(&app, 0, sizeof app);
     app.store = cx->store;
@@ -85,6 +89,7 @@ static int import(struct tt_cli_ctx *cx, int argc, char **argv)
     const char *field = "", *detail = "";
     int rc = tt__inbox_import(&app, tenant, "cli", raw, len, &r, &field, &detail);
     tt_app_fini(&app);
+    tt_i18n_unload();
     free(raw);
     if (rc < 0) {
         fprintf(stderr, "tutela inbox import: %s: %s%s%s\n", file, field, *field ? ": " : "",

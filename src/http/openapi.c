@@ -96,7 +96,8 @@ static json_t *operation(const struct tt_route *r)
     else
         json_object_set_new(op, "security", json_array());
     /* the permission table, exported so tests walk it (tests/api/permissions.test.mjs) */
-    json_object_set_new(op, "x-min-role", json_string(r->auth ? tt_role_name(r->min_role) : "public"));
+    json_object_set_new(op, "x-min-role",
+                        json_string(r->auth ? tt_role_name(r->min_role) : "public"));
     if (r->request_schema && strchr(r->request_schema, '/'))
         json_object_set_new(op, "requestBody",
                             json_pack("{s:b,s:{s:{s:{s:s,s:s}}}}", "required", 1, "content",

@@ -62,6 +62,7 @@ static const struct {
     {"consent.", offsetof(struct tt_store_ops, consent)},
     {"outbox.", offsetof(struct tt_store_ops, jobs)},
     {"feed.", offsetof(struct tt_store_ops, jobs)},
+    {"accounts.", offsetof(struct tt_store_ops, accounts)},
 };
 
 static int backend_has_area(const struct tt_store *s, const char *job)

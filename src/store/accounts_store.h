@@ -124,6 +124,10 @@ struct tt_accounts_store_ops {
                                const char *account_id, const char *key_id, tt_time now,
                                tt_session_cb cb, void *cls);
 
+    /* deletes up to limit sessions of any tenant that ended (revoked or expired) before
+     * `before`; returns the count (>= 0) */
+    enum tt_qs (*session_purge)(struct tt_store_conn *c, tt_time before, int limit);
+
     /* inbox and cases */
     enum tt_qs (*inbox_put)(struct tt_store_conn *c, const struct tt_inbox_message *m);
     enum tt_qs (*case_put)(struct tt_store_conn *c, const struct tt_case *k);

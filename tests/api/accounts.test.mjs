@@ -9,7 +9,10 @@ import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 
-import { backends, startServer } from './lib/server.mjs';
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+
+import { BIN, POLICY, backends, request, startServer } from './lib/server.mjs';
 import { assertProblem, email, tenant } from './lib/fixtures.mjs';
 
 const PW = 'Correct-Horse-9x';
@@ -283,3 +286,47 @@ for (const backend of backends()) {
     });
   });
 }
+
+describe('ended sessions are purged after 30 days (sqlite)', () => {
+  test('sessions_purge_job_deletes_sessions_ended_over_30_days_ago', async () => {
+    const srv = await startServer('sqlite');
+    try {
+      const addr = email('purge');
+      const r = await srv.request('POST', '/v1/accounts', {
+        key: srv.adminKey, body: { email: addr, password: PW, role: 'readonly' },
+      });
+      assert.equal(r.status, 201, r.text);
+      const s1 = await signIn(srv, { email: addr, password: PW });
+      await signIn(srv, { email: addr, password: PW });
+      assert.equal((await as(srv, s1)('DELETE', '/v1/sessions/current')).status, 200);
+      const count = () => Number(srv.sql('SELECT count(*) FROM account_sessions').trim());
+      assert.equal(count(), 2);
+      // a second node on the same database, 31 days ahead: its first pass of the job runs at start
+      const port = await new Promise((res) => {
+        const x = net.createServer().listen(0, '127.0.0.1', () => {
+          const { port: p } = x.address();
+          x.close(() => res(p));
+        });
+      });
+      const later = spawn(BIN, ['serve', '--db', srv.db, '--master-key', `${srv.dir}/mk`, '--policy',
+        POLICY, '--listen', `127.0.0.1:${port}`], {
+        env: { ...process.env, TUTELA_CLOCK_OFFSET: String(31 * 86400) }, stdio: 'ignore',
+      });
+      try {
+        const base = `http://127.0.0.1:${port}`;
+        const until = Date.now() + 20000;
+        while (count() > 0 && Date.now() < until) await new Promise((res) => setTimeout(res, 200));
+        assert.equal(count(), 0, 'the signed-out and the expired session are gone');
+        const fresh = await request(base, 'POST', '/v1/sessions', { body: { email: addr, password: PW } });
+        assert.equal(fresh.status, 201, fresh.text);
+        assert.equal(count(), 1, 'a live session stays');
+        assert.match(srv.cli('audit', 'export'), /"session\.signout"/, 'the sign-out stays audited');
+      } finally {
+        later.kill('SIGTERM');
+        await new Promise((res) => { later.on('exit', res); setTimeout(res, 5000); });
+      }
+    } finally {
+      await srv.stop();
+    }
+  });
+});

@@ -56,7 +56,12 @@ for (const backend of backends()) {
       assert.equal(r.json.case.account, acc.json.id);
       assert.equal(r.json.sessions_revoked, 1);
       assert.equal(r.json.keys_revoked, 1);
+      assert.equal(r.json.notified, true, 'the owner\'s notice is queued in the outbox (S6.2)');
       assert.ok(!r.text.includes(addr), 'no address in the answer');
+      const ob = await srv.request('GET', '/v1/outbox', { key: t.keys.admin });
+      assert.equal(ob.status, 200, ob.text);
+      assert.ok(ob.json.items.some((m) => m.kind === 'security.lockout' && m.channel === 'email'), ob.text);
+      assert.ok(!ob.text.includes(addr), 'the outbox lists no address');
       assert.equal((await srv.request('GET', '/v1/tenant', { headers })).status, 401);
       assert.equal((await srv.request('GET', '/v1/tenant', { key: made.json.token })).status, 401);
       assert.equal((await srv.request('GET', '/v1/tenant', { key: other.json.token })).status, 200,

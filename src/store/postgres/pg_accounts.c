@@ -24,6 +24,7 @@ enum {
     S_SES_REVOKE,
     S_SES_REVOKE_ACC,
     S_SES_LIST,
+    S_SES_PURGE,
     S_INBOX_PUT,
     S_CASE_PUT,
     S_CASE_GET,
@@ -96,6 +97,11 @@ static const struct pg_stmt ST[] = {
      "SELECT " SES_COLS " FROM account_sessions WHERE tenant_id = $1 AND account_id = $2"
      " AND key_id = $3 AND revoked_at = 0 AND expires_at > $4"
      " ORDER BY created_at DESC, session_id LIMIT 1000",
+     NULL},
+    {S_SES_PURGE, "tt_acc_ses_purge", "ii",
+     "DELETE FROM account_sessions WHERE (tenant_id, session_id) IN (SELECT tenant_id,"
+     " session_id FROM account_sessions WHERE (revoked_at > 0 AND revoked_at < $1)"
+     " OR expires_at < $1 LIMIT $2)",
      NULL},
     {S_INBOX_PUT, "tt_acc_inbox_put", "tttttiib",
      "INSERT INTO inbox_messages (tenant_id, message_id, route, case_id, created_by, size,"
@@ -398,6 +404,20 @@ static enum tt_qs session_list(struct tt_store_conn *c, const char *tenant_id,
     return tt__pg_each(pg_conn_of(c), st(S_SES_LIST), &a, session_row, &e);
 }
 
+static enum tt_qs session_purge(struct tt_store_conn *c, tt_time before, int limit)
+{
+    struct pg_args a = {0};
+    tt__pg_arg_int(&a, before);
+    tt__pg_arg_int(&a, limit);
+    PGresult *r = NULL;
+    enum tt_qs qs = tt__pg_exec(pg_conn_of(c), st(S_SES_PURGE), &a, &r);
+    if (qs < 0)
+        return qs;
+    long n = strtol(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    return (enum tt_qs)n;
+}
+
 /* ---- inbox and cases ---- */
 
 static enum tt_qs inbox_put(struct tt_store_conn *c, const struct tt_inbox_message *m)
@@ -513,6 +533,7 @@ const struct tt_accounts_store_ops tt__pg_accounts_ops = {
     .session_revoke = session_revoke,
     .session_revoke_account = session_revoke_account,
     .session_list = session_list,
+    .session_purge = session_purge,
     .inbox_put = inbox_put,
     .case_put = case_put,
     .case_get = case_get,

@@ -22,6 +22,7 @@ enum {
     ST_SES_REVOKE,
     ST_SES_REVOKE_ACC,
     ST_SES_LIST,
+    ST_SES_PURGE,
     ST_INBOX_PUT,
     ST_CASE_PUT,
     ST_CASE_GET,
@@ -392,6 +393,27 @@ static enum tt_qs session_list(struct tt_store_conn *c, const char *tenant_id,
     return tt__sq_each(q, st, session_each_row, &e);
 }
 
+static enum tt_qs session_purge(struct tt_store_conn *c, tt_time before, int limit)
+{
+    struct sq_conn *q = sq_of(c);
+    enum tt_qs qs = TT_QS_HARD;
+    sqlite3_stmt *st = tt__sq_stmt(q, ST_SES_PURGE,
+                                   "DELETE FROM account_sessions WHERE rowid IN (SELECT rowid"
+                                   " FROM account_sessions WHERE (revoked_at > 0 AND revoked_at"
+                                   " < ?1) OR expires_at < ?1 LIMIT ?2)",
+                                   &qs);
+    if (!st)
+        return qs;
+    if (tt__sq_bind_int(st, 1, before) || tt__sq_bind_int(st, 2, limit))
+        return tt__sq_bind_failed(q, st);
+    int rc = sqlite3_step(st);
+    int changes = sqlite3_changes(q->db);
+    tt__sq_reset(st);
+    if (rc != SQLITE_DONE)
+        return tt__sq_fail(q, rc);
+    return (enum tt_qs)changes;
+}
+
 /* ---- inbox and cases ---- */
 
 static enum tt_qs inbox_put(struct tt_store_conn *c, const struct tt_inbox_message *m)
@@ -547,6 +569,7 @@ const struct tt_accounts_store_ops tt__sq_accounts_ops = {
     .session_revoke = session_revoke,
     .session_revoke_account = session_revoke_account,
     .session_list = session_list,
+    .session_purge = session_purge,
     .inbox_put = inbox_put,
     .case_put = case_put,
     .case_get = case_get,

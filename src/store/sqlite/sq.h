@@ -203,6 +203,8 @@ enum tt_qs tt__sq_setting_put(struct tt_store_conn *c, const char *key, const ch
 
 extern const struct tt_retention_store_ops tt__sq_retention_ops; /* retention.c */
 extern const struct tt_jobs_store_ops tt__sq_jobs_ops; /* jobs.c */
+extern const struct tt_accounts_store_ops tt__sq_accounts_ops; /* accounts.c */
+extern const struct sq_migration tt__sq_schema_accounts[]; /* accounts_schema.c */
 extern const struct sq_migration tt__sq_schema_consent[]; /* consent_schema.c */
 extern const struct tt_consent_store_ops tt__sq_consent_ops; /* consent.c */
 
