@@ -68,7 +68,7 @@ struct pg_stmt {
     const char *cursor;
 };
 
-#define PG_MAX_PARAMS 24 /* the widest row: a consent event (18) */
+#define PG_MAX_PARAMS 32 /* the widest row: a rights request (25) */
 
 /* Parameters of one execution. Built on the stack, used once; pointers are borrowed. */
 struct pg_args {
@@ -104,6 +104,7 @@ extern const struct tt_jobs_store_ops tt__pg_jobs_ops; /* pg_jobs.c */
 extern const struct tt_retention_store_ops tt__pg_retention_ops; /* pg_retention.c */
 extern const struct tt_accounts_store_ops tt__pg_accounts_ops; /* pg_accounts.c */
 extern const struct tt_consent_store_ops tt__pg_consent_ops; /* pg_consent.c */
+extern const struct tt_requests_store_ops tt__pg_requests_ops; /* pg_requests.c */
 
 static inline struct pg_conn *pg_conn_of(struct tt_store_conn *c)
 {
@@ -159,6 +160,7 @@ extern const struct pg_migration tt__pg_schema_jobs[]; /* pg_jobs_schema.c */
 extern const struct pg_migration tt__pg_schema_retention[];
 extern const struct pg_migration tt__pg_schema_accounts[]; /* pg_accounts_schema.c */
 extern const struct pg_migration tt__pg_schema_consent[]; /* pg_consent_schema.c */
+extern const struct pg_migration tt__pg_schema_requests[]; /* pg_requests_schema.c */
 int tt__pg_schema_version(struct tt_store_conn *c);
 
 /* The query families. */

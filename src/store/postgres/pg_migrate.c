@@ -123,6 +123,7 @@ static const struct pg_migration *const areas[] = {
     tt__pg_schema_retention,
     tt__pg_schema_accounts,
     tt__pg_schema_consent,
+    tt__pg_schema_requests,
 };
 
 #define N_AREAS (sizeof areas / sizeof areas[0])

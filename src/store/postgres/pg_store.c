@@ -615,4 +615,5 @@ const struct tt_store_ops tt__pg_ops = {
     .retention = &tt__pg_retention_ops,
     .accounts = &tt__pg_accounts_ops,
     .consent = &tt__pg_consent_ops,
+    .requests = &tt__pg_requests_ops,
 };
