@@ -125,6 +125,7 @@ struct tt_store_ops {
     /* capability areas (store/areas.h), each in its own header */
     const struct tt_requests_store_ops *requests; /* requests_store.h */
     const struct tt_retention_store_ops *retention; /* retention_store.h (issue 6) */
+    const struct tt_recipients_store_ops *recipients; /* recipients_store.h (issue 7) */
     const struct tt_jobs_store_ops *jobs; /* jobs_store.h: leases, outbox, change feed (issue 9) */
     const struct tt_accounts_store_ops *accounts; /* accounts_store.h (issue 8) */
     const struct tt_consent_store_ops *consent; /* consent_store.h: ledger, opens (issue 4) */

@@ -121,6 +121,7 @@ static const struct pg_migration *const areas[] = {
     tt__pg_schema_core,
     tt__pg_schema_jobs,
     tt__pg_schema_retention,
+    tt__pg_schema_recipients,
     tt__pg_schema_accounts,
     tt__pg_schema_consent,
     tt__pg_schema_requests,

@@ -116,6 +116,7 @@ static const struct sq_migration *const areas[] = {
     tt__sq_schema_core,
     tt__sq_schema_requests,
     tt__sq_schema_retention,
+    tt__sq_schema_recipients,
     tt__sq_schema_accounts,
     tt__sq_schema_jobs,
     tt__sq_schema_consent,

@@ -138,6 +138,7 @@ struct sq_migration {
 extern const struct sq_migration tt__sq_schema_core[];
 extern const struct sq_migration tt__sq_schema_requests[];
 extern const struct sq_migration tt__sq_schema_retention[];
+extern const struct sq_migration tt__sq_schema_recipients[]; /* recipients_schema.c */
 extern const struct sq_migration tt__sq_schema_jobs[]; /* jobs_schema.c */
 int tt__sq_migrate(struct sq_conn *c, char *err, size_t err_size);
 int tt__sq_schema_version(struct tt_store_conn *c);
@@ -202,6 +203,7 @@ extern const struct tt_requests_store_ops tt__sq_requests_ops;
 enum tt_qs tt__sq_setting_put(struct tt_store_conn *c, const char *key, const char *value);
 
 extern const struct tt_retention_store_ops tt__sq_retention_ops; /* retention.c */
+extern const struct tt_recipients_store_ops tt__sq_recipients_ops; /* recipients.c */
 extern const struct tt_jobs_store_ops tt__sq_jobs_ops; /* jobs.c */
 extern const struct tt_accounts_store_ops tt__sq_accounts_ops; /* accounts.c */
 extern const struct sq_migration tt__sq_schema_accounts[]; /* accounts_schema.c */

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* recipients_schema.c — the recipients area's tables on SQLite (store/areas.h: versions
+ * 500..599): the registry, the disclosure log, government requests. Same logical schema as
+ * src/store/postgres/pg_recipients_schema.c (docs/schema.md). */
+#include "sq.h"
+
+const struct sq_migration tt__sq_schema_recipients[] = {
+    {500,
+     "CREATE TABLE recipients ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id),"
+     "  recipient_id TEXT NOT NULL,"
+     "  rkey TEXT NOT NULL,"
+     "  status TEXT NOT NULL,"
+     "  flagged_at BIGINT NOT NULL,"
+     "  doc TEXT NOT NULL,"
+     "  created_at BIGINT NOT NULL,"
+     "  updated_at BIGINT NOT NULL,"
+     "  PRIMARY KEY (tenant_id, recipient_id),"
+     "  UNIQUE (tenant_id, rkey));"
+     "CREATE TABLE gov_requests ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id),"
+     "  govreq_id TEXT NOT NULL,"
+     "  hidden BIGINT NOT NULL,"
+     "  doc TEXT NOT NULL,"
+     "  created_at BIGINT NOT NULL,"
+     "  PRIMARY KEY (tenant_id, govreq_id));"
+     "CREATE TABLE disclosures ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id),"
+     "  disclosure_id TEXT NOT NULL,"
+     "  subject_id TEXT NOT NULL,"
+     "  recipient_id TEXT NOT NULL,"
+     "  purpose TEXT NOT NULL,"
+     "  govreq_id TEXT NOT NULL,"
+     "  hidden BIGINT NOT NULL,"
+     "  doc TEXT NOT NULL,"
+     "  created_at BIGINT NOT NULL,"
+     "  PRIMARY KEY (tenant_id, disclosure_id),"
+     "  FOREIGN KEY (tenant_id, recipient_id) REFERENCES recipients (tenant_id, recipient_id));"
+     "CREATE INDEX disclosures_subject_idx ON disclosures (tenant_id, subject_id, created_at);"},
+    {0, NULL},
+};
