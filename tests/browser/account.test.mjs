@@ -66,7 +66,7 @@ test('sign_in_two_factor_set_up_and_second_sign_in_with_the_code', async (t) => 
   assert.ok(!(await p.textContent('body')).includes('exist'), 'nothing says whether the account exists');
   await signIn(p, addr);
   await p.waitForSelector('#signed-in:not([hidden])');
-  assert.match(await p.textContent('#status'), /signed in \(admin\)/);
+  assert.match(await p.textContent('#status'), /signed in \(administrator\)/);
   const cookies = await p.context().cookies();
   const c = cookies.find((x) => x.name === 'tt_session');
   assert.ok(c && c.httpOnly && c.sameSite === 'Strict', JSON.stringify(c));
@@ -113,7 +113,7 @@ test('sessions_page_lists_and_revokes_own_sessions_in_french', async (t) => {
   const { p } = await page(t, 'fr-FR');
   await signIn(p, addr, 'fr');
   await p.waitForSelector('#signed-in:not([hidden])');
-  assert.match(await p.textContent('#status'), /Vous êtes connecté/);
+  assert.match(await p.textContent('#status'), /Vous êtes connecté \(lecture seule\)/);
   await p.goto(`${srv.base}/web/account/sessions.html?lang=fr`);
   await p.waitForSelector('#list:not([hidden]) tbody tr');
   assert.equal(await p.textContent('h1'), 'Vos sessions');

@@ -16,7 +16,7 @@ async function render() {
     document.getElementById('signout').hidden = true;
     return;
   }
-  who.textContent = t('sessions.who', { account: s.account ? s.account.email_masked : s.key_id, role: s.role });
+  who.textContent = t('sessions.who', { account: s.account ? s.account.email_masked : s.key_id, role: t(`role.${s.role}`) });
   const r = await api('GET', '/v1/sessions');
   if (r.status !== 200) {
     say(problemKey(r), {}, true);

@@ -2,7 +2,7 @@
 // signin.js — the sign-in page: POST /v1/sessions with email and password; a 401 naming "totp"
 // asks for the second step; a 429 says when to retry. The answer never says whether an account
 // exists (the server's rule): any other refusal is the same message.
-import { api, loadTexts, problemKey, say } from './account.js';
+import { api, loadTexts, problemKey, say, t } from './account.js';
 
 await loadTexts();
 const form = document.getElementById('signin');
@@ -21,7 +21,7 @@ form.addEventListener('submit', async (ev) => {
     document.getElementById('password').value = '';
     form.hidden = true;
     document.getElementById('signed-in').hidden = false;
-    say('signin.done', { role: r.body.role, tenant: r.body.tenant });
+    say('signin.done', { role: t(`role.${r.body.role}`) });
     return;
   }
   if (r.status === 401 && r.body && r.body.field === 'totp') {
