@@ -93,6 +93,17 @@ struct tt_decision {
 int tt_decide(const struct tt_policy *policy, const struct tt_index *index, int64_t now,
               const struct tt_decision_request *req, struct tt_decision *out);
 
+/* Decides n requests at once: the same answers as n calls of tt_decide (outs[i] for reqs[i]),
+ * faster, because every subject id is hashed and its index slot fetched from memory before the
+ * first request is decided, the tenant is looked up once per run of equal tenant ids, and a
+ * request whose purpose, category, service and recipient pointers equal an earlier one's
+ * reuses its policy lookups. Allocates nothing; safe from any number of threads concurrently
+ * with index updates (each decision sees the index as it is when that request is decided).
+ * Returns 0 with outs[0..n-1] filled, or a negative code (outs untouched) when policy is NULL,
+ * reqs or outs is NULL with n > 0, or any request lacks tenant_id or purpose. */
+int tt_decide_batch(const struct tt_policy *policy, const struct tt_index *index, int64_t now,
+                    const struct tt_decision_request *reqs, size_t n, struct tt_decision *outs);
+
 /* "unknown_purpose", "consent_missing", …; "unknown" outside the enum. */
 const char *tt_reason_name(enum tt_reason r);
 /* Parses a reason name; returns the reason or -1. */

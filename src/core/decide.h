@@ -20,6 +20,12 @@
 int tt_decide_ex(const struct tt_policy *policy, const struct tt_index *index, tt_time now,
                  const struct tt_decision_request *req, struct tt_decision *out, int *lookup);
 
+/* Like tt_decide_batch, and also reports how each subject was found: lookups (if non-NULL,
+ * n entries) as *lookup of tt_decide_ex. */
+int tt_decide_batch_ex(const struct tt_policy *policy, const struct tt_index *index, tt_time now,
+                       const struct tt_decision_request *reqs, size_t n, struct tt_decision *outs,
+                       int *lookups);
+
 /* Writes the names of the reasons in reasons (in code order) into names; returns how many. */
 unsigned tt_reason_names(uint32_t reasons, const char *names[TT_REASON__COUNT]);
 

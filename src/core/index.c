@@ -65,6 +65,8 @@ struct view_node {
 
 struct tt_index {
     struct shard shards[TT_INDEX_SHARDS];
+    char *arena; /* the shards' first tables when sized from a hint; NULL otherwise */
+    size_t arena_bytes;
 
     pthread_rwlock_t tenant_lock;
     struct tenant_ent *tenants; /* open addressing, power-of-two capacity */
@@ -78,32 +80,44 @@ struct tt_index {
     _Atomic(struct view_node *) views;
 };
 
-/* Tables of 2 MiB and more are mapped directly and asked for huge pages: a lookup in a large
- * index is one random memory access, and a TLB miss on top of it would double its cost. */
+/* Tables of 2 MiB and more are mapped directly, aligned to 2 MiB and asked for huge pages: a
+ * lookup in a large index is one random memory access, and a TLB miss on top of it would double
+ * its cost (the kernel only backs 2 MiB-aligned ranges with huge pages). An index sized from a
+ * hint puts the first tables of all shards in one such mapping (the arena), so even tables
+ * smaller than a huge page get them. */
 #define BIG_BYTES (2u << 20)
+#define PAGE_BYTES 4096u
+
+static size_t page_round(size_t n)
+{
+    return (n + PAGE_BYTES - 1) & ~(size_t)(PAGE_BYTES - 1);
+}
+
+static void *huge_map(size_t bytes)
+{
+    bytes = page_round(bytes);
+    size_t len = bytes + BIG_BYTES;
+    char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    char *q = (char *)(((uintptr_t)p + BIG_BYTES - 1) & ~(uintptr_t)(BIG_BYTES - 1));
+    size_t head = (size_t)(q - p);
+    if (head)
+        munmap(p, head);
+    if (len - head - bytes)
+        munmap(q + bytes, len - head - bytes);
+#ifdef MADV_HUGEPAGE
+    madvise(q, bytes, MADV_HUGEPAGE);
+#endif
+    return q;
+}
 
 static void *table_alloc(size_t n, size_t size)
 {
     size_t bytes = n * size;
     if (bytes < BIG_BYTES)
         return calloc(n, size);
-    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-    return p;
-}
-
-static void table_free(void *p, size_t n, size_t size)
-{
-    if (!p)
-        return;
-    if (n * size < BIG_BYTES)
-        free(p);
-    else
-        munmap(p, n * size);
+    return huge_map(bytes);
 }
 
 static inline uint64_t mix64(uint64_t x)
@@ -116,22 +130,59 @@ static inline uint64_t mix64(uint64_t x)
     return x;
 }
 
+/* Frees a table from table_alloc, or gives a table inside the arena back to the kernel (the
+ * range stays mapped, unused, until the index is freed). */
+static void table_free(const struct tt_index *ix, void *p, size_t n, size_t size)
+{
+    if (!p)
+        return;
+    char *c = p;
+    if (ix->arena && c >= ix->arena && c < ix->arena + ix->arena_bytes) {
+        madvise(c, page_round(n * size), MADV_DONTNEED);
+        return;
+    }
+    if (n * size < BIG_BYTES)
+        free(p);
+    else
+        munmap(p, page_round(n * size));
+}
+
+/* Two 64-bit multiply-fold lanes over 16 bytes a step (wyhash's mixing): the lanes are
+ * independent, so they run side by side, and a 28-byte subject id costs two steps and a final
+ * mix instead of a chain of eight multiplications. The hash lives only in memory (the index is
+ * rebuilt at start), so it can change between releases. */
+static inline uint64_t mum(uint64_t x, uint64_t y)
+{
+    __uint128_t r = (__uint128_t)x * y;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+#define HK0 0xa0761d6478bd642fULL
+#define HK1 0xe7037ed1a0b428dbULL
+#define HK2 0x8ebc6af09c88c6e3ULL
+#define HK3 0x589965cc75374cc3ULL
+
 void tt__index_hash(const char *s, size_t len, uint64_t *a, uint64_t *b)
 {
-    uint64_t ha = 0x9e3779b97f4a7c15ULL ^ len, hb = 0xc2b2ae3d27d4eb4fULL + len;
-    while (len >= 8) {
-        uint64_t w;
-        memcpy(&w, s, 8);
-        ha = mix64(ha ^ w);
-        hb = (hb ^ w) * 0xff51afd7ed558ccdULL + 0x632be59bd9b4e019ULL;
-        hb ^= hb >> 29;
-        s += 8;
-        len -= 8;
+    uint64_t ha = HK0 ^ len, hb = HK3 + len;
+    while (len > 16) {
+        uint64_t w0, w1;
+        memcpy(&w0, s, 8);
+        memcpy(&w1, s + 8, 8);
+        ha = mum(w0 ^ HK1, w1 ^ ha);
+        hb = mum(w0 ^ HK2, w1 ^ hb ^ HK0);
+        s += 16;
+        len -= 16;
     }
-    uint64_t w = 0;
-    memcpy(&w, s, len);
-    ha = mix64(ha ^ w ^ 0x5bd1e9955bd1e995ULL);
-    hb = mix64(hb ^ w);
+    uint64_t w0 = 0, w1 = 0;
+    if (len > 8) {
+        memcpy(&w0, s, 8);
+        memcpy(&w1, s + 8, len - 8);
+    } else {
+        memcpy(&w0, s, len);
+    }
+    ha = mum(mum(w0 ^ HK1, w1 ^ ha) ^ HK2, ha ^ HK3);
+    hb = mum(mum(w0 ^ HK3, w1 ^ hb) ^ HK0, hb ^ HK1);
     *a = ha ? ha : 1;
     *b = hb;
 }
@@ -166,12 +217,23 @@ int tt_index_new(size_t expected_subjects, struct tt_index **out)
     if (!ix)
         return -TT_E_NOMEM;
     uint32_t cap = cap_for(expected_subjects / TT_INDEX_SHARDS);
+    size_t sb = page_round((size_t)cap * sizeof(struct slot)),
+           ib = page_round((size_t)cap * sizeof(struct idn));
+    if ((sb + ib) * TT_INDEX_SHARDS >= BIG_BYTES) {
+        ix->arena_bytes = (sb + ib) * TT_INDEX_SHARDS;
+        ix->arena = huge_map(ix->arena_bytes);
+    }
     int rc = 0;
     for (int i = 0; i < TT_INDEX_SHARDS; i++) {
         struct shard *sh = &ix->shards[i];
         pthread_rwlock_init(&sh->lock, NULL);
-        sh->slots = table_alloc(cap, sizeof *sh->slots);
-        sh->idn = table_alloc(cap, sizeof *sh->idn);
+        if (ix->arena) {
+            sh->slots = (struct slot *)(ix->arena + (size_t)i * sb);
+            sh->idn = (struct idn *)(ix->arena + (size_t)TT_INDEX_SHARDS * sb + (size_t)i * ib);
+        } else {
+            sh->slots = table_alloc(cap, sizeof *sh->slots);
+            sh->idn = table_alloc(cap, sizeof *sh->idn);
+        }
         sh->cap = sh->idn_cap = cap;
         if (!sh->slots || !sh->idn)
             rc = -TT_E_NOMEM;
@@ -197,9 +259,9 @@ void tt_index_free(struct tt_index *ix)
         return;
     for (int i = 0; i < TT_INDEX_SHARDS; i++) {
         struct shard *sh = &ix->shards[i];
-        table_free(sh->slots, sh->cap, sizeof *sh->slots);
+        table_free(ix, sh->slots, sh->cap, sizeof *sh->slots);
         free(sh->ext);
-        table_free(sh->idn, sh->idn_cap, sizeof *sh->idn);
+        table_free(ix, sh->idn, sh->idn_cap, sizeof *sh->idn);
         pthread_rwlock_destroy(&sh->lock);
     }
     struct view_node *v = atomic_load(&ix->views);
@@ -210,6 +272,8 @@ void tt_index_free(struct tt_index *ix)
         free(v);
         v = next;
     }
+    if (ix->arena)
+        munmap(ix->arena, ix->arena_bytes);
     free(ix->tenants);
     pthread_rwlock_destroy(&ix->tenant_lock);
     pthread_mutex_destroy(&ix->meta_lock);
@@ -389,7 +453,7 @@ static struct slot *slot_claim(struct slot *tab, uint32_t cap, uint64_t key)
     return &tab[i];
 }
 
-static int shard_grow(struct shard *sh)
+static int shard_grow(const struct tt_index *ix, struct shard *sh)
 {
     uint64_t ncap64 = grown(sh->cap);
     if (ncap64 > 0xfffffff0u)
@@ -401,9 +465,10 @@ static int shard_grow(struct shard *sh)
     for (uint32_t i = 0; i < sh->cap; i++)
         if (sh->slots[i].key)
             *slot_claim(nt, ncap, sh->slots[i].key) = sh->slots[i];
-    table_free(sh->slots, sh->cap, sizeof *sh->slots);
-    sh->slots = nt;
-    sh->cap = ncap;
+    table_free(ix, sh->slots, sh->cap, sizeof *sh->slots);
+    /* atomic stores: tt__index_prefetch reads these two without the lock */
+    __atomic_store_n(&sh->slots, nt, __ATOMIC_RELAXED);
+    __atomic_store_n(&sh->cap, ncap, __ATOMIC_RELAXED);
     return 0;
 }
 
@@ -435,7 +500,7 @@ int tt_index_upsert(struct tt_index *ix, const struct tt_index_subject *s)
     struct slot *e = slot_find(sh, a);
     if (!e) {
         if ((uint64_t)(sh->n + 1) * 100 > (uint64_t)sh->cap * MAX_LOAD_NUM &&
-            (rc = shard_grow(sh)) != 0)
+            (rc = shard_grow(ix, sh)) != 0)
             goto out;
         e = slot_claim(sh->slots, sh->cap, a);
         memset(e, 0, sizeof *e);
@@ -618,9 +683,9 @@ int tt_index_add_identity(struct tt_index *ix, const char *tenant_id, const char
             for (uint32_t i = 0; i < sh->idn_cap; i++)
                 if (sh->idn[i].key)
                     *idn_claim(nt, (uint32_t)ncap64, sh->idn[i].key) = sh->idn[i];
-            table_free(sh->idn, sh->idn_cap, sizeof *sh->idn);
-            sh->idn = nt;
-            sh->idn_cap = (uint32_t)ncap64;
+            table_free(ix, sh->idn, sh->idn_cap, sizeof *sh->idn);
+            __atomic_store_n(&sh->idn, nt, __ATOMIC_RELAXED);
+            __atomic_store_n(&sh->idn_cap, (uint32_t)ncap64, __ATOMIC_RELAXED);
             e = idn_claim(sh->idn, sh->idn_cap, k);
         }
         sh->idn_n++;
@@ -632,14 +697,8 @@ out:
     return rc;
 }
 
-int tt_index_get_by_identity(const struct tt_index *ix, const char *tenant_id, int ident_type,
-                             const char *blind_hex, struct tt_index_state *out)
+uint64_t tt__index_ident_subject(const struct tt_index *ix, uint64_t k)
 {
-    if (!ix || !tenant_id || !blind_hex || !out)
-        return TT_INDEX_NONE;
-    uint64_t k = idn_key(ident_type, blind_hex);
-    if (!k)
-        return TT_INDEX_NONE;
     struct shard *sh = shard_of(ix, k);
     uint64_t skey = 0;
     pthread_rwlock_rdlock(&sh->lock);
@@ -653,10 +712,58 @@ int tt_index_get_by_identity(const struct tt_index *ix, const char *tenant_id, i
             break;
     }
     pthread_rwlock_unlock(&sh->lock);
+    return skey;
+}
+
+int tt_index_get_by_identity(const struct tt_index *ix, const char *tenant_id, int ident_type,
+                             const char *blind_hex, struct tt_index_state *out)
+{
+    if (!ix || !tenant_id || !blind_hex || !out)
+        return TT_INDEX_NONE;
+    uint64_t k = idn_key(ident_type, blind_hex);
+    if (!k)
+        return TT_INDEX_NONE;
+    uint64_t skey = tt__index_ident_subject(ix, k);
     if (!skey)
         return TT_INDEX_NONE;
     int rc = get_by_key(ix, tenant_lookup(ix, tenant_id), skey, NULL, out);
     return rc == TT_INDEX_FOUND ? rc : TT_INDEX_NONE;
+}
+
+/* ---- batch lookups (core/decide.c) -------------------------------------------------------- */
+
+uint32_t tt__index_tenant(const struct tt_index *ix, const char *tenant_id)
+{
+    return ix && tenant_id ? tenant_lookup(ix, tenant_id) : 0;
+}
+
+uint64_t tt__index_ident_key(int ident_type, const char *blind_hex)
+{
+    return blind_hex ? idn_key(ident_type, blind_hex) : 0;
+}
+
+/* The table pointer and capacity are read without the lock (atomically: a writer may be
+ * growing the table). A stale pair only prefetches a useless line: a prefetch never faults. */
+void tt__index_prefetch(const struct tt_index *ix, uint64_t key)
+{
+    struct shard *sh = shard_of(ix, key);
+    const struct slot *tab = __atomic_load_n(&sh->slots, __ATOMIC_RELAXED);
+    uint32_t cap = __atomic_load_n(&sh->cap, __ATOMIC_RELAXED);
+    __builtin_prefetch(&tab[pos_of(key, cap)]);
+}
+
+void tt__index_prefetch_ident(const struct tt_index *ix, uint64_t k)
+{
+    struct shard *sh = shard_of(ix, k);
+    const struct idn *tab = __atomic_load_n(&sh->idn, __ATOMIC_RELAXED);
+    uint32_t cap = __atomic_load_n(&sh->idn_cap, __ATOMIC_RELAXED);
+    __builtin_prefetch(&tab[pos_of(k, cap)]);
+}
+
+int tt__index_get_key(const struct tt_index *ix, uint32_t tenant, uint64_t key, const uint32_t *tag,
+                      struct tt_index_state *out)
+{
+    return get_by_key(ix, tenant, key, tag, out);
 }
 
 /* ---- row-type conveniences ---------------------------------------------------------------- */

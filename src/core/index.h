@@ -78,4 +78,21 @@ int tt__index_view_add(struct tt_index *ix, const void *policy, const uint8_t di
 /* 128-bit hash of a string into (a, b); a is never 0. Used for subject and tenant keys. */
 void tt__index_hash(const char *s, size_t len, uint64_t *a, uint64_t *b);
 
+/* The pieces of a lookup, for batches (core/decide.c): hash every subject id first
+ * (tt__index_hash: key = a, tag = (uint32_t)b), prefetch its slot, then look the slots up once
+ * the memory has arrived. No allocation; safe from any thread, like the lookups above.
+ * tt__index_tenant: the tenant's handle, 0 for a tenant never seen (matches no subject).
+ * tt__index_ident_key: an identifier's table key, 0 when blind_hex is malformed.
+ * tt__index_ident_subject: the subject key an identifier maps to, 0 for none.
+ * tt__index_prefetch / _prefetch_ident: start loading the slot of a subject / identifier key.
+ * tt__index_get_key: tt_index_get over a key (and tag, or NULL to skip the check) and tenant
+ * handle; same results. */
+uint32_t tt__index_tenant(const struct tt_index *ix, const char *tenant_id);
+uint64_t tt__index_ident_key(int ident_type, const char *blind_hex);
+uint64_t tt__index_ident_subject(const struct tt_index *ix, uint64_t ident_key);
+void tt__index_prefetch(const struct tt_index *ix, uint64_t key);
+void tt__index_prefetch_ident(const struct tt_index *ix, uint64_t ident_key);
+int tt__index_get_key(const struct tt_index *ix, uint32_t tenant, uint64_t key, const uint32_t *tag,
+                      struct tt_index_state *out);
+
 #endif

@@ -2,7 +2,8 @@
 /* test_decide.c — the decision rules, driven by data: tests/data/decisions/policy.json (a small
  * policy pack), subjects.json (index state) and cases.json (request -> allow, basis, reasons).
  * A new case needs no code. Every case runs through the compiled policy view and through the
- * plain policy arrays. Also: reason names, moved purpose bits, no allocation per decision. */
+ * plain policy arrays, one at a time and in batches (tt_decide_batch must agree with tt_decide).
+ * Also: reason names, moved purpose bits, no allocation per decision. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -311,6 +312,41 @@ static int run_cases(struct fixture *f, const struct tt_policy *p, struct tt_ind
     return bad;
 }
 
+/* Every case, repeated in a shuffled order (so the batch's pipeline wraps and tenants, subjects
+ * and identifiers alternate), decided in one batch: each answer and lookup must equal
+ * tt_decide_ex's for the same request. Returns the number of mismatches (printed). */
+static int batch_agrees(struct fixture *f, const struct tt_policy *p, struct tt_index *ix,
+                        const char *label)
+{
+    json_t *cases = json_object_get(f->cases_json, "cases");
+    size_t nc = json_array_size(cases), n = nc * 7;
+    struct tt_decision_request *rs = calloc(n, sizeof *rs);
+    struct tt_decision *ds = calloc(n, sizeof *ds);
+    int *lk = calloc(n, sizeof *lk);
+    for (size_t i = 0; i < n; i++)
+        rs[i] = request_of(json_array_get(cases, (i * 31 + i / nc) % nc));
+    assert_int_equal(tt_decide_batch_ex(p, ix, f->now, rs, n, ds, lk), 0);
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct tt_decision one;
+        int lookup = -1;
+        assert_int_equal(tt_decide_ex(p, ix, f->now, &rs[i], &one, &lookup), 0);
+        if (one.allow != ds[i].allow || one.reasons != ds[i].reasons ||
+            one.legal_basis != ds[i].legal_basis || one.policy_version != ds[i].policy_version ||
+            lookup != lk[i]) {
+            printf("%s: batch item %zu (%s): got allow=%d reasons=%#x lookup=%d, single gives "
+                   "allow=%d reasons=%#x lookup=%d\n",
+                   label, i, rs[i].subject_id ? rs[i].subject_id : "identifier", ds[i].allow,
+                   ds[i].reasons, lk[i], one.allow, one.reasons, lookup);
+            bad++;
+        }
+    }
+    free(rs);
+    free(ds);
+    free(lk);
+    return bad;
+}
+
 static void cases_hold_with_the_compiled_policy(void **state)
 {
     struct fixture *f = *state;
@@ -318,6 +354,7 @@ static void cases_hold_with_the_compiled_policy(void **state)
     assert_int_equal(tt_index_attach_policy(ix, f->policy), 0);
     assert_int_equal(tt_index_attach_policy(ix, f->policy), 0); /* idempotent */
     assert_int_equal(run_cases(f, f->policy, ix, "compiled"), 0);
+    assert_int_equal(batch_agrees(f, f->policy, ix, "compiled"), 0);
     tt_index_free(ix);
 }
 
@@ -326,6 +363,8 @@ static void cases_hold_over_the_plain_policy(void **state)
     struct fixture *f = *state;
     struct tt_index *ix = index_from(f->subjects_json);
     assert_int_equal(run_cases(f, f->policy, ix, "plain"), 0);
+    assert_int_equal(batch_agrees(f, f->policy, ix, "plain"), 0);
+    assert_int_equal(batch_agrees(f, f->policy, NULL, "no index"), 0);
     tt_index_free(ix);
 }
 
@@ -344,6 +383,7 @@ static void moved_purpose_bits_map_by_key(void **state)
     assert_int_equal(run_cases(f, moved, ix, "moved, plain"), 0);
     assert_int_equal(tt_index_attach_policy(ix, moved), 0);
     assert_int_equal(run_cases(f, moved, ix, "moved, compiled"), 0);
+    assert_int_equal(batch_agrees(f, moved, ix, "moved, compiled"), 0);
     tt_index_free(ix);
     policy_drop(moved);
 }
@@ -410,10 +450,50 @@ static void decisions_allocate_nothing(void **state)
     for (int k = 0; k < 1000; k++)
         for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++)
             assert_int_equal(tt_decide(f->policy, ix, f->now, &rs[i], &d), 0);
+    struct tt_decision ds[sizeof rs / sizeof rs[0]];
+    for (int k = 0; k < 1000; k++)
+        assert_int_equal(tt_decide_batch(f->policy, ix, f->now, rs, sizeof rs / sizeof rs[0], ds),
+                         0);
     long after = atomic_load(&n_allocs);
     if (!COUNT_ALLOCS)
         printf("allocation counting is off under sanitizers\n");
     assert_int_equal(after - before, 0);
+    tt_index_free(ix);
+}
+
+static void a_batch_sees_changes_and_refuses_bad_requests(void **state)
+{
+    struct fixture *f = *state;
+    struct tt_index *ix = index_from(f->subjects_json);
+    assert_int_equal(tt_index_attach_policy(ix, f->policy), 0);
+    struct tt_decision_request rs[3] = {
+        {.tenant_id = "ten_a", .subject_id = "sub_eea", .purpose = "mkt"},
+        {.tenant_id = "ten_b", .subject_id = "sub_eea", .purpose = "mkt"},
+        {.tenant_id = "ten_a", .subject_id = "sub_nobody", .purpose = "mkt"},
+    };
+    struct tt_decision ds[3];
+    int lk[3];
+    assert_int_equal(tt_decide_batch_ex(f->policy, ix, f->now, rs, 3, ds, lk), 0);
+    assert_true(ds[0].allow);
+    assert_int_equal(lk[0], TT_INDEX_FOUND);
+    assert_int_equal(lk[1], TT_INDEX_OTHER_TENANT); /* the HTTP layer answers 404 */
+    assert_int_equal(ds[1].reasons, TT_REASON_BIT(TT_REASON_UNKNOWN_SUBJECT));
+    assert_int_equal(lk[2], TT_INDEX_NONE); /* a clean refusal */
+    assert_int_equal(ds[2].reasons, TT_REASON_BIT(TT_REASON_UNKNOWN_SUBJECT));
+    /* S8.2: a withdrawal is seen by the next batch */
+    assert_int_equal(
+        tt_index_set_purpose(ix, "ten_a", "sub_eea", "mkt", TUTELA_CONSENT_WITHDRAWN, 0), 0);
+    assert_int_equal(tt_decide_batch(f->policy, ix, f->now, rs, 1, ds), 0);
+    assert_false(ds[0].allow);
+    assert_int_equal(ds[0].reasons, TT_REASON_BIT(TT_REASON_CONSENT_WITHDRAWN));
+    /* a request without a purpose fails the whole batch before any answer is written */
+    rs[2].purpose = NULL;
+    memset(ds, 0x5a, sizeof ds);
+    assert_true(tt_decide_batch(f->policy, ix, f->now, rs, 3, ds) < 0);
+    assert_int_equal(ds[0].reasons, 0x5a5a5a5au);
+    assert_true(tt_decide_batch(NULL, ix, f->now, rs, 1, ds) < 0);
+    assert_true(tt_decide_batch(f->policy, ix, f->now, NULL, 1, ds) < 0);
+    assert_int_equal(tt_decide_batch(f->policy, ix, f->now, NULL, 0, NULL), 0);
     tt_index_free(ix);
 }
 
@@ -454,6 +534,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(moved_purpose_bits_map_by_key, setup, teardown),
         cmocka_unit_test_setup_teardown(a_change_is_visible_to_the_next_decision, setup, teardown),
         cmocka_unit_test_setup_teardown(decisions_allocate_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_batch_sees_changes_and_refuses_bad_requests, setup,
+                                        teardown),
         cmocka_unit_test(reason_names_are_stable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

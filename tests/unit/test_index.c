@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_index.c — the decision index: upsert and lookup, purpose state bits, identifier lookup,
- * tenant isolation, memory per subject at 1M subjects (printed), and concurrent readers with
- * writers that must never observe a half-written subject. */
+ * tenant isolation, memory per subject at 1M subjects (printed), tables that outgrow the arena
+ * of a sized index, the batch lookup pieces, and concurrent readers with writers that must
+ * never observe a half-written subject. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -202,6 +203,78 @@ static void million_subjects_take_at_most_64_bytes_each_when_sized(void **state)
     tt_index_free(ix);
 }
 
+static void a_sized_index_grows_out_of_its_arena(void **state)
+{
+    /* sized for 40,000: the first tables share one huge-page arena; 200,000 subjects move every
+     * shard to tables of its own, and every subject and identifier stays found */
+    (void)state;
+    struct tt_index *ix = NULL;
+    assert_int_equal(tt_index_new(40000, &ix), 0);
+    char id[TT_ID_MAX], blind[65];
+    const unsigned long n = 200000;
+    for (unsigned long i = 0; i < n; i++) {
+        subject_id(i, id);
+        struct tt_index_subject s = subj("ten_a", id);
+        s.retention_until = (int64_t)i + 1;
+        assert_int_equal(tt_index_upsert(ix, &s), 0);
+        snprintf(blind, sizeof blind, "%016lx%048lx", i * 0x9e3779b97f4a7c15UL, i);
+        assert_int_equal(tt_index_add_identity(ix, "ten_a", id, TUTELA_IDENT_EMAIL, blind), 0);
+    }
+    assert_int_equal(tt_index_count(ix), n);
+    struct tt_index_state st;
+    for (unsigned long i = 0; i < n; i += 7) {
+        subject_id(i, id);
+        assert_int_equal(tt_index_get(ix, "ten_a", id, &st), TT_INDEX_FOUND);
+        assert_int_equal(st.retention_until, (int64_t)i + 1);
+        snprintf(blind, sizeof blind, "%016lx%048lx", i * 0x9e3779b97f4a7c15UL, i);
+        assert_int_equal(tt_index_get_by_identity(ix, "ten_a", TUTELA_IDENT_EMAIL, blind, &st),
+                         TT_INDEX_FOUND);
+        assert_int_equal(st.retention_until, (int64_t)i + 1);
+    }
+    tt_index_free(ix);
+}
+
+static void batch_lookup_pieces_match_the_plain_lookups(void **state)
+{
+    (void)state;
+    struct tt_index *ix = NULL;
+    assert_int_equal(tt_index_new(0, &ix), 0);
+    struct tt_index_subject s = subj("ten_a", "sub_1");
+    s.retention_until = 42;
+    assert_int_equal(tt_index_upsert(ix, &s), 0);
+    assert_int_equal(tt_index_add_identity(ix, "ten_a", "sub_1", TUTELA_IDENT_PHONE, BLIND_A), 0);
+    uint64_t a, b;
+    tt__index_hash("sub_1", 5, &a, &b);
+    uint32_t tag = (uint32_t)b, th = tt__index_tenant(ix, "ten_a");
+    assert_true(th != 0);
+    assert_int_equal(tt__index_tenant(ix, "ten_none"), 0);
+    tt__index_prefetch(ix, a);
+    struct tt_index_state st;
+    assert_int_equal(tt__index_get_key(ix, th, a, &tag, &st), TT_INDEX_FOUND);
+    assert_int_equal(st.retention_until, 42);
+    uint32_t wrong = tag ^ 1;
+    assert_int_equal(tt__index_get_key(ix, th, a, &wrong, &st), TT_INDEX_NONE);
+    assert_int_equal(tt__index_get_key(ix, 0, a, &tag, &st), TT_INDEX_OTHER_TENANT);
+    uint64_t k = tt__index_ident_key(TUTELA_IDENT_PHONE, BLIND_A);
+    assert_true(k != 0);
+    tt__index_prefetch_ident(ix, k);
+    assert_true(tt__index_ident_subject(ix, k) == a);
+    assert_true(tt__index_ident_subject(ix, tt__index_ident_key(TUTELA_IDENT_PHONE, BLIND_B)) == 0);
+    assert_true(tt__index_ident_key(TUTELA_IDENT_PHONE, "abc") == 0);
+    assert_true(tt__index_ident_key(TUTELA_IDENT_PHONE, NULL) == 0);
+    /* the hash spreads fixed-shape ids over every shard */
+    unsigned seen[TT_INDEX_SHARDS] = {0};
+    char id[TT_ID_MAX];
+    for (unsigned long i = 0; i < 64000; i++) {
+        subject_id(i, id);
+        tt__index_hash(id, strlen(id), &a, &b);
+        seen[a >> 58]++;
+    }
+    for (int i = 0; i < TT_INDEX_SHARDS; i++)
+        assert_true(seen[i] > 800 && seen[i] < 1200);
+    tt_index_free(ix);
+}
+
 /* ---- concurrency -------------------------------------------------------------------------- */
 
 struct race {
@@ -299,6 +372,8 @@ int main(void)
         cmocka_unit_test(purpose_states_set_and_clear_their_bits),
         cmocka_unit_test(identifiers_find_their_subject),
         cmocka_unit_test(million_subjects_take_at_most_64_bytes_each_when_sized),
+        cmocka_unit_test(a_sized_index_grows_out_of_its_arena),
+        cmocka_unit_test(batch_lookup_pieces_match_the_plain_lookups),
         cmocka_unit_test(readers_never_see_a_half_written_subject),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
