@@ -12,6 +12,7 @@ int tt_api_request_create(struct tt_req *req, struct tt_resp *resp);
 int tt_api_request_list(struct tt_req *req, struct tt_resp *resp);
 int tt_api_request_get(struct tt_req *req, struct tt_resp *resp);
 int tt_api_request_verify(struct tt_req *req, struct tt_resp *resp);
+int tt_api_request_code_send(struct tt_req *req, struct tt_resp *resp); /* requests_code.c */
 int tt_api_request_extend(struct tt_req *req, struct tt_resp *resp);
 int tt_api_request_complete(struct tt_req *req, struct tt_resp *resp);
 int tt_api_request_reject(struct tt_req *req, struct tt_resp *resp);

@@ -407,6 +407,8 @@ struct act_ctx {
     const char *actor, *reason;
     tt_time now;
     int conflict;        /* the event was not allowed in the state read inside the txn */
+    const char *code;    /* verification by one-time code (requests_code.c) */
+    int code_err;        /* the code was refused: its tt_err (the failed try is committed) */
     int verify;          /* verification then start */
     int restrict_set;    /* 1 set, -1 lift, 0 leave (S8.3) */
     int objection_set;   /* same, for r.purpose */
@@ -466,12 +468,18 @@ static enum tt_qs act_txn(struct tt_store_conn *c, void *cls)
     struct act_ctx *x = cls;
     struct got g;
     x->conflict = 0;
+    x->code_err = 0;
     enum tt_qs qs = load(c, x->r.tenant_id, x->r.id, &g);
     if (qs <= 0)
         return qs == TT_QS_NONE ? TT_QS_HARD : qs;
     struct tt_request want = x->r; /* fields the handler set (extension, method, outcome) */
     x->r = g.r;
     keep_blobs(&x->r);
+    if (x->verify && x->code) {
+        qs = tt__rq_code_check(x->app, c, &x->r, x->code, x->actor, x->now, &x->code_err);
+        if (qs < 0 || x->code_err)
+            return qs; /* a wrong try is recorded and committed; nothing else changes */
+    }
     if (x->verify) {
         x->r.verified_at = x->now;
         tt__api_copy(x->r.verify_method, sizeof x->r.verify_method, want.verify_method);
@@ -510,6 +518,11 @@ static int run_act(struct tt_store_conn *c, struct act_ctx *x, const char *what,
     enum tt_qs qs = tt_store_txn(c, act_txn, x);
     if (x->conflict)
         return state_conflict(resp, &x->r, what);
+    if (qs >= 0 && x->code_err)
+        return tt_problem(resp, x->code_err, x->code_err == TT_E_INVALID_STATE ? "state" : "code",
+                          x->code_err == TT_E_BAD_CODE ? "the code is wrong; %d tries left"
+                                                       : "no code can verify this request now",
+                          TT_RQ_CODE_ATTEMPTS - x->r.code_attempts);
     if (qs < 0)
         return tt__api_store_err(resp, qs);
     run_hooks(x);
@@ -520,15 +533,26 @@ int tt_api_request_verify(struct tt_req *req, struct tt_resp *resp)
 {
     if (tt__rq_backend_ok(req->app, resp) < 0)
         return -TT_E_UNAVAILABLE;
-    const char *method = NULL, *reason = NULL;
+    const char *method = NULL, *reason = NULL, *code = NULL;
     struct tt_spec spec[] = {
-        tt_spec_key("method", &method, 1),
-        tt_spec_string_max("reason", &reason, TT_RQ_REASON_MAX - 1, 1),
+        tt_spec_key("method", &method, 0),
+        tt_spec_string_max("reason", &reason, TT_RQ_REASON_MAX - 1, 0),
+        tt_spec_string_max("code", &code, 16, 0),
         tt_spec_end(),
     };
     int rc = tt_spec_parse_body(req, spec, resp);
     if (rc < 0)
         return rc;
+    if (code && method && strcmp(method, "code") != 0)
+        return tt_problem(resp, TT_E_BAD_FIELD, "method", "a code verifies by method 'code'");
+    if (code && !tt__rq_code_format_ok(code))
+        return tt_problem(resp, TT_E_BAD_FIELD, "code", "'code' is the six digits sent");
+    if (!code && !method)
+        return tt_problem(resp, TT_E_MISSING_FIELD, "code", "give the code sent, or a 'method'");
+    if (!code && !reason)
+        return tt_problem(resp, TT_E_MISSING_FIELD, "reason", "say how the requester was verified");
+    if (code)
+        method = "code";
     struct tt_app *app = req->app;
     struct tt_store_conn *c = tt_store_acquire(app->store);
     struct act_ctx *x = calloc(1, sizeof *x);
@@ -538,8 +562,11 @@ int tt_api_request_verify(struct tt_req *req, struct tt_resp *resp)
         int staff = strcmp(method, "staff") == 0, ctl = strcmp(method, "controller") == 0;
         /* S1.4: in processor mode the customer verifies its end user; the platform never
          * contacts them. Staff verify by documented other means (S8.1b). */
-        if (!staff && !ctl)
-            rc = tt_problem(resp, TT_E_BAD_FIELD, "method", "'method' must be staff or controller");
+        if (code)
+            rc = 0; /* checked against the pending code inside the transaction */
+        else if (!staff && !ctl)
+            rc = tt_problem(resp, TT_E_BAD_FIELD, "method",
+                            "'method' must be staff or controller (or send the code)");
         else if (ctl && g.r.channel != TT_RQ_API)
             rc = tt_problem(resp, TT_E_BAD_FIELD, "method",
                             "only the controller tenant verifies requests made over the API");
@@ -551,6 +578,7 @@ int tt_api_request_verify(struct tt_req *req, struct tt_resp *resp)
         x->r = g.r;
         tt__api_copy(x->r.verify_method, sizeof x->r.verify_method, method);
         x->verify = 1;
+        x->code = code;
         x->actor = req->auth.key_id;
         x->reason = reason;
         x->now = tt_now(&app->clock);

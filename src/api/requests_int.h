@@ -40,6 +40,22 @@ int tt__rq_export(struct tt_app *app, struct tt_store_conn *c, struct tt_request
 /* 0 when the store backend implements the requests area, else a 503 problem in resp. */
 int tt__rq_backend_ok(struct tt_app *app, struct tt_resp *resp);
 
+/* One-time codes (requests_code.c): six digits, a keyed hash at rest, 15 minutes, 5 tries. */
+#define TT_RQ_CODE_DIGITS 6
+#define TT_RQ_CODE_TTL_S (15 * 60)
+#define TT_RQ_CODE_ATTEMPTS 5
+
+/* 1 when code is exactly six ASCII digits. */
+int tt__rq_code_format_ok(const char *code);
+
+/* Checks code against r's pending code inside the caller's transaction. Returns TT_QS_ONE with
+ * *err = 0 when it matches (r's code cleared, nothing written: the caller's transition writes
+ * r), or with *err a tt_err code (BAD_CODE, CODE_EXPIRED, VERIFICATION_LOCKED, INVALID_STATE)
+ * once a wrong try was recorded (attempts, timeline "code_failed" / "code_locked"); the caller
+ * commits that and changes nothing else. SOFT/HARD on store failure. */
+enum tt_qs tt__rq_code_check(struct tt_app *app, struct tt_store_conn *c, struct tt_request *r,
+                             const char *code, const char *actor, tt_time now, int *err);
+
 /* Erasure (jobs/erasure.c): resumable; see erasure.h. */
 
 #endif
