@@ -84,6 +84,26 @@ static int seed_demo_once(struct tt_cli_ctx *ctx, tt_time now)
     return rc;
 }
 
+/* Where to look: the pages the web root holds (make run prints them). */
+static void print_pages(const char *web_root, const char *listen)
+{
+    static const struct {
+        const char *file, *what;
+    } pages[] = {
+        {"demo/index.html", "demo site with the cookie banner"},
+        {"dashboard/index.html", "privacy dashboard (account holders)"},
+        {"console/index.html", "staff console (requests, retention, recipients)"},
+        {"account/index.html", "sign-in, two-factor authentication, sessions"},
+        {"subprocessors/index.html", "public list of sub-processors"},
+    };
+    for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
+        char path[1200];
+        snprintf(path, sizeof path, "%s/%s", web_root, pages[i].file);
+        if (access(path, R_OK) == 0)
+            printf("  http://%s/web/%s  — %s\n", listen, pages[i].file, pages[i].what);
+    }
+}
+
 /* SIGHUP: load the file again; a bad file keeps the old policy and says why. */
 static void reload_policy(struct tt_app *app)
 {
@@ -216,6 +236,7 @@ int tt_cmd_serve(int argc, char **argv)
     if (isatty(STDOUT_FILENO) || demo) {
         printf("tutela %s is serving on http://%s (API under /v1/, docs at /v1/openapi.json)\n",
                TT_VERSION, ctx.cfg.listen);
+        print_pages(ctx.cfg.web_root, ctx.cfg.listen);
         fflush(stdout);
     }
 
