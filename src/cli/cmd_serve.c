@@ -19,6 +19,7 @@
 #include "../http/log.h"
 #include "../jobs/feed.h"
 #include "../jobs/jobs.h"
+#include "../jobs/sweep.h"
 #include "context.h"
 #include "demo.h"
 
@@ -134,6 +135,7 @@ static void reload_policy(struct tt_app *app)
     json_decref(detail);
     tt_log(TT_LOG_INFO, "policy reloaded", TT_LOG_S("version", version),
            TT_LOG_S("digest", digest));
+    tt_retention_policy_reloaded(app, tt_now(&app->clock)); /* issue 6: ends follow the policy */
 }
 
 int tt_cmd_serve(int argc, char **argv)

@@ -35,6 +35,7 @@ struct batch {
     const struct tt_sweep_opts *o;
     const char *tenant_id;
     struct srow *rows;
+    struct tt_row_ref *refs; /* the rows' handles for the one delete of the batch */
     size_t n, cap;
     struct tt_stats_fold *fold;
     struct tt_sweep_report part; /* this batch's counts, merged after commit */
@@ -173,18 +174,25 @@ static enum tt_qs batch_txn(struct tt_store_conn *c, void *cls)
         return qs;
     if (b->n == 0)
         return TT_QS_ONE;
-    /* S7.8: fold first, from non-personal columns only (service, country, day) */
+    /* S7.8: fold first, from non-personal columns only (service, country, day): one aggregate
+     * over the batch in memory, written below as one upsert per cell, never per row */
     for (size_t i = 0; i < b->n; i++) {
         struct srow *r = &b->rows[i];
         if (tt_stats_fold_add(b->fold, r->service, r->juris, r->subject_id, r->collected_at) < 0)
             return TT_QS_HARD;
-        qs = rs->expired_delete(c, b->tenant_id, r->record_id, r->rowid);
-        if (qs <= 0)
-            return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+        b->refs[i].rowid = r->rowid;
+        b->refs[i].record_id = r->record_id;
         if (count_add(&b->part, b->tenant_id, rule_of(o->policy, r->service, r->child), r->service,
                       1, 0) < 0)
             return TT_QS_HARD;
     }
+    /* every row was read (and on PostgreSQL locked) in this transaction: all of them go, or the
+     * batch rolls back whole */
+    qs = rs->expired_delete(c, b->tenant_id, b->refs, b->n);
+    if (qs < 0)
+        return qs;
+    if ((size_t)qs != b->n)
+        return TT_QS_HARD;
     struct cell_ctx cx = {c, b->tenant_id, TT_QS_ONE};
     tt_stats_fold_each(b->fold, put_cell, &cx);
     if (cx.qs < 0)
@@ -385,9 +393,11 @@ int tt_sweep_run(struct tt_store *s, const struct tt_sweep_opts *o, struct tt_sw
     struct batch b = {.o = o};
     b.cap = (size_t)(o->batch ? o->batch : TT_SWEEP_BATCH_DEFAULT);
     b.rows = malloc(b.cap * sizeof *b.rows);
+    b.refs = malloc(b.cap * sizeof *b.refs);
     b.fold = tt_stats_fold_new();
-    if (!b.rows || !b.fold) {
+    if (!b.rows || !b.refs || !b.fold) {
         free(b.rows);
+        free(b.refs);
         tt_stats_fold_free(b.fold);
         return -TT_E_NOMEM;
     }
@@ -400,6 +410,7 @@ int tt_sweep_run(struct tt_store *s, const struct tt_sweep_opts *o, struct tt_sw
     tt_store_release(c);
     free(ts.ids);
     free(b.rows);
+    free(b.refs);
     tt_sweep_report_free(&b.part);
     tt_stats_fold_free(b.fold);
     publish_metrics(out);

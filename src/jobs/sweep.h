@@ -77,9 +77,26 @@ void tt_sweep_report_free(struct tt_sweep_report *r); /* NULL is a no-op; r itse
 /* Recomputes the retention ends of a tenant's records (service "" or NULL = all) from the
  * policy, in batches of o->batch, each one transaction with an audit event (counts only);
  * resumable: the cursor is kept with the tenant's "recompute" claim. *changed (may be NULL)
- * gets the number of ends that moved. Same returns as tt_sweep_run. */
+ * gets the number of ends that moved. Returns 0 when done, 1 when o->max_batches (0 = no bound)
+ * ran out with records left (a later call resumes), -TT_E_CONFLICT when another holder has the
+ * claim, else as tt_sweep_run. */
 int tt_retention_recompute(struct tt_store *s, const struct tt_sweep_opts *o, const char *tenant_id,
                            const char *service, int64_t *changed);
+
+/* Recomputes, tenant by tenant, the ends computed under another policy than o->policy: a
+ * tenant is done once its ends follow the policy's digest, which the store keeps (setting
+ * "retention.ends_digest.<tenant>"), so a policy reload or a restart with a changed file
+ * recomputes exactly once, resumably. o->max_batches bounds the batches of each tenant's run.
+ * *more = 1 when some tenant is still to do (budget out, or another node holds its claim);
+ * *changed (may be NULL) gets the ends moved. Returns 0 or as tt_sweep_run. */
+int tt_retention_recompute_pending(struct tt_store *s, const struct tt_sweep_opts *o,
+                                   int64_t *changed, int *more);
+
+struct tt_app;
+/* After a policy reload (SIGHUP): queues the recomputation of every tenant's ends as one pass
+ * of the retention.sweep job now (under its lease); the job's later passes finish it before they
+ * sweep. Logs the outcome; never fails the reload. */
+void tt_retention_policy_reloaded(struct tt_app *app, tt_time now);
 
 /* Recomputes one subject's ends after an event (contract end, S7.2), inside the caller's
  * transaction c; counts the ends that moved into *changed. Returns a store status. */

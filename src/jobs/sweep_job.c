@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* sweep_job.c — the retention.sweep job of `tutela serve` (jobs_retention.inc): one bounded pass
- * of the sweep at the scheduler's time, under the current policy, as this process. */
+ * at the scheduler's time, under the current policy, as this process. Ends computed under an
+ * older policy are recomputed first (issue 6: a policy change recomputes the ends it touches),
+ * and a pass sweeps only once they follow the current policy, so nothing goes by a stale end. */
 #include <stdio.h>
 #include <unistd.h>
 
 #include "../core/error.h"
 #include "../core/stats.h"
+#include "../http/log.h"
 #include "jobs.h"
 #include "sweep.h"
 
@@ -28,9 +31,27 @@ int tt_job_retention_sweep(struct tt_app *app, tt_time now, void *cls)
                               .k = TT_STATS_K_DEFAULT,
                               .holder = holder,
                               .actor = "system"};
-    struct tt_sweep_report r;
-    int rc = tt_sweep_run(app->store, &o, &r);
-    tt_sweep_report_free(&r);
+    int64_t moved = 0;
+    int more = 0;
+    int rc = tt_retention_recompute_pending(app->store, &o, &moved, &more);
+    if (moved)
+        tt_jobs_note(moved);
+    if (rc == 0 && !more) {
+        struct tt_sweep_report r;
+        rc = tt_sweep_run(app->store, &o, &r);
+        tt_jobs_note(r.deleted);
+        tt_sweep_report_free(&r);
+    }
     tt_app_policy_release(ref);
     return rc;
+}
+
+void tt_retention_policy_reloaded(struct tt_app *app, tt_time now)
+{
+    int rc = tt_jobs_run_once(app, "retention.sweep", now);
+    if (rc < 0 && rc != -TT_E_CONFLICT && rc != -TT_E_UNAVAILABLE)
+        tt_log(TT_LOG_WARN,
+               "retention recomputation after the policy reload failed; the next"
+               " sweep pass retries it",
+               TT_LOG_S("error", tt_err_message(-rc)));
 }

@@ -17,12 +17,14 @@
 
 struct change {
     char record_id[TT_ID_MAX];
+    int64_t rowid;
     tt_time until;
 };
 
 struct page {
     const struct tt_policy *policy;
     struct change *ch;
+    struct tt_end_change *set; /* the changes' view for record_ends_set */
     size_t n, cap;
     int64_t seen;
     char last[TT_ID_MAX];
@@ -44,22 +46,30 @@ static int page_row(void *cls, const struct tt_recompute_row *r)
         if (!nc)
             return -1;
         pg->ch = nc;
+        struct tt_end_change *ns = realloc(pg->set, ncap * sizeof *ns);
+        if (!ns)
+            return -1;
+        pg->set = ns;
         pg->cap = ncap;
     }
     snprintf(pg->ch[pg->n].record_id, TT_ID_MAX, "%s", r->record_id);
+    pg->ch[pg->n].rowid = r->rowid;
     pg->ch[pg->n++].until = until;
     return 0;
 }
 
-static enum tt_qs apply(struct tt_store_conn *c, const char *tenant_id, const struct page *pg)
+/* One batched update of the page's moved ends (by rowid on SQLite, one statement on
+ * PostgreSQL); every row was read in this transaction, so each must be found. */
+static enum tt_qs apply(struct tt_store_conn *c, const char *tenant_id, struct page *pg)
 {
-    const struct tt_retention_store_ops *rs = tt_store_ops_of(c)->retention;
-    for (size_t i = 0; i < pg->n; i++) {
-        enum tt_qs qs = rs->record_end_set(c, tenant_id, pg->ch[i].record_id, pg->ch[i].until);
-        if (qs < 0)
-            return qs;
-    }
-    return TT_QS_ONE;
+    if (pg->n == 0)
+        return TT_QS_ONE;
+    for (size_t i = 0; i < pg->n; i++)
+        pg->set[i] = (struct tt_end_change){pg->ch[i].rowid, pg->ch[i].record_id, pg->ch[i].until};
+    enum tt_qs qs = tt_store_ops_of(c)->retention->record_ends_set(c, tenant_id, pg->set, pg->n);
+    if (qs < 0)
+        return qs;
+    return (size_t)qs == pg->n ? TT_QS_ONE : TT_QS_HARD;
 }
 
 enum tt_qs tt_retention_recompute_subject(struct tt_store_conn *c, const struct tt_policy *p,
@@ -74,6 +84,7 @@ enum tt_qs tt_retention_recompute_subject(struct tt_store_conn *c, const struct 
     if (qs >= 0 && changed)
         *changed += (int64_t)pg.n;
     free(pg.ch);
+    free(pg.set);
     return qs;
 }
 
@@ -109,7 +120,9 @@ static enum tt_qs rc_batch(struct tt_store_conn *c, void *cls)
     qs = apply(c, x->tenant_id, &x->pg);
     if (qs < 0)
         return qs;
-    qs = rs->claim_cursor_set(c, x->tenant_id, CLAIM_NAME, x->o->holder, x->pg.last);
+    /* a short page is the last one: the run is complete, the next starts from the beginning */
+    qs = rs->claim_cursor_set(c, x->tenant_id, CLAIM_NAME, x->o->holder,
+                              x->pg.seen < limit ? "" : x->pg.last);
     if (qs <= 0)
         return qs == TT_QS_NONE ? TT_QS_HARD : qs;
     if (x->pg.n == 0)
@@ -139,7 +152,12 @@ int tt_retention_recompute(struct tt_store *s, const struct tt_sweep_opts *o, co
                                                                 sizeof x.cursor);
     int rc = qs < 0 ? -TT_E_STORE : 0;
     int64_t moved = 0;
+    int64_t batches = 0;
     while (rc == 0) {
+        if (o->max_batches && batches >= o->max_batches) {
+            rc = 1; /* more to do: the cursor stays with the claim */
+            break;
+        }
         qs = tt_store_txn(c, rc_batch, &x);
         if (x.lost) {
             rc = -TT_E_CONFLICT;
@@ -151,16 +169,109 @@ int tt_retention_recompute(struct tt_store *s, const struct tt_sweep_opts *o, co
         }
         if (x.pg.seen == 0)
             break;
+        batches++;
         moved += (int64_t)x.pg.n;
         snprintf(x.cursor, sizeof x.cursor, "%s", x.pg.last);
         if (o->progress)
             o->progress(o->progress_cls, moved);
+        if (x.pg.seen < (o->batch ? o->batch : TT_SWEEP_BATCH_DEFAULT))
+            break;
     }
     if (!x.lost)
         tt_store_ops_of(c)->retention->claim_release(c, tenant_id, CLAIM_NAME, o->holder, NULL);
     tt_store_release(c);
     free(x.pg.ch);
-    if (rc == 0 && changed)
+    free(x.pg.set);
+    if (rc >= 0 && changed)
+        *changed = moved;
+    return rc;
+}
+
+/* The settings key that records under which policy a tenant's ends were last computed. */
+static void digest_key(const char *tenant_id, char *out, size_t size)
+{
+    snprintf(out, size, "retention.ends_digest.%s", tenant_id);
+}
+
+static void digest_hex(const struct tt_policy *p, char out[65])
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < sizeof p->digest; i++) {
+        out[2 * i] = hex[p->digest[i] >> 4];
+        out[2 * i + 1] = hex[p->digest[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+struct tenant_ids {
+    char (*ids)[TT_ID_MAX];
+    size_t n, cap;
+};
+
+static int tenant_id_collect(void *cls, const struct tt_tenant *t)
+{
+    struct tenant_ids *ts = cls;
+    if (ts->n == ts->cap) {
+        size_t ncap = ts->cap ? ts->cap * 2 : 16;
+        char(*ni)[TT_ID_MAX] = realloc(ts->ids, ncap * sizeof *ni);
+        if (!ni)
+            return 1;
+        ts->ids = ni;
+        ts->cap = ncap;
+    }
+    snprintf(ts->ids[ts->n++], TT_ID_MAX, "%s", t->id);
+    return 0;
+}
+
+int tt_retention_recompute_pending(struct tt_store *s, const struct tt_sweep_opts *o,
+                                   int64_t *changed, int *more)
+{
+    if (!o || !o->policy || !o->holder || !more)
+        return -TT_E_BAD_PARAM;
+    *more = 0;
+    char want[65];
+    digest_hex(o->policy, want);
+    struct tenant_ids ts = {0};
+    struct tt_store_conn *c = tt_store_acquire(s);
+    enum tt_qs qs = tt_store_ops_of(c)->tenant_list(c, tenant_id_collect, &ts);
+    tt_store_release(c);
+    int rc = qs < 0 ? (qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE) : 0;
+    struct tt_sweep_opts left = *o;
+    int64_t moved = 0;
+    for (size_t i = 0; rc == 0 && i < ts.n; i++) {
+        char key[TT_ID_MAX + 32], have[80] = "";
+        digest_key(ts.ids[i], key, sizeof key);
+        c = tt_store_acquire(s);
+        qs = tt_store_ops_of(c)->setting_get(c, key, have, sizeof have);
+        tt_store_release(c);
+        if (qs < 0) {
+            rc = qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
+            break;
+        }
+        if (qs == TT_QS_ONE && strcmp(have, want) == 0)
+            continue;
+        int64_t n = 0;
+        int r = tt_retention_recompute(s, &left, ts.ids[i], NULL, &n);
+        moved += n;
+        if (r == -TT_E_CONFLICT || r == 1) {
+            /* another node is on it, or the budget ran out: the next pass goes on */
+            *more = 1;
+            if (r == 1)
+                break;
+            continue;
+        }
+        if (r < 0) {
+            rc = r;
+            break;
+        }
+        c = tt_store_acquire(s);
+        qs = tt_store_ops_of(c)->setting_put(c, key, want);
+        tt_store_release(c);
+        if (qs < 0)
+            rc = qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
+    }
+    free(ts.ids);
+    if (changed)
         *changed = moved;
     return rc;
 }

@@ -57,8 +57,15 @@ struct tt_stat_cell {
     int64_t subjects; /* distinct subjects, a lower bound (never overcounted) */
 };
 
+/* A row the sweep deletes: both handles, so each backend uses the cheaper one. */
+struct tt_row_ref {
+    int64_t rowid; /* SQLite rowid (0 on PostgreSQL) */
+    const char *record_id;
+};
+
 /* A record whose retention end is being recomputed. */
 struct tt_recompute_row {
+    int64_t rowid; /* SQLite rowid (0 on PostgreSQL), valid inside the transaction */
     const char *record_id;
     const char *subject_id;
     const char *service;
@@ -66,6 +73,13 @@ struct tt_recompute_row {
     tt_time collected_at;
     tt_time retention_until;
     tt_time contract_ended_at; /* the subject's, 0 = running */
+};
+
+/* A new retention end for one record, as recompute_page or recompute_subject saw it. */
+struct tt_end_change {
+    int64_t rowid; /* from tt_recompute_row */
+    const char *record_id;
+    tt_time retention_until;
 };
 
 typedef int (*tt_hold_cb)(void *cls, const struct tt_hold *h);
@@ -93,10 +107,10 @@ struct tt_retention_store_ops {
      * caller knows the tenant has no active hold). Read inside the batch's transaction. */
     enum tt_qs (*expired_scan)(struct tt_store_conn *c, const char *tenant_id, tt_time at,
                                int with_holds, int limit, tt_expired_cb cb, void *cls);
-    /* Deletes one row seen by expired_scan in the same transaction (by rowid on SQLite, by
-     * record_id on PostgreSQL; pass both): ONE or NONE. */
+    /* Deletes n rows seen by expired_scan in the same transaction (by rowid on SQLite, one
+     * statement over the record ids on PostgreSQL): the number deleted (>= 0) or an error. */
     enum tt_qs (*expired_delete)(struct tt_store_conn *c, const char *tenant_id,
-                                 const char *record_id, int64_t rowid);
+                                 const struct tt_row_ref *rows, size_t n);
     /* Sets the subject's retention_until to the latest end of its remaining records (0 none). */
     enum tt_qs (*subject_horizon)(struct tt_store_conn *c, const char *tenant_id,
                                   const char *subject_id, tt_time now);
@@ -115,15 +129,17 @@ struct tt_retention_store_ops {
     enum tt_qs (*due_per_day)(struct tt_store_conn *c, const char *tenant_id, tt_time from,
                               tt_time to, tt_due_cb cb, void *cls);
 
-    /* recomputation: a page of the tenant's records after after_id (service "" = all), one
-     * subject's records, and the update of one record's end */
+    /* recomputation: a page of the tenant's records after after_id in record_id order (a range
+     * of the primary key; service "" = all), one subject's records, and the update of n ends seen
+     * in the same transaction (by rowid on SQLite, one statement on PostgreSQL): the number
+     * updated (>= 0) or an error */
     enum tt_qs (*recompute_page)(struct tt_store_conn *c, const char *tenant_id,
                                  const char *service, const char *after_id, int limit,
                                  tt_recompute_cb cb, void *cls);
     enum tt_qs (*recompute_subject)(struct tt_store_conn *c, const char *tenant_id,
                                     const char *subject_id, tt_recompute_cb cb, void *cls);
-    enum tt_qs (*record_end_set)(struct tt_store_conn *c, const char *tenant_id,
-                                 const char *record_id, tt_time retention_until);
+    enum tt_qs (*record_ends_set)(struct tt_store_conn *c, const char *tenant_id,
+                                  const struct tt_end_change *v, size_t n);
 
     /* Claims (tenant, name) for holder until expires_at when free, expired, or already the
      * holder's: ONE when held by holder afterwards, NONE when someone else holds it. */

@@ -6,6 +6,7 @@
 #include "pg_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../retention_store.h"
@@ -89,8 +90,9 @@ static const struct pg_stmt ST[] = {
     {S_EXP_CHILD_HOLDS, "tt_ret_exp_child_holds", "tii", EXP_CHILD NOT_HELD LOCKED, NULL},
     {S_EXP_DUE, "tt_ret_exp_due", "tii", EXP_DUE LOCKED, NULL},
     {S_EXP_DUE_HOLDS, "tt_ret_exp_due_holds", "tii", EXP_DUE NOT_HELD LOCKED, NULL},
+    /* one statement per batch: the ids travel as one text[] literal */
     {S_EXP_DELETE, "tt_ret_exp_delete", "tt",
-     "DELETE FROM records WHERE tenant_id = $1 AND record_id = $2", NULL},
+     "DELETE FROM records WHERE tenant_id = $1 AND record_id = ANY ($2::text[])", NULL},
     {S_HORIZON, "tt_ret_horizon", "tti",
      "UPDATE subjects SET updated_at = $3, retention_until = COALESCE((SELECT"
      " max(retention_until) FROM records WHERE tenant_id = $1 AND subject_id = $2), 0)"
@@ -128,8 +130,11 @@ static const struct pg_stmt ST[] = {
      NULL},
     {S_RC_SUBJECT, "tt_ret_rc_subject", "tt",
      RC_COLS " WHERE r.tenant_id = $1 AND r.subject_id = $2 ORDER BY r.record_id", NULL},
-    {S_END_SET, "tt_ret_end_set", "tti",
-     "UPDATE records SET retention_until = $3 WHERE tenant_id = $1 AND record_id = $2", NULL},
+    /* one set-based UPDATE per page: ids and ends as two parallel arrays */
+    {S_END_SET, "tt_ret_end_set", "ttt",
+     "UPDATE records r SET retention_until = v.u FROM unnest($2::text[], $3::bigint[]) AS v (id, u)"
+     " WHERE r.tenant_id = $1 AND r.record_id = v.id",
+     NULL},
     {S_CLAIM, "tt_ret_claim", "tttii",
      "INSERT INTO retention_claims (tenant_id, name, holder, expires_at, cursor)"
      " VALUES ($1, $2, $3, $5, '') ON CONFLICT (tenant_id, name) DO UPDATE SET"
@@ -275,6 +280,68 @@ static enum tt_qs hold_active_count(struct tt_store_conn *c, const char *tenant_
     return count_of(c, S_HOLD_COUNT, &a, out);
 }
 
+/* ---- array parameters ---- */
+
+/* A growing text buffer for array literals ({"a","b"} / {1,2}); on failure oom is set. */
+struct lit {
+    char *p;
+    size_t n, cap;
+    int oom;
+};
+
+static void lit_put(struct lit *l, const char *s, size_t len)
+{
+    if (l->oom)
+        return;
+    if (l->n + len + 1 > l->cap) {
+        size_t ncap = l->cap ? l->cap : 4096;
+        while (ncap < l->n + len + 1)
+            ncap *= 2;
+        char *np = realloc(l->p, ncap);
+        if (!np) {
+            l->oom = 1;
+            return;
+        }
+        l->p = np;
+        l->cap = ncap;
+    }
+    memcpy(l->p + l->n, s, len);
+    l->n += len;
+    l->p[l->n] = '\0';
+}
+
+/* An element of a text[] literal, double-quoted with " and \ escaped. */
+static void lit_text(struct lit *l, const char *s, int first)
+{
+    lit_put(l, first ? "\"" : ",\"", first ? 1 : 2);
+    for (const char *q = s; *q; q++) {
+        size_t run = strcspn(q, "\"\\");
+        lit_put(l, q, run);
+        q += run;
+        if (!*q)
+            break;
+        lit_put(l, "\\", 1);
+        lit_put(l, q, 1);
+    }
+    lit_put(l, "\"", 1);
+}
+
+/* Runs a statement and returns the number of rows it changed (PQcmdTuples) as a status. */
+static enum tt_qs exec_count(struct tt_store_conn *c, int id, const struct pg_args *a)
+{
+    PGresult *r = NULL;
+    enum tt_qs qs = tt__pg_exec(P(c), st_of(id), a, &r);
+    if (qs < 0)
+        return qs;
+    const char *t = PQcmdTuples(r);
+    char *end = NULL;
+    long long n = t && *t ? strtoll(t, &end, 10) : 0;
+    PQclear(r);
+    if (n < 0 || n > 0x7fffffffLL)
+        return TT_QS_HARD;
+    return (enum tt_qs)n;
+}
+
 /* ---- the sweep ---- */
 
 struct exp_each {
@@ -325,13 +392,24 @@ static enum tt_qs expired_scan(struct tt_store_conn *c, const char *tenant_id, t
 }
 
 static enum tt_qs expired_delete(struct tt_store_conn *c, const char *tenant_id,
-                                 const char *record_id, int64_t rowid)
+                                 const struct tt_row_ref *rows, size_t n)
 {
-    (void)rowid;
-    struct pg_args a = {0};
-    tt__pg_arg_text(&a, tenant_id);
-    tt__pg_arg_text(&a, record_id);
-    return tt__pg_exec_one(P(c), st_of(S_EXP_DELETE), &a);
+    if (n == 0)
+        return TT_QS_NONE;
+    struct lit ids = {0};
+    lit_put(&ids, "{", 1);
+    for (size_t i = 0; i < n; i++)
+        lit_text(&ids, rows[i].record_id, i == 0);
+    lit_put(&ids, "}", 1);
+    enum tt_qs qs = TT_QS_HARD;
+    if (!ids.oom) {
+        struct pg_args a = {0};
+        tt__pg_arg_text(&a, tenant_id);
+        tt__pg_arg_text(&a, ids.p);
+        qs = exec_count(c, S_EXP_DELETE, &a);
+    }
+    free(ids.p);
+    return qs;
 }
 
 static enum tt_qs subject_horizon(struct tt_store_conn *c, const char *tenant_id,
@@ -462,6 +540,7 @@ static int rc_row(void *cls, const PGresult *r, int row)
         .collected_at = tt__pg_int(r, row, 4),
         .retention_until = tt__pg_int(r, row, 5),
         .contract_ended_at = tt__pg_int(r, row, 6),
+        .rowid = 0,
     };
     return e->cb && e->cb(e->cls, &x) ? 1 : 0;
 }
@@ -489,14 +568,34 @@ static enum tt_qs recompute_subject(struct tt_store_conn *c, const char *tenant_
     return tt__pg_each(P(c), st_of(S_RC_SUBJECT), &a, rc_row, &e);
 }
 
-static enum tt_qs record_end_set(struct tt_store_conn *c, const char *tenant_id,
-                                 const char *record_id, tt_time until)
+static enum tt_qs record_ends_set(struct tt_store_conn *c, const char *tenant_id,
+                                  const struct tt_end_change *v, size_t n)
 {
-    struct pg_args a = {0};
-    tt__pg_arg_text(&a, tenant_id);
-    tt__pg_arg_text(&a, record_id);
-    tt__pg_arg_int(&a, until);
-    return tt__pg_exec_one(P(c), st_of(S_END_SET), &a);
+    if (n == 0)
+        return TT_QS_NONE;
+    struct lit ids = {0}, ends = {0};
+    lit_put(&ids, "{", 1);
+    lit_put(&ends, "{", 1);
+    for (size_t i = 0; i < n; i++) {
+        char num[32];
+        int len =
+            snprintf(num, sizeof num, "%s%lld", i ? "," : "", (long long)v[i].retention_until);
+        lit_text(&ids, v[i].record_id, i == 0);
+        lit_put(&ends, num, (size_t)len);
+    }
+    lit_put(&ids, "}", 1);
+    lit_put(&ends, "}", 1);
+    enum tt_qs qs = TT_QS_HARD;
+    if (!ids.oom && !ends.oom) {
+        struct pg_args a = {0};
+        tt__pg_arg_text(&a, tenant_id);
+        tt__pg_arg_text(&a, ids.p);
+        tt__pg_arg_text(&a, ends.p);
+        qs = exec_count(c, S_END_SET, &a);
+    }
+    free(ids.p);
+    free(ends.p);
+    return qs;
 }
 
 /* ---- claims ---- */
@@ -569,7 +668,7 @@ const struct tt_retention_store_ops tt__pg_retention_ops = {
     .due_per_day = due_per_day,
     .recompute_page = recompute_page,
     .recompute_subject = recompute_subject,
-    .record_end_set = record_end_set,
+    .record_ends_set = record_ends_set,
     .claim = claim,
     .claim_release = claim_release,
     .claim_cursor_set = claim_cursor_set,

@@ -51,13 +51,20 @@ _Static_assert(ST__END <= TT_STORE_SLOT_BASE(TT_AREA_RETENTION) + TT_STORE_SLOTS
 #define EXP_COLS                                                                                   \
     "SELECT r.rowid, r.record_id, r.subject_id, r.service, s.jurisdiction, r.collected_at,"        \
     " r.retention_until, s.retention_until, s.is_child"
+/* CROSS JOIN keeps SQLite's join order as written: without statistics the planner would
+ * otherwise walk every record of the tenant and look its subject up (a full scan per batch, the
+ * cause of the sweep slowing as the store grew). Children come from the partial index
+ * retention_child_idx, their records from records_subject_idx; the due rows are a range of
+ * records_retention_idx. */
 #define EXP_CHILD                                                                                  \
-    EXP_COLS " FROM subjects s JOIN records r ON r.tenant_id = s.tenant_id"                        \
-             " AND r.subject_id = s.subject_id WHERE s.tenant_id = ?1 AND s.is_child = 1"
+    EXP_COLS " FROM subjects s INDEXED BY retention_child_idx CROSS JOIN records r"                \
+             " ON r.tenant_id = s.tenant_id AND r.subject_id = s.subject_id"                       \
+             " WHERE s.tenant_id = ?1 AND s.is_child = 1"
 #define EXP_DUE                                                                                    \
-    EXP_COLS " FROM records r JOIN subjects s ON s.tenant_id = r.tenant_id"                        \
-             " AND s.subject_id = r.subject_id WHERE r.tenant_id = ?1"                             \
-             " AND r.retention_until > 0 AND r.retention_until <= ?2 AND s.is_child = 0"
+    EXP_COLS                                                                                       \
+        " FROM records r INDEXED BY records_retention_idx CROSS JOIN subjects s"                   \
+        " ON s.tenant_id = r.tenant_id AND s.subject_id = r.subject_id WHERE r.tenant_id = ?1"     \
+        " AND r.retention_until > 0 AND r.retention_until <= ?2 AND s.is_child = 0"
 
 /* ---- holds ---- */
 
@@ -252,18 +259,25 @@ static enum tt_qs expired_scan(struct tt_store_conn *c, const char *tenant_id, t
 }
 
 static enum tt_qs expired_delete(struct tt_store_conn *c, const char *tenant_id,
-                                 const char *record_id, int64_t rowid)
+                                 const struct tt_row_ref *rows, size_t n)
 {
-    (void)record_id; /* the rowid is the cheaper handle here */
+    /* by rowid: the cheapest handle, one B-tree descent per row on a prepared statement */
     struct sq_conn *q = sq_of(c);
     enum tt_qs qs = TT_QS_HARD;
     sqlite3_stmt *st = tt__sq_stmt(q, ST_EXP_DELETE,
                                    "DELETE FROM records WHERE rowid = ?1 AND tenant_id = ?2", &qs);
     if (!st)
         return qs;
-    if (tt__sq_bind_int(st, 1, rowid) || tt__sq_bind_text(st, 2, tenant_id))
-        return tt__sq_bind_failed(q, st);
-    return tt__sq_write(q, st);
+    int deleted = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (tt__sq_bind_int(st, 1, rows[i].rowid) || tt__sq_bind_text(st, 2, tenant_id))
+            return tt__sq_bind_failed(q, st);
+        qs = tt__sq_write(q, st);
+        if (qs < 0)
+            return qs;
+        deleted += qs == TT_QS_ONE;
+    }
+    return (enum tt_qs)deleted;
 }
 
 static enum tt_qs subject_horizon(struct tt_store_conn *c, const char *tenant_id,
@@ -447,15 +461,18 @@ static int rc_row(sqlite3_stmt *st, void *ctx)
         .collected_at = sqlite3_column_int64(st, 4),
         .retention_until = sqlite3_column_int64(st, 5),
         .contract_ended_at = sqlite3_column_int64(st, 6),
+        .rowid = sqlite3_column_int64(st, 7),
     };
     if (!r.record_id || !r.subject_id || !r.service || !r.jurisdiction)
         return -1;
     return e->cb && e->cb(e->cls, &r) ? 1 : 0;
 }
 
+/* records first (CROSS JOIN keeps the order): a page is a range of the primary key, never a
+ * scan of every subject followed by a sort */
 #define RC_COLS                                                                                    \
     "SELECT r.record_id, r.subject_id, r.service, s.jurisdiction, r.collected_at,"                 \
-    " r.retention_until, s.contract_ended_at FROM records r JOIN subjects s"                       \
+    " r.retention_until, s.contract_ended_at, r.rowid FROM records r CROSS JOIN subjects s"        \
     " ON s.tenant_id = r.tenant_id AND s.subject_id = r.subject_id"
 
 static enum tt_qs recompute_page(struct tt_store_conn *c, const char *tenant_id,
@@ -495,21 +512,28 @@ static enum tt_qs recompute_subject(struct tt_store_conn *c, const char *tenant_
     return tt__sq_each(q, st, rc_row, &e);
 }
 
-static enum tt_qs record_end_set(struct tt_store_conn *c, const char *tenant_id,
-                                 const char *record_id, tt_time until)
+static enum tt_qs record_ends_set(struct tt_store_conn *c, const char *tenant_id,
+                                  const struct tt_end_change *v, size_t n)
 {
     struct sq_conn *q = sq_of(c);
     enum tt_qs qs = TT_QS_HARD;
     sqlite3_stmt *st = tt__sq_stmt(q, ST_END_SET,
                                    "UPDATE records SET retention_until = ?3"
-                                   " WHERE tenant_id = ?1 AND record_id = ?2",
+                                   " WHERE rowid = ?2 AND tenant_id = ?1",
                                    &qs);
     if (!st)
         return qs;
-    if (tt__sq_bind_text(st, 1, tenant_id) || tt__sq_bind_text(st, 2, record_id) ||
-        tt__sq_bind_int(st, 3, until))
-        return tt__sq_bind_failed(q, st);
-    return tt__sq_write(q, st);
+    int updated = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (tt__sq_bind_text(st, 1, tenant_id) || tt__sq_bind_int(st, 2, v[i].rowid) ||
+            tt__sq_bind_int(st, 3, v[i].retention_until))
+            return tt__sq_bind_failed(q, st);
+        qs = tt__sq_write(q, st);
+        if (qs < 0)
+            return qs;
+        updated += qs == TT_QS_ONE;
+    }
+    return (enum tt_qs)updated;
 }
 
 /* ---- claims ---- */
@@ -618,7 +642,7 @@ const struct tt_retention_store_ops tt__sq_retention_ops = {
     .due_per_day = due_per_day,
     .recompute_page = recompute_page,
     .recompute_subject = recompute_subject,
-    .record_end_set = record_end_set,
+    .record_ends_set = record_ends_set,
     .claim = claim,
     .claim_release = claim_release,
     .claim_cursor_set = claim_cursor_set,
