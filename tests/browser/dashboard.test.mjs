@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+// dashboard.test.mjs — the privacy dashboard in a real browser (issue 5; S8.1): sign in with an API
+// key (session cookie + CSRF), find an end user by email, see their data and consents, download
+// the export once, ask for a correction, delete with the legal-obligation record named (S7.6);
+// English and French. Screenshots of each state go to TUTELA_ARTIFACTS.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { launch, shot, startServer } from './lib/browser.mjs';
+import { email, smsRecord, subject, tenant } from '../api/lib/fixtures.mjs';
+
+let srv;
+let browser;
+let t;
+
+before(async () => {
+  srv = await startServer();
+  browser = await launch();
+  t = await tenant(srv);
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (srv) await srv.stop();
+});
+
+async function page(tc, locale) {
+  const ctx = await browser.newContext({ viewport: { width: 1000, height: 900 }, locale, acceptDownloads: true });
+  tc.after(() => ctx.close());
+  const p = await ctx.newPage();
+  const errors = [];
+  p.on('pageerror', (e) => errors.push(e));
+  tc.after(() => assert.deepEqual(errors.map(String), [], 'no script errors'));
+  return p;
+}
+
+async function signIn(p, lang) {
+  await p.goto(`${srv.base}/web/dashboard/index.html?lang=${lang}`);
+  await p.waitForSelector('#signin-box:not([hidden])');
+  await p.fill('#api-key', t.keys.service);
+  await p.click('#signin-submit');
+  await p.waitForSelector('#find-box:not([hidden])');
+}
+
+test('find_an_end_user_download_the_export_once_and_ask_a_correction', async (tc) => {
+  const addr = email('dash');
+  const s = await subject(srv, t.keys.service, { identities: [{ type: 'email', value: addr }] });
+  const rec = await srv.request('POST', `/v1/subjects/${s.id}/records`, { key: t.keys.service, body: smsRecord() });
+  assert.equal(rec.status, 201, rec.text);
+  const p = await page(tc, 'en-GB');
+  await signIn(p, 'en');
+  // the API key is not kept in the page: the session cookie is HttpOnly
+  assert.equal(await p.evaluate(() => document.cookie.includes('tt_session')), false);
+  assert.equal(await p.evaluate(() => JSON.stringify({ ...sessionStorage, ...localStorage })), '{}');
+  await p.fill('#who', addr);
+  await p.click('#find-submit');
+  await p.waitForSelector('#person:not([hidden])');
+  assert.equal(await p.textContent('dd.records'), '1');
+  assert.equal(await p.textContent('dd.identities'), 'email');
+  assert.ok(!(await p.content()).includes(addr.split('@')[0] + '</dd>'));
+  await shot(p, 'dashboard-person-en');
+
+  await p.click('#export');
+  await p.waitForSelector('#download:not([hidden])');
+  await shot(p, 'dashboard-export-en');
+  const [dl] = await Promise.all([p.waitForEvent('download'), p.click('#download')]);
+  const file = await dl.path();
+  const { readFileSync } = await import('node:fs');
+  assert.equal(readFileSync(file).subarray(0, 2).toString(), 'PK');
+  const href = await p.getAttribute('#download', 'href');
+  const again = await p.evaluate(async (u) => (await fetch(u)).status, href);
+  assert.equal(again, 410); // downloadable once
+
+  await p.click('#correct');
+  await p.waitForFunction(() => /Correction request req_/.test(document.getElementById('status').textContent));
+  const q = await srv.request('GET', '/v1/requests?status=received', { key: t.keys.service });
+  assert.ok(q.json.items.some((r) => r.subject === s.id && r.type === 'rectification'));
+});
+
+test('delete_names_what_the_law_keeps_in_french', async (tc) => {
+  const s = await subject(srv, t.keys.service, { identities: [{ type: 'email', value: email('del') }] });
+  const ids = [];
+  for (let i = 0; i < 2; i++) {
+    const r = await srv.request('POST', `/v1/subjects/${s.id}/records`, { key: t.keys.service, body: smsRecord() });
+    ids.push(r.json.id);
+  }
+  srv.sql(`UPDATE records SET legal_basis = 3, retention_until = 4102444800 WHERE record_id = '${ids[0]}'`);
+  const p = await page(tc, 'fr-FR');
+  await signIn(p, 'fr');
+  assert.equal(await p.textContent('h1'), 'Tableau de bord de confidentialité');
+  await p.fill('#who', s.id);
+  await p.click('#find-submit');
+  await p.waitForSelector('#person:not([hidden])');
+  await p.click('#erase'); // not confirmed: nothing happens
+  await p.waitForFunction(() => document.getElementById('status').className.includes('error'));
+  assert.equal((await srv.request('GET', `/v1/subjects/${s.id}`, { key: t.keys.service })).status, 200);
+  await p.fill('#erase-confirm', 'DELETE');
+  await p.click('#erase');
+  await p.waitForFunction(() => /Effacé/.test(document.getElementById('status').textContent));
+  assert.match(await p.textContent('#status'), /legal_obligation \(S7\.4\)/);
+  await shot(p, 'dashboard-erased-fr');
+  assert.equal((await srv.request('GET', `/v1/subjects/${s.id}`, { key: t.keys.service })).status, 410);
+  await p.click('#signout');
+  await p.waitForSelector('#signin-box:not([hidden])');
+  assert.equal(await p.evaluate(async () => (await fetch('/v1/sessions/current')).status), 401);
+});

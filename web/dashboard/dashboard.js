@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: Apache-2.0
+// dashboard.js — the privacy dashboard: a session from an API key, then a person of the tenant
+// found by subject id or by email (sent in a POST body, never in a URL). Rights are exercised as
+// requests the signed-in controller verifies (S1.4, S8.1): an export downloadable once, an erasure
+// whose reply names what the law keeps (S7.6), a correction request with its deadline (S8.4).
+import { api, current, el, loadTexts, say, sayProblem, signIn, signOut, t, when } from '/web/dashboard/ui.js';
+
+await loadTexts('dashboard');
+let person = null;
+
+function signedIn(yes) {
+  document.getElementById('signin-box').hidden = yes;
+  document.getElementById('find-box').hidden = !yes;
+  document.getElementById('signout').hidden = !yes;
+  if (!yes) document.getElementById('person').hidden = true;
+}
+
+async function showPerson(s) {
+  person = s;
+  const facts = document.getElementById('facts');
+  facts.replaceChildren();
+  const fact = (k, v, cls) => facts.append(el('dt', t(k)), el('dd', v, cls));
+  fact('person.kind', s.kind, 'kind');
+  fact('person.jurisdiction', s.jurisdiction, 'jurisdiction');
+  fact('person.records', s.record_count ?? 0, 'records');
+  fact('person.identities', (s.identities || []).map((i) => i.type).join(', ') || '—', 'identities');
+  fact('person.restricted', t(s.restricted ? 'yes' : 'no'), 'restricted');
+  const tb = document.querySelector('#consents tbody');
+  tb.replaceChildren();
+  const c = await api('GET', `/v1/subjects/${s.id}/consents`);
+  const rows = c.status === 200 ? (c.body.purposes || []) : [];
+  for (const p of rows) {
+    const tr = el('tr');
+    tr.append(el('td', p.purpose), el('td', t(`consent.${p.consent}`)), el('td', when(p.updated_at)));
+    tb.append(tr);
+  }
+  if (!rows.length) {
+    const tr = el('tr');
+    tr.append(el('td', t('consents.none')));
+    tb.append(tr);
+  }
+  document.getElementById('download').hidden = true;
+  document.getElementById('person').hidden = false;
+}
+
+/** Registers a request for the person and verifies it as their controller. */
+async function exercise(type) {
+  const c = await api('POST', '/v1/requests', { type, subject: person.id });
+  if (c.status !== 201) return { res: c };
+  if (type === 'rectification') return { req: c.body };
+  const v = await api('POST', `/v1/requests/${c.body.id}/verify`, { method: 'controller', reason: 'privacy dashboard' });
+  return v.status === 200 ? { req: v.body } : { res: v };
+}
+
+document.getElementById('signin').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const field = document.getElementById('api-key');
+  const r = await signIn(field.value.trim());
+  field.value = '';
+  if (r.status === 201) {
+    signedIn(true);
+    say('signin.done');
+  } else if (r.status === 401) say('signin.refused', {}, true);
+  else sayProblem(r);
+});
+
+document.getElementById('find').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const who = document.getElementById('who').value.trim();
+  const r = who.startsWith('sub_')
+    ? await api('GET', `/v1/subjects/${encodeURIComponent(who)}`)
+    : await api('POST', '/v1/subjects/lookup', { type: 'email', value: who });
+  if (r.status === 404) {
+    document.getElementById('person').hidden = true;
+    return say('notfound', {}, true);
+  }
+  if (r.status !== 200) return sayProblem(r);
+  await showPerson(r.body);
+  return say('found');
+});
+
+document.getElementById('export').addEventListener('click', async () => {
+  const { req, res } = await exercise('access');
+  if (!req) return sayProblem(res);
+  const a = document.getElementById('download');
+  a.href = req.download.url;
+  a.setAttribute('download', `${person.id}.zip`);
+  a.hidden = false;
+  return say('done.export');
+});
+
+document.getElementById('correct').addEventListener('click', async () => {
+  const { req, res } = await exercise('rectification');
+  if (!req) return sayProblem(res);
+  return say('done.correct', { id: req.id, due: when(req.due_at) });
+});
+
+document.getElementById('erase').addEventListener('click', async () => {
+  const confirm = document.getElementById('erase-confirm');
+  if (confirm.value.trim() !== 'DELETE') {
+    confirm.focus();
+    return say('rights.erase_confirm', {}, true);
+  }
+  confirm.value = '';
+  const { req, res } = await exercise('erasure');
+  if (!req) return sayProblem(res);
+  document.getElementById('person').hidden = true;
+  const kept = (req.outcome.kept || []).map((k) => `${k.reason} (${k.requirement})`).join(', ');
+  return say(kept ? 'done.erase' : 'done.erase_all', { kept });
+});
+
+document.getElementById('signout').addEventListener('click', async () => {
+  await signOut();
+  signedIn(false);
+});
+
+signedIn(Boolean(await current()));
