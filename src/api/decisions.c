@@ -2,8 +2,9 @@
 /* decisions.c — POST /v1/decisions: one request or {"items": [...]} (up to 10,000), each
  * {subject | identifier {type, value}, purpose, data_category?, service?, recipient?}, answered
  * from the in-memory index by core/decide (S1.1, S2.1, S4.3, S4.4, S5.1, S7, S8.2, S8.3, S10.1).
- * Every item is checked before any is decided; denied decisions are audited (one summarising
- * event per batch, counts per reason, never an identifier). */
+ * Every item is checked before any is decided, then all are decided in one tt_decide_batch
+ * (slots prefetched ahead); denied decisions are audited (one summarising event per batch,
+ * counts per reason, never an identifier). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +20,13 @@
 
 #define DECISION_BATCH_MAX 10000u
 
-struct item {
-    struct tt_decision_request r;
-    char blind[TT_HASH_HEX];
-    struct tt_decision d;
+/* The parsed batch: requests and answers side by side in arrays, as tt_decide_batch takes them;
+ * blind[i] holds item i's blind index when it names an identifier. */
+struct batch {
+    struct tt_decision_request *r;
+    struct tt_decision *d;
+    int *lookup;
+    char (*blind)[TT_HASH_HEX];
 };
 
 static int in_list(const char *key, size_t n, const void *base, size_t stride)
@@ -37,7 +41,8 @@ static int in_list(const char *key, size_t n, const void *base, size_t stride)
 
 /* Checks one item (prefix "items/N/" or "") into it. Returns 0 or a problem. */
 static int parse_item(struct tt_app *app, const struct tt_policy *p, const char *tenant_id,
-                      const json_t *obj, const char *prefix, struct item *it, struct tt_resp *resp)
+                      const json_t *obj, const char *prefix, struct tt_decision_request *r,
+                      char blind[TT_HASH_HEX], struct tt_resp *resp)
 {
     const char *subject = NULL, *purpose = NULL, *category = NULL, *service = NULL,
                *recipient = NULL;
@@ -74,7 +79,7 @@ static int parse_item(struct tt_app *app, const struct tt_policy *p, const char 
         return tt_problem(resp, TT_E_UNKNOWN_SERVICE, field, "no service '%s' in policy %s",
                           service, p->version);
     }
-    memset(it, 0, sizeof *it);
+    memset(r, 0, sizeof *r);
     if (ident) {
         char iprefix[96];
         snprintf(iprefix, sizeof iprefix, "%sidentifier/", prefix);
@@ -82,17 +87,17 @@ static int parse_item(struct tt_app *app, const struct tt_policy *p, const char 
         rc = tt__api_identity_parse(ident, iprefix, &id, resp);
         if (rc < 0)
             return rc;
-        tt_vault_blind(app->master, tenant_id, id.i.type, id.norm, it->blind);
+        tt_vault_blind(app->master, tenant_id, id.i.type, id.norm, blind);
         sodium_memzero(id.norm, sizeof id.norm);
-        it->r.ident_type = (int)id.i.type;
-        it->r.ident_blind_hex = it->blind;
+        r->ident_type = (int)id.i.type;
+        r->ident_blind_hex = blind;
     }
-    it->r.tenant_id = tenant_id;
-    it->r.subject_id = subject;
-    it->r.purpose = purpose;
-    it->r.data_category = category;
-    it->r.service = service;
-    it->r.recipient = recipient;
+    r->tenant_id = tenant_id;
+    r->subject_id = subject;
+    r->purpose = purpose;
+    r->data_category = category;
+    r->service = service;
+    r->recipient = recipient;
     return 0;
 }
 
@@ -111,16 +116,16 @@ static json_t *decision_json(const struct tt_decision *d)
 }
 
 /* Audits the denied decisions: one event, counts per reason, no identifier. */
-static int audit_denied(struct tt_req *req, const struct item *items, size_t n, int batch,
+static int audit_denied(struct tt_req *req, const struct batch *b, size_t n, int batch,
                         const struct tt_policy *p, tt_time now, struct tt_resp *resp)
 {
     size_t denied = 0, per[TT_REASON__COUNT] = {0};
     for (size_t i = 0; i < n; i++) {
-        if (items[i].d.allow)
+        if (b->d[i].allow)
             continue;
         denied++;
         for (int k = 0; k < TT_REASON__COUNT; k++)
-            per[k] += (items[i].d.reasons >> k) & 1u;
+            per[k] += (b->d[i].reasons >> k) & 1u;
     }
     if (!denied)
         return 0;
@@ -136,10 +141,10 @@ static int audit_denied(struct tt_req *req, const struct item *items, size_t n, 
     if (!detail)
         return tt__api_nomem(resp);
     if (!batch)
-        json_object_set_new(detail, "purpose", json_string(items[0].r.purpose));
+        json_object_set_new(detail, "purpose", json_string(b->r[0].purpose));
     /* a single decision names its subject id (an id, not a personal value); an identifier
      * decision names nothing */
-    const char *target = !batch && items[0].r.subject_id ? items[0].r.subject_id : "";
+    const char *target = !batch && b->r[0].subject_id ? b->r[0].subject_id : "";
     int rc = tt_audit_emit_now(req->app->store, req->auth.tenant_id, now, req->auth.key_id,
                                batch ? "decision.batch.denied" : "decision.denied", target, detail);
     json_decref(detail);
@@ -169,9 +174,16 @@ int tt_api_decide(struct tt_req *req, struct tt_resp *resp)
                               DECISION_BATCH_MAX);
     }
     size_t n = batch ? json_array_size(items_json) : 1;
-    struct item *items = calloc(n ? n : 1, sizeof *items);
-    if (!items)
+    size_t m = n ? n : 1;
+    /* one block for the four arrays (each element size a multiple of the next one's alignment) */
+    char *block = calloc(m, sizeof(struct tt_decision_request) + sizeof(struct tt_decision) +
+                                TT_HASH_HEX + sizeof(int));
+    if (!block)
         return tt__api_nomem(resp);
+    struct batch b = {.r = (struct tt_decision_request *)block};
+    b.d = (struct tt_decision *)(b.r + m);
+    b.lookup = (int *)(b.d + m);
+    b.blind = (char(*)[TT_HASH_HEX])(b.lookup + m);
     struct tt_policy_ref *ref = tt_app_policy_acquire(app);
     const struct tt_policy *p = ref->policy;
     const char *tenant_id = req->auth.tenant_id;
@@ -186,13 +198,13 @@ int tt_api_decide(struct tt_req *req, struct tt_resp *resp)
             rc = tt_problem(resp, TT_E_WRONG_TYPE, prefix, "'%s' must be an object", prefix);
             break;
         }
-        rc = parse_item(app, p, tenant_id, obj, prefix, &items[i], resp);
+        rc = parse_item(app, p, tenant_id, obj, prefix, &b.r[i], b.blind[i], resp);
     }
     tt_time now = tt_now(&app->clock);
+    if (rc == 0 && tt_decide_batch_ex(p, ref->index, now, b.r, n, b.d, b.lookup) < 0)
+        rc = tt_problem(resp, TT_E_INTERNAL, "", "the decision engine refused the batch");
     for (size_t i = 0; i < n && rc == 0; i++) {
-        int lookup = TT_INDEX_NONE;
-        tt_decide_ex(p, ref->index, now, &items[i].r, &items[i].d, &lookup);
-        if (lookup == TT_INDEX_OTHER_TENANT) {
+        if (b.lookup[i] == TT_INDEX_OTHER_TENANT) {
             char field[96] = "subject";
             if (batch)
                 snprintf(field, sizeof field, "items/%zu/subject", i);
@@ -200,12 +212,12 @@ int tt_api_decide(struct tt_req *req, struct tt_resp *resp)
         }
     }
     if (rc == 0)
-        rc = audit_denied(req, items, n, batch, p, now, resp);
+        rc = audit_denied(req, &b, n, batch, p, now, resp);
     json_t *out = NULL;
     if (rc == 0) {
         json_t *results = batch ? json_array() : NULL;
         for (size_t i = 0; i < n && (results || !batch); i++) {
-            json_t *d = decision_json(&items[i].d);
+            json_t *d = decision_json(&b.d[i]);
             if (!batch) {
                 out = d;
                 break;
@@ -221,7 +233,7 @@ int tt_api_decide(struct tt_req *req, struct tt_resp *resp)
             rc = tt__api_nomem(resp);
     }
     tt_app_policy_release(ref);
-    free(items);
+    free(block);
     if (rc < 0)
         return rc;
     return tt_reply(resp, 200, out);

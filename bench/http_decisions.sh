@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# http_decisions.sh — decisions over HTTP against a real `tutela serve` (SQLite in a temporary
+# directory, N end users seeded with `tutela demo seed`), each figure beside its baseline from
+# the same run: (a) POST /v1/decisions in batches of 1,000 from several connections for ~10 s
+# (decisions/s; beside the in-process batch rate of decide_bench on the same subject count);
+# (b) single decisions paced at a fixed rate with wrk (p50/p99 latency; beside GET /healthz
+# paced the same way on the same server). Stops by itself in under 2 minutes and kills its
+# server. Usage: bench/http_decisions.sh [BUILD_DIR]   (env: HTTP_BENCH_SUBJECTS, RATE, SECONDS)
+set -euo pipefail
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+case "$BUILD" in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+BIN=$BUILD/tutela
+N=${HTTP_BENCH_SUBJECTS:-20000}
+RATE=${RATE:-10000}
+SECS=${SECONDS_PER_RUN:-10}
+for tool in wrk sqlite3 python3; do
+  command -v "$tool" >/dev/null || { echo "http_decisions: $tool not installed, skipped"; exit 0; }
+done
+TMP=$(mktemp -d /tmp/tutela-httpdec.XXXXXX)
+SERVER=
+cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null; rm -rf "$TMP"; }
+trap cleanup EXIT
+export TUTELA_MASTER_KEY_FILE=$TMP/mk
+DB=sqlite:$TMP/bench.db
+
+timeout 60 "$BIN" demo seed --db "$DB" --customers 1 --end-users "$N" --messages 0 >/dev/null
+TENANT=$(sqlite3 "$TMP/bench.db" "SELECT tenant_id FROM subjects WHERE tenant_id <> 'ten_platform' LIMIT 1")
+KEY=$("$BIN" keys create --db "$DB" --tenant "$TENANT" --role service)
+sqlite3 "$TMP/bench.db" "SELECT subject_id FROM subjects WHERE tenant_id = '$TENANT' ORDER BY random()" \
+  >"$TMP/ids"
+
+# request bodies: 16 batches of 1,000 and 4,096 single decisions over the seeded subjects, the
+# purposes and services of the default policy
+python3 - "$TMP" <<'PY'
+import json, random, sys
+tmp = sys.argv[1]
+ids = open(f"{tmp}/ids").read().split()
+random.seed(7)
+shapes = [
+    {"purpose": "marketing.communications", "data_category": "user.contact.phone_number", "service": "sms"},
+    {"purpose": "essential.service", "data_category": "user.contact.phone_number", "service": "sms"},
+    {"purpose": "analytics.reporting"},
+    {"purpose": "storage"},
+]
+def item():
+    return {"subject": random.choice(ids), **random.choice(shapes)}
+with open(f"{tmp}/batch.bodies", "w") as f:
+    for _ in range(16):
+        f.write(json.dumps({"items": [item() for _ in range(1000)]}, separators=(",", ":")) + "\n")
+with open(f"{tmp}/single.bodies", "w") as f:
+    for _ in range(4096):
+        f.write(json.dumps(item(), separators=(",", ":")) + "\n")
+PY
+echo "-" >"$TMP/none.bodies"
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$BIN" serve --db "$DB" --listen "127.0.0.1:$PORT" --policy policy/default.yaml \
+  >"$TMP/serve.out" 2>"$TMP/serve.log" &
+SERVER=$!
+for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+URL=http://127.0.0.1:$PORT
+# one request of each kind must succeed before anything is measured
+code=$(curl -s -o "$TMP/check.json" -w '%{http_code}' -H "authorization: Bearer $KEY" \
+  -H 'content-type: application/json' --data-binary @<(head -1 "$TMP/batch.bodies") "$URL/v1/decisions")
+if [ "$code" != 200 ] || ! grep -q '"results"' "$TMP/check.json"; then
+  echo "http_decisions: a batch of 1000 answered $code: $(head -c 300 "$TMP/check.json")" >&2
+  exit 1
+fi
+
+# runs wrk; prints "requests/s p50_ms p99_ms errors"
+run_wrk() { # threads conns url bodies delay_ms [get]
+  wrk -t"$1" -c"$2" -d"${SECS}s" --timeout 10s --latency -s bench/http_decisions.lua "$3" -- \
+    "$4" "$5" "$KEY" "${6:-}" >"$TMP/wrk.out" 2>&1 || true
+  python3 - "$TMP/wrk.out" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+def ms(label):
+    m = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\b", t, re.M)
+    if not m: return float("nan")
+    v, u = float(m.group(1)), m.group(2)
+    return v / 1000 if u == "us" else v * 1000 if u == "s" else v
+rps = re.search(r"Requests/sec:\s+([\d.]+)", t)
+bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t)
+err = re.search(r"Socket errors:.*", t)
+errors = int(bad.group(1)) if bad else 0
+if err: errors += sum(int(x) for x in re.findall(r"\d+", err.group(0)))
+print(f"{float(rps.group(1)) if rps else 0:.0f} {ms('50')} {ms('99')} {errors}")
+PY
+}
+
+# (a) batches of 1,000 from 4 connections, as fast as the server answers
+read -r rps _ p99 errs <<<"$(run_wrk 2 4 "$URL/v1/decisions" "$TMP/batch.bodies" 0)"
+inproc=$("$BUILD/bench/decide_bench" --subjects "$N" --seconds 2 --only batch 2>/dev/null |
+  sed -n 's/.*batches of 1000.*: \([0-9]*\) decisions\/s\/core.*/\1/p')
+awk -v r="$rps" -v e="$errs" -v p="$p99" -v i="${inproc:-0}" 'BEGIN {
+  d = r * 1000;
+  printf "HTTP batch decisions (1000/request, 4 connections, 2 cores): %.0f decisions/s, p99 %.1f ms/request, %d errors (baseline: in-process tt_decide_batch %.0f decisions/s/core, ratio %.3fx; goal 500000/s, ratio %.2fx)\n", d, p, e, i, (i > 0 ? d / i : 0), d / 500000 }'
+
+# (b) single decisions paced at RATE/s over 50 connections, beside /healthz paced the same way
+CONNS=50
+PAUSE=$(( CONNS * 1000 / RATE ))
+read -r srps sp50 sp99 serrs <<<"$(run_wrk 2 "$CONNS" "$URL/v1/decisions" "$TMP/single.bodies" "$PAUSE")"
+read -r hrps hp50 hp99 herrs <<<"$(run_wrk 2 "$CONNS" "$URL/healthz" "$TMP/none.bodies" "$PAUSE" get)"
+awk -v r="$srps" -v a="$sp50" -v b="$sp99" -v e="$serrs" -v hr="$hrps" -v ha="$hp50" -v hb="$hp99" -v R="$RATE" 'BEGIN {
+  printf "HTTP single decisions paced at %d/s (achieved %.0f/s, %d errors): p50 %.2f ms, p99 %.2f ms (baseline: GET /healthz at %.0f/s p50 %.2f ms, p99 %.2f ms; goal p99 < 2 ms, ratio %.2fx)\n", R, r, e, a, b, hr, ha, hb, b / 2 }'
+if ! kill -0 "$SERVER" 2>/dev/null; then
+  echo "http_decisions: the server died: $(tail -5 "$TMP/serve.log")" >&2
+  exit 1
+fi

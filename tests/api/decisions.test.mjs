@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+// decisions.test.mjs — POST /v1/decisions over a real `tutela serve` (issue 3; S1.1, S2.1, S8.2,
+// S8.3): a single decision with its basis, reasons and policy version; a batch answered item by
+// item in order and equal to the single answers (the batch path and the single path agree);
+// lookup by identifier; an unknown subject as a clean allow:false; another tenant's subject as
+// 404 naming the item; the 10,000-item limit (413 one past it); a withdrawal and an erasure seen
+// by the very next batch.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { backends, startServer } from './lib/server.mjs';
+import { assertProblem, email, subject, tenant } from './lib/fixtures.mjs';
+
+const MKT = 'marketing.communications.email';
+const NOTICE = '2022.1';
+const SMS = { purpose: 'essential.service', data_category: 'user.contact.phone_number', service: 'sms' };
+const NOBODY = 'sub_000000000000000000000000';
+
+for (const backend of backends()) {
+  describe(`decisions (${backend})`, () => {
+    let srv;
+    let t;
+    let other;
+    before(async () => {
+      srv = await startServer(backend);
+      t = await tenant(srv, 'Decide BV');
+      other = await tenant(srv, 'Other BV');
+    });
+    after(async () => {
+      await srv?.stop();
+    });
+
+    const decide = (body, key = t.keys.service) => srv.request('POST', '/v1/decisions', { key, body });
+    const grant = async (id, action = 'grant') => {
+      const r = await srv.request('POST', `/v1/subjects/${id}/consents`, {
+        key: t.keys.service, body: { purpose: MKT, action, method: 'api', notice_version: NOTICE } });
+      assert.equal(r.status, 201, r.text);
+    };
+
+    test('single_decision_answers_basis_reasons_and_policy_version', async () => {
+      const s = await subject(srv, t.keys.service);
+      let r = await decide({ subject: s.id, ...SMS });
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(r.json, { allow: true, legal_basis: 'contract', reasons: [], policy_version: '2022.1' });
+      r = await decide({ subject: s.id, purpose: MKT });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.allow, false);
+      assert.equal(r.json.legal_basis, 'consent');
+      assert.deepEqual(r.json.reasons, ['consent_missing']);
+      r = await decide({ subject: s.id, purpose: 'no.such.purpose' });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.allow, false);
+      assert.ok(r.json.reasons.includes('unknown_purpose'), r.text);
+    });
+
+    test('batch_answers_every_item_in_order_as_single_decisions_do', async () => {
+      const addr = email('dec');
+      const a = await subject(srv, t.keys.service, { identities: [{ type: 'email', value: addr }] });
+      const b = await subject(srv, t.keys.service, { kind: 'customer', contract_active: false });
+      await grant(a.id);
+      const shapes = [{ purpose: MKT }, SMS, { purpose: 'storage' }, { purpose: 'no.such.purpose' }];
+      const items = [];
+      for (let i = 0; i < 120; i++) {
+        const who = [{ subject: a.id }, { subject: b.id }, { subject: NOBODY },
+          { identifier: { type: 'email', value: addr } }][i % 4];
+        items.push({ ...who, ...shapes[Math.floor(i / 4) % shapes.length] });
+      }
+      const r = await decide({ items });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.results.length, items.length);
+      for (let i = 0; i < items.length; i += 1) {
+        const one = await decide(items[i]);
+        assert.equal(one.status, 200, one.text);
+        assert.deepEqual(r.json.results[i], one.json, `item ${i}: ${JSON.stringify(items[i])}`);
+      }
+      assert.equal(r.json.results[0].allow, true, 'subject a has consent for marketing email');
+      assert.deepEqual(r.json.results[5].reasons, ['no_legal_basis'], 'a customer without a contract');
+      assert.deepEqual(r.json.results[2].reasons, ['unknown_subject']);
+    });
+
+    test('identifier_finds_the_subject_and_an_unknown_one_is_a_clean_refusal', async () => {
+      const addr = email('idn');
+      const s = await subject(srv, t.keys.service, { identities: [{ type: 'email', value: addr }] });
+      await grant(s.id);
+      let r = await decide({ identifier: { type: 'email', value: addr.toUpperCase() }, purpose: MKT });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.allow, true, r.text);
+      r = await decide({ identifier: { type: 'email', value: email('nobody') }, purpose: MKT });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.allow, false);
+      assert.deepEqual(r.json.reasons, ['unknown_subject']);
+      // the same address in another tenant is nobody there (the blind index is per tenant)
+      r = await decide({ identifier: { type: 'email', value: addr }, purpose: MKT }, other.keys.service);
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(r.json.reasons, ['unknown_subject']);
+      r = await decide({ subject: NOBODY, purpose: MKT });
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(r.json, { allow: false, legal_basis: 'consent', reasons: ['unknown_subject'], policy_version: '2022.1' });
+      r = await decide({ identifier: { type: 'email', value: 'not-an-email' }, purpose: MKT });
+      assertProblem(r, 422, 'invalid-email', 'identifier/value');
+      r = await decide({ subject: NOBODY, identifier: { type: 'email', value: addr }, purpose: MKT });
+      assertProblem(r, 400, 'invalid-field', 'subject');
+    });
+
+    test('another_tenants_subject_is_404_naming_the_item_and_nothing_is_decided', async () => {
+      const mine = await subject(srv, t.keys.service);
+      const theirs = await subject(srv, other.keys.service);
+      const audits = () => srv.sql("SELECT count(*) FROM audit_events WHERE action LIKE 'decision%'").trim();
+      const before = audits();
+      assertProblem(await decide({ subject: theirs.id, ...SMS }), 404, 'not-found', 'subject');
+      assertProblem(await decide({ items: [{ subject: mine.id, ...SMS }, { subject: theirs.id, purpose: MKT }] }),
+        404, 'not-found', 'items/1/subject');
+      assert.equal(audits(), before, 'a refused request audits no decision');
+      const r = await decide({ subject: theirs.id, ...SMS }, other.keys.service);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.allow, true, r.text);
+    });
+
+    test('a_batch_holds_at_most_10000_items', async () => {
+      const s = await subject(srv, t.keys.service);
+      const items = Array.from({ length: 10000 }, () => ({ subject: s.id, ...SMS }));
+      let r = await decide({ items });
+      assert.equal(r.status, 200, r.text.slice(0, 300));
+      assert.equal(r.json.results.length, 10000);
+      assert.ok(r.json.results.every((d) => d.allow));
+      items.push({ subject: s.id, ...SMS });
+      r = await decide({ items });
+      assertProblem(r, 413, 'batch-too-large', 'items');
+    });
+
+    test('withdrawal_and_erasure_are_seen_by_the_next_batch', async () => {
+      const s = await subject(srv, t.keys.service);
+      const keep = await subject(srv, t.keys.service);
+      await grant(s.id);
+      await grant(keep.id);
+      const batch = () => decide({ items: [{ subject: s.id, purpose: MKT }, { subject: keep.id, purpose: MKT },
+        { subject: s.id, ...SMS }] });
+      let r = await batch();
+      assert.deepEqual(r.json.results.map((d) => d.allow), [true, true, true], r.text);
+      await grant(s.id, 'withdraw'); // S8.2
+      r = await batch();
+      assert.deepEqual(r.json.results.map((d) => d.allow), [false, true, true], r.text);
+      assert.deepEqual(r.json.results[0].reasons, ['consent_withdrawn']);
+      const c = await srv.request('POST', '/v1/requests', { key: t.keys.service, body: { type: 'erasure', subject: s.id } });
+      assert.equal(c.status, 201, c.text);
+      const v = await srv.request('POST', `/v1/requests/${c.json.id}/verify`, {
+        key: t.keys.service, body: { method: 'controller', reason: 'verified in app' } });
+      assert.equal(v.status, 200, v.text);
+      r = await batch();
+      assert.deepEqual(r.json.results.map((d) => d.allow), [false, true, false], r.text);
+      assert.ok(r.json.results[0].reasons.includes('erased'), r.text);
+      assert.deepEqual(r.json.results[2].reasons, ['erased']);
+    });
+  });
+}
