@@ -46,6 +46,8 @@ int tt_cmd_accounts(int argc, char **argv); /* accounts create; inbox import (is
 int tt_cmd_inbox(int argc, char **argv);
 int tt_cmd_notice(int argc, char **argv);     /* notice diff | notice render (issue 7) */
 int tt_cmd_ropa(int argc, char **argv);       /* ropa export (issue 7) */
+int tt_cmd_notice(int argc, char **argv);  /* notice diff | notice render (issue 7) */
+int tt_cmd_ropa(int argc, char **argv);    /* ropa export (issue 7) */
 int tt_cmd_consent(int argc, char **argv);    /* consent verify (issue 4) */
 
 /* `tutela keys rotate` (keys_rotate.c); argv[0] is "rotate". Re-wraps every subject key under a

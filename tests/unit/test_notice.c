@@ -16,14 +16,62 @@
 #include "core/clock.h"
 #include "core/notice.h"
 
-static struct tt_policy *load(const char *rel)
+static char *read_file(const char *rel, size_t *len)
 {
-    char p[512], err[TT_POLICY_ERR_MAX];
+    char p[512];
     const char *root = getenv("TUTELA_SOURCE_ROOT");
     snprintf(p, sizeof p, "%s/%s", root ? root : ".", rel);
+    FILE *f = fopen(p, "rb");
+    assert_non_null(f);
+    char *buf = malloc(1u << 20);
+    assert_non_null(buf);
+    *len = fread(buf, 1, (1u << 20) - 1, f);
+    buf[*len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static struct tt_policy *load(const char *rel)
+{
+    size_t len;
+    char *text = read_file(rel, &len);
+    char err[TT_POLICY_ERR_MAX];
     struct tt_policy *pol = NULL;
-    if (tt_policy_load(p, &pol, err) != 0)
+    if (tt_policy_load_buffer(rel, text, len, &pol, err) != 0)
         fail_msg("%s", err);
+    free(text);
+    return pol;
+}
+
+/* default.yaml with the case's edits applied (each find must occur). */
+static struct tt_policy *edited(const json_t *edits)
+{
+    size_t len;
+    char *text = read_file("policy/default.yaml", &len);
+    size_t i;
+    json_t *e;
+    json_array_foreach(edits, i, e)
+    {
+        const char *find = json_string_value(json_object_get(e, "find"));
+        const char *rep = json_string_value(json_object_get(e, "replace"));
+        char *at = strstr(text, find);
+        if (!at)
+            fail_msg("edit %zu: text not found in policy/default.yaml", i);
+        size_t fl = strlen(find), rl = strlen(rep), off = (size_t)(at - text);
+        char *out = malloc(len - fl + rl + 1);
+        assert_non_null(out);
+        memcpy(out, text, off);
+        memcpy(out + off, rep, rl);
+        memcpy(out + off + rl, at + fl, len - off - fl + 1);
+        free(text);
+        text = out;
+        len = len - fl + rl;
+    }
+    char err[TT_POLICY_ERR_MAX];
+    struct tt_policy *pol = NULL;
+    if (tt_policy_load_buffer("edited.yaml", text, len, &pol, err) != 0)
+        fail_msg("%s", err);
+    free(text);
     return pol;
 }
 
@@ -40,40 +88,54 @@ static int has_change(const json_t *d, const char *kind, const char *key)
     return 0;
 }
 
-static void diff_flags_new_purpose_longer_retention_new_transfer(void **state)
+static void diff_cases_from_data(void **state)
 {
     (void)state;
-    struct tt_policy *a = load("policy/default.yaml");
-    struct tt_policy *b = load("tests/data/recipients/policy_2024.yaml");
-    json_t *d = tt_notice_diff(a, b);
-    assert_non_null(d);
-    assert_true(json_is_true(json_object_get(d, "substantial")));
-    assert_int_equal(has_change(d, "new_purpose", "improve.product_research"), 2);
-    assert_int_equal(has_change(d, "longer_retention", "sms_voice"), 2);
-    assert_int_equal(has_change(d, "new_transfer", "example_crm_us"), 2);
-    json_decref(d);
-    /* the reverse: a removed purpose and a shorter retention are not substantial */
-    d = tt_notice_diff(b, a);
-    assert_int_equal(has_change(d, "removed_purpose", "improve.product_research"), 1);
-    assert_int_equal(has_change(d, "shorter_retention", "sms_voice"), 1);
-    assert_int_equal(has_change(d, "removed_recipient", "example_crm_us"), 1);
-    assert_false(json_is_true(json_object_get(d, "substantial")));
-    json_decref(d);
-    tt_policy_free(a);
-    tt_policy_free(b);
-}
-
-static void diff_of_a_wording_change_is_not_substantial(void **state)
-{
-    (void)state;
-    struct tt_policy *a = load("policy/default.yaml");
-    struct tt_policy *b = load("tests/data/recipients/policy_cosmetic.yaml");
-    json_t *d = tt_notice_diff(a, b);
-    assert_int_equal(json_array_size(json_object_get(d, "changes")), 0);
-    assert_false(json_is_true(json_object_get(d, "substantial")));
-    json_decref(d);
-    tt_policy_free(a);
-    tt_policy_free(b);
+    char p[512];
+    const char *root = getenv("TUTELA_SOURCE_ROOT");
+    snprintf(p, sizeof p, "%s/tests/data/recipients/notice_diff_cases.json", root ? root : ".");
+    json_error_t je;
+    json_t *doc = json_load_file(p, 0, &je);
+    if (!doc)
+        fail_msg("%s:%d: %s", p, je.line, je.text);
+    struct tt_policy *base = load("policy/default.yaml");
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(doc, "cases"), i, c)
+    {
+        const char *name = json_string_value(json_object_get(c, "name"));
+        struct tt_policy *np = edited(json_object_get(c, "edits"));
+        json_t *d = tt_notice_diff(base, np);
+        assert_non_null(d);
+        const json_t *want = json_object_get(c, "changes");
+        if (json_array_size(json_object_get(d, "changes")) != json_array_size(want))
+            fail_msg("%s: %zu changes, expected %zu", name,
+                     json_array_size(json_object_get(d, "changes")), json_array_size(want));
+        size_t k;
+        json_t *w;
+        json_array_foreach(want, k, w)
+        {
+            int got = has_change(d, json_string_value(json_array_get(w, 0)),
+                                 json_string_value(json_array_get(w, 1)));
+            if (got != (json_is_true(json_array_get(w, 2)) ? 2 : 1))
+                fail_msg("%s: change %zu missing or wrongly weighed", name, k);
+        }
+        if (json_is_true(json_object_get(d, "substantial")) !=
+            json_is_true(json_object_get(c, "substantial")))
+            fail_msg("%s: substantial flag wrong", name);
+        json_decref(d);
+        /* the reverse of an added purpose is a removal, never substantial */
+        d = tt_notice_diff(np, base);
+        json_array_foreach(json_object_get(d, "changes"), k, w)
+        {
+            if (strcmp(json_string_value(json_object_get(w, "kind")), "removed_purpose") == 0)
+                assert_false(json_is_true(json_object_get(w, "substantial")));
+        }
+        json_decref(d);
+        tt_policy_free(np);
+    }
+    tt_policy_free(base);
+    json_decref(doc);
 }
 
 static const char *cat(void *cls, const char *key)
@@ -133,11 +195,11 @@ static void notices_file_versions_and_errors(void **state)
     tt_notices_free(n);
     static const char *const bad[] = {
         "versions: []\n",
-        "versions:\n  - {version: \"1\", effective_date: \"2024-01-01\", summary: a}\n"
-        "  - {version: \"2\", effective_date: \"2023-01-01\", summary: b}\n",
+        ("versions:\n  - {version: \"1\", effective_date: \"2024-01-01\", summary: a}\n"
+         "  - {version: \"2\", effective_date: \"2023-01-01\", summary: b}\n"),
         "versions:\n  - {version: \"1\", effective_date: \"x\", summary: a}\n",
-        "versions:\n  - {version: \"1\", effective_date: \"2024-01-01\", summary: a,"
-        " substantial: maybe}\n",
+        ("versions:\n  - {version: \"1\", effective_date: \"2024-01-01\", summary: a,"
+         " substantial: maybe}\n"),
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         n = NULL;
@@ -150,8 +212,7 @@ static void notices_file_versions_and_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(diff_flags_new_purpose_longer_retention_new_transfer),
-        cmocka_unit_test(diff_of_a_wording_change_is_not_substantial),
+        cmocka_unit_test(diff_cases_from_data),
         cmocka_unit_test(render_uses_jurisdiction_terms_and_escapes),
         cmocka_unit_test(notices_file_versions_and_errors),
     };

@@ -177,8 +177,8 @@ static void bad_adequacy_files_name_the_line(void **state)
     static const char *const bad[] = {
         "eea: [NL]\ndecisions:\n  - {key: x, country: US, from: \"nope\"}\n",
         "eea: [NL]\ndecisions:\n  - {key: x, country: USA, from: \"2020-01-01\"}\n",
-        "eea: [NL]\ndecisions:\n  - {key: x, country: US, from: \"2020-01-01\", until: "
-        "\"2019-01-01\"}\n",
+        ("eea: [NL]\ndecisions:\n  - {key: x, country: US, from: \"2020-01-01\","
+         " until: \"2019-01-01\"}\n"),
         "eea: [NL]\ndecisions: []\ncolour: blue\n",
         "eea: [NL]\ndecisions:\n  - {key: x, country: US, from: \"2020-01-01\", oops: 1}\n",
     };
