@@ -107,6 +107,29 @@ for (const backend of backends()) {
         400, 'invalid-parameter', 'days');
     });
 
+    test('policy_reload_recomputes_ends_computed_under_another_policy', async () => {
+      const s = await subject(srv, t.keys.service);
+      const r = await srv.request('POST', `/v1/subjects/${s.id}/records`, {
+        key: t.keys.service, body: smsRecord({ collected_at: iso(Date.now() - 10 * DAY) }),
+      });
+      assert.equal(r.status, 201, r.text);
+      const want = srv.sql(`SELECT retention_until FROM records WHERE tenant_id = '${t.id}' AND record_id = '${r.json.id}'`).trim();
+      assert.ok(Number(want) > Date.now() / 1000, 'six months from collection');
+      // an end written under another policy: due already
+      srv.sql(`UPDATE records SET retention_until = 1000 WHERE tenant_id = '${t.id}' AND record_id = '${r.json.id}'`);
+      process.kill(srv.pid, 'SIGHUP');
+      let now = '';
+      for (let i = 0; i < 100 && now !== want; i++) {
+        await new Promise((ok) => setTimeout(ok, 100));
+        now = srv.sql(`SELECT retention_until FROM records WHERE tenant_id = '${t.id}' AND record_id = '${r.json.id}'`).trim();
+      }
+      assert.equal(now, want, 'the reload recomputed the end from the policy');
+      const a = srv.sql(`SELECT count(*) FROM audit_events WHERE tenant_id = '${t.id}' AND action = 'retention.recompute'`).trim();
+      assert.equal(a, '1', 'the change is audited');
+      const v = await srv.request('GET', `/v1/subjects/${s.id}`, { key: t.keys.readonly });
+      assert.equal(v.status, 200, 'the record was not swept by its stale end');
+    });
+
     test('contract_end_recomputes_contract_anchored_ends_S7_2', async () => {
       const s = await subject(srv, t.keys.service);
       const r = await srv.request('POST', `/v1/subjects/${s.id}/records`, {
