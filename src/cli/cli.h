@@ -44,8 +44,6 @@ int tt_cmd_version(int argc, char **argv);
 int tt_cmd_sweep(int argc, char **argv);     /* sweep [--dry-run] [--at DATE] [--json] */
 int tt_cmd_accounts(int argc, char **argv); /* accounts create; inbox import (issue 8) */
 int tt_cmd_inbox(int argc, char **argv);
-int tt_cmd_notice(int argc, char **argv);     /* notice diff | notice render (issue 7) */
-int tt_cmd_ropa(int argc, char **argv);       /* ropa export (issue 7) */
 int tt_cmd_notice(int argc, char **argv);  /* notice diff | notice render (issue 7) */
 int tt_cmd_ropa(int argc, char **argv);    /* ropa export (issue 7) */
 int tt_cmd_consent(int argc, char **argv);    /* consent verify (issue 4) */
