@@ -68,9 +68,9 @@ async function act(path, extra = {}) {
   if (r.status !== 200) return sayProblem(r);
   document.getElementById('reason').value = '';
   document.getElementById('complaint').textContent = r.body.complaint || '';
-  say(`done.${path}`);
   await open(shown.id);
   await loadQueue();
+  say(`done.${path}`); // last, once the detail and the queue show the new state
   return null;
 }
 
