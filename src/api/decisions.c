@@ -115,6 +115,110 @@ static json_t *decision_json(const struct tt_decision *d)
                      d->policy_version ? d->policy_version : "");
 }
 
+/* The batch reply written straight into one buffer: {"results":[{…},…]} with the fields and
+ * order of decision_json, compact as the server's jansson dump. Reason and basis names are fixed
+ * codes (copied as they are); policy_version is escaped once by jansson. */
+struct out {
+    char *p;
+    size_t len, cap;
+};
+
+static int out_reserve(struct out *o, size_t cap)
+{
+    if (cap <= o->cap)
+        return 0;
+    char *np = realloc(o->p, cap);
+    if (!np)
+        return -1;
+    o->p = np;
+    o->cap = cap;
+    return 0;
+}
+
+static int out_put(struct out *o, const char *s, size_t n)
+{
+    if (n > o->cap - o->len) {
+        size_t cap = o->cap ? o->cap : 256;
+        while (cap - o->len < n)
+            cap *= 2;
+        if (out_reserve(o, cap) < 0)
+            return -1;
+    }
+    memcpy(o->p + o->len, s, n);
+    o->len += n;
+    return 0;
+}
+
+#define OUT_LIT(o, lit) out_put((o), (lit), sizeof(lit) - 1)
+
+/* pv as a JSON string literal (quotes included), escaped by jansson; malloc'd, NULL on failure. */
+static char *quoted(const char *pv, size_t *len)
+{
+    json_t *j = json_string(pv ? pv : "");
+    size_t n = j ? json_dumpb(j, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY) : 0;
+    char *q = n ? malloc(n) : NULL;
+    if (q && json_dumpb(j, q, n, JSON_COMPACT | JSON_ENCODE_ANY) != n) {
+        free(q);
+        q = NULL;
+    }
+    json_decref(j);
+    *len = q ? n : 0;
+    return q;
+}
+
+static int batch_reply(const struct tt_decision *d, size_t n, struct tt_resp *resp)
+{
+    const char *pv = NULL;
+    char *pvq = NULL;
+    size_t pvq_len = 0;
+    struct out o = {0};
+    int bad = OUT_LIT(&o, "{\"results\":[");
+    for (size_t i = 0; i < n && !bad; i++) {
+        const char *v = d[i].policy_version ? d[i].policy_version : "";
+        if (!pvq || v != pv) {
+            free(pvq);
+            pv = v;
+            if (!(pvq = quoted(pv, &pvq_len))) {
+                bad = 1;
+                break;
+            }
+        }
+        if (i == 0) /* one allocation for the whole batch in the usual case */
+            bad |= out_reserve(&o, n * (160 + pvq_len) + 16);
+        if (i)
+            bad |= OUT_LIT(&o, ",");
+        if (d[i].allow)
+            bad |= OUT_LIT(&o, "{\"allow\":true,\"legal_basis\":\"");
+        else
+            bad |= OUT_LIT(&o, "{\"allow\":false,\"legal_basis\":\"");
+        const char *basis = tt_decision_basis_name(d[i].legal_basis);
+        bad |= out_put(&o, basis, strlen(basis));
+        bad |= OUT_LIT(&o, "\",\"reasons\":[");
+        const char *names[TT_REASON__COUNT];
+        unsigned k = tt_reason_names(d[i].reasons, names);
+        for (unsigned j = 0; j < k; j++) {
+            bad |= out_put(&o, j ? ",\"" : "\"", j ? 2 : 1);
+            bad |= out_put(&o, names[j], strlen(names[j]));
+            bad |= OUT_LIT(&o, "\"");
+        }
+        bad |= OUT_LIT(&o, "],\"policy_version\":");
+        bad |= out_put(&o, pvq, pvq_len);
+        bad |= OUT_LIT(&o, "}");
+    }
+    if (!bad)
+        bad = OUT_LIT(&o, "]}");
+    free(pvq);
+    if (bad) {
+        free(o.p);
+        return tt__api_nomem(resp);
+    }
+    resp->status = 200;
+    resp->raw = o.p;
+    resp->raw_len = o.len;
+    resp->content_type = "application/json";
+    return 0;
+}
+
 /* Audits the denied decisions: one event, counts per reason, no identifier. */
 static int audit_denied(struct tt_req *req, const struct batch *b, size_t n, int batch,
                         const struct tt_policy *p, tt_time now, struct tt_resp *resp)
@@ -214,27 +318,13 @@ int tt_api_decide(struct tt_req *req, struct tt_resp *resp)
     if (rc == 0)
         rc = audit_denied(req, &b, n, batch, p, now, resp);
     json_t *out = NULL;
-    if (rc == 0) {
-        json_t *results = batch ? json_array() : NULL;
-        for (size_t i = 0; i < n && (results || !batch); i++) {
-            json_t *d = decision_json(&b.d[i]);
-            if (!batch) {
-                out = d;
-                break;
-            }
-            if (!d || json_array_append_new(results, d) != 0) {
-                json_decref(results);
-                results = NULL;
-            }
-        }
-        if (batch)
-            out = results ? json_pack("{s:o}", "results", results) : NULL;
-        if (!out)
-            rc = tt__api_nomem(resp);
-    }
+    if (rc == 0 && batch)
+        rc = batch_reply(b.d, n, resp);
+    else if (rc == 0 && !(out = decision_json(&b.d[0])))
+        rc = tt__api_nomem(resp);
     tt_app_policy_release(ref);
     free(block);
-    if (rc < 0)
+    if (rc < 0 || batch)
         return rc;
     return tt_reply(resp, 200, out);
 }
