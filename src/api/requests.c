@@ -17,6 +17,7 @@
 #include "app.h"
 #include "audit.h"
 #include "common.h"
+#include "consent_int.h"
 #include "handlers_requests.h"
 #include "hooks.h"
 #include "requests_int.h"
@@ -674,6 +675,29 @@ int tt_api_request_extend(struct tt_req *req, struct tt_resp *resp)
     return rc;
 }
 
+/* Withdraws consent to r's purpose through the consent ledger: method by channel ("api" for a
+ * customer acting for its end user, "dashboard" otherwise), the policy's notice version. */
+static int withdraw(struct tt_app *app, struct tt_store_conn *c, const struct tt_request *r,
+                    const char *actor, struct tt_resp *resp)
+{
+    struct tt_subject s;
+    int rc = tt__api_subject_load(c, r->tenant_id, r->subject_id, "subject", &s, resp);
+    if (rc < 0)
+        return rc;
+    struct tt_policy_ref *ref = tt_app_policy_acquire(app);
+    const struct tt_purpose *pu = tt_policy_purpose(ref->policy, r->purpose);
+    if (!pu)
+        rc = tt_problem(resp, TT_E_UNKNOWN_PURPOSE, "purpose", "no longer in the policy");
+    else
+        rc = tt_consent_record_subject(app, &s, pu, "purpose", r->purpose, TT_CONSENT_WITHDRAW,
+                                       r->channel == TT_RQ_API ? "api" : "dashboard",
+                                       ref->policy->notice_version ? ref->policy->notice_version
+                                                                   : "unknown",
+                                       actor, NULL, NULL, NULL, resp, NULL);
+    tt_app_policy_release(ref);
+    return rc;
+}
+
 static int finish(struct tt_req *req, struct tt_resp *resp, int reject)
 {
     if (tt__rq_backend_ok(req->app, resp) < 0)
@@ -741,6 +765,12 @@ static int finish(struct tt_req *req, struct tt_resp *resp, int reject)
             if (g.r.type == TT_RQ_OBJECTION && g.r.verified_at)
                 x->objection_set = -1;
         }
+        /* S8.2: a completed withdrawal goes through the consent ledger first (proof, state and
+         * decision index), so the request is never completed without it; a withdrawal that
+         * cannot complete in this state records nothing */
+        if (rc == 0 && !reject && g.r.type == TT_RQ_CONSENT_WITHDRAWAL &&
+            (g.r.state == TT_RQS_IN_PROGRESS || g.r.state == TT_RQS_EXTENDED))
+            rc = withdraw(app, c, &g.r, req->auth.key_id, resp);
         if (rc == 0)
             rc = run_act(c, x, reject ? "rejected" : "completed", resp);
     }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* erasure.c — the resumable erasure of a subject for a verified erasure request (erasure.h):
- * keep what the law makes us keep under its own key, shred the rest, finish the request. */
+ * keep what the law makes us keep (S7.4) and what a legal hold in force covers (S7.6) under the
+ * FINANCIAL key, shred the rest, finish the request. */
 #include "erasure.h"
 
 #include <sodium.h>
@@ -13,10 +14,12 @@
 #include "../api/hooks.h"
 #include "../api/requests_int.h"
 #include "../core/error.h"
+#include "../store/retention_store.h"
 
-/* A kept record (S7.4) on its way to the FINANCIAL key. */
+/* A kept record (S7.4, or held: S7.6) on its way to the FINANCIAL key. */
 struct kept {
     char id[TT_ID_MAX];
+    char hold[TT_ID_MAX]; /* the hold that keeps it, "" for a legal obligation */
     char service[TT_KEY_MAX];
     char category[TT_KEY_MAX];
     tt_time until;
@@ -32,16 +35,52 @@ struct shred_ctx {
     struct tt_subject s;
     struct kept *kept;
     size_t n_kept, cap;
+    struct tt_hold *holds; /* the holds in force that cover this subject */
+    size_t n_holds, cap_holds;
     char last[TT_ID_MAX];
     int page_n, failed, erased_now;
 };
+
+/* Keeps the holds of the tenant in force now that cover this subject (or every subject). */
+static int hold_cb(void *cls, const struct tt_hold *h)
+{
+    struct shred_ctx *x = cls;
+    if (h->released_at != 0 || (h->until != 0 && h->until <= x->now) ||
+        (h->subject_id[0] && strcmp(h->subject_id, x->s.id) != 0))
+        return 0;
+    if (x->n_holds == x->cap_holds) {
+        size_t cap = x->cap_holds ? 2 * x->cap_holds : 4;
+        struct tt_hold *p = realloc(x->holds, cap * sizeof *p);
+        if (!p) {
+            x->failed = 1;
+            return 1;
+        }
+        x->holds = p;
+        x->cap_holds = cap;
+    }
+    x->holds[x->n_holds++] = *h;
+    return 0;
+}
+
+/* The first hold in force that covers r (same scope test as the retention sweep), or NULL. */
+static const struct tt_hold *held_by(const struct shred_ctx *x, const struct tt_record *r)
+{
+    for (size_t i = 0; i < x->n_holds; i++) {
+        const struct tt_hold *h = &x->holds[i];
+        if ((!h->service[0] || strcmp(h->service, r->service) == 0) &&
+            (!h->data_category[0] || strcmp(h->data_category, r->data_category) == 0))
+            return h;
+    }
+    return NULL;
+}
 
 static int collect_kept(void *cls, const struct tt_record *r)
 {
     struct shred_ctx *x = cls;
     tt__api_copy(x->last, sizeof x->last, r->id);
     x->page_n++;
-    if (r->legal_basis != TT_BASIS_LEGAL_OBLIGATION || r->retention_until <= x->now)
+    const struct tt_hold *h = held_by(x, r);
+    if (!h && (r->legal_basis != TT_BASIS_LEGAL_OBLIGATION || r->retention_until <= x->now))
         return 0;
     if (x->n_kept == x->cap) {
         size_t cap = x->cap ? 2 * x->cap : 16;
@@ -56,9 +95,10 @@ static int collect_kept(void *cls, const struct tt_record *r)
     struct kept *k = &x->kept[x->n_kept];
     memset(k, 0, sizeof *k);
     tt__api_copy(k->id, sizeof k->id, r->id);
+    tt__api_copy(k->hold, sizeof k->hold, h ? h->id : "");
     tt__api_copy(k->service, sizeof k->service, r->service);
     tt__api_copy(k->category, sizeof k->category, r->data_category);
-    k->until = r->retention_until;
+    k->until = h ? h->until : r->retention_until;
     k->sealed = malloc(r->value_enc_len ? r->value_enc_len : 1);
     if (!k->sealed) {
         x->failed = 1;
@@ -77,6 +117,50 @@ static void free_kept(struct shred_ctx *x)
     free(x->kept);
     x->kept = NULL;
     x->n_kept = x->cap = 0;
+    free(x->holds);
+    x->holds = NULL;
+    x->n_holds = x->cap_holds = 0;
+}
+
+static int kept_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct kept *)a)->id, ((const struct kept *)b)->id);
+}
+
+static int is_kept(const struct shred_ctx *x, const char *record_id)
+{
+    struct kept key;
+    tt__api_copy(key.id, sizeof key.id, record_id);
+    return x->n_kept && bsearch(&key, x->kept, x->n_kept, sizeof *x->kept, kept_cmp) != NULL;
+}
+
+/* Lists what stays: the holds in force over the subject, then every record they or a running
+ * legal obligation keep (sorted by id for is_kept). Run on every pass, resumed ones included, so
+ * a batch after a crash never deletes a held record. */
+static enum tt_qs collect_all(struct tt_store_conn *c, struct shred_ctx *x)
+{
+    const struct tt_store_ops *ops = tt_store_ops_of(c);
+    enum tt_qs qs;
+    if (ops->retention) {
+        qs = ops->retention->hold_list(c, x->s.tenant_id, x->now, hold_cb, x);
+        if (qs < 0)
+            return qs;
+        if (x->failed)
+            return TT_QS_HARD;
+    }
+    struct tt_page page = {.after_id = "", .limit = 1000};
+    do {
+        x->page_n = 0;
+        qs = ops->record_list(c, x->s.tenant_id, x->s.id, &page, collect_kept, x);
+        if (qs < 0)
+            return qs;
+        if (x->failed)
+            return TT_QS_HARD;
+        tt__api_copy(page.after_id, sizeof page.after_id, x->last);
+    } while (x->page_n == page.limit);
+    if (x->n_kept > 1)
+        qsort(x->kept, x->n_kept, sizeof *x->kept, kept_cmp);
+    return TT_QS_ONE;
 }
 
 /* Re-seals the kept records from MAIN to FINANCIAL (in place: same length). */
@@ -129,18 +213,11 @@ static enum tt_qs shred_txn(struct tt_store_conn *c, void *cls)
     qs = ops->subject_key_get(c, x->s.tenant_id, x->s.id, TT_KEYCLASS_MAIN, &mk);
     if (qs < 0)
         return qs;
-    if (x->s.erased_at != 0 && (qs == TT_QS_NONE || mk.destroyed_at != 0))
-        return TT_QS_ONE; /* done before a crash */
-    struct tt_page page = {.after_id = "", .limit = 1000};
-    do {
-        x->page_n = 0;
-        qs = ops->record_list(c, x->s.tenant_id, x->s.id, &page, collect_kept, x);
-        if (qs < 0)
-            return qs;
-        if (x->failed)
-            return TT_QS_HARD;
-        tt__api_copy(page.after_id, sizeof page.after_id, x->last);
-    } while (x->page_n == page.limit);
+    int done = x->s.erased_at != 0 && (qs == TT_QS_NONE || mk.destroyed_at != 0);
+    x->failed = 0;
+    qs = collect_all(c, x);
+    if (qs < 0 || done)
+        return qs; /* done before a crash: what stays is known again for the batches */
     qs = reseal_kept(c, x);
     if (qs < 0)
         return qs;
@@ -183,7 +260,67 @@ static enum tt_qs batch_txn(struct tt_store_conn *c, void *cls)
                                                              TT_ERASURE_BATCH, &b->deleted);
 }
 
-/* What was kept, grouped by service and category, for the reply (S7.6) */
+/* With records held (S7.6) the store's batch, which knows only legal obligations, cannot be
+ * used: the subject's rows are read and those not kept are deleted by their handles. */
+struct held_batch_ctx {
+    struct shred_ctx *x;
+    struct tt_row_ref *rows;
+    char (*ids)[TT_ID_MAX];
+    size_t n;
+    int64_t deleted;
+};
+
+static int held_row_cb(void *cls, const struct tt_recompute_row *r)
+{
+    struct held_batch_ctx *b = cls;
+    if (b->n == TT_ERASURE_BATCH || is_kept(b->x, r->record_id))
+        return 0;
+    tt__api_copy(b->ids[b->n], TT_ID_MAX, r->record_id);
+    b->rows[b->n].rowid = r->rowid;
+    b->rows[b->n].record_id = b->ids[b->n];
+    b->n++;
+    return 0;
+}
+
+static enum tt_qs held_batch_txn(struct tt_store_conn *c, void *cls)
+{
+    struct held_batch_ctx *b = cls;
+    const struct tt_retention_store_ops *rs = tt_store_ops_of(c)->retention;
+    b->n = 0;
+    b->deleted = 0;
+    enum tt_qs qs = rs->recompute_subject(c, b->x->s.tenant_id, b->x->s.id, held_row_cb, b);
+    if (qs < 0)
+        return qs;
+    if (b->n == 0)
+        return TT_QS_NONE;
+    qs = rs->expired_delete(c, b->x->s.tenant_id, b->rows, b->n);
+    if (qs < 0)
+        return qs;
+    b->deleted = (int64_t)qs;
+    return TT_QS_ONE;
+}
+
+static int delete_held_subject(struct tt_store_conn *c, struct shred_ctx *x, int64_t *deleted)
+{
+    struct held_batch_ctx b = {.x = x};
+    b.rows = calloc(TT_ERASURE_BATCH, sizeof *b.rows);
+    b.ids = calloc(TT_ERASURE_BATCH, sizeof *b.ids);
+    int rc = b.rows && b.ids ? 0 : -TT_E_NOMEM;
+    while (rc == 0) {
+        enum tt_qs qs = tt_store_txn(c, held_batch_txn, &b);
+        if (qs < 0)
+            rc = qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
+        else
+            *deleted += b.deleted;
+        if (qs == TT_QS_NONE || b.n < TT_ERASURE_BATCH)
+            break;
+    }
+    free(b.rows);
+    free(b.ids);
+    return rc;
+}
+
+/* What was kept, grouped by service, category and hold, for the reply (S7.6) */
 static int outcome_json(struct shred_ctx *x, int64_t deleted, char *out, size_t size)
 {
     json_t *kept = json_array();
@@ -193,19 +330,26 @@ static int outcome_json(struct shred_ctx *x, int64_t deleted, char *out, size_t 
         json_t *v;
         json_array_foreach(kept, j, v)
         {
+            const char *hold = json_string_value(json_object_get(v, "hold"));
             if (strcmp(json_string_value(json_object_get(v, "service")), x->kept[i].service) == 0 &&
                 strcmp(json_string_value(json_object_get(v, "data_category")),
-                       x->kept[i].category) == 0)
+                       x->kept[i].category) == 0 &&
+                strcmp(hold ? hold : "", x->kept[i].hold) == 0)
                 hit = v;
         }
-        if (!hit) {
+        int fresh = !hit;
+        if (fresh && x->kept[i].hold[0]) /* the hold's id, never its reason text */
+            hit = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:o}", "service", x->kept[i].service,
+                            "data_category", x->kept[i].category, "records", 0, "reason",
+                            "legal_hold", "hold", x->kept[i].hold, "requirement", "S7.6",
+                            "kept_until", tt__api_time(x->kept[i].until));
+        else if (fresh)
             hit = json_pack("{s:s, s:s, s:i, s:s, s:s, s:o}", "service", x->kept[i].service,
                             "data_category", x->kept[i].category, "records", 0, "reason",
                             "legal_obligation", "requirement", "S7.4", "kept_until",
                             tt__api_time(x->kept[i].until));
-            if (!hit || json_array_append_new(kept, hit) < 0)
-                break;
-        }
+        if (fresh && (!hit || json_array_append_new(kept, hit) < 0))
+            break;
         json_object_set_new(hit, "records",
                             json_integer(json_integer_value(json_object_get(hit, "records")) + 1));
     }
@@ -272,7 +416,9 @@ static enum tt_qs done_txn(struct tt_store_conn *c, void *cls)
     cur.confirmation_enc = sealed;
     cur.confirmation_enc_len = n + TT_SEAL_OVERHEAD;
     qs = tt__rq_transition(c, &cur, x->n_kept ? TT_RQE_PARTIAL : TT_RQE_COMPLETE, x->actor,
-                           x->n_kept ? "data under a legal retention obligation kept (S7.6)" : NULL,
+                           x->n_kept ? "data under a legal retention obligation or a legal hold "
+                                       "kept (S7.6)"
+                                     : NULL,
                            x->now);
     free(sealed);
     cur.confirmation_enc = NULL;
@@ -304,7 +450,12 @@ int tt_erasure_run(struct tt_app *app, const char *tenant_id, const char *reques
     }
     int64_t deleted = 0;
     struct batch_ctx b = {tenant_id, x.r.subject_id, now, 0};
-    while (rc == 0) {
+    int any_held = 0;
+    for (size_t i = 0; i < x.n_kept; i++)
+        any_held |= x.kept[i].hold[0] != '\0';
+    if (rc == 0 && any_held)
+        rc = delete_held_subject(c, &x, &deleted);
+    while (rc == 0 && !any_held) {
         qs = tt_store_txn(c, batch_txn, &b);
         if (qs < 0)
             rc = qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;

@@ -90,6 +90,74 @@ for (const backend of backends()) {
       assert.deepEqual(d.json.reasons, ['erased']);
     });
 
+    test('erasure_under_legal_hold_keeps_held_records_listed_by_hold_id_S7_6', async () => {
+      const held = await subject(srv, t.keys.service, { identities: [{ type: 'email', value: email('hold') }] });
+      const free = await subject(srv, t.keys.service);
+      for (const s of [held, free]) {
+        for (let i = 0; i < 2; i++) {
+          const r = await post(`/v1/subjects/${s.id}/records`, smsRecord());
+          assert.equal(r.status, 201, r.text);
+        }
+      }
+      const h = await post('/v1/holds', { subject: held.id, service: 'sms', reason: 'case-2024-017' }, t.keys.admin);
+      assert.equal(h.status, 201, h.text);
+      const c = await post('/v1/requests', { type: 'erasure', subject: held.id });
+      const v = await post(`/v1/requests/${c.json.id}/verify`, { method: 'controller', reason: 'verified in app' });
+      assert.equal(v.status, 200, v.text);
+      assert.equal(v.json.state, 'partially_completed');
+      assert.equal(v.json.outcome.records_deleted, 0);
+      assert.equal(v.json.outcome.kept.length, 1, v.text);
+      assert.equal(v.json.outcome.kept[0].reason, 'legal_hold');
+      assert.equal(v.json.outcome.kept[0].hold, h.json.id);
+      assert.equal(v.json.outcome.kept[0].requirement, 'S7.6');
+      assert.equal(v.json.outcome.kept[0].records, 2);
+      assert.doesNotMatch(v.text, /case-2024-017/); // the hold's reason text stays out of the reply
+      assert.equal(srv.sql(`SELECT count(*) FROM records WHERE subject_id = '${held.id}'`).trim(), '2');
+      assert.equal(srv.sql(`SELECT count(*) FROM subject_keys WHERE subject_id = '${held.id}' AND key_class = 0 AND destroyed_at > 0`).trim(), '1');
+      assertProblem(await get(`/v1/subjects/${held.id}`), 410, 'gone');
+      // the hold names one subject: another one's erasure deletes everything
+      const c2 = await post('/v1/requests', { type: 'erasure', subject: free.id });
+      const v2 = await post(`/v1/requests/${c2.json.id}/verify`, { method: 'controller', reason: 'verified in app' });
+      assert.equal(v2.json.state, 'completed', v2.text);
+      assert.equal(v2.json.outcome.records_deleted, 2);
+      assert.equal(srv.sql(`SELECT count(*) FROM records WHERE subject_id = '${free.id}'`).trim(), '0');
+      // releasing the hold resurrects nothing: the subject stays erased, its key destroyed
+      const rel = await srv.request('DELETE', `/v1/holds/${h.json.id}`, { key: t.keys.admin });
+      assert.equal(rel.status, 200, rel.text);
+      assertProblem(await get(`/v1/subjects/${held.id}`), 410, 'gone');
+      assert.equal(srv.sql(`SELECT count(*) FROM subject_keys WHERE subject_id = '${held.id}' AND key_class = 0 AND destroyed_at > 0`).trim(), '1');
+      assert.equal(srv.sql(`SELECT count(*) FROM identities WHERE subject_id = '${held.id}'`).trim(), '0');
+      assert.equal((await get(`/v1/requests/${c.json.id}`)).json.state, 'partially_completed');
+    });
+
+    test('consent_withdrawal_completes_through_the_ledger_S8_2', async () => {
+      const MKT = 'marketing.communications.email';
+      const s = await subject(srv, t.keys.service);
+      const g = await post(`/v1/subjects/${s.id}/consents`, { purpose: MKT, action: 'grant', method: 'api', notice_version: '2022.1' });
+      assert.equal(g.status, 201, g.text);
+      const decide = () => post('/v1/decisions', { subject: s.id, purpose: MKT });
+      assert.equal((await decide()).json.allow, true);
+      const c = await post('/v1/requests', { type: 'consent_withdrawal', subject: s.id, purpose: MKT });
+      assert.equal(c.status, 201, c.text);
+      const early = await post(`/v1/requests/${c.json.id}/complete`, { reason: 'not verified' });
+      assertProblem(early, 409, 'invalid-state', 'state');
+      assert.equal((await decide()).json.allow, true); // nothing withdrawn before verification
+      const v = await post(`/v1/requests/${c.json.id}/verify`, { method: 'controller', reason: 'app login' });
+      assert.equal(v.json.state, 'in_progress', v.text);
+      const done = await post(`/v1/requests/${c.json.id}/complete`, { reason: 'withdrawn' });
+      assert.equal(done.status, 200, done.text);
+      assert.equal(done.json.state, 'completed');
+      const d = await decide(); // no wait: the index changed before the answer
+      assert.equal(d.json.allow, false, d.text);
+      assert.ok(d.json.reasons.includes('consent_withdrawn'), d.text);
+      const hist = await get(`/v1/subjects/${s.id}/consents/history`);
+      assert.equal(hist.status, 200, hist.text);
+      const last = hist.json.events.at(-1);
+      assert.equal(last.action, 'withdraw', hist.text);
+      assert.equal(last.method, 'api'); // the channel: a customer acting for its end user
+      assert.ok(last.notice_version, hist.text);
+    });
+
     test('restriction_applies_at_once_rejection_names_where_to_complain_S8_3', async () => {
       const s = await subject(srv, t.keys.service);
       const c = await post('/v1/requests', { type: 'restriction', subject: s.id });
