@@ -9,15 +9,12 @@ static const struct {
     const char *name;
     int (*fn)(int argc, char **argv);
 } commands[] = {
-    {"serve", tt_cmd_serve}, {"migrate", tt_cmd_migrate},   {"policy", tt_cmd_policy},
-    {"keys", tt_cmd_keys},   {"demo", tt_cmd_demo},         {"audit", tt_cmd_audit},
-    {"help", tt_cmd_help},   {"version", tt_cmd_version},   {"--help", tt_cmd_help},
-    {"-h", tt_cmd_help},     {"--version", tt_cmd_version},
-    {"sweep", tt_cmd_sweep},
-    {"accounts", tt_cmd_accounts}, {"inbox", tt_cmd_inbox},
-    {"notice", tt_cmd_notice},
-    {"ropa", tt_cmd_ropa},
-    {"consent", tt_cmd_consent},
+    {"serve", tt_cmd_serve},       {"migrate", tt_cmd_migrate},   {"policy", tt_cmd_policy},
+    {"keys", tt_cmd_keys},         {"demo", tt_cmd_demo},         {"audit", tt_cmd_audit},
+    {"help", tt_cmd_help},         {"version", tt_cmd_version},   {"--help", tt_cmd_help},
+    {"-h", tt_cmd_help},           {"--version", tt_cmd_version}, {"sweep", tt_cmd_sweep},
+    {"accounts", tt_cmd_accounts}, {"inbox", tt_cmd_inbox},       {"notice", tt_cmd_notice},
+    {"ropa", tt_cmd_ropa},         {"consent", tt_cmd_consent},
 };
 
 int main(int argc, char **argv)

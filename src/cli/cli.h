@@ -41,12 +41,12 @@ int tt_cmd_demo(int argc, char **argv);   /* demo seed */
 int tt_cmd_audit(int argc, char **argv);  /* audit verify | audit export */
 int tt_cmd_help(int argc, char **argv);
 int tt_cmd_version(int argc, char **argv);
-int tt_cmd_sweep(int argc, char **argv);     /* sweep [--dry-run] [--at DATE] [--json] */
+int tt_cmd_sweep(int argc, char **argv);    /* sweep [--dry-run] [--at DATE] [--json] */
 int tt_cmd_accounts(int argc, char **argv); /* accounts create; inbox import (issue 8) */
 int tt_cmd_inbox(int argc, char **argv);
 int tt_cmd_notice(int argc, char **argv);  /* notice diff | notice render (issue 7) */
 int tt_cmd_ropa(int argc, char **argv);    /* ropa export (issue 7) */
-int tt_cmd_consent(int argc, char **argv);    /* consent verify (issue 4) */
+int tt_cmd_consent(int argc, char **argv); /* consent verify (issue 4) */
 
 /* `tutela keys rotate` (keys_rotate.c); argv[0] is "rotate". Re-wraps every subject key under a
  * new master key and installs it; resumable. Returns an exit code. */

@@ -9,7 +9,7 @@
 
 #include "types.h"
 
-#define TT_IDENT_MAX 256   /* longest normalised identifier accepted, NUL included */
+#define TT_IDENT_MAX 256 /* longest normalised identifier accepted, NUL included */
 
 /* Normalises value of the given type into out (TT_IDENT_MAX bytes).
  * Returns 0, or -TT_E_BAD_EMAIL / -TT_E_BAD_PHONE / -TT_E_BAD_FIELD naming what was wrong;

@@ -10,7 +10,7 @@
 
 #include "types.h"
 
-#define TT_POLICY_MAX_PURPOSES 64   /* purposes are bits in the decision index */
+#define TT_POLICY_MAX_PURPOSES 64 /* purposes are bits in the decision index */
 #define TT_POLICY_ERR_MAX 512
 
 /* A category of the data taxonomy (fideslang keys: "user.contact.email"). */
@@ -18,12 +18,12 @@ struct tt_category {
     const char *key;
     const char *name;
     const char *description;
-    int special;               /* S2.2: special-category data (health, biometrics, …) */
+    int special; /* S2.2: special-category data (health, biometrics, …) */
 };
 
 /* A purpose (fideslang "data use"): S2.3. */
 struct tt_purpose {
-    const char *key;           /* "marketing.communications.email" */
+    const char *key; /* "marketing.communications.email" */
     const char *name;
     const char *description;
     unsigned bit;              /* 0..63, its position in consent/objection bit sets */
@@ -40,22 +40,22 @@ struct tt_purpose {
 
 /* A service of the data map (S3.5) and what it may process, for which purposes. */
 struct tt_service {
-    const char *key;           /* "sms", "voice", "email", "whatsapp", "cdp", … */
+    const char *key; /* "sms", "voice", "email", "whatsapp", "cdp", … */
     const char *name;
-    const char *retention;     /* key of the retention rule that applies by default */
-    const char **categories;   /* NULL-terminated */
-    const char **purposes;     /* NULL-terminated */
-    const char *description;   /* added: what the service is, in plain words */
+    const char *retention;            /* key of the retention rule that applies by default */
+    const char **categories;          /* NULL-terminated */
+    const char **purposes;            /* NULL-terminated */
+    const char *description;          /* added: what the service is, in plain words */
     const char **optional_categories; /* added: subset of categories that are optional (S3.4);
                                          NULL-terminated */
 };
 
 /* Where data comes from (S3.2). */
 struct tt_source {
-    const char *key;           /* "direct", "business_info_provider", "social_network", … */
+    const char *key; /* "direct", "business_info_provider", "social_network", … */
     const char *name;
     int third_party;
-    const char *description;   /* added */
+    const char *description; /* added */
 };
 
 /* A retention rule (S7). Durations in days and months; a month is a calendar month. */
@@ -69,121 +69,134 @@ enum tt_anchor {
 };
 
 struct tt_retention_override {
-    const char *jurisdiction;  /* "US", "SG", … */
-    int months;                /* replaces the rule's months for that jurisdiction */
+    const char *jurisdiction; /* "US", "SG", … */
+    int months;               /* replaces the rule's months for that jurisdiction */
 };
 
 struct tt_retention {
-    const char *key;           /* "sms_voice", "marketing", "financial", … */
+    const char *key; /* "sms_voice", "marketing", "financial", … */
     const char *description;
     enum tt_anchor anchor;
-    int months;                /* the default duration (statement value) */
-    int max_months;            /* upper bound any override may reach (S7.1: 24) */
-    int ends_on_withdrawal;    /* S7.3 */
+    int months;             /* the default duration (statement value) */
+    int max_months;         /* upper bound any override may reach (S7.1: 24) */
+    int ends_on_withdrawal; /* S7.3 */
     const struct tt_retention_override *overrides;
     size_t n_overrides;
-    const char *requirement;   /* "S7.1", for reports */
+    const char *requirement; /* "S7.1", for reports */
 };
 
 /* S4.1 recipient categories and a minimal recipient table (issue 7 grows it). */
 enum tt_recipient_role {
     TT_RROLE_PROCESSOR = 0,
     TT_RROLE_SUBPROCESSOR = 1,
-    TT_RROLE_CONTROLLER = 2,   /* independent controller (payment providers) */
-    TT_RROLE_CONDUIT = 3,      /* S4.2: mere conduit for content */
+    TT_RROLE_CONTROLLER = 2, /* independent controller (payment providers) */
+    TT_RROLE_CONDUIT = 3,    /* S4.2: mere conduit for content */
     TT_RROLE_AUTHORITY = 4,
 };
 
 struct tt_recipient_category {
-    const char *key;           /* "telecom_provider", "service_provider", "payment_provider",
-                                  "affiliate", "government_authority" */
+    const char *key; /* "telecom_provider", "service_provider", "payment_provider",
+                        "affiliate", "government_authority" */
     const char *name;
 };
 
 struct tt_recipient {
-    const char *key;           /* "stripe" */
+    const char *key; /* "stripe" */
     const char *name;
-    const char *category;      /* tt_recipient_category key */
+    const char *category; /* tt_recipient_category key */
     enum tt_recipient_role role;
-    const char *country;       /* ISO alpha-2 */
-    int approved;              /* vetted and bound by safeguards (S4.3) */
+    const char *country;            /* ISO alpha-2 */
+    int approved;                   /* vetted and bound by safeguards (S4.3) */
     const char *transfer_mechanism; /* "adequacy", "scc", "bcr", "derogation", "none" (S5.1) */
     int tia_done;
-    const char **purposes;     /* NULL-terminated */
+    const char **purposes; /* NULL-terminated */
 };
 
 /* Cookies (S9). */
 struct tt_cookie_category {
-    const char *key;           /* "strictly_necessary", "functional", "performance",
-                                  "marketing", "unclassified" */
+    const char *key; /* "strictly_necessary", "functional", "performance",
+                        "marketing", "unclassified" */
     const char *name;
     const char *description;
-    int always_on;             /* strictly necessary: cannot be switched off (S9.2) */
+    int always_on; /* strictly necessary: cannot be switched off (S9.2) */
 };
 
 struct tt_cookie {
-    const char *name;          /* cookie name or pattern */
+    const char *name; /* cookie name or pattern */
     const char *provider;
     int first_party;
     const char *category;
-    int session;               /* 1 = session cookie, else persistent */
-    int lifetime_days;         /* persistent lifetime (S9.3) */
-    const char *purpose;       /* plain words (S9.1) */
+    int session;         /* 1 = session cookie, else persistent */
+    int lifetime_days;   /* persistent lifetime (S9.3) */
+    const char *purpose; /* plain words (S9.1) */
 };
 
 /* S8.4: a rights-request deadline rule. Periods count from receipt (day of receipt not
  * counted): calendar months (clock.h tt_time_add_months) then days. */
 struct tt_deadline {
-    const char *key;           /* "statement", "gdpr_max", "ccpa", "pdpa" */
+    const char *key; /* "statement", "gdpr_max", "ccpa", "pdpa" */
     const char *name;
     const char *law;
-    int months;                /* answer due: months + days after receipt */
+    int months; /* answer due: months + days after receipt */
     int days;
-    int max_months;            /* extended deadline (complex / many requests), total from */
-    int max_days;              /* receipt; equal to months/days when no extension exists */
-    int confirm_business_days; /* CCPA: confirm receipt within N business days; 0 = none */
-    const char **jurisdictions;/* codes it applies to ("US-CA", "SG"); NULL-terminated */
-    const char *requirement;   /* "S8.4" */
+    int max_months;             /* extended deadline (complex / many requests), total from */
+    int max_days;               /* receipt; equal to months/days when no extension exists */
+    int confirm_business_days;  /* CCPA: confirm receipt within N business days; 0 = none */
+    const char **jurisdictions; /* codes it applies to ("US-CA", "SG"); NULL-terminated */
+    const char *requirement;    /* "S8.4" */
 };
 
 /* S1.6: terminology by jurisdiction. */
 struct tt_jurisdiction {
-    const char *code;          /* "SG", "US-CA", "EU" */
+    const char *code; /* "SG", "US-CA", "EU" */
     const char *name;
-    const char *law;           /* "PDPA 2012" */
-    const char *term_subject;      /* "individual" */
-    const char *term_controller;   /* "organisation" */
-    const char *term_processor;    /* "data intermediary" */
+    const char *law;             /* "PDPA 2012" */
+    const char *term_subject;    /* "individual" */
+    const char *term_controller; /* "organisation" */
+    const char *term_processor;  /* "data intermediary" */
 };
 
 struct tt_policy {
-    const char *id;            /* "default" */
-    const char *version;       /* "2022.1": goes into every decision and audit event */
+    const char *id;      /* "default" */
+    const char *version; /* "2022.1": goes into every decision and audit event */
     const char *name;
     const char *notice_version;
     const char *notice_language;
-    const char *source_path;   /* the file it was loaded from */
-    uint8_t digest[32];        /* BLAKE2b of the file bytes */
+    const char *source_path; /* the file it was loaded from */
+    uint8_t digest[32];      /* BLAKE2b of the file bytes */
 
-    const struct tt_category *categories;   size_t n_categories;
-    const struct tt_purpose *purposes;      size_t n_purposes;
-    const char **subject_kinds;             size_t n_subject_kinds;
-    const struct tt_service *services;      size_t n_services;
-    const struct tt_source *sources;        size_t n_sources;
-    const struct tt_retention *retention;   size_t n_retention;
-    const struct tt_recipient_category *recipient_categories; size_t n_recipient_categories;
-    const struct tt_recipient *recipients;  size_t n_recipients;
-    const struct tt_cookie_category *cookie_categories; size_t n_cookie_categories;
-    const struct tt_cookie *cookies;        size_t n_cookies;
-    const struct tt_jurisdiction *jurisdictions; size_t n_jurisdictions;
-    const char **eea_countries;             size_t n_eea_countries;
+    const struct tt_category *categories;
+    size_t n_categories;
+    const struct tt_purpose *purposes;
+    size_t n_purposes;
+    const char **subject_kinds;
+    size_t n_subject_kinds;
+    const struct tt_service *services;
+    size_t n_services;
+    const struct tt_source *sources;
+    size_t n_sources;
+    const struct tt_retention *retention;
+    size_t n_retention;
+    const struct tt_recipient_category *recipient_categories;
+    size_t n_recipient_categories;
+    const struct tt_recipient *recipients;
+    size_t n_recipients;
+    const struct tt_cookie_category *cookie_categories;
+    size_t n_cookie_categories;
+    const struct tt_cookie *cookies;
+    size_t n_cookies;
+    const struct tt_jurisdiction *jurisdictions;
+    size_t n_jurisdictions;
+    const char **eea_countries;
+    size_t n_eea_countries;
     /* added (S8.4, S1.6): */
-    const struct tt_deadline *deadlines;    size_t n_deadlines;
-    const char *deadline_default;  /* key of the rule for jurisdictions no rule lists */
+    const struct tt_deadline *deadlines;
+    size_t n_deadlines;
+    const char *deadline_default;     /* key of the rule for jurisdictions no rule lists */
     const char *jurisdiction_default; /* code whose terms apply when nothing closer does ("EU") */
-    const char *effective_date;    /* "2022-05-18" */
+    const char *effective_date;       /* "2022-05-18" */
 
-    void *arena;               /* private: every string and array above lives here */
+    void *arena; /* private: every string and array above lives here */
 };
 
 /* Loads and validates a policy file. On success *out owns a new policy (free with
@@ -193,14 +206,14 @@ struct tt_policy {
 int tt_policy_load(const char *path, struct tt_policy **out, char err[TT_POLICY_ERR_MAX]);
 
 /* Same, from memory; name is used in messages in place of a file name. */
-int tt_policy_load_buffer(const char *name, const char *yaml, size_t len,
-                          struct tt_policy **out, char err[TT_POLICY_ERR_MAX]);
+int tt_policy_load_buffer(const char *name, const char *yaml, size_t len, struct tt_policy **out,
+                          char err[TT_POLICY_ERR_MAX]);
 
 /* Like tt_policy_load but collects up to max_errs problems, one per line, into errs (size
  * errs_size). Returns the number of problems found (0 = valid) or a negative code on I/O error. */
 int tt_policy_check(const char *path, char *errs, size_t errs_size, size_t max_errs);
 
-void tt_policy_free(struct tt_policy *p);   /* NULL is a no-op */
+void tt_policy_free(struct tt_policy *p); /* NULL is a no-op */
 
 /* Lookups: NULL when the key is unknown. O(log n) or better; safe from any thread. */
 const struct tt_category *tt_policy_category(const struct tt_policy *p, const char *key);

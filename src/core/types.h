@@ -8,11 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TT_ID_MAX 48      /* "sub_" + 26 chars, with room to spare, NUL included */
-#define TT_KEY_MAX 96     /* taxonomy key, e.g. "marketing.communications.email" */
-#define TT_NAME_MAX 128   /* display names (tenants) */
-#define TT_JURIS_MAX 8    /* "NL", "US-CA", "SG" */
-#define TT_HASH_HEX 65    /* 32-byte keyed hash, hex, NUL */
+#define TT_ID_MAX 48    /* "sub_" + 26 chars, with room to spare, NUL included */
+#define TT_KEY_MAX 96   /* taxonomy key, e.g. "marketing.communications.email" */
+#define TT_NAME_MAX 128 /* display names (tenants) */
+#define TT_JURIS_MAX 8  /* "NL", "US-CA", "SG" */
+#define TT_HASH_HEX 65  /* 32-byte keyed hash, hex, NUL */
 
 /* Unix seconds, UTC. 0 means "not set". */
 typedef int64_t tt_time;
@@ -22,8 +22,8 @@ typedef int64_t tt_time;
 enum tt_tenant_kind { TT_TENANT_PLATFORM = 0, TT_TENANT_CUSTOMER = 1 };
 
 struct tt_tenant {
-    char id[TT_ID_MAX];       /* "ten_…" (the platform tenant is "ten_platform") */
-    char name[TT_NAME_MAX];   /* display name, not personal data */
+    char id[TT_ID_MAX];     /* "ten_…" (the platform tenant is "ten_platform") */
+    char name[TT_NAME_MAX]; /* display name, not personal data */
     enum tt_tenant_kind kind;
     tt_time created_at;
 };
@@ -31,7 +31,7 @@ struct tt_tenant {
 /* Roles of API keys and (later) accounts; checked by the HTTP layer's permission table. */
 enum tt_role {
     TT_ROLE_READONLY = 0,
-    TT_ROLE_SERVICE = 1,  /* platform engineers' services: records, decisions */
+    TT_ROLE_SERVICE = 1, /* platform engineers' services: records, decisions */
     TT_ROLE_SUPPORT = 2,
     TT_ROLE_DPO = 3,
     TT_ROLE_ADMIN = 4,
@@ -39,12 +39,12 @@ enum tt_role {
 };
 
 struct tt_api_key {
-    char id[TT_ID_MAX];          /* "key_…"; the public half of the token */
+    char id[TT_ID_MAX]; /* "key_…"; the public half of the token */
     char tenant_id[TT_ID_MAX];
     enum tt_role role;
-    char hash_hex[TT_HASH_HEX];  /* BLAKE2b-256 of the secret half; the secret is never stored */
+    char hash_hex[TT_HASH_HEX]; /* BLAKE2b-256 of the secret half; the secret is never stored */
     tt_time created_at;
-    tt_time revoked_at;          /* 0 = active */
+    tt_time revoked_at; /* 0 = active */
 };
 
 /* S2.4: the relationship decides what may be collected. */
@@ -56,36 +56,36 @@ enum tt_subject_kind {
 };
 
 struct tt_subject {
-    char id[TT_ID_MAX];             /* "sub_…" */
+    char id[TT_ID_MAX]; /* "sub_…" */
     char tenant_id[TT_ID_MAX];
     enum tt_subject_kind kind;
-    char jurisdiction[TT_JURIS_MAX];/* ISO 3166-1 alpha-2, optionally "-" subdivision ("US-CA") */
-    int has_birth_date;             /* the date itself is personal: kept encrypted in a record */
-    int is_child;                   /* S10.1: under 18 without parental consent */
-    int contract_active;            /* a customer relationship is in force (contract basis) */
-    int restricted;                 /* S8.3: processing restricted (storage and legal claims only) */
-    tt_time retention_until;        /* latest retention end of its records; 0 = none yet */
-    tt_time contract_ended_at;      /* 0 = not ended */
+    char jurisdiction[TT_JURIS_MAX]; /* ISO 3166-1 alpha-2, optionally "-" subdivision ("US-CA") */
+    int has_birth_date;              /* the date itself is personal: kept encrypted in a record */
+    int is_child;                    /* S10.1: under 18 without parental consent */
+    int contract_active;             /* a customer relationship is in force (contract basis) */
+    int restricted;            /* S8.3: processing restricted (storage and legal claims only) */
+    tt_time retention_until;   /* latest retention end of its records; 0 = none yet */
+    tt_time contract_ended_at; /* 0 = not ended */
     tt_time created_at;
     tt_time updated_at;
-    tt_time erased_at;              /* 0 = not erased */
+    tt_time erased_at; /* 0 = not erased */
 };
 
 enum tt_identity_type {
     TT_IDENT_EMAIL = 0,
-    TT_IDENT_PHONE = 1,     /* normalised to E.164 */
-    TT_IDENT_CHANNEL = 2,   /* chat-app channel id, "whatsapp:+316…" style, trimmed */
-    TT_IDENT_COOKIE = 3,    /* banner cookie id */
+    TT_IDENT_PHONE = 1,   /* normalised to E.164 */
+    TT_IDENT_CHANNEL = 2, /* chat-app channel id, "whatsapp:+316…" style, trimmed */
+    TT_IDENT_COOKIE = 3,  /* banner cookie id */
     TT_IDENT__COUNT
 };
 
 struct tt_identity {
-    char id[TT_ID_MAX];            /* "idn_…" */
+    char id[TT_ID_MAX]; /* "idn_…" */
     char tenant_id[TT_ID_MAX];
     char subject_id[TT_ID_MAX];
     enum tt_identity_type type;
-    char blind_hex[TT_HASH_HEX];   /* blind index: keyed hash of the normalised value */
-    const uint8_t *value_enc;      /* sealed normalised value (see vault.h); owner: the filler */
+    char blind_hex[TT_HASH_HEX]; /* blind index: keyed hash of the normalised value */
+    const uint8_t *value_enc;    /* sealed normalised value (see vault.h); owner: the filler */
     size_t value_enc_len;
     tt_time created_at;
 };
@@ -100,17 +100,17 @@ enum tt_basis {
 };
 
 struct tt_record {
-    char id[TT_ID_MAX];              /* "rec_…" */
+    char id[TT_ID_MAX]; /* "rec_…" */
     char tenant_id[TT_ID_MAX];
     char subject_id[TT_ID_MAX];
-    char service[TT_KEY_MAX];        /* policy service key, e.g. "sms" */
-    char data_category[TT_KEY_MAX];  /* e.g. "user.contact.phone_number" */
-    char purpose[TT_KEY_MAX];        /* policy purpose (data use) key */
+    char service[TT_KEY_MAX];       /* policy service key, e.g. "sms" */
+    char data_category[TT_KEY_MAX]; /* e.g. "user.contact.phone_number" */
+    char purpose[TT_KEY_MAX];       /* policy purpose (data use) key */
     enum tt_basis legal_basis;
-    char source[TT_KEY_MAX];         /* S3.2: "direct", "business_info_provider", … */
+    char source[TT_KEY_MAX]; /* S3.2: "direct", "business_info_provider", … */
     tt_time collected_at;
-    tt_time retention_until;         /* 0 = not computed yet */
-    const uint8_t *value_enc;        /* sealed value; owner: the filler */
+    tt_time retention_until;  /* 0 = not computed yet */
+    const uint8_t *value_enc; /* sealed value; owner: the filler */
     size_t value_enc_len;
     tt_time created_at;
 };
@@ -124,7 +124,7 @@ struct tt_purpose_state {
     char subject_id[TT_ID_MAX];
     char purpose[TT_KEY_MAX];
     enum tt_consent_state consent;
-    int objection;                   /* S8.3: objection to legitimate-interest processing */
+    int objection; /* S8.3: objection to legitimate-interest processing */
     tt_time updated_at;
 };
 
@@ -142,22 +142,22 @@ struct tt_subject_key {
     char tenant_id[TT_ID_MAX];
     char subject_id[TT_ID_MAX];
     enum tt_key_class key_class;
-    char master_key_id[TT_ID_MAX];   /* which master key wraps it */
-    uint8_t wrapped[72];             /* nonce(24) + key(32) + tag(16) */
+    char master_key_id[TT_ID_MAX]; /* which master key wraps it */
+    uint8_t wrapped[72];           /* nonce(24) + key(32) + tag(16) */
     size_t wrapped_len;
     tt_time created_at;
-    tt_time destroyed_at;            /* 0 = live; once set, wrapped is zeroed */
+    tt_time destroyed_at; /* 0 = live; once set, wrapped is zeroed */
 };
 
 /* One hash-chained audit event (S6.3). Text fields never hold a personal value. */
 struct tt_audit_event {
-    int64_t seq;                     /* 1, 2, … per tenant chain (last seq + 1) */
+    int64_t seq; /* 1, 2, … per tenant chain (last seq + 1) */
     char tenant_id[TT_ID_MAX];
     tt_time at;
-    char actor[TT_ID_MAX];           /* key id, account id, or "system" */
-    char action[TT_KEY_MAX];         /* "subject.create", "record.read.denied", … */
-    char target[TT_ID_MAX];          /* subject id, record id, policy version, … */
-    const char *detail_json;         /* small JSON object, no personal values; owner: filler */
+    char actor[TT_ID_MAX];   /* key id, account id, or "system" */
+    char action[TT_KEY_MAX]; /* "subject.create", "record.read.denied", … */
+    char target[TT_ID_MAX];  /* subject id, record id, policy version, … */
+    const char *detail_json; /* small JSON object, no personal values; owner: filler */
     uint8_t prev_hash[32];
     uint8_t hash[32];
 };

@@ -13,8 +13,8 @@
 #include "types.h"
 
 #define TT_KEY_BYTES 32
-#define TT_SEAL_OVERHEAD 40          /* 24-byte nonce + 16-byte tag */
-#define TT_WRAPPED_BYTES 72          /* nonce + key + tag */
+#define TT_SEAL_OVERHEAD 40 /* 24-byte nonce + 16-byte tag */
+#define TT_WRAPPED_BYTES 72 /* nonce + key + tag */
 
 /* The master key and the keys derived from it (blind-index key, API-key pepper). Lives in
  * sodium_malloc'd, mlock'd memory; wiped on free. */
@@ -37,12 +37,11 @@ int tt_vault_master_load(const char *path, int create, struct tt_master **out, i
                          char *err, size_t err_size);
 /* From 32 raw bytes (tests, rotation). */
 int tt_vault_master_from_bytes(const uint8_t key[TT_KEY_BYTES], struct tt_master **out);
-void tt_vault_master_free(struct tt_master *m);   /* wipes; NULL is a no-op */
+void tt_vault_master_free(struct tt_master *m); /* wipes; NULL is a no-op */
 /* Writes m's key to a new file at path (64 hex chars and a newline, mode 0600, O_EXCL), synced
  * to disk with its directory. Returns 0, -TT_E_CONFLICT if path exists, or -TT_E_INTERNAL; err
  * gets a reason (never key material). Used when creating a key and by `tutela keys rotate`. */
-int tt_vault_master_save(const struct tt_master *m, const char *path, char *err,
-                         size_t err_size);
+int tt_vault_master_save(const struct tt_master *m, const char *path, char *err, size_t err_size);
 
 /* A fresh random subject key. */
 void tt_vault_key_new(uint8_t key[TT_KEY_BYTES]);
@@ -63,8 +62,8 @@ int tt_vault_unwrap(const struct tt_master *m, const uint8_t wrapped[TT_WRAPPED_
                     const char *ad, uint8_t key[TT_KEY_BYTES]);
 
 /* Seals plain (len) under key; out must hold len + TT_SEAL_OVERHEAD bytes. ad may be NULL. */
-int tt_vault_seal(const uint8_t key[TT_KEY_BYTES], const uint8_t *plain, size_t len,
-                  const char *ad, uint8_t *out);
+int tt_vault_seal(const uint8_t key[TT_KEY_BYTES], const uint8_t *plain, size_t len, const char *ad,
+                  uint8_t *out);
 /* Opens sealed (len >= TT_SEAL_OVERHEAD); out must hold len - TT_SEAL_OVERHEAD bytes.
  * Returns 0 or -TT_E_CRYPTO when tampered, moved or under the wrong key. */
 int tt_vault_open(const uint8_t key[TT_KEY_BYTES], const uint8_t *sealed, size_t len,

@@ -15,9 +15,9 @@
 struct tt_app;
 
 #define TT_HTTP_MAX_PARAMS 4
-#define TT_HTTP_BODY_MAX_DEFAULT (8u << 20)   /* 8 MiB: a 10,000-item decision batch fits */
-#define TT_HTTP_REQUEST_ID_MAX 65             /* 64 chars of [A-Za-z0-9._-] and the NUL */
-#define TT_HTTP_PATH_MAX 2048                 /* longer request paths get 404 no-route */
+#define TT_HTTP_BODY_MAX_DEFAULT (8u << 20) /* 8 MiB: a 10,000-item decision batch fits */
+#define TT_HTTP_REQUEST_ID_MAX 65           /* 64 chars of [A-Za-z0-9._-] and the NUL */
+#define TT_HTTP_PATH_MAX 2048               /* longer request paths get 404 no-route */
 
 /* RFC 9457 problem "type" = this base + the slug of errors.def, e.g.
  * "https://tutela.dev/problems/unknown-purpose". Stable: clients may compare it. */
@@ -35,38 +35,38 @@ struct tt_auth {
 };
 
 struct tt_req {
-    const char *method;            /* "GET", … */
-    const char *path;              /* "/v1/subjects/sub_x" as sent (still %-encoded; no query) */
-    const char *param_names[TT_HTTP_MAX_PARAMS];   /* from "{id}" in the route pattern */
-    const char *param_values[TT_HTTP_MAX_PARAMS];  /* url-decoded; valid for the request */
+    const char *method; /* "GET", … */
+    const char *path;   /* "/v1/subjects/sub_x" as sent (still %-encoded; no query) */
+    const char *param_names[TT_HTTP_MAX_PARAMS];  /* from "{id}" in the route pattern */
+    const char *param_values[TT_HTTP_MAX_PARAMS]; /* url-decoded; valid for the request */
     int n_params;
-    const char *body;              /* raw body (NUL-terminated), NULL if none */
+    const char *body; /* raw body (NUL-terminated), NULL if none */
     size_t body_len;
-    json_t *json;                  /* parsed body when Content-Type is JSON; borrowed */
+    json_t *json; /* parsed body when Content-Type is JSON; borrowed */
     struct tt_auth auth;
-    char request_id[TT_HTTP_REQUEST_ID_MAX];  /* the client's X-Request-Id if well-formed
-                                                 (1-64 of [A-Za-z0-9._-]), else "req-…";
-                                                 always echoed as X-Request-Id */
+    char request_id[TT_HTTP_REQUEST_ID_MAX]; /* the client's X-Request-Id if well-formed
+                                                (1-64 of [A-Za-z0-9._-]), else "req-…";
+                                                always echoed as X-Request-Id */
     struct tt_app *app;
-    void *priv;                    /* the server's connection state */
-    char client_ip[64];            /* the peer's address (rate limits; never logged) */
-    int local_plain;               /* 1: plain http from 127.0.0.1/::1 (cookies without Secure) */
+    void *priv;         /* the server's connection state */
+    char client_ip[64]; /* the peer's address (rate limits; never logged) */
+    int local_plain;    /* 1: plain http from 127.0.0.1/::1 (cookies without Secure) */
 };
 
 struct tt_resp {
-    int status;                    /* 200 when left 0 */
-    json_t *json;                  /* body; the server takes ownership and frees it */
-    char *raw;                     /* or a raw body (malloc'd; the server frees it) */
+    int status;   /* 200 when left 0 */
+    json_t *json; /* body; the server takes ownership and frees it */
+    char *raw;    /* or a raw body (malloc'd; the server frees it) */
     size_t raw_len;
-    const char *content_type;      /* for raw; static string */
-    char location[256];            /* Location header when non-empty */
+    const char *content_type; /* for raw; static string */
+    char location[256];       /* Location header when non-empty */
     char cache_control[64];
     /* problem details, filled by tt_problem */
-    int err;                       /* negative tt_err code */
-    char field[96];                /* the offending field, JSON-pointer-ish ("items/3/purpose") */
-    char detail[256];              /* human text; never a personal value */
-    char set_cookie[256];          /* Set-Cookie header when non-empty (sessions) */
-    int retry_after;               /* Retry-After seconds when > 0 (429) */
+    int err;              /* negative tt_err code */
+    char field[96];       /* the offending field, JSON-pointer-ish ("items/3/purpose") */
+    char detail[256];     /* human text; never a personal value */
+    char set_cookie[256]; /* Set-Cookie header when non-empty (sessions) */
+    int retry_after;      /* Retry-After seconds when > 0 (429) */
 };
 
 /* A handler returns 0 after filling resp, or a negative tt_err code (usually via tt_problem). */
@@ -74,17 +74,17 @@ typedef int (*tt_handler)(struct tt_req *req, struct tt_resp *resp);
 
 struct tt_route {
     const char *method;
-    const char *pattern;           /* "/v1/subjects/{id}/records" */
+    const char *pattern; /* "/v1/subjects/{id}/records" */
     tt_handler fn;
-    int auth;                      /* 1: Bearer key required */
-    enum tt_role min_role;         /* checked when auth */
-    const char *summary;           /* OpenAPI summary */
-    const char *tag;               /* OpenAPI tag */
-    const char *request_schema;    /* OpenAPI component name of the body, or NULL; a media type
-                                      (holding '/', e.g. "message/rfc822") instead means the
-                                      body is taken raw in that type (not parsed as JSON) */
-    const char *response_schema;   /* component name of the 2xx body, or NULL */
-    int ok_status;                 /* OpenAPI: the success status (0 = 200) */
+    int auth;                    /* 1: Bearer key required */
+    enum tt_role min_role;       /* checked when auth */
+    const char *summary;         /* OpenAPI summary */
+    const char *tag;             /* OpenAPI tag */
+    const char *request_schema;  /* OpenAPI component name of the body, or NULL; a media type
+                                    (holding '/', e.g. "message/rfc822") instead means the
+                                    body is taken raw in that type (not parsed as JSON) */
+    const char *response_schema; /* component name of the 2xx body, or NULL */
+    int ok_status;               /* OpenAPI: the success status (0 = 200) */
 };
 
 /* Records a problem in resp and returns -code, so handlers write
@@ -94,19 +94,19 @@ int tt_problem(struct tt_resp *resp, int code, const char *field, const char *fm
     __attribute__((format(printf, 4, 5)));
 
 /* Request accessors. */
-const char *tt_req_param(const struct tt_req *req, const char *name);   /* path param or NULL */
-const char *tt_req_query(const struct tt_req *req, const char *name);   /* query arg or NULL */
-const char *tt_req_header(const struct tt_req *req, const char *name);  /* header or NULL */
+const char *tt_req_param(const struct tt_req *req, const char *name);  /* path param or NULL */
+const char *tt_req_query(const struct tt_req *req, const char *name);  /* query arg or NULL */
+const char *tt_req_header(const struct tt_req *req, const char *name); /* header or NULL */
 
 /* Sets resp->json (taking ownership) with status. Returns 0. */
 int tt_reply(struct tt_resp *resp, int status, json_t *body);
 
 /* The server. */
 struct tt_server_config {
-    const char *listen;            /* "127.0.0.1:8080" */
-    unsigned threads;              /* 0 = number of cores */
-    size_t body_max;               /* 0 = TT_HTTP_BODY_MAX_DEFAULT */
-    const char *web_root;          /* static files under /web/ (may be NULL) */
+    const char *listen;   /* "127.0.0.1:8080" */
+    unsigned threads;     /* 0 = number of cores */
+    size_t body_max;      /* 0 = TT_HTTP_BODY_MAX_DEFAULT */
+    const char *web_root; /* static files under /web/ (may be NULL) */
 };
 
 struct tt_server;
@@ -173,8 +173,7 @@ int tt_metrics_describe(const char *name, const char *help);
  * secret do not follow the rules above or out is too small. */
 #define TT_API_SECRET_MAX 128
 #define TT_API_TOKEN_MAX (3 + TT_ID_MAX + 1 + TT_API_SECRET_MAX + 1)
-int tt_api_token_parse(const char *token, char key_id[TT_ID_MAX], char *secret,
-                       size_t secret_size);
+int tt_api_token_parse(const char *token, char key_id[TT_ID_MAX], char *secret, size_t secret_size);
 int tt_api_token_format(const char *key_id, const char *secret, char *out, size_t out_size);
 
 /* OpenAPI 3.1 document describing routes (a table ending with a NULL method): every route under

@@ -31,7 +31,7 @@ struct tt_requests_store_ops;
 /* Page through a list: pass after_id "" for the first page. */
 struct tt_page {
     char after_id[TT_ID_MAX];
-    int limit;                  /* 1..1000 */
+    int limit; /* 1..1000 */
 };
 
 typedef int (*tt_subject_cb)(void *cls, const struct tt_subject *s);
@@ -45,7 +45,7 @@ typedef int (*tt_key_cb)(void *cls, const struct tt_subject_key *k);
 
 /* The operations every backend provides, split by area. cls is the backend connection. */
 struct tt_store_ops {
-    const char *name;           /* "sqlite", "postgres" */
+    const char *name; /* "sqlite", "postgres" */
 
     /* transactions */
     enum tt_qs (*begin)(struct tt_store_conn *c);
@@ -53,7 +53,7 @@ struct tt_store_ops {
     void (*rollback)(struct tt_store_conn *c);
 
     /* schema */
-    int (*schema_version)(struct tt_store_conn *c);   /* applied migrations, or < 0 */
+    int (*schema_version)(struct tt_store_conn *c); /* applied migrations, or < 0 */
 
     /* tenants and API keys */
     enum tt_qs (*tenant_put)(struct tt_store_conn *c, const struct tt_tenant *t);
@@ -79,7 +79,7 @@ struct tt_store_ops {
     enum tt_qs (*identity_put)(struct tt_store_conn *c, const struct tt_identity *i);
     enum tt_qs (*identity_find)(struct tt_store_conn *c, const char *tenant_id,
                                 enum tt_identity_type type, const char *blind_hex,
-                                struct tt_identity *out);   /* value_enc not filled */
+                                struct tt_identity *out); /* value_enc not filled */
     enum tt_qs (*identity_list)(struct tt_store_conn *c, const char *tenant_id,
                                 const char *subject_id, tt_identity_cb cb, void *cls);
     enum tt_qs (*identity_scan)(struct tt_store_conn *c, tt_identity_cb cb, void *cls);
@@ -87,8 +87,8 @@ struct tt_store_ops {
     /* records */
     enum tt_qs (*record_put)(struct tt_store_conn *c, const struct tt_record *r);
     enum tt_qs (*record_list)(struct tt_store_conn *c, const char *tenant_id,
-                              const char *subject_id, const struct tt_page *page,
-                              tt_record_cb cb, void *cls);
+                              const char *subject_id, const struct tt_page *page, tt_record_cb cb,
+                              void *cls);
     enum tt_qs (*record_count)(struct tt_store_conn *c, const char *tenant_id, int64_t *out);
 
     /* consent / objection state per subject and purpose (upsert by the three keys) */
@@ -103,47 +103,45 @@ struct tt_store_ops {
                                   const char *subject_id, enum tt_key_class cls,
                                   struct tt_subject_key *out);
     enum tt_qs (*subject_key_scan)(struct tt_store_conn *c, const char *after_tenant,
-                                   const char *after_subject, int limit, tt_key_cb cb,
-                                   void *cls);
+                                   const char *after_subject, int limit, tt_key_cb cb, void *cls);
 
     /* audit ledger: one hash chain per tenant (append-only; chained by core/ledger).
      * audit_append must run inside a transaction that first calls audit_last for the same
      * tenant, which locks the chain's tail (SQLite: the write lock; PostgreSQL: a row lock on
      * audit_heads) so concurrent writers, even on several nodes, keep the chain linear. */
     enum tt_qs (*audit_last)(struct tt_store_conn *c, const char *tenant_id,
-                             struct tt_audit_event *out);    /* NONE when the chain is empty */
+                             struct tt_audit_event *out); /* NONE when the chain is empty */
     enum tt_qs (*audit_append)(struct tt_store_conn *c, const struct tt_audit_event *e);
     /* tenant_id NULL = every tenant, in (tenant_id, seq) order; from/to bound "at" (0 = open) */
     enum tt_qs (*audit_scan)(struct tt_store_conn *c, const char *tenant_id, tt_time from,
                              tt_time to, tt_audit_cb cb, void *cls);
 
     /* key-value settings (master key id, first-start marker, …) */
-    enum tt_qs (*setting_get)(struct tt_store_conn *c, const char *key, char *out,
-                              size_t out_size);
+    enum tt_qs (*setting_get)(struct tt_store_conn *c, const char *key, char *out, size_t out_size);
     enum tt_qs (*setting_put)(struct tt_store_conn *c, const char *key, const char *value);
 
     /* capability areas (store/areas.h), each in its own header */
-    const struct tt_requests_store_ops *requests; /* requests_store.h */
-    const struct tt_retention_store_ops *retention; /* retention_store.h (issue 6) */
+    const struct tt_requests_store_ops *requests;     /* requests_store.h */
+    const struct tt_retention_store_ops *retention;   /* retention_store.h (issue 6) */
     const struct tt_recipients_store_ops *recipients; /* recipients_store.h (issue 7) */
     const struct tt_jobs_store_ops *jobs; /* jobs_store.h: leases, outbox, change feed (issue 9) */
     const struct tt_accounts_store_ops *accounts; /* accounts_store.h (issue 8) */
-    const struct tt_consent_store_ops *consent; /* consent_store.h: ledger, opens (issue 4) */
+    const struct tt_consent_store_ops *consent;   /* consent_store.h: ledger, opens (issue 4) */
 };
 
 /* Opens a store from a URL: "sqlite:PATH" (or a bare path) or "postgres://…"/"postgresql://…".
  * pool_size connections (>= 1). Applies migrations unless migrate is 0.
  * On failure returns a negative code and writes a reason (no secrets) into err. */
-int tt_store_open(const char *url, int pool_size, int migrate, struct tt_store **out,
-                  char *err, size_t err_size);
-void tt_store_close(struct tt_store *s);   /* NULL is a no-op; all connections released first */
+int tt_store_open(const char *url, int pool_size, int migrate, struct tt_store **out, char *err,
+                  size_t err_size);
+void tt_store_close(struct tt_store *s); /* NULL is a no-op; all connections released first */
 
 /* Runs migrations; returns the schema version reached or a negative code. */
 int tt_store_migrate(struct tt_store *s, char *err, size_t err_size);
 
 /* Blocks until a connection is free. Never NULL for an open store. */
 struct tt_store_conn *tt_store_acquire(struct tt_store *s);
-void tt_store_release(struct tt_store_conn *c);  /* NULL is a no-op */
+void tt_store_release(struct tt_store_conn *c); /* NULL is a no-op */
 
 const struct tt_store_ops *tt_store_ops_of(struct tt_store_conn *c);
 const char *tt_store_backend(const struct tt_store *s);

@@ -113,12 +113,8 @@ const struct sq_migration tt__sq_schema_core[] = {
 
 /* Every area's steps; an area that lands adds its array here (and its extern in sq.h). */
 static const struct sq_migration *const areas[] = {
-    tt__sq_schema_core,
-    tt__sq_schema_requests,
-    tt__sq_schema_retention,
-    tt__sq_schema_recipients,
-    tt__sq_schema_accounts,
-    tt__sq_schema_jobs,
+    tt__sq_schema_core,       tt__sq_schema_requests, tt__sq_schema_retention,
+    tt__sq_schema_recipients, tt__sq_schema_accounts, tt__sq_schema_jobs,
     tt__sq_schema_consent,
 };
 
@@ -178,8 +174,7 @@ static int step_recorded(sqlite3 *db, int64_t version, int *out)
         return rc;
     }
     sqlite3_stmt *st = NULL;
-    rc = sqlite3_prepare_v2(db, "SELECT 1 FROM schema_migrations WHERE version = ?", -1, &st,
-                            NULL);
+    rc = sqlite3_prepare_v2(db, "SELECT 1 FROM schema_migrations WHERE version = ?", -1, &st, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(st, 1, version);
     if (rc == SQLITE_OK) {

@@ -62,9 +62,9 @@ _Static_assert(ST__END <= TT_STORE_SLOT_BASE(TT_AREA_RETENTION) + TT_STORE_SLOTS
              " WHERE s.tenant_id = ?1 AND s.is_child = 1"
 #define EXP_DUE                                                                                    \
     EXP_COLS                                                                                       \
-        " FROM records r INDEXED BY records_retention_idx CROSS JOIN subjects s"                   \
-        " ON s.tenant_id = r.tenant_id AND s.subject_id = r.subject_id WHERE r.tenant_id = ?1"     \
-        " AND r.retention_until > 0 AND r.retention_until <= ?2 AND s.is_child = 0"
+    " FROM records r INDEXED BY records_retention_idx CROSS JOIN subjects s"                       \
+    " ON s.tenant_id = r.tenant_id AND s.subject_id = r.subject_id WHERE r.tenant_id = ?1"         \
+    " AND r.retention_until > 0 AND r.retention_until <= ?2 AND s.is_child = 0"
 
 /* ---- holds ---- */
 

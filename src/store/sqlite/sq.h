@@ -63,10 +63,10 @@ _Static_assert(SQ_STMT__COUNT <= TT_STORE_SLOTS_PER_AREA, "core statements overf
 struct sq_conn {
     struct tt_store_conn base; /* first: tt_store_conn * casts to sq_conn * */
     sqlite3 *db;
-    sqlite3_stmt *stmts[SQ_STMT_MAX];    /* prepared lazily, finalized at close */
-    struct sq_conn *next_free;           /* pool free list link */
-    int in_use;                          /* owned by a caller (guarded by the pool mutex) */
-    char last_err[256];                  /* last SQLite message; never holds a bound value */
+    sqlite3_stmt *stmts[SQ_STMT_MAX]; /* prepared lazily, finalized at close */
+    struct sq_conn *next_free;        /* pool free list link */
+    int in_use;                       /* owned by a caller (guarded by the pool mutex) */
+    char last_err[256];               /* last SQLite message; never holds a bound value */
 };
 
 struct sq_store {
@@ -139,7 +139,7 @@ extern const struct sq_migration tt__sq_schema_core[];
 extern const struct sq_migration tt__sq_schema_requests[];
 extern const struct sq_migration tt__sq_schema_retention[];
 extern const struct sq_migration tt__sq_schema_recipients[]; /* recipients_schema.c */
-extern const struct sq_migration tt__sq_schema_jobs[]; /* jobs_schema.c */
+extern const struct sq_migration tt__sq_schema_jobs[];       /* jobs_schema.c */
 int tt__sq_migrate(struct sq_conn *c, char *err, size_t err_size);
 int tt__sq_schema_version(struct tt_store_conn *c);
 
@@ -202,12 +202,12 @@ enum tt_qs tt__sq_setting_get(struct tt_store_conn *c, const char *key, char *ou
 extern const struct tt_requests_store_ops tt__sq_requests_ops;
 enum tt_qs tt__sq_setting_put(struct tt_store_conn *c, const char *key, const char *value);
 
-extern const struct tt_retention_store_ops tt__sq_retention_ops; /* retention.c */
+extern const struct tt_retention_store_ops tt__sq_retention_ops;   /* retention.c */
 extern const struct tt_recipients_store_ops tt__sq_recipients_ops; /* recipients.c */
-extern const struct tt_jobs_store_ops tt__sq_jobs_ops; /* jobs.c */
-extern const struct tt_accounts_store_ops tt__sq_accounts_ops; /* accounts.c */
-extern const struct sq_migration tt__sq_schema_accounts[]; /* accounts_schema.c */
-extern const struct sq_migration tt__sq_schema_consent[]; /* consent_schema.c */
-extern const struct tt_consent_store_ops tt__sq_consent_ops; /* consent.c */
+extern const struct tt_jobs_store_ops tt__sq_jobs_ops;             /* jobs.c */
+extern const struct tt_accounts_store_ops tt__sq_accounts_ops;     /* accounts.c */
+extern const struct sq_migration tt__sq_schema_accounts[];         /* accounts_schema.c */
+extern const struct sq_migration tt__sq_schema_consent[];          /* consent_schema.c */
+extern const struct tt_consent_store_ops tt__sq_consent_ops;       /* consent.c */
 
 #endif
