@@ -4,6 +4,9 @@
 // moves the ends anchored on it (S7.2), and a real `tutela sweep` whose anonymised statistics
 // serve only cells of at least k = 5 subjects with no subject column (S7.8).
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { POLICY, backends, startServer } from './lib/server.mjs';
@@ -17,8 +20,12 @@ for (const backend of backends()) {
     let srv;
     let t;
     let dpo;
+    // the server reads its own copy of the policy, so a test can change it and send SIGHUP
+    const policyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tutela-ret-policy-'));
+    const policyCopy = path.join(policyDir, 'policy.yaml');
     before(async () => {
-      srv = await startServer(backend);
+      fs.copyFileSync(POLICY, policyCopy);
+      srv = await startServer(backend, { args: ['--policy', policyCopy] });
       t = await tenant(srv);
       const k = await srv.request('POST', '/v1/keys', { key: t.keys.admin, body: { role: 'dpo' } });
       assert.equal(k.status, 201, k.text);
@@ -26,6 +33,7 @@ for (const backend of backends()) {
     });
     after(async () => {
       await srv?.stop();
+      fs.rmSync(policyDir, { recursive: true, force: true });
     });
 
     test('hold_needs_dpo_role_and_a_reason_S7_6', async () => {
@@ -117,6 +125,11 @@ for (const backend of backends()) {
       assert.ok(Number(want) > Date.now() / 1000, 'six months from collection');
       // an end written under another policy: due already
       srv.sql(`UPDATE records SET retention_until = 1000 WHERE tenant_id = '${t.id}' AND record_id = '${r.json.id}'`);
+      // a new policy version (same rules): its digest differs, so every end is recomputed
+      const text = fs.readFileSync(policyCopy, 'utf8');
+      const bumped = text.replace(/^(\s*version:\s*)"?2022\.1"?/m, '$1"2022.9"');
+      assert.notEqual(bumped, text);
+      fs.writeFileSync(policyCopy, bumped);
       process.kill(srv.pid, 'SIGHUP');
       let now = '';
       for (let i = 0; i < 100 && now !== want; i++) {
