@@ -11,6 +11,7 @@ cd "$ROOT"
 
 passed=0
 failed=0
+log_mark=$(mktemp)
 failures=()
 
 count() { # parse meson's "Ok: N" / "Fail: N" / "Timeout: N" lines from a log
@@ -38,6 +39,13 @@ step() { # step NAME command...
     failed=$((failed + 1)); failures+=("$name")
   fi
   rm -f "$log"
+  # the node suites print one "not ok" line per failed test: name them (the error log is cut)
+  for d in "$BUILD" "$ASAN"; do
+    for f in "$d"/meson-logs/testlog*.txt; do
+      [ -f "$f" ] && [ "$f" -nt "$log_mark" ] && grep -E '^\s*not ok ' "$f" | sed "s|^|  failed: |" | head -40
+    done
+  done
+  touch "$log_mark"
 }
 
 # A throwaway PostgreSQL cluster for the PostgreSQL runs of the store and API suites (issue 9).
@@ -58,7 +66,7 @@ step "build: all suites" meson test -C "$BUILD" --print-errorlogs --num-processe
 if [ -n "${TUTELA_TEST_PG_URL:-}" ]; then
   # the backend-agnostic store suite again, on PostgreSQL (issue 9)
   step "build: store suite on PostgreSQL" env TUTELA_TEST_DB="$TUTELA_TEST_PG_URL" \
-    meson test -C "$BUILD" --print-errorlogs store
+    meson test -C "$BUILD" --print-errorlogs --logbase store-pg store
 fi
 VG="valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --quiet"
 core_tests=()
@@ -66,7 +74,7 @@ for t in clock policy vault ident decide index ledger retention; do
   [ -x "$BUILD/tests/test_$t" ] && core_tests+=("$t")
 done
 if [ ${#core_tests[@]} -gt 0 ]; then
-  step "valgrind: core unit tests" meson test -C "$BUILD" --print-errorlogs --wrap="$VG" "${core_tests[@]}"
+  step "valgrind: core unit tests" meson test -C "$BUILD" --print-errorlogs --logbase valgrind --wrap="$VG" "${core_tests[@]}"
 fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
