@@ -15,7 +15,7 @@
  * retention    400..499             256..319   holds, sweeps, statistics (issue 6)
  * recipients   500..599             320..383   registry, disclosures, notices (issue 7)
  * accounts     600..699             384..447   accounts, sessions, inbox (issue 8)
- * spare        700..799             448..511 */
+ * subscriptions 700..799            448..511   sub-processor list subscribers, notices (issue 7) */
 #define TT_STORE_SLOTS_PER_AREA 64
 #define TT_STORE_SLOTS_MAX 512
 #define TT_STORE_SLOT_BASE(area_index) ((area_index)*TT_STORE_SLOTS_PER_AREA)
@@ -28,6 +28,7 @@ enum tt_store_area {
     TT_AREA_RETENTION = 4,
     TT_AREA_RECIPIENTS = 5,
     TT_AREA_ACCOUNTS = 6,
+    TT_AREA_SUBSCRIPTIONS = 7,
 };
 
 #endif

@@ -27,6 +27,7 @@ enum tt_qs { TT_QS_HARD = -2, TT_QS_SOFT = -1, TT_QS_NONE = 0, TT_QS_ONE = 1 };
 struct tt_store;
 struct tt_store_conn;
 struct tt_requests_store_ops;
+struct tt_subscriptions_store_ops;
 
 /* Page through a list: pass after_id "" for the first page. */
 struct tt_page {
@@ -127,6 +128,7 @@ struct tt_store_ops {
     const struct tt_jobs_store_ops *jobs; /* jobs_store.h: leases, outbox, change feed (issue 9) */
     const struct tt_accounts_store_ops *accounts; /* accounts_store.h (issue 8) */
     const struct tt_consent_store_ops *consent;   /* consent_store.h: ledger, opens (issue 4) */
+    const struct tt_subscriptions_store_ops *subscriptions; /* subscriptions_store.h (issue 7) */
 };
 
 /* Opens a store from a URL: "sqlite:PATH" (or a bare path) or "postgres://…"/"postgresql://…".

@@ -100,12 +100,13 @@ struct pg_store {
 };
 
 extern const struct tt_store_ops tt__pg_ops;
-extern const struct tt_jobs_store_ops tt__pg_jobs_ops;             /* pg_jobs.c */
-extern const struct tt_retention_store_ops tt__pg_retention_ops;   /* pg_retention.c */
-extern const struct tt_recipients_store_ops tt__pg_recipients_ops; /* pg_recipients.c */
-extern const struct tt_accounts_store_ops tt__pg_accounts_ops;     /* pg_accounts.c */
-extern const struct tt_consent_store_ops tt__pg_consent_ops;       /* pg_consent.c */
-extern const struct tt_requests_store_ops tt__pg_requests_ops;     /* pg_requests.c */
+extern const struct tt_jobs_store_ops tt__pg_jobs_ops;                   /* pg_jobs.c */
+extern const struct tt_retention_store_ops tt__pg_retention_ops;         /* pg_retention.c */
+extern const struct tt_recipients_store_ops tt__pg_recipients_ops;       /* pg_recipients.c */
+extern const struct tt_accounts_store_ops tt__pg_accounts_ops;           /* pg_accounts.c */
+extern const struct tt_consent_store_ops tt__pg_consent_ops;             /* pg_consent.c */
+extern const struct tt_requests_store_ops tt__pg_requests_ops;           /* pg_requests.c */
+extern const struct tt_subscriptions_store_ops tt__pg_subscriptions_ops; /* pg_subscriptions.c */
 
 static inline struct pg_conn *pg_conn_of(struct tt_store_conn *c)
 {
@@ -159,10 +160,11 @@ struct pg_migration {
 extern const struct pg_migration tt__pg_schema_core[];
 extern const struct pg_migration tt__pg_schema_jobs[]; /* pg_jobs_schema.c */
 extern const struct pg_migration tt__pg_schema_retention[];
-extern const struct pg_migration tt__pg_schema_recipients[]; /* pg_recipients_schema.c */
-extern const struct pg_migration tt__pg_schema_accounts[];   /* pg_accounts_schema.c */
-extern const struct pg_migration tt__pg_schema_consent[];    /* pg_consent_schema.c */
-extern const struct pg_migration tt__pg_schema_requests[];   /* pg_requests_schema.c */
+extern const struct pg_migration tt__pg_schema_recipients[];    /* pg_recipients_schema.c */
+extern const struct pg_migration tt__pg_schema_accounts[];      /* pg_accounts_schema.c */
+extern const struct pg_migration tt__pg_schema_consent[];       /* pg_consent_schema.c */
+extern const struct pg_migration tt__pg_schema_requests[];      /* pg_requests_schema.c */
+extern const struct pg_migration tt__pg_schema_subscriptions[]; /* pg_subscriptions_schema.c */
 int tt__pg_schema_version(struct tt_store_conn *c);
 
 /* The query families. */

@@ -118,9 +118,9 @@ const struct pg_migration tt__pg_schema_core[] = {
 
 /* Every area's steps; an area that lands adds its array here (and its extern in pg_internal.h). */
 static const struct pg_migration *const areas[] = {
-    tt__pg_schema_core,       tt__pg_schema_jobs,     tt__pg_schema_retention,
-    tt__pg_schema_recipients, tt__pg_schema_accounts, tt__pg_schema_consent,
-    tt__pg_schema_requests,
+    tt__pg_schema_core,       tt__pg_schema_jobs,          tt__pg_schema_retention,
+    tt__pg_schema_recipients, tt__pg_schema_accounts,      tt__pg_schema_consent,
+    tt__pg_schema_requests,   tt__pg_schema_subscriptions,
 };
 
 #define N_AREAS (sizeof areas / sizeof areas[0])

@@ -614,6 +614,7 @@ const struct tt_store_ops tt__pg_ops = {
     .jobs = &tt__pg_jobs_ops,
     .retention = &tt__pg_retention_ops,
     .recipients = &tt__pg_recipients_ops,
+    .subscriptions = &tt__pg_subscriptions_ops,
     .accounts = &tt__pg_accounts_ops,
     .consent = &tt__pg_consent_ops,
     .requests = &tt__pg_requests_ops,

@@ -113,9 +113,9 @@ const struct sq_migration tt__sq_schema_core[] = {
 
 /* Every area's steps; an area that lands adds its array here (and its extern in sq.h). */
 static const struct sq_migration *const areas[] = {
-    tt__sq_schema_core,       tt__sq_schema_requests, tt__sq_schema_retention,
-    tt__sq_schema_recipients, tt__sq_schema_accounts, tt__sq_schema_jobs,
-    tt__sq_schema_consent,
+    tt__sq_schema_core,       tt__sq_schema_requests,      tt__sq_schema_retention,
+    tt__sq_schema_recipients, tt__sq_schema_accounts,      tt__sq_schema_jobs,
+    tt__sq_schema_consent,    tt__sq_schema_subscriptions,
 };
 
 #define N_AREAS (sizeof areas / sizeof areas[0])

@@ -55,6 +55,7 @@ static const struct tt_store_ops sq_ops = {
     .requests = &tt__sq_requests_ops,
     .retention = &tt__sq_retention_ops,
     .recipients = &tt__sq_recipients_ops,
+    .subscriptions = &tt__sq_subscriptions_ops,
     .accounts = &tt__sq_accounts_ops,
     .jobs = &tt__sq_jobs_ops,
     .consent = &tt__sq_consent_ops,

@@ -209,5 +209,7 @@ extern const struct tt_accounts_store_ops tt__sq_accounts_ops;     /* accounts.c
 extern const struct sq_migration tt__sq_schema_accounts[];         /* accounts_schema.c */
 extern const struct sq_migration tt__sq_schema_consent[];          /* consent_schema.c */
 extern const struct tt_consent_store_ops tt__sq_consent_ops;       /* consent.c */
+extern const struct sq_migration tt__sq_schema_subscriptions[];    /* subscriptions_schema.c */
+extern const struct tt_subscriptions_store_ops tt__sq_subscriptions_ops; /* subscriptions.c */
 
 #endif
