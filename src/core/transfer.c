@@ -116,20 +116,10 @@ int tt_transfer_lapsed(const struct tt_rcpt *r, const struct tt_adequacy *a, tt_
     return 1;
 }
 
-int tt_transfer_check(const struct tt_rcpt *r, const struct tt_policy *p,
-                      const struct tt_adequacy *a, const char *purpose, const char *category,
-                      tt_time now, uint32_t *reasons)
+uint32_t tt_transfer_requirements(const struct tt_rcpt *r, const struct tt_policy *p,
+                                  const struct tt_adequacy *a, tt_time now)
 {
-    if (!r || !p || !purpose || !reasons)
-        return -TT_E_BAD_PARAM;
     uint32_t why = 0;
-    const struct tt_purpose *pu = tt_policy_purpose(p, purpose);
-    if (!pu)
-        why |= 1u << TT_GATE_UNKNOWN_PURPOSE;
-    else if (pu->sale)
-        why |= 1u << TT_GATE_SALE; /* S4.4: whoever the recipient */
-    if (r->status != TT_RSTATUS_APPROVED)
-        why |= 1u << TT_GATE_NOT_APPROVED;
     if (!r->vetted_at || !r->vetting_passed)
         why |= 1u << TT_GATE_NOT_VETTED;
     /* S4.3: processors are bound by a DPA; an independent controller needs its own basis;
@@ -150,6 +140,51 @@ int tt_transfer_check(const struct tt_rcpt *r, const struct tt_policy *p,
             /* choice: a derogation (art. 49) is case by case and needs no TIA; SCC and BCR do */
             why |= 1u << TT_GATE_NO_TIA;
     }
+    return why;
+}
+
+int tt_gate_err(uint32_t reasons, enum tt_rcpt_status status)
+{
+    static const struct {
+        enum tt_gate_reason reason;
+        int err;
+    } order[] = {
+        {TT_GATE_UNKNOWN_PURPOSE, TT_E_UNKNOWN_PURPOSE},
+        {TT_GATE_SALE, TT_E_SALE_PROHIBITED},
+        {TT_GATE_NOT_APPROVED, TT_E_RECIPIENT_NOT_APPROVED},
+        {TT_GATE_FLAGGED, TT_E_RECIPIENT_FLAGGED},
+        {TT_GATE_NOT_VETTED, TT_E_RECIPIENT_NOT_VETTED},
+        {TT_GATE_NO_DPA, TT_E_RECIPIENT_NO_DPA},
+        {TT_GATE_NO_BASIS, TT_E_RECIPIENT_NO_BASIS},
+        {TT_GATE_NO_MECHANISM, TT_E_TRANSFER_NO_MECHANISM},
+        {TT_GATE_ADEQUACY_LAPSED, TT_E_ADEQUACY_LAPSED},
+        {TT_GATE_NO_TIA, TT_E_TRANSFER_NO_TIA},
+        {TT_GATE_PURPOSE, TT_E_NOT_RECEIVED},
+        {TT_GATE_CATEGORY, TT_E_NOT_RECEIVED},
+    };
+    for (size_t i = 0; i < N(order); i++)
+        if (reasons & (1u << order[i].reason)) {
+            if (order[i].reason == TT_GATE_NOT_APPROVED && status == TT_RSTATUS_SUSPENDED)
+                return TT_E_RECIPIENT_SUSPENDED;
+            return order[i].err;
+        }
+    return 0;
+}
+
+int tt_transfer_check(const struct tt_rcpt *r, const struct tt_policy *p,
+                      const struct tt_adequacy *a, const char *purpose, const char *category,
+                      tt_time now, uint32_t *reasons)
+{
+    if (!r || !p || !purpose || !reasons)
+        return -TT_E_BAD_PARAM;
+    uint32_t why = tt_transfer_requirements(r, p, a, now);
+    const struct tt_purpose *pu = tt_policy_purpose(p, purpose);
+    if (!pu)
+        why |= 1u << TT_GATE_UNKNOWN_PURPOSE;
+    else if (pu->sale)
+        why |= 1u << TT_GATE_SALE; /* S4.4: whoever the recipient */
+    if (r->status != TT_RSTATUS_APPROVED)
+        why |= 1u << TT_GATE_NOT_APPROVED;
     if (r->flagged_at)
         why |= 1u << TT_GATE_FLAGGED;
     if (pu && r->n_purposes && !in_list(r->purposes, r->n_purposes, purpose))

@@ -52,9 +52,10 @@ struct tt_rcpt {
     int n_purposes;
     char categories[TT_RCPT_LIST_MAX][TT_KEY_MAX];
     int n_categories;
-    int public_listed;            /* shown on the public sub-processor list (S14.1) */
-    tt_time flagged_at;           /* S5.2: its transfer basis lapsed; 0 = not flagged */
-    char flag_reason[TT_KEY_MAX]; /* "adequacy_lapsed:us_privacy_shield" */
+    int public_listed;                    /* shown on the public sub-processor list (S14.1) */
+    tt_time flagged_at;                   /* S5.2: its transfer basis lapsed; 0 = not flagged */
+    char flag_reason[TT_KEY_MAX];         /* "adequacy_lapsed:us_privacy_shield" */
+    char status_reason[TT_RCPT_TEXT_MAX]; /* why it was suspended; "" otherwise */
     tt_time created_at;
     tt_time updated_at;
 };
@@ -75,6 +76,17 @@ enum tt_gate_reason {
     TT_GATE_UNKNOWN_PURPOSE = 11, /* not a purpose of the policy */
     TT_GATE__COUNT
 };
+
+/* The reasons that belong to the recipient itself, whatever the purpose: not vetted, no DPA,
+ * no legal basis, no transfer mechanism or TIA, a lapsed adequacy decision (S4.3, S5.1, S5.2).
+ * What an approval requires to be 0. Bits of enum tt_gate_reason; r and p must not be NULL. */
+uint32_t tt_transfer_requirements(const struct tt_rcpt *r, const struct tt_policy *p,
+                                  const struct tt_adequacy *a, tt_time now);
+
+/* The problem code of a refusal: the first reason of reasons in this order of precedence —
+ * unknown purpose, sale, suspended/not approved (status given), flagged, not vetted, no DPA, no
+ * basis, no mechanism, adequacy lapsed, no TIA, purpose/category not received. 0 when none. */
+int tt_gate_err(uint32_t reasons, enum tt_rcpt_status status);
 
 /* Checks a disclosure of data (category may be NULL) for purpose to r at time now. Writes the
  * refusal reasons into *reasons (0 = allowed) and returns 0; -TT_E_BAD_PARAM for NULL inputs. */
