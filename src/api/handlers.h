@@ -13,6 +13,7 @@
 #include "handlers_retention.h"
 #include "handlers_recipients.h"
 #include "handlers_accounts.h"
+#include "handlers_subprocessors.h"
 
 /* The JSON text of the OpenAPI component schemas named by the route table (openapi.c). */
 extern const char tt_api_openapi_components[];

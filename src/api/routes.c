@@ -83,6 +83,7 @@ const struct tt_route tt_api_routes[] = {
 #include "routes_retention.inc"
 #include "routes_recipients.inc"
 #include "routes_accounts.inc"
+#include "routes_subprocessors.inc"
 
     {0},
 };

@@ -15,6 +15,7 @@
 #include "jobs_recipients.inc"
 #include "jobs_requests.inc"
 #include "jobs_retention.inc"
+#include "jobs_subscriptions.inc"
 #undef TT_JOB_DECLS
 
 const struct tt_job tt_jobs[] = {
@@ -24,5 +25,6 @@ const struct tt_job tt_jobs[] = {
 #include "jobs_recipients.inc"
 #include "jobs_requests.inc"
 #include "jobs_retention.inc"
+#include "jobs_subscriptions.inc"
     {0},
 };
