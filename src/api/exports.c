@@ -79,6 +79,7 @@ struct gather {
     const struct tt_subject *s;
     uint8_t key[32];
     json_t *records, *identities, *consents, *requests;
+    json_t *rectifications; /* S1.5: former values, who and when */
     struct buf csv;
     char last[TT_ID_MAX];
     int page_n, failed;
@@ -198,6 +199,10 @@ static int build_zip(struct gather *g, tt_time now, struct buf *out)
                             "generated_at", tt__api_time(now), "subject",
                             tt__api_subject_json(g->s), "identities", g->identities, "records",
                             g->records, "consents", g->consents, "requests", g->requests);
+    if (doc && json_object_set(doc, "rectifications", g->rectifications) < 0) {
+        json_decref(doc);
+        doc = NULL;
+    }
     char *txt = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (!txt)
@@ -302,6 +307,8 @@ int tt__rq_export(struct tt_app *app, struct tt_store_conn *c, struct tt_request
         qs = ops->purpose_state_list(c, s.tenant_id, s.id, ps_cb, &g);
     if (qs >= 0 && !g.failed)
         qs = ops->requests->list_subject(c, s.tenant_id, s.id, rq_cb, &g);
+    if (qs >= 0 && !g.failed && tt__rct_history(c, &s, g.key, &g.rectifications) < 0)
+        g.failed = 1;
     sodium_memzero(g.key, sizeof g.key);
     struct buf zip = {0};
     if (qs < 0)
@@ -312,6 +319,7 @@ int tt__rq_export(struct tt_app *app, struct tt_store_conn *c, struct tt_request
     json_decref(g.identities);
     json_decref(g.consents);
     json_decref(g.requests);
+    json_decref(g.rectifications);
     buf_wipe(&g.csv);
     if (rc == 0) {
         struct export_txn t = {.app = app, .r = r, .zip = &zip, .actor = actor, .now = now};

@@ -7,6 +7,8 @@
 #ifndef TT_API_REQUESTS_INT_H
 #define TT_API_REQUESTS_INT_H
 
+#include <jansson.h>
+
 #include "../core/request_state.h"
 #include "../store/requests_store.h"
 #include "app.h"
@@ -55,6 +57,12 @@ int tt__rq_code_format_ok(const char *code);
  * commits that and changes nothing else. SOFT/HARD on store failure. */
 enum tt_qs tt__rq_code_check(struct tt_app *app, struct tt_store_conn *c, struct tt_request *r,
                              const char *code, const char *actor, tt_time now, int *err);
+
+/* The subject's rectification history (rectifications.c), oldest first, as a new JSON array
+ * with each former value opened under key (the subject's MAIN key) as "old_value". Returns 0
+ * and *out, or -TT_E_STORE / -TT_E_UNAVAILABLE / -TT_E_CRYPTO / -TT_E_NOMEM. */
+int tt__rct_history(struct tt_store_conn *c, const struct tt_subject *s, const uint8_t *key,
+                    json_t **out);
 
 /* Erasure (jobs/erasure.c): resumable; see erasure.h. */
 

@@ -231,6 +231,9 @@ static enum tt_qs shred_txn(struct tt_store_conn *c, void *cls)
     qs = ops->requests->identity_delete_subject(c, x->s.tenant_id, x->s.id);
     if (qs < 0)
         return qs;
+    qs = ops->requests->rct_delete_subject(c, x->s.tenant_id, x->s.id); /* S1.5 history */
+    if (qs < 0)
+        return qs;
     x->s.erased_at = x->now;
     x->s.updated_at = x->now;
     x->s.restricted = 0;

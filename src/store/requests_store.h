@@ -80,6 +80,32 @@ struct tt_request_filter {
     int limit; /* 1..1000 */
 };
 
+/* A rectified value's former version (S1.5, issue 5): when a record's value is corrected, the value
+ * it had is kept sealed under the subject's MAIN key (associated data "tenant/subject/rct-id"),
+ * with who, when, why and the request it answers, so the subject's export and the DPO see the
+ * history; erasure deletes these rows and shreds the key. */
+struct tt_rectification {
+    char tenant_id[TT_ID_MAX];
+    char id[TT_ID_MAX]; /* "rct_…" */
+    char subject_id[TT_ID_MAX];
+    char target_id[TT_ID_MAX];  /* the record ("rec_…") corrected */
+    char field[TT_KEY_MAX];     /* the record's data category */
+    char request_id[TT_ID_MAX]; /* the rectification request it answers, "" = none */
+    char actor[TT_ID_MAX];      /* key or account id */
+    tt_time at;
+    char reason[TT_RQ_REASON_MAX]; /* no personal values */
+    const uint8_t *old_enc;        /* the former value, sealed; owner: the filler */
+    size_t old_enc_len;
+};
+
+/* The current sealed value of a record to rectify, with its owner. */
+struct tt_rct_target {
+    char subject_id[TT_ID_MAX];
+    char field[TT_KEY_MAX];   /* the record's data category */
+    const uint8_t *value_enc; /* valid during the callback only */
+    size_t value_enc_len;
+};
+
 typedef int (*tt_request_cb)(void *cls, const struct tt_request *r);
 typedef int (*tt_request_event_cb)(void *cls, const struct tt_request_event *e);
 
@@ -123,6 +149,19 @@ struct tt_requests_store_ops {
     /* deletes every identity of the subject; ONE/NONE whether any went */
     enum tt_qs (*identity_delete_subject)(struct tt_store_conn *c, const char *tenant_id,
                                           const char *subject_id);
+
+    /* rectification (S1.5): record target_id of the tenant (its new value is written with
+     * record_reseal); NONE when absent */
+    enum tt_qs (*rct_target_get)(struct tt_store_conn *c, const char *tenant_id,
+                                 const char *target_id,
+                                 int (*cb)(void *, const struct tt_rct_target *), void *cls);
+    enum tt_qs (*rct_put)(struct tt_store_conn *c, const struct tt_rectification *h);
+    /* the subject's former values, oldest first (in the order they were written) */
+    enum tt_qs (*rct_list)(struct tt_store_conn *c, const char *tenant_id, const char *subject_id,
+                           int (*cb)(void *, const struct tt_rectification *), void *cls);
+    /* erasure: deletes the subject's history; ONE/NONE whether any went */
+    enum tt_qs (*rct_delete_subject)(struct tt_store_conn *c, const char *tenant_id,
+                                     const char *subject_id);
 };
 
 #endif

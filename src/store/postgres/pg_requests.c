@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../requests_store.h"
+#include "pg_rectifications.h"
 
 enum {
     S_PUT = TT_STORE_SLOT_BASE(TT_AREA_REQUESTS),
@@ -413,4 +414,8 @@ const struct tt_requests_store_ops tt__pg_requests_ops = {
     .record_delete_batch = rec_delete_batch,
     .record_reseal = rec_reseal,
     .identity_delete_subject = ident_delete,
+    .rct_target_get = tt__pg_rct_target_get,
+    .rct_put = tt__pg_rct_put,
+    .rct_list = tt__pg_rct_list,
+    .rct_delete_subject = tt__pg_rct_delete_subject,
 };

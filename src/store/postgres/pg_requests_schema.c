@@ -59,5 +59,22 @@ const struct pg_migration tt__pg_schema_requests[] = {
           "  archive_enc BYTEA,"
           "  PRIMARY KEY (tenant_id, token_hash),"
           "  FOREIGN KEY (tenant_id, request_id) REFERENCES requests (tenant_id, request_id));"},
+    /* S1.5: a rectified value's former version, sealed under the subject's MAIN key */
+    {301, "CREATE TABLE rectifications ("
+          "  tenant_id TEXT COLLATE \"C\" NOT NULL,"
+          "  rectification_id TEXT COLLATE \"C\" NOT NULL,"
+          "  subject_id TEXT COLLATE \"C\" NOT NULL,"
+          "  target_id TEXT COLLATE \"C\" NOT NULL,"
+          "  field TEXT NOT NULL,"
+          "  request_id TEXT NOT NULL,"
+          "  actor TEXT NOT NULL,"
+          "  at BIGINT NOT NULL,"
+          "  seq BIGINT NOT NULL,"
+          "  reason TEXT NOT NULL,"
+          "  old_enc BYTEA NOT NULL,"
+          "  PRIMARY KEY (tenant_id, rectification_id),"
+          "  FOREIGN KEY (tenant_id, subject_id) REFERENCES subjects (tenant_id, subject_id));"
+          "CREATE INDEX rectifications_subject_idx"
+          "  ON rectifications (tenant_id, subject_id, seq, rectification_id);"},
     {0, NULL},
 };

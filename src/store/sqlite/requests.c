@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../requests_store.h"
+#include "rectifications.h"
 
 #define SLOT(n) (TT_STORE_SLOT_BASE(TT_AREA_REQUESTS) + (n))
 
@@ -427,4 +428,8 @@ const struct tt_requests_store_ops tt__sq_requests_ops = {
     .record_delete_batch = rec_delete_batch,
     .record_reseal = rec_reseal,
     .identity_delete_subject = ident_delete,
+    .rct_target_get = tt__sq_rct_target_get,
+    .rct_put = tt__sq_rct_put,
+    .rct_list = tt__sq_rct_list,
+    .rct_delete_subject = tt__sq_rct_delete_subject,
 };

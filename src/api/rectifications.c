@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* rectifications.c — correcting a record's value with its history (S1.5, S8.0 "verify and
+ * control"; issue 5): POST /v1/subjects/{id}/rectifications replaces the value and keeps the one
+ * it had sealed under the subject's MAIN key with who, when, why and the rectification request
+ * it answers; GET lists that history (values opened only for a stated purpose, S1.1, audited).
+ * Erasure deletes the history with the key (jobs/erasure.c); the export carries it. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+#include "audit.h"
+#include "common.h"
+#include "handlers_requests.h"
+#include "requests_int.h"
+#include "spec.h"
+
+#define RCT_VALUE_MAX (64u * 1024u) /* as a record's value (records.c) */
+
+struct rct_ctx {
+    struct tt_app *app;
+    const struct tt_subject *s;
+    const uint8_t *key;
+    const char *target, *value, *reason, *request, *actor;
+    tt_time now;
+    struct tt_rectification h;
+    uint8_t *old_sealed, *new_sealed; /* malloc'd */
+    size_t new_len;
+    int err;            /* a tt_err to answer with (nothing was written) */
+    const char *field;  /* the field that err names */
+    const char *detail; /* its message */
+};
+
+static int target_cb(void *cls, const struct tt_rct_target *t)
+{
+    struct rct_ctx *x = cls;
+    if (strcmp(t->subject_id, x->s->id) != 0 || t->value_enc_len < TT_SEAL_OVERHEAD) {
+        x->err = TT_E_NOT_FOUND; /* another subject's record: as if absent */
+        return 1;
+    }
+    tt__api_copy(x->h.field, sizeof x->h.field, t->field);
+    /* the former value moves from the record's associated data to the history row's */
+    size_t n = t->value_enc_len - TT_SEAL_OVERHEAD;
+    uint8_t *plain = sodium_malloc(n ? n : 1);
+    char ad_old[TT_VALUE_AD_MAX], ad_new[TT_VALUE_AD_MAX];
+    tt__api_value_ad(x->s->tenant_id, x->s->id, x->target, ad_old);
+    tt__api_value_ad(x->s->tenant_id, x->s->id, x->h.id, ad_new);
+    free(x->old_sealed);
+    x->old_sealed = malloc(t->value_enc_len);
+    if (!plain || !x->old_sealed ||
+        tt_vault_open(x->key, t->value_enc, t->value_enc_len, ad_old, plain) < 0 ||
+        tt_vault_seal(x->key, plain, n, ad_new, x->old_sealed) < 0)
+        x->err = TT_E_CRYPTO;
+    sodium_free(plain);
+    x->h.old_enc = x->old_sealed;
+    x->h.old_enc_len = t->value_enc_len;
+    return 0;
+}
+
+struct rq_got {
+    struct tt_request r;
+    int found;
+};
+
+static int rq_cb(void *cls, const struct tt_request *r)
+{
+    struct rq_got *g = cls;
+    g->r = *r;
+    g->r.attachment_enc = g->r.confirmation_enc = NULL;
+    g->r.attachment_enc_len = g->r.confirmation_enc_len = 0;
+    g->found = 1;
+    return 0;
+}
+
+static enum tt_qs fail(struct rct_ctx *x, int err, const char *field, const char *detail)
+{
+    x->err = err;
+    x->field = field;
+    x->detail = detail;
+    return TT_QS_ONE; /* nothing written; the caller answers with the problem */
+}
+
+static enum tt_qs rct_txn(struct tt_store_conn *c, void *cls)
+{
+    struct rct_ctx *x = cls;
+    const struct tt_store_ops *ops = tt_store_ops_of(c);
+    x->err = 0;
+    struct rq_got g = {0};
+    if (x->request) {
+        enum tt_qs qs = ops->requests->get(c, x->s->tenant_id, x->request, rq_cb, &g);
+        if (qs < 0)
+            return qs;
+        if (!g.found || strcmp(g.r.subject_id, x->s->id) != 0)
+            return fail(x, TT_E_NOT_FOUND, "request", "no such request of this subject");
+        if (g.r.type != TT_RQ_RECTIFICATION ||
+            (g.r.state != TT_RQS_VERIFIED && g.r.state != TT_RQS_IN_PROGRESS &&
+             g.r.state != TT_RQS_EXTENDED))
+            return fail(x, TT_E_INVALID_STATE, "request",
+                        "'request' must be a verified, open rectification request");
+    }
+    enum tt_qs qs = ops->requests->rct_target_get(c, x->s->tenant_id, x->target, target_cb, x);
+    if (qs < 0)
+        return qs;
+    if (qs == TT_QS_NONE || x->err == TT_E_NOT_FOUND)
+        return fail(x, TT_E_NOT_FOUND, "record", "no such record of this subject");
+    if (x->err)
+        return fail(x, x->err, "", "the record could not be opened; nothing was changed");
+    qs = ops->requests->record_reseal(c, x->s->tenant_id, x->target, x->new_sealed, x->new_len);
+    if (qs <= 0)
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    qs = ops->requests->rct_put(c, &x->h);
+    if (qs <= 0)
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "record", x->target, "data_category", x->h.field,
+                          "rectification", x->h.id, "request", x->h.request_id);
+    if (!d)
+        return TT_QS_HARD;
+    qs = tt_audit_emit(c, x->s->tenant_id, x->now, x->actor, "record.rectify", x->s->id, d);
+    json_decref(d);
+    if (qs >= 0 && g.found) /* the request's timeline shows each correction (no value) */
+        qs = tt__rq_note(c, &g.r, "rectified", x->actor, x->reason, x->now);
+    return qs < 0 ? qs : TT_QS_ONE;
+}
+
+static json_t *history_json(const struct tt_rectification *h)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s}", "id", h->id, "record", h->target_id,
+                     "data_category", h->field, "request", h->request_id, "by", h->actor, "at",
+                     tt__api_time(h->at), "reason", h->reason);
+}
+
+int tt_api_rectification_create(struct tt_req *req, struct tt_resp *resp)
+{
+    if (tt__rq_backend_ok(req->app, resp) < 0)
+        return -TT_E_UNAVAILABLE;
+    struct tt_app *app = req->app;
+    struct rct_ctx x = {.app = app, .actor = req->auth.key_id};
+    struct tt_spec spec[] = {
+        tt_spec_string_max("record", &x.target, TT_ID_MAX - 1, 1),
+        tt_spec_string_max("value", &x.value, RCT_VALUE_MAX, 1),
+        tt_spec_string_max("reason", &x.reason, TT_RQ_REASON_MAX - 1, 1),
+        tt_spec_string_max("request", &x.request, TT_ID_MAX - 1, 0),
+        tt_spec_end(),
+    };
+    int rc = tt_spec_parse_body(req, spec, resp);
+    if (rc < 0)
+        return rc;
+    if (!tt__api_id_ok(x.target, "rec_"))
+        return tt_problem(resp, TT_E_NOT_FOUND, "record", "no such record of this subject");
+    if (!*x.reason)
+        return tt_problem(resp, TT_E_BAD_FIELD, "reason", "'reason' must say why it is corrected");
+    if (x.request && !tt__api_id_ok(x.request, "req_"))
+        return tt_problem(resp, TT_E_NOT_FOUND, "request", "no such request of this subject");
+    struct tt_store_conn *c = tt_store_acquire(app->store);
+    struct tt_subject s;
+    uint8_t key[TT_KEY_BYTES];
+    int have_key = 0;
+    rc = tt__api_subject_load(c, req->auth.tenant_id, tt_req_param(req, "id"), "id", &s, resp);
+    if (rc == 0) {
+        rc = tt__api_subject_key(app, c, &s, key, resp);
+        have_key = rc == 0;
+    }
+    if (rc == 0) {
+        x.s = &s;
+        x.key = key;
+        x.now = tt_now(&app->clock);
+        tt_id_new("rct_", x.h.id);
+        tt__api_copy(x.h.tenant_id, sizeof x.h.tenant_id, s.tenant_id);
+        tt__api_copy(x.h.subject_id, sizeof x.h.subject_id, s.id);
+        tt__api_copy(x.h.target_id, sizeof x.h.target_id, x.target);
+        tt__api_copy(x.h.request_id, sizeof x.h.request_id, x.request ? x.request : "");
+        tt__api_copy(x.h.actor, sizeof x.h.actor, x.actor);
+        tt__api_copy(x.h.reason, sizeof x.h.reason, x.reason);
+        x.h.at = x.now;
+        size_t n = strlen(x.value);
+        char ad[TT_VALUE_AD_MAX];
+        tt__api_value_ad(s.tenant_id, s.id, x.target, ad);
+        x.new_sealed = malloc(n + TT_SEAL_OVERHEAD);
+        x.new_len = n + TT_SEAL_OVERHEAD;
+        if (!x.new_sealed || tt_vault_seal(key, (const uint8_t *)x.value, n, ad, x.new_sealed) < 0)
+            rc = tt_problem(resp, TT_E_CRYPTO, "", "sealing failed; nothing was changed");
+    }
+    if (rc == 0) {
+        enum tt_qs qs = tt_store_txn(c, rct_txn, &x);
+        if (qs < 0)
+            rc = tt__api_store_err(resp, qs);
+        else if (x.err)
+            rc = tt_problem(resp, x.err, x.field, "%s", x.detail);
+    }
+    if (have_key)
+        sodium_memzero(key, sizeof key);
+    tt_store_release(c);
+    free(x.old_sealed);
+    free(x.new_sealed);
+    if (rc < 0)
+        return rc;
+    json_t *body = history_json(&x.h);
+    return body ? tt_reply(resp, 201, body) : tt__api_nomem(resp);
+}
+
+/* ---- history ---- */
+
+struct list_ctx {
+    const uint8_t *key;
+    json_t *items;
+    int failed;
+};
+
+static int list_cb(void *cls, const struct tt_rectification *h)
+{
+    struct list_ctx *x = cls;
+    json_t *o = history_json(h);
+    size_t n = h->old_enc_len >= TT_SEAL_OVERHEAD ? h->old_enc_len - TT_SEAL_OVERHEAD : 0;
+    char *plain = malloc(n + 1);
+    char ad[TT_VALUE_AD_MAX];
+    tt__api_value_ad(h->tenant_id, h->subject_id, h->id, ad);
+    if (!o || !plain || h->old_enc_len < TT_SEAL_OVERHEAD ||
+        tt_vault_open(x->key, h->old_enc, h->old_enc_len, ad, (uint8_t *)plain) < 0 ||
+        json_object_set_new(o, "old_value", json_stringn(plain, n)) < 0 ||
+        json_array_append(x->items, o) < 0)
+        x->failed = 1;
+    if (plain)
+        sodium_memzero(plain, n);
+    free(plain);
+    json_decref(o);
+    return x->failed;
+}
+
+int tt__rct_history(struct tt_store_conn *c, const struct tt_subject *s, const uint8_t *key,
+                    json_t **out)
+{
+    struct list_ctx x = {.key = key, .items = json_array()};
+    if (!x.items)
+        return -TT_E_NOMEM;
+    enum tt_qs qs = tt_store_ops_of(c)->requests->rct_list(c, s->tenant_id, s->id, list_cb, &x);
+    if (qs < 0 || x.failed) {
+        json_decref(x.items);
+        return qs < 0 ? (qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE) : -TT_E_CRYPTO;
+    }
+    *out = x.items;
+    return 0;
+}
+
+struct audit_ctx {
+    const struct tt_subject *s;
+    const char *actor, *purpose;
+    size_t n;
+    tt_time at;
+};
+
+static enum tt_qs audit_txn(struct tt_store_conn *c, void *cls)
+{
+    const struct audit_ctx *a = cls;
+    json_t *d = json_pack("{s:s, s:i}", "purpose", a->purpose, "rectifications", (int)a->n);
+    if (!d)
+        return TT_QS_HARD;
+    enum tt_qs qs =
+        tt_audit_emit(c, a->s->tenant_id, a->at, a->actor, "rectification.read", a->s->id, d);
+    json_decref(d);
+    return qs < 0 ? qs : TT_QS_ONE;
+}
+
+int tt_api_rectification_list(struct tt_req *req, struct tt_resp *resp)
+{
+    if (tt__rq_backend_ok(req->app, resp) < 0)
+        return -TT_E_UNAVAILABLE;
+    struct tt_app *app = req->app;
+    const char *purpose = tt_req_query(req, "purpose");
+    if (!purpose || !*purpose)
+        return tt_problem(resp, TT_E_BAD_PARAM, "purpose",
+                          "'purpose' is required: every use states its purpose (S1.1)");
+    struct tt_policy_ref *pref = tt_app_policy_acquire(app);
+    int known = strlen(purpose) < TT_KEY_MAX && tt_policy_purpose(pref->policy, purpose);
+    tt_app_policy_release(pref);
+    if (!known)
+        return tt_problem(resp, TT_E_UNKNOWN_PURPOSE, "purpose", "not in the policy");
+    struct tt_store_conn *c = tt_store_acquire(app->store);
+    struct tt_subject s;
+    uint8_t key[TT_KEY_BYTES];
+    json_t *items = NULL;
+    int rc = tt__api_subject_load(c, req->auth.tenant_id, tt_req_param(req, "id"), "id", &s, resp);
+    if (rc == 0)
+        rc = tt__api_subject_key(app, c, &s, key, resp);
+    if (rc == 0) {
+        int e = tt__rct_history(c, &s, key, &items);
+        sodium_memzero(key, sizeof key);
+        if (e < 0)
+            rc = tt_problem(resp, -e, "", "the history cannot be read");
+    }
+    if (rc == 0) {
+        /* no audit, no data: the read and its audit event go together */
+        struct audit_ctx a = {&s, req->auth.key_id, purpose, json_array_size(items),
+                              tt_now(&app->clock)};
+        enum tt_qs qs = tt_store_txn(c, audit_txn, &a);
+        if (qs < 0)
+            rc = tt__api_store_err(resp, qs);
+    }
+    tt_store_release(c);
+    if (rc < 0) {
+        json_decref(items);
+        return rc;
+    }
+    json_t *body =
+        json_pack("{s:s, s:s, s:o}", "subject", s.id, "purpose", purpose, "items", items);
+    if (!body)
+        return tt__api_nomem(resp);
+    snprintf(resp->cache_control, sizeof resp->cache_control, "no-store");
+    return tt_reply(resp, 200, body);
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* rectifications.h — the SQLite rectification-history queries (rectifications.c) that
+ * requests.c puts into tt__sq_requests_ops; contracts as in requests_store.h. */
+#ifndef TT_STORE_SQLITE_RECTIFICATIONS_H
+#define TT_STORE_SQLITE_RECTIFICATIONS_H
+
+#include "../requests_store.h"
+
+enum tt_qs tt__sq_rct_target_get(struct tt_store_conn *c, const char *tenant_id,
+                                 const char *target_id,
+                                 int (*cb)(void *, const struct tt_rct_target *), void *cls);
+enum tt_qs tt__sq_rct_put(struct tt_store_conn *c, const struct tt_rectification *h);
+enum tt_qs tt__sq_rct_list(struct tt_store_conn *c, const char *tenant_id, const char *subject_id,
+                           int (*cb)(void *, const struct tt_rectification *), void *cls);
+enum tt_qs tt__sq_rct_delete_subject(struct tt_store_conn *c, const char *tenant_id,
+                                     const char *subject_id);
+
+#endif
