@@ -14,6 +14,7 @@
 #include "../core/error.h"
 #include "../http/i18n.h"
 #include "../jobs/erasure.h"
+#include "../jobs/feed.h"
 #include "app.h"
 #include "audit.h"
 #include "common.h"
@@ -441,6 +442,10 @@ static enum tt_qs apply_effects(struct tt_store_conn *c, struct act_ctx *x)
             qs = ops->subject_update(c, &x->s);
             if (qs <= 0)
                 return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+            /* every other node's index follows through the change feed (issue 9) */
+            qs = tt_feed_append(c, x->r.tenant_id, TT_FEED_SUBJECT, x->r.subject_id);
+            if (qs < 0)
+                return qs;
             x->subject_changed = 1;
         }
     }
@@ -459,6 +464,9 @@ static enum tt_qs apply_effects(struct tt_store_conn *c, struct act_ctx *x)
         enum tt_qs qs = ops->purpose_state_put(c, ps);
         if (qs <= 0)
             return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+        qs = tt_feed_append(c, ps->tenant_id, TT_FEED_PURPOSE, ps->subject_id);
+        if (qs < 0)
+            return qs;
         x->purpose_changed = 1;
     }
     return TT_QS_ONE;

@@ -48,6 +48,9 @@ int tt_cmd_notice(int argc, char **argv);  /* notice diff | notice render (issue
 int tt_cmd_ropa(int argc, char **argv);    /* ropa export (issue 7) */
 int tt_cmd_consent(int argc, char **argv); /* consent verify (issue 4) */
 
+/* requests list | show | verify | complete | resume (issue 5) */
+int tt_cmd_requests(int argc, char **argv);
+
 /* `tutela keys rotate` (keys_rotate.c); argv[0] is "rotate". Re-wraps every subject key under a
  * new master key and installs it; resumable. Returns an exit code. */
 int tt__keys_rotate(int argc, char **argv);

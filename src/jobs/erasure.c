@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../api/audit.h"
 #include "../api/common.h"
@@ -15,6 +16,7 @@
 #include "../api/requests_int.h"
 #include "../core/error.h"
 #include "../store/retention_store.h"
+#include "feed.h"
 
 /* A kept record (S7.4, or held: S7.6) on its way to the FINANCIAL key. */
 struct kept {
@@ -240,6 +242,10 @@ static enum tt_qs shred_txn(struct tt_store_conn *c, void *cls)
     qs = ops->subject_update(c, &x->s);
     if (qs <= 0)
         return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    /* other nodes (and a server beside `tutela requests`) see the erasure through the feed */
+    qs = tt_feed_append(c, x->s.tenant_id, TT_FEED_SUBJECT, x->s.id);
+    if (qs < 0)
+        return qs;
     json_t *d = json_pack("{s:s, s:i}", "request", x->r.id, "records_kept", (int)x->n_kept);
     if (!d)
         return TT_QS_HARD;
@@ -249,9 +255,29 @@ static enum tt_qs shred_txn(struct tt_store_conn *c, void *cls)
     return qs < 0 ? qs : TT_QS_ONE;
 }
 
+/* Test-only knobs (documented in erasure.h): records per batch and a pause after each
+ * committed batch, so a test can kill the process between two batches deterministically. */
+static int batch_size(void)
+{
+    const char *v = getenv("TUTELA_ERASURE_BATCH");
+    long n = v ? strtol(v, NULL, 10) : 0;
+    return n >= 1 && n <= TT_ERASURE_BATCH ? (int)n : TT_ERASURE_BATCH;
+}
+
+static void batch_pause(void)
+{
+    const char *v = getenv("TUTELA_ERASURE_PAUSE_MS");
+    long ms = v ? strtol(v, NULL, 10) : 0;
+    if (ms > 0 && ms <= 10000) {
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
 struct batch_ctx {
     const char *tenant_id, *subject_id;
     tt_time now;
+    int limit;
     int64_t deleted;
 };
 
@@ -260,13 +286,14 @@ static enum tt_qs batch_txn(struct tt_store_conn *c, void *cls)
     struct batch_ctx *b = cls;
     b->deleted = 0;
     return tt_store_ops_of(c)->requests->record_delete_batch(c, b->tenant_id, b->subject_id, b->now,
-                                                             TT_ERASURE_BATCH, &b->deleted);
+                                                             b->limit, &b->deleted);
 }
 
 /* With records held (S7.6) the store's batch, which knows only legal obligations, cannot be
  * used: the subject's rows are read and those not kept are deleted by their handles. */
 struct held_batch_ctx {
     struct shred_ctx *x;
+    size_t limit;
     struct tt_row_ref *rows;
     char (*ids)[TT_ID_MAX];
     size_t n;
@@ -276,7 +303,7 @@ struct held_batch_ctx {
 static int held_row_cb(void *cls, const struct tt_recompute_row *r)
 {
     struct held_batch_ctx *b = cls;
-    if (b->n == TT_ERASURE_BATCH || is_kept(b->x, r->record_id))
+    if (b->n == b->limit || is_kept(b->x, r->record_id))
         return 0;
     tt__api_copy(b->ids[b->n], TT_ID_MAX, r->record_id);
     b->rows[b->n].rowid = r->rowid;
@@ -305,7 +332,7 @@ static enum tt_qs held_batch_txn(struct tt_store_conn *c, void *cls)
 
 static int delete_held_subject(struct tt_store_conn *c, struct shred_ctx *x, int64_t *deleted)
 {
-    struct held_batch_ctx b = {.x = x};
+    struct held_batch_ctx b = {.x = x, .limit = (size_t)batch_size()};
     b.rows = calloc(TT_ERASURE_BATCH, sizeof *b.rows);
     b.ids = calloc(TT_ERASURE_BATCH, sizeof *b.ids);
     int rc = b.rows && b.ids ? 0 : -TT_E_NOMEM;
@@ -315,8 +342,9 @@ static int delete_held_subject(struct tt_store_conn *c, struct shred_ctx *x, int
             rc = qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
         else
             *deleted += b.deleted;
-        if (qs == TT_QS_NONE || b.n < TT_ERASURE_BATCH)
+        if (qs == TT_QS_NONE || b.n < b.limit)
             break;
+        batch_pause();
     }
     free(b.rows);
     free(b.ids);
@@ -452,7 +480,7 @@ int tt_erasure_run(struct tt_app *app, const char *tenant_id, const char *reques
             tt_hook_subject_changed(app, &x.s); /* the index sees the erasure at once */
     }
     int64_t deleted = 0;
-    struct batch_ctx b = {tenant_id, x.r.subject_id, now, 0};
+    struct batch_ctx b = {tenant_id, x.r.subject_id, now, batch_size(), 0};
     int any_held = 0;
     for (size_t i = 0; i < x.n_kept; i++)
         any_held |= x.kept[i].hold[0] != '\0';
@@ -463,8 +491,9 @@ int tt_erasure_run(struct tt_app *app, const char *tenant_id, const char *reques
         if (qs < 0)
             rc = qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
         deleted += b.deleted;
-        if (qs == TT_QS_NONE || b.deleted < TT_ERASURE_BATCH)
+        if (qs == TT_QS_NONE || b.deleted < b.limit)
             break;
+        batch_pause();
     }
     if (rc == 0) {
         struct done_ctx d = {&x, deleted};

@@ -20,6 +20,10 @@
 
 #define TT_ERASURE_BATCH 5000
 
+/* Test-only environment (tests/api/requests_crash.test.mjs kills the process between two
+ * batches): TUTELA_ERASURE_BATCH=N deletes N records per batch (1..TT_ERASURE_BATCH) and
+ * TUTELA_ERASURE_PAUSE_MS=M sleeps M ms (1..10000) after each full batch. Unset: 5000, none. */
+
 /* Runs (or resumes) the erasure of request_id of tenant_id. The request must be in_progress or
  * extended and of type erasure. On success returns 0 and, when out is not NULL, the request as
  * completed. Errors: -TT_E_NOT_FOUND, -TT_E_INVALID_STATE, -TT_E_STORE, -TT_E_UNAVAILABLE,
