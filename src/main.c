@@ -14,7 +14,8 @@ static const struct {
     {"help", tt_cmd_help},         {"version", tt_cmd_version},   {"--help", tt_cmd_help},
     {"-h", tt_cmd_help},           {"--version", tt_cmd_version}, {"sweep", tt_cmd_sweep},
     {"accounts", tt_cmd_accounts}, {"inbox", tt_cmd_inbox},       {"notice", tt_cmd_notice},
-    {"ropa", tt_cmd_ropa},         {"consent", tt_cmd_consent},   {"requests", tt_cmd_requests},
+    {"ropa", tt_cmd_ropa},         {"consent", tt_cmd_consent},   {"recipients", tt_cmd_recipients},
+    {"requests", tt_cmd_requests},
 };
 
 int main(int argc, char **argv)

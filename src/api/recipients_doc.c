@@ -78,6 +78,7 @@ int tt__rcpt_from_row(const struct tt_rcpt_row *row, struct tt_rcpt *out)
     r.public_listed = json_is_true(json_object_get(d, "public"));
     r.flagged_at = row->flagged_at;
     set(r.flag_reason, sizeof r.flag_reason, jstr(d, "flag_reason"));
+    set(r.status_reason, sizeof r.status_reason, jstr(d, "status_reason"));
     r.created_at = row->created_at;
     r.updated_at = row->updated_at;
     json_decref(d);
@@ -90,16 +91,17 @@ int tt__rcpt_from_row(const struct tt_rcpt_row *row, struct tt_rcpt *out)
 /* The descriptive fields (everything but ids, key, status and times). */
 static json_t *doc_json(const struct tt_rcpt *r)
 {
-    return json_pack(
-        "{s:s, s:s, s:s, s:s, s:I, s:b, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:o, s:o, s:b, s:s}",
-        "name", r->name, "category", r->category, "role", tt_rrole_name(r->role), "country",
-        r->country, "vetted_at", (json_int_t)r->vetted_at, "vetting_passed", r->vetting_passed,
-        "vetting_notes", r->vetting_notes, "dpa_ref", r->dpa_ref, "toms", r->toms,
-        "transfer_mechanism", tt_mechanism_name(r->mechanism), "adequacy_key", r->adequacy_key,
-        "tia_done", r->tia_done, "legal_basis", tt_basis_name(r->basis), "purposes",
-        strs_out(r->purposes, r->n_purposes), "data_categories",
-        strs_out(r->categories, r->n_categories), "public", r->public_listed, "flag_reason",
-        r->flag_reason);
+    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:o, s:o, "
+                     "s:b, s:s, s:s}",
+                     "name", r->name, "category", r->category, "role", tt_rrole_name(r->role),
+                     "country", r->country, "vetted_at", (json_int_t)r->vetted_at, "vetting_passed",
+                     r->vetting_passed, "vetting_notes", r->vetting_notes, "dpa_ref", r->dpa_ref,
+                     "toms", r->toms, "transfer_mechanism", tt_mechanism_name(r->mechanism),
+                     "adequacy_key", r->adequacy_key, "tia_done", r->tia_done, "legal_basis",
+                     tt_basis_name(r->basis), "purposes", strs_out(r->purposes, r->n_purposes),
+                     "data_categories", strs_out(r->categories, r->n_categories), "public",
+                     r->public_listed, "flag_reason", r->flag_reason, "status_reason",
+                     r->status_reason);
 }
 
 int tt__rcpt_to_row(const struct tt_rcpt *r, struct tt_rcpt_row *row, char **doc)
@@ -190,7 +192,7 @@ enum tt_qs tt__rcpt_seed(struct tt_store_conn *c, const struct tt_policy *p, con
             return TT_QS_HARD;
         qs = ops->rcpt_put(c, &row);
         free(doc);
-        if (qs < 0)
+        if (qs <= 0) /* NONE: another request seeded the tenant meanwhile */
             return qs;
         json_t *detail = json_pack("{s:s, s:s, s:s}", "key", r.key, "status",
                                    tt_rcpt_status_name(r.status), "policy_version", p->version);
@@ -205,6 +207,14 @@ enum tt_qs tt__rcpt_seed(struct tt_store_conn *c, const struct tt_policy *p, con
 
 /* ---- adequacy that follows the policy ---- */
 
+void tt__rcpt_adequacy_path(const struct tt_policy *p, char *out, size_t size)
+{
+    const char *src = p->source_path ? p->source_path : "";
+    const char *slash = strrchr(src, '/');
+    int dir = slash ? (int)(slash - src) : 0;
+    snprintf(out, size, "%.*s%sadequacy.yaml", dir, src, slash ? "/" : "");
+}
+
 static pthread_mutex_t ad_mu = PTHREAD_MUTEX_INITIALIZER;
 static const struct tt_policy *ad_policy; /* the policy the table was loaded with */
 static struct tt_adequacy *ad_table;
@@ -217,10 +227,7 @@ int tt__rcpt_with_adequacy(struct tt_app *app, int (*fn)(void *cls, const struct
     if (ad_policy != ref->policy) {
         /* S5.2: a policy reload re-reads adequacy.yaml beside it */
         char path[1024];
-        const char *src = ref->policy->source_path ? ref->policy->source_path : "";
-        const char *slash = strrchr(src, '/');
-        int dir = slash ? (int)(slash - src) : 0;
-        snprintf(path, sizeof path, "%.*s%sadequacy.yaml", dir, src, slash ? "/" : "");
+        tt__rcpt_adequacy_path(ref->policy, path, sizeof path);
         struct tt_adequacy *fresh = NULL;
         if (tt_adequacy_load(path, &fresh, NULL) == 0) {
             tt_adequacy_free(ad_table);

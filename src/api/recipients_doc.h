@@ -22,6 +22,15 @@ json_t *tt__rcpt_json(const struct tt_rcpt *r);
  * has no entry yet, auditing each ("recipient.seed"). Returns a store status (>= 0 on success). */
 enum tt_qs tt__rcpt_seed(struct tt_store_conn *c, const struct tt_policy *p, const char *tenant_id,
                          tt_time now);
+/* Outside a transaction: seeds the tenant's registry (tt__rcpt_seed, in a transaction of its own)
+ * when it has no entry yet. Returns a store status (>= 0 on success). */
+enum tt_qs tt__rcpt_seed_if_empty(struct tt_store_conn *c, const struct tt_policy *p,
+                                  const char *tenant_id, tt_time now);
+/* Every entry of the tenant in key order: *out (malloc'd, the caller frees; NULL when none)
+ * and *n. Returns a store status (TT_QS_HARD also when a doc is not what we wrote, or memory
+ * runs out). */
+enum tt_qs tt__rcpt_load_all(struct tt_store_conn *c, const char *tenant_id, struct tt_rcpt **out,
+                             size_t *n);
 /* Loads one entry by id (key NULL) or by key. ONE and out filled, NONE, or SOFT/HARD. */
 enum tt_qs tt__rcpt_load(struct tt_store_conn *c, const char *tenant_id, const char *id,
                          const char *key, struct tt_rcpt *out);
@@ -30,5 +39,8 @@ enum tt_qs tt__rcpt_load(struct tt_store_conn *c, const char *tenant_id, const c
  * (then only the policy's EEA list counts and no adequacy decision is in force). */
 int tt__rcpt_with_adequacy(struct tt_app *app, int (*fn)(void *cls, const struct tt_adequacy *a),
                            void *cls);
+
+/* The adequacy file that goes with policy p: adequacy.yaml in the directory of its file. */
+void tt__rcpt_adequacy_path(const struct tt_policy *p, char *out, size_t size);
 
 #endif

@@ -13,12 +13,14 @@
 
 #include "../api/app.h"
 #include "../api/audit.h"
+#include "../api/audit_commit.h"
 #include "../api/index_load.h"
 #include "../core/error.h"
 #include "../http/i18n.h"
 #include "../http/log.h"
 #include "../jobs/feed.h"
 #include "../jobs/jobs.h"
+#include "../jobs/recipients_job.h"
 #include "../jobs/sweep.h"
 #include "context.h"
 #include "demo.h"
@@ -136,6 +138,7 @@ static void reload_policy(struct tt_app *app)
     tt_log(TT_LOG_INFO, "policy reloaded", TT_LOG_S("version", version),
            TT_LOG_S("digest", digest));
     tt_retention_policy_reloaded(app, tt_now(&app->clock)); /* issue 6: ends follow the policy */
+    tt_recipients_policy_reloaded(app, tt_now(&app->clock)); /* issue 7: S5.2 re-evaluation */
 }
 
 int tt_cmd_serve(int argc, char **argv)
@@ -258,6 +261,7 @@ int tt_cmd_serve(int argc, char **argv)
     tt_feed_follow_stop();
     tt_server_stop(app.server);
     app.server = NULL;
+    tt_audit_committer_stop(ctx.store); /* after the last parked answer (issue 3) */
     tt_app_fini(&app);
     tt_cli_close(&ctx);
     tt_i18n_unload();
