@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "common.h"
 #include "handlers_requests.h"
+#include "recipients_int.h"
 #include "requests_int.h"
 
 struct buf {
@@ -80,6 +81,7 @@ struct gather {
     uint8_t key[32];
     json_t *records, *identities, *consents, *requests;
     json_t *rectifications; /* S1.5: former values, who and when */
+    json_t *disclosures;    /* shared with whom and why, gagged ones left out (issue 7, S4.8) */
     struct buf csv;
     char last[TT_ID_MAX];
     int page_n, failed;
@@ -199,7 +201,8 @@ static int build_zip(struct gather *g, tt_time now, struct buf *out)
                             "generated_at", tt__api_time(now), "subject",
                             tt__api_subject_json(g->s), "identities", g->identities, "records",
                             g->records, "consents", g->consents, "requests", g->requests);
-    if (doc && json_object_set(doc, "rectifications", g->rectifications) < 0) {
+    if (doc && (json_object_set(doc, "rectifications", g->rectifications) < 0 ||
+                json_object_set(doc, "disclosures", g->disclosures) < 0)) {
         json_decref(doc);
         doc = NULL;
     }
@@ -309,6 +312,8 @@ int tt__rq_export(struct tt_app *app, struct tt_store_conn *c, struct tt_request
         qs = ops->requests->list_subject(c, s.tenant_id, s.id, rq_cb, &g);
     if (qs >= 0 && !g.failed && tt__rct_history(c, &s, g.key, &g.rectifications) < 0)
         g.failed = 1;
+    if (qs >= 0 && !g.failed)
+        g.disclosures = tt__dis_subject_list(c, s.tenant_id, s.id, 0, &qs);
     sodium_memzero(g.key, sizeof g.key);
     struct buf zip = {0};
     if (qs < 0)
@@ -320,6 +325,7 @@ int tt__rq_export(struct tt_app *app, struct tt_store_conn *c, struct tt_request
     json_decref(g.consents);
     json_decref(g.requests);
     json_decref(g.rectifications);
+    json_decref(g.disclosures);
     buf_wipe(&g.csv);
     if (rc == 0) {
         struct export_txn t = {.app = app, .r = r, .zip = &zip, .actor = actor, .now = now};

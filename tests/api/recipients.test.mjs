@@ -10,6 +10,7 @@
 // and a lapsed adequacy decision flagging the recipients relying on it after a policy reload or
 // `tutela recipients reevaluate` until a DPO gives them a new mechanism (S5.2).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -307,6 +308,20 @@ for (const backend of backends()) {
       assert.equal(ok2.json.items[0].hidden, false);
       const seen2 = await srv.request('GET', `/v1/subjects/${s.id}/disclosures`, { key: t.keys.readonly });
       assert.equal(seen2.json.items.length, 1);
+      // the access export says with whom and why, leaving the gagged one out
+      const c = await srv.request('POST', '/v1/requests', { key: t.keys.service, body: { type: 'access', subject: s.id } });
+      assert.equal(c.status, 201, c.text);
+      const v = await srv.request('POST', `/v1/requests/${c.json.id}/verify`, {
+        key: t.keys.service, body: { method: 'controller', reason: 'signed in to the customer app' },
+      });
+      assert.equal(v.status, 200, v.text);
+      const zip = await fetch(srv.base + v.json.download.url, { headers: { Authorization: `Bearer ${t.keys.service}` } });
+      const file = path.join(dir, 'export.zip');
+      fs.writeFileSync(file, Buffer.from(await zip.arrayBuffer()));
+      const doc = JSON.parse(execFileSync('python3', ['-c',
+        'import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).read("export.json").decode())', file], { encoding: 'utf8' }));
+      assert.deepEqual(doc.disclosures.map((x) => [x.recipient_name, x.purpose, x.government_request]),
+        [['Dutch authorities (court orders, subpoenas)', 'essential.legal_obligation', open.json.id]]);
     });
 
     test('a_lapsed_adequacy_decision_flags_its_recipients_until_fixed_S5_2', async () => {
