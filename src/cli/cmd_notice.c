@@ -10,10 +10,12 @@
 #include <jansson.h>
 
 #include "../api/notices_diff.h"
+#include "../core/clock.h"
 #include "../core/notice.h"
 #include "../http/i18n.h"
 #include "cli.h"
 #include "context.h"
+#include "registry.h"
 
 #define NOTICES_DEFAULT "policy/notices.yaml"
 
@@ -21,13 +23,15 @@ static int usage(FILE *to)
 {
     fprintf(to, "usage: tutela notice diff OLD.yaml NEW.yaml\n"
                 "       tutela notice render [--lang en|fr] [--jurisdiction CODE]"
-                " [--format html|md] [--notices FILE]\n"
+                " [--format html|md] [--notices FILE] [--tenant ID]\n"
                 "diff:   prints the changes as JSON; \"substantial\": true when a change affects\n"
                 "        rights (new purpose, longer retention, new recipient category, new\n"
                 "        transfer, changed legal basis): such a version is notified to every\n"
                 "        customer account before its effective date.\n"
                 "render: the privacy statement generated from the policy (TUTELA_POLICY), with\n"
-                "        the terms of the jurisdiction (S1.6) and texts in the language asked.\n");
+                "        the terms of the jurisdiction (S1.6) and texts in the language asked;\n"
+                "        with --tenant, the recipients are the tenant's approved registry\n"
+                "        entries on top of the policy's table.\n");
     return to == stdout ? TT_EXIT_OK : TT_EXIT_USAGE;
 }
 
@@ -64,10 +68,12 @@ static const char *text(void *cls, const char *key)
 static int render(int argc, char **argv)
 {
     struct tt_cli_ctx ctx;
-    int rc = tt_cli_open(&ctx, "notice render", TT_NEED_POLICY, &argc, argv);
+    unsigned needs = TT_NEED_POLICY | (tt__cli_wants_tenant(argc, argv) ? TT_NEED_STORE : 0);
+    int rc = tt_cli_open(&ctx, "notice render", needs, &argc, argv);
     if (rc)
         return rc;
-    const char *lang = "en", *juris = "", *format = "html", *notices_path = NOTICES_DEFAULT;
+    const char *lang = "en", *juris = "", *format = "html", *notices_path = NOTICES_DEFAULT,
+               *tenant = NULL;
     for (int i = 1; i < argc; i++) {
         const char *v;
         if ((v = tt_cli_flag(argc, argv, &i, "--lang")))
@@ -78,6 +84,8 @@ static int render(int argc, char **argv)
             format = v;
         else if ((v = tt_cli_flag(argc, argv, &i, "--notices")))
             notices_path = v;
+        else if ((v = tt_cli_flag(argc, argv, &i, "--tenant")))
+            tenant = v;
         else {
             tt_cli_close(&ctx);
             return usage(stderr);
@@ -108,11 +116,19 @@ static int render(int argc, char **argv)
         tt_cli_close(&ctx);
         return TT_EXIT_INVALID;
     }
-    size_t len = 0;
-    char *doc =
-        tt_notice_render(ctx.policy, notices, NULL, 0, juris, lang, fmt, text, (void *)lang, &len);
-    rc = doc && fwrite(doc, 1, len, stdout) == len ? TT_EXIT_OK : TT_EXIT_FAIL;
+    size_t len = 0, n = 0;
+    struct tt_rcpt *rs = NULL;
+    char *doc = NULL;
+    struct tt_clock clk = {.offset = ctx.cfg.clock_offset};
+    if (tenant)
+        rc = tt__cli_recipients(&ctx, tenant, tt_clock_system_now(&clk), &rs, &n);
+    if (rc == 0) {
+        doc = tt_notice_render(ctx.policy, notices, rs, n, juris, lang, fmt, text, (void *)lang,
+                               &len);
+        rc = doc && fwrite(doc, 1, len, stdout) == len ? TT_EXIT_OK : TT_EXIT_FAIL;
+    }
     free(doc);
+    free(rs);
     tt_notices_free(notices);
     tt_i18n_unload();
     tt_cli_close(&ctx);

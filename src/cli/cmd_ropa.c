@@ -14,17 +14,19 @@
 #include "../http/i18n.h"
 #include "cli.h"
 #include "context.h"
+#include "registry.h"
 
 #define ADEQUACY_DEFAULT "policy/adequacy.yaml"
 
 static int usage(FILE *to)
 {
     fprintf(to, "usage: tutela ropa export [--format json|csv|html] [--lang en|fr]"
-                " [--adequacy FILE] [--at DATE]\n"
+                " [--adequacy FILE] [--at DATE] [--tenant ID]\n"
                 "Prints the records of processing activities (GDPR art. 30) of the policy\n"
                 "(TUTELA_POLICY): per service x purpose and per purpose of the platform's own\n"
                 "processing, the role, bases, subjects, data, recipients, transfers, retention\n"
-                "and security measures.\n");
+                "and security measures. With --tenant, the recipients are the tenant's stored\n"
+                "registry (what its DPO approved) on top of the policy's table.\n");
     return to == stdout ? TT_EXIT_OK : TT_EXIT_USAGE;
 }
 
@@ -176,10 +178,12 @@ static int print(const json_t *doc, const char *format, const char *lang)
 static int export(int argc, char **argv)
 {
     struct tt_cli_ctx ctx;
-    int rc = tt_cli_open(&ctx, "ropa export", TT_NEED_POLICY, &argc, argv);
+    unsigned needs = TT_NEED_POLICY | (tt__cli_wants_tenant(argc, argv) ? TT_NEED_STORE : 0);
+    int rc = tt_cli_open(&ctx, "ropa export", needs, &argc, argv);
     if (rc)
         return rc;
-    const char *format = "json", *lang = "en", *adequacy = ADEQUACY_DEFAULT, *at = NULL;
+    const char *format = "json", *lang = "en", *adequacy = ADEQUACY_DEFAULT, *at = NULL,
+               *tenant = NULL;
     for (int i = 1; i < argc; i++) {
         const char *v;
         if ((v = tt_cli_flag(argc, argv, &i, "--format")))
@@ -190,6 +194,8 @@ static int export(int argc, char **argv)
             adequacy = v;
         else if ((v = tt_cli_flag(argc, argv, &i, "--at")))
             at = v;
+        else if ((v = tt_cli_flag(argc, argv, &i, "--tenant")))
+            tenant = v;
         else {
             tt_cli_close(&ctx);
             return usage(stderr);
@@ -216,17 +222,16 @@ static int export(int argc, char **argv)
         tt_cli_close(&ctx);
         return TT_EXIT_FAIL;
     }
-    const struct tt_policy *p = ctx.policy;
-    struct tt_rcpt *rs = calloc(p->n_recipients ? p->n_recipients : 1, sizeof *rs);
+    struct tt_rcpt *rs = NULL;
+    size_t n = 0;
     json_t *doc = NULL;
-    if (rs) {
-        for (size_t i = 0; i < p->n_recipients; i++)
-            tt_rcpt_from_policy(p, &p->recipients[i], "ten_platform", now, &rs[i]);
-        doc = tt_ropa_build(p, rs, p->n_recipients, ad, now);
+    rc = tt__cli_recipients(&ctx, tenant, now, &rs, &n);
+    if (rc == 0) {
+        doc = tt_ropa_build(ctx.policy, rs, n, ad, now);
+        rc = doc && print(doc, format, lang) == 0 ? TT_EXIT_OK : TT_EXIT_FAIL;
+        if (!doc)
+            fprintf(stderr, "tutela ropa export: out of memory\n");
     }
-    rc = doc && print(doc, format, lang) == 0 ? TT_EXIT_OK : TT_EXIT_FAIL;
-    if (!doc)
-        fprintf(stderr, "tutela ropa export: out of memory\n");
     json_decref(doc);
     free(rs);
     tt_i18n_unload();

@@ -324,6 +324,26 @@ for (const backend of backends()) {
         [['Dutch authorities (court orders, subpoenas)', 'essential.legal_obligation', open.json.id]]);
     });
 
+    test('ropa_and_the_statement_follow_the_tenants_registry_with_tenant', async () => {
+      await approved(usProcessor('ropa_vendor', { purposes: ['essential.service'] }));
+      const ropa = (...extra) => JSON.parse(srv.cli('ropa', 'export', '--policy', policyCopy,
+        '--adequacy', adequacyCopy, ...extra));
+      const keys = (doc) => new Set(doc.activities.filter((a) => a.purpose === 'essential.service')
+        .flatMap((a) => a.recipients.map((r) => r.key)));
+      const mine = keys(ropa('--tenant', t.id));
+      assert.ok(mine.has('ropa_vendor'), 'the approved registry entry is a recipient');
+      assert.ok(mine.has('example_cloud_eu'), 'the policy recipients stay');
+      assert.ok(!mine.has('acme'), 'a suspended entry is not');
+      assert.ok(!keys(ropa()).has('ropa_vendor'), 'without --tenant: the policy table only');
+      const withTransfer = ropa('--tenant', t.id).activities.find((a) => a.recipients.some((r) => r.key === 'ropa_vendor'));
+      assert.ok(withTransfer.transfers.some((x) => x.recipient === 'ropa_vendor' && x.mechanism === 'scc'));
+      const md = srv.cli('notice', 'render', '--policy', policyCopy, '--format', 'md', '--tenant', t.id);
+      assert.match(md, /Processor ropa\\?_vendor/);
+      assert.doesNotMatch(srv.cli('notice', 'render', '--policy', policyCopy, '--format', 'md'), /ropa\\?_vendor/);
+      assert.throws(() => srv.cli('ropa', 'export', '--policy', policyCopy, '--adequacy', adequacyCopy, '--tenant', 'ten_nobody'),
+        /no tenant/);
+    });
+
     test('a_lapsed_adequacy_decision_flags_its_recipients_until_fixed_S5_2', async () => {
       const s = await subject(srv, t.keys.service);
       const dpf = await approved(usProcessor('dpf_vendor', { transfer_mechanism: 'adequacy', adequacy_key: 'us_dpf', tia_done: false }));
