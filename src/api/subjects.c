@@ -338,10 +338,9 @@ int tt_api_subject_create(struct tt_req *req, struct tt_resp *resp)
         free(x);
         return rc;
     }
-    struct tt_store_conn *c = tt_store_acquire(app->store);
-    enum tt_qs qs = tt_store_txn(c, create_txn, x);
+    /* group commit: concurrent creations share one transaction and one fsync (issue 9) */
+    enum tt_qs qs = tt_store_txn_grouped(app->store, create_txn, x);
     if (qs < 0) {
-        tt_store_release(c);
         if (x->conflict >= 0) {
             char field[32];
             snprintf(field, sizeof(field), "identities/%d", x->conflict);
@@ -353,7 +352,6 @@ int tt_api_subject_create(struct tt_req *req, struct tt_resp *resp)
         free(x);
         return rc;
     }
-    tt_store_release(c);
     tt_hook_subject_changed(app, &x->s);
     for (size_t i = 0; i < x->n_idents; i++)
         tt_hook_identity_added(app, &x->idents[i].i);

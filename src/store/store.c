@@ -17,21 +17,33 @@ int tt_store_open(const char *url, int pool_size, int migrate, struct tt_store *
     }
     if (pool_size < 1)
         pool_size = 1;
+    int rc;
     if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
-        return tt__store_postgres_open(url, pool_size, migrate, out, err, err_size);
-    if (strncmp(url, "sqlite:", 7) == 0)
-        url += 7;
-    else if (strstr(url, "://")) {
+        rc = tt__store_postgres_open(url, pool_size, migrate, out, err, err_size);
+    else if (strncmp(url, "sqlite:", 7) == 0 || !strstr(url, "://"))
+        rc = tt__store_sqlite_open(url + (strncmp(url, "sqlite:", 7) == 0 ? 7 : 0), pool_size,
+                                   migrate, out, err, err_size);
+    else {
         snprintf(err, err_size, "unsupported database URL scheme (use sqlite:PATH or postgres://)");
         return -TT_E_BAD_PARAM;
     }
-    return tt__store_sqlite_open(url, pool_size, migrate, out, err, err_size);
+    if (rc != 0)
+        return rc;
+    if (!((*out)->group = tt__txn_group_new())) {
+        (*out)->close(*out);
+        *out = NULL;
+        snprintf(err, err_size, "out of memory");
+        return -TT_E_NOMEM;
+    }
+    return 0;
 }
 
 void tt_store_close(struct tt_store *s)
 {
-    if (s)
-        s->close(s);
+    if (!s)
+        return;
+    tt__txn_group_free(s->group);
+    s->close(s);
 }
 
 int tt_store_migrate(struct tt_store *s, char *err, size_t err_size)

@@ -155,6 +155,15 @@ const char *tt_store_backend(const struct tt_store *s);
 typedef enum tt_qs (*tt_txn_fn)(struct tt_store_conn *c, void *cls);
 enum tt_qs tt_store_txn(struct tt_store_conn *c, tt_txn_fn fn, void *cls);
 
+/* Group commit: runs fn like tt_store_txn, on a connection of the store, in a transaction it may
+ * share with other callers' functions queued at the same time — one COMMIT (one fsync) for the
+ * lot — and returns fn's status only once that transaction committed (or failed). So fn must use
+ * only the connection it is given (it may run on another caller's thread), may be run again
+ * (retries), and sees what the batch's earlier functions wrote. When one function fails hard
+ * the batch is run again with each function in a transaction of its own, so it alone fails and
+ * leaves the store as it was. Thread safe. */
+enum tt_qs tt_store_txn_grouped(struct tt_store *s, tt_txn_fn fn, void *cls);
+
 /* Backend constructors (used by tt_store_open). */
 int tt__store_sqlite_open(const char *path, int pool_size, int migrate, struct tt_store **out,
                           char *err, size_t err_size);

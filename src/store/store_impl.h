@@ -13,7 +13,14 @@ struct tt_store {
     struct tt_store_conn *(*acquire)(struct tt_store *s);
     void (*release)(struct tt_store_conn *c);
     int (*migrate)(struct tt_store *s, char *err, size_t err_size);
+    struct tt__txn_group *group; /* txn_group.c: set by tt_store_open, NULL from a backend */
+    /* optional: pipeline a connection's writes until a result is needed (group commit) */
+    void (*speculate)(struct tt_store_conn *c, int on);
 };
+
+/* txn_group.c: the queue of tt_store_txn_grouped (NULL when out of memory). */
+struct tt__txn_group *tt__txn_group_new(void);
+void tt__txn_group_free(struct tt__txn_group *g); /* NULL is a no-op */
 
 struct tt_store_conn {
     struct tt_store *store;

@@ -103,11 +103,18 @@ static enum tt_qs lock_head(struct pg_conn *c, const char *tenant_id, int64_t *s
     return TT_QS_HARD;
 }
 
-/* NONE when the chain is empty. detail_json is not filled (NULL). */
+/* NONE when the chain is empty. detail_json is not filled (NULL). Within a transaction that
+ * has locked this tenant's tail already, answers from the connection's copy of the tail (no
+ * other writer can move it while the lock is held), so a batch of events for one tenant (group
+ * commit) locks and reads the tail once. */
 enum tt_qs tt__pg_audit_last(struct tt_store_conn *c, const char *tenant_id,
                              struct tt_audit_event *out)
 {
     struct pg_conn *pc = pg_conn_of(c);
+    if (pc->in_txn && pc->audit_tail_valid && strcmp(pc->audit_tail.tenant_id, tenant_id) == 0) {
+        *out = pc->audit_tail;
+        return TT_QS_ONE;
+    }
     int64_t seq = 0;
     enum tt_qs qs = lock_head(pc, tenant_id, &seq);
     if (qs < 0)
@@ -125,13 +132,24 @@ enum tt_qs tt__pg_audit_last(struct tt_store_conn *c, const char *tenant_id,
     /* a tail without its event is a broken chain, not an empty one */
     qs = (PQntuples(r) == 1 && fill_event(r, 0, &e, 0) == 0) ? TT_QS_ONE : TT_QS_HARD;
     PQclear(r);
-    if (qs == TT_QS_ONE)
+    if (qs == TT_QS_ONE) {
         *out = e;
+        pc->audit_tail = e;
+        pc->audit_tail_valid = 1;
+    }
     return qs;
+}
+
+/* The speculative append's assumption: the event went in and moved the tail. */
+static int appended(const PGresult *r)
+{
+    return PQntuples(r) == 1 && tt__pg_int(r, 0, 0) == 1 && tt__pg_int(r, 0, 1) == 1 ? 0 : -1;
 }
 
 static enum tt_qs append_once(struct pg_conn *c, const struct pg_args *a)
 {
+    if (c->speculative && c->in_txn)
+        return tt__pg_defer(c, &ST_APPEND, a, appended);
     PGresult *r = NULL;
     enum tt_qs qs = tt__pg_exec(c, &ST_APPEND, a, &r);
     if (qs < 0)
@@ -164,7 +182,17 @@ enum tt_qs tt__pg_audit_append(struct tt_store_conn *c, const struct tt_audit_ev
     tt__pg_arg_text(&a, e->detail_json);
     tt__pg_arg_bytes(&a, e->prev_hash, sizeof e->prev_hash);
     tt__pg_arg_bytes(&a, e->hash, sizeof e->hash);
-    enum tt_qs qs = append_once(pg_conn_of(c), &a);
+    struct pg_conn *pc = pg_conn_of(c);
+    /* the copy of the tail follows our own append only while we hold the tenant's lock */
+    int follows = pc->audit_tail_valid && strcmp(pc->audit_tail.tenant_id, e->tenant_id) == 0 &&
+                  e->seq == pc->audit_tail.seq + 1;
+    pc->audit_tail_valid = 0;
+    enum tt_qs qs = append_once(pc, &a);
+    if (qs == TT_QS_ONE && follows) {
+        pc->audit_tail = *e;
+        pc->audit_tail.detail_json = NULL;
+        pc->audit_tail_valid = 1;
+    }
     if (qs != TT_QS_NONE || e->seq != 1)
         return qs;
     /* the first event of a chain appended without audit_last: create the empty tail, then try

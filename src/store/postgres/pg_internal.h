@@ -81,6 +81,16 @@ struct pg_args {
 
 struct pg_store;
 
+/* pg_pipeline.c: a statement sent in pipeline mode whose result is read later. check: 0 when
+ * the result is what the sender assumed (NULL: any success); prep_id: the statement slot of a
+ * PQsendPrepare, else -1. */
+typedef int (*pg_check_fn)(const PGresult *r);
+#define PG_PIPE_MAX 256
+struct pg_pending {
+    pg_check_fn check;
+    int prep_id;
+};
+
 struct pg_conn {
     struct tt_store_conn base; /* first member: the generic connection */
     PGconn *pq;
@@ -88,6 +98,13 @@ struct pg_conn {
     unsigned char prepared[PG_STMT_MAX];
     int in_txn;         /* a transaction is open (ours or the caller's) */
     char *audit_detail; /* detail of the last audit_last result (owned) */
+    /* pg_audit.c: the tail this transaction has locked and moved (valid until pg_begin) */
+    struct tt_audit_event audit_tail;
+    int audit_tail_valid;
+    /* pg_pipeline.c: speculative mode (group commit) and what was sent but not yet read */
+    int speculative;
+    int n_pending;
+    struct pg_pending pending[PG_PIPE_MAX];
 };
 
 struct pg_store {
@@ -145,6 +162,29 @@ enum tt_qs tt__pg_stream(struct pg_conn *c, const struct pg_stmt *st, const stru
 int64_t tt__pg_int(const PGresult *r, int row, int col);
 int tt__pg_text(const PGresult *r, int row, int col, char *dst, size_t size);
 const uint8_t *tt__pg_bytes(const PGresult *r, int row, int col, size_t *len);
+
+/* pg_store.c plumbing shared with pg_pipeline.c: whether a connection can be used (a lost one
+ * is reset between transactions), SQLSTATE → status, a result that succeeded, and the
+ * parameter types of st (-1 when too many). */
+int tt__pg_usable(struct pg_conn *c);
+enum tt_qs tt__pg_classify(struct pg_conn *c, const PGresult *r);
+int tt__pg_ok_result(const PGresult *r);
+int tt__pg_param_types(const struct pg_stmt *st, Oid types[PG_MAX_PARAMS]);
+
+/* Speculative pipelining (pg_pipeline.c), for group commit. tt__pg_speculate turns it on or off
+ * for a connection (off discards what is pending). tt__pg_defer sends st without waiting and
+ * answers ONE at once; the check runs when the result is read. tt__pg_drain sends a sync
+ * (with st, if given, whose result goes to *out) and reads every pending result: ONE when each
+ * matched its check, HARD when one did not, or the class of the first error — the caller then
+ * rolls back. tt__pg_discard drops what is pending (rollback). tt__pg_check_one: one row. */
+void tt__pg_speculate(struct tt_store_conn *c, int on);
+enum tt_qs tt__pg_defer(struct pg_conn *c, const struct pg_stmt *st, const struct pg_args *a,
+                        pg_check_fn check);
+enum tt_qs tt__pg_defer_sql(struct pg_conn *c, const char *sql);
+enum tt_qs tt__pg_drain(struct pg_conn *c, const struct pg_stmt *st, const struct pg_args *a,
+                        PGresult **out);
+void tt__pg_discard(struct pg_conn *c);
+int tt__pg_check_one(const PGresult *r);
 
 /* Runs a plain SQL command outside the statement table (BEGIN, DDL, …). */
 enum tt_qs tt__pg_command(struct pg_conn *c, const char *sql);

@@ -94,7 +94,7 @@ static void forget_session(struct pg_conn *c)
 
 /* A lost connection is re-established only between transactions: the work of a transaction
  * that lost its connection is gone, and its caller must see a failure and retry. */
-static int usable(struct pg_conn *c)
+int tt__pg_usable(struct pg_conn *c)
 {
     if (PQstatus(c->pq) == CONNECTION_OK)
         return 1;
@@ -108,7 +108,7 @@ static int usable(struct pg_conn *c)
     return 1;
 }
 
-static enum tt_qs classify(struct pg_conn *c, const PGresult *r)
+enum tt_qs tt__pg_classify(struct pg_conn *c, const PGresult *r)
 {
     if (PQstatus(c->pq) != CONNECTION_OK)
         return TT_QS_SOFT;
@@ -127,7 +127,7 @@ static enum tt_qs classify(struct pg_conn *c, const PGresult *r)
     return TT_QS_HARD;
 }
 
-static int ok_result(const PGresult *r)
+int tt__pg_ok_result(const PGresult *r)
 {
     ExecStatusType st = PQresultStatus(r);
     return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
@@ -135,29 +135,37 @@ static int ok_result(const PGresult *r)
 
 /* ---- running statements ---- */
 
+int tt__pg_param_types(const struct pg_stmt *st, Oid types[PG_MAX_PARAMS])
+{
+    size_t n = strlen(st->types);
+    if (n > PG_MAX_PARAMS)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        types[i] = st->types[i] == 'i' ? OID_INT8 : st->types[i] == 'b' ? OID_BYTEA : OID_TEXT;
+    return (int)n;
+}
+
 static PGresult *prepare(struct pg_conn *c, const struct pg_stmt *st)
 {
     Oid types[PG_MAX_PARAMS];
-    size_t n = strlen(st->types);
-    if (n > PG_MAX_PARAMS)
-        return NULL;
-    for (size_t i = 0; i < n; i++)
-        types[i] = st->types[i] == 'i' ? OID_INT8 : st->types[i] == 'b' ? OID_BYTEA : OID_TEXT;
-    return PQprepare(c->pq, st->name, st->sql, (int)n, types);
+    int n = tt__pg_param_types(st, types);
+    return n < 0 ? NULL : PQprepare(c->pq, st->name, st->sql, n, types);
 }
 
 enum tt_qs tt__pg_exec(struct pg_conn *c, const struct pg_stmt *st, const struct pg_args *a,
                        PGresult **out)
 {
-    if (!usable(c))
+    if (!tt__pg_usable(c))
         return TT_QS_SOFT;
+    if (c->n_pending) /* speculative writes before it: one round trip for all */
+        return tt__pg_drain(c, st, a, out);
     int nparams = a ? a->n : 0;
     if ((size_t)nparams != strlen(st->types))
         return TT_QS_HARD;
     if (!c->prepared[st->id]) {
         PGresult *r = prepare(c, st);
         if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
-            enum tt_qs qs = classify(c, r);
+            enum tt_qs qs = tt__pg_classify(c, r);
             PQclear(r);
             return qs;
         }
@@ -166,8 +174,8 @@ enum tt_qs tt__pg_exec(struct pg_conn *c, const struct pg_stmt *st, const struct
     }
     PGresult *r = PQexecPrepared(c->pq, st->name, nparams, a ? a->values : NULL,
                                  a ? a->lengths : NULL, a ? a->formats : NULL, 1);
-    if (!r || !ok_result(r)) {
-        enum tt_qs qs = classify(c, r);
+    if (!r || !tt__pg_ok_result(r)) {
+        enum tt_qs qs = tt__pg_classify(c, r);
         const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
         if (state && strcmp(state, "26000") == 0) {
             /* the session lost its prepared statements (DEALLOCATE ALL, a pooler's DISCARD):
@@ -184,6 +192,8 @@ enum tt_qs tt__pg_exec(struct pg_conn *c, const struct pg_stmt *st, const struct
 
 enum tt_qs tt__pg_exec_one(struct pg_conn *c, const struct pg_stmt *st, const struct pg_args *a)
 {
+    if (c->speculative && c->in_txn)
+        return tt__pg_defer(c, st, a, tt__pg_check_one);
     PGresult *r = NULL;
     enum tt_qs qs = tt__pg_exec(c, st, a, &r);
     if (qs < 0)
@@ -224,10 +234,15 @@ enum tt_qs tt__pg_each(struct pg_conn *c, const struct pg_stmt *st, const struct
 
 enum tt_qs tt__pg_command(struct pg_conn *c, const char *sql)
 {
-    if (!usable(c))
+    if (!tt__pg_usable(c))
         return TT_QS_SOFT;
+    if (c->n_pending) {
+        enum tt_qs qs = tt__pg_drain(c, NULL, NULL, NULL);
+        if (qs < 0)
+            return qs;
+    }
     PGresult *r = PQexec(c->pq, sql);
-    enum tt_qs qs = (r && ok_result(r)) ? TT_QS_ONE : classify(c, r);
+    enum tt_qs qs = (r && tt__pg_ok_result(r)) ? TT_QS_ONE : tt__pg_classify(c, r);
     PQclear(r);
     return qs;
 }
@@ -238,7 +253,7 @@ enum tt_qs tt__pg_stream(struct pg_conn *c, const struct pg_stmt *st, const stru
     char fetch[96], close_sql[96];
     snprintf(fetch, sizeof fetch, "FETCH %d FROM %s", PG_FETCH_ROWS, st->cursor);
     snprintf(close_sql, sizeof close_sql, "CLOSE %s", st->cursor);
-    if (!usable(c))
+    if (!tt__pg_usable(c))
         return TT_QS_SOFT;
     /* cursors live in a transaction: use the caller's, or one of our own (read-only work) */
     int own = !c->in_txn;
@@ -256,8 +271,8 @@ enum tt_qs tt__pg_stream(struct pg_conn *c, const struct pg_stmt *st, const stru
     long seen = 0;
     for (int done = 0; !done;) {
         r = PQexecParams(c->pq, fetch, 0, NULL, NULL, NULL, NULL, 1);
-        if (!r || !ok_result(r)) {
-            qs = classify(c, r);
+        if (!r || !tt__pg_ok_result(r)) {
+            qs = tt__pg_classify(c, r);
             PQclear(r);
             goto fail;
         }
@@ -300,7 +315,8 @@ static enum tt_qs pg_begin(struct tt_store_conn *base)
     struct pg_conn *c = pg_conn_of(base);
     if (c->in_txn)
         return TT_QS_HARD; /* transactions do not nest */
-    enum tt_qs qs = tt__pg_command(c, "BEGIN");
+    c->audit_tail_valid = 0;
+    enum tt_qs qs = c->speculative ? tt__pg_defer_sql(c, "BEGIN") : tt__pg_command(c, "BEGIN");
     if (qs < 0)
         return qs;
     c->in_txn = 1;
@@ -312,10 +328,13 @@ static enum tt_qs pg_commit(struct tt_store_conn *base)
     struct pg_conn *c = pg_conn_of(base);
     if (PQstatus(c->pq) != CONNECTION_OK)
         return TT_QS_SOFT;
+    enum tt_qs dq = tt__pg_drain(c, NULL, NULL, NULL); /* every speculative write as assumed */
+    if (dq < 0)
+        return dq;
     PGresult *r = PQexec(c->pq, "COMMIT");
     enum tt_qs qs;
-    if (!r || !ok_result(r))
-        qs = classify(c, r);
+    if (!r || !tt__pg_ok_result(r))
+        qs = tt__pg_classify(c, r);
     else if (strcmp(PQcmdStatus(r), "COMMIT") != 0)
         qs = TT_QS_HARD; /* an earlier statement failed: the server rolled the whole thing back */
     else
@@ -324,15 +343,18 @@ static enum tt_qs pg_commit(struct tt_store_conn *base)
     if (qs != TT_QS_ONE && PQtransactionStatus(c->pq) != PQTRANS_IDLE)
         return qs; /* still open: the runner's rollback ends it */
     c->in_txn = 0;
+    c->audit_tail_valid = 0;
     return qs;
 }
 
 static void pg_rollback(struct tt_store_conn *base)
 {
     struct pg_conn *c = pg_conn_of(base);
+    tt__pg_discard(c);
     if (PQstatus(c->pq) == CONNECTION_OK && PQtransactionStatus(c->pq) != PQTRANS_IDLE)
         PQclear(PQexec(c->pq, "ROLLBACK"));
     c->in_txn = 0;
+    c->audit_tail_valid = 0;
 }
 
 /* ---- the pool ---- */
@@ -347,7 +369,8 @@ static struct tt_store_conn *pg_acquire(struct tt_store *base)
     s->free_list = c->next_free;
     c->next_free = NULL;
     pthread_mutex_unlock(&s->mu);
-    usable(c); /* a connection lost while idle is reset now; if that fails, queries say SOFT */
+    /* a connection lost while idle is reset now; if that fails, queries say SOFT */
+    tt__pg_usable(c);
     return &c->base;
 }
 
@@ -547,6 +570,7 @@ int tt__store_postgres_open(const char *url, int pool_size, int migrate, struct 
     s->base.acquire = pg_acquire;
     s->base.release = pg_release;
     s->base.migrate = pg_store_migrate;
+    s->base.speculate = tt__pg_speculate;
     s->n_conns = pool_size;
 
     double deadline = now_seconds() + timeout_s;

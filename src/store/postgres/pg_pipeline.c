@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* pg_pipeline.c — speculative pipelining of a transaction's writes (libpq pipeline mode,
+ * PostgreSQL 14+), used by group commit (store.h, tt_store_txn_grouped). While a connection is
+ * speculative, BEGIN and every write whose caller expects one row (tt__pg_exec_one, audit
+ * appends) are sent without waiting and answered "done" at once; the first statement whose
+ * result the caller needs, or the COMMIT, sends a sync and reads every pending result in one
+ * round trip. If any of them did not do what was assumed (no row, or an error), the call that
+ * drained them fails, the transaction is rolled back, and the group runs its functions again
+ * without speculation — so a caller never acts on an assumption that was false. */
+#include "pg_internal.h"
+
+#include <string.h>
+
+int tt__pg_check_one(const PGresult *r)
+{
+    const char *n = PQcmdTuples((PGresult *)r);
+    return n[0] && strcmp(n, "0") != 0 ? 0 : -1;
+}
+
+static enum tt_qs enter(struct pg_conn *c)
+{
+    if (!tt__pg_usable(c))
+        return TT_QS_SOFT;
+    if (PQpipelineStatus(c->pq) == PQ_PIPELINE_OFF && PQenterPipelineMode(c->pq) != 1)
+        return TT_QS_HARD;
+    return TT_QS_ONE;
+}
+
+static void push(struct pg_conn *c, pg_check_fn check, int prep_id)
+{
+    c->pending[c->n_pending].check = check;
+    c->pending[c->n_pending].prep_id = prep_id;
+    c->n_pending++;
+}
+
+/* Queues st (prepared first on this connection if needed) without reading its result. */
+static enum tt_qs send_stmt(struct pg_conn *c, const struct pg_stmt *st, const struct pg_args *a,
+                            pg_check_fn check)
+{
+    int nparams = a ? a->n : 0;
+    if ((size_t)nparams != strlen(st->types))
+        return TT_QS_HARD;
+    if (!c->prepared[st->id]) {
+        Oid types[PG_MAX_PARAMS];
+        if (tt__pg_param_types(st, types) < 0 ||
+            !PQsendPrepare(c->pq, st->name, st->sql, nparams, types))
+            return tt__pg_classify(c, NULL);
+        c->prepared[st->id] = 1; /* undone by the drain if the server refused it */
+        push(c, NULL, st->id);
+    }
+    if (!PQsendQueryPrepared(c->pq, st->name, nparams, a ? a->values : NULL, a ? a->lengths : NULL,
+                             a ? a->formats : NULL, 1))
+        return tt__pg_classify(c, NULL);
+    push(c, check, -1);
+    return TT_QS_ONE;
+}
+
+enum tt_qs tt__pg_defer(struct pg_conn *c, const struct pg_stmt *st, const struct pg_args *a,
+                        pg_check_fn check)
+{
+    if (c->n_pending >= PG_PIPE_MAX - 2) {
+        enum tt_qs qs = tt__pg_drain(c, NULL, NULL, NULL);
+        if (qs < 0)
+            return qs;
+    }
+    enum tt_qs qs = enter(c);
+    return qs < 0 ? qs : send_stmt(c, st, a, check);
+}
+
+enum tt_qs tt__pg_defer_sql(struct pg_conn *c, const char *sql)
+{
+    enum tt_qs qs = enter(c);
+    if (qs < 0)
+        return qs;
+    if (!PQsendQueryParams(c->pq, sql, 0, NULL, NULL, NULL, NULL, 1))
+        return tt__pg_classify(c, NULL);
+    push(c, NULL, -1);
+    return TT_QS_ONE;
+}
+
+/* Reads one statement's result (and the NULL that ends it); the first failure sets *qs. */
+static PGresult *take(struct pg_conn *c, int prep_id, pg_check_fn check, enum tt_qs *qs)
+{
+    PGresult *r = PQgetResult(c->pq);
+    if (!r) {
+        if (*qs >= 0)
+            *qs = tt__pg_classify(c, NULL);
+        return NULL;
+    }
+    if (PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+        PQclear(PQgetResult(c->pq)); /* the NULL after each statement's result */
+    int ok = tt__pg_ok_result(r);
+    if (!ok && prep_id >= 0)
+        c->prepared[prep_id] = 0;
+    if (*qs >= 0) {
+        if (!ok) /* PGRES_PIPELINE_ABORTED follows an earlier error, already counted */
+            *qs = tt__pg_classify(c, r);
+        else if (check && check(r) != 0)
+            *qs = TT_QS_HARD; /* an assumption was false: run again without speculation */
+    }
+    return r;
+}
+
+enum tt_qs tt__pg_drain(struct pg_conn *c, const struct pg_stmt *st, const struct pg_args *a,
+                        PGresult **out)
+{
+    enum tt_qs qs = TT_QS_ONE;
+    if (PQpipelineStatus(c->pq) == PQ_PIPELINE_OFF) {
+        c->n_pending = 0;
+        return qs;
+    }
+    int n = c->n_pending, with = 0;
+    if (st) { /* the statement whose result is wanted rides on the same round trip */
+        int before = c->n_pending;
+        qs = send_stmt(c, st, a, NULL);
+        with = c->n_pending - before;
+        n = c->n_pending;
+    }
+    if (qs >= 0 && !PQpipelineSync(c->pq))
+        qs = tt__pg_classify(c, NULL);
+    PGresult *last = NULL;
+    for (int i = 0; i < n && PQstatus(c->pq) == CONNECTION_OK; i++) {
+        PGresult *r = take(c, c->pending[i].prep_id, c->pending[i].check, &qs);
+        if (!r)
+            break;
+        if (with && i == n - 1)
+            last = r;
+        else
+            PQclear(r);
+    }
+    c->n_pending = 0;
+    if (PQstatus(c->pq) == CONNECTION_OK) {
+        PGresult *r;
+        while ((r = PQgetResult(c->pq)) != NULL) { /* up to and including the sync */
+            ExecStatusType s = PQresultStatus(r);
+            PQclear(r);
+            if (s == PGRES_PIPELINE_SYNC)
+                break;
+        }
+        if (PQexitPipelineMode(c->pq) != 1 && qs >= 0)
+            qs = TT_QS_HARD;
+    }
+    if (qs < 0 || !out) {
+        PQclear(last);
+        return qs < 0 ? qs : TT_QS_ONE;
+    }
+    *out = last;
+    return TT_QS_ONE;
+}
+
+void tt__pg_discard(struct pg_conn *c)
+{
+    if (c->n_pending == 0 && PQpipelineStatus(c->pq) == PQ_PIPELINE_OFF)
+        return;
+    tt__pg_drain(c, NULL, NULL, NULL);
+    c->n_pending = 0;
+}
+
+void tt__pg_speculate(struct tt_store_conn *base, int on)
+{
+    struct pg_conn *c = pg_conn_of(base);
+    if (!on)
+        tt__pg_discard(c);
+    c->speculative = on;
+}

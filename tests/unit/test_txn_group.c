@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test_txn_group.c — group commit (store.h, tt_store_txn_grouped; issue 9, S6.3): many threads'
+ * audited writes share transactions and every one is committed before its caller returns, the
+ * tenant's audit chain stays linear, a function that fails alone leaves nothing behind while the
+ * others of its batch commit, and (PostgreSQL) a speculative write whose assumption was false —
+ * a duplicate — is found before COMMIT and answered as it really ended. Runs against
+ * TUTELA_TEST_DB when set (a PostgreSQL URL), else a fresh SQLite file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/audit.h"
+#include "store/store.h"
+
+#define THREADS 8
+#define PER_THREAD 25
+
+struct fx {
+    struct tt_store *s;
+    char dir[256];
+    char url[320];
+    char tenant[TT_ID_MAX];
+};
+
+static unsigned counter;
+
+static void uniq(char *buf, size_t size, const char *prefix)
+{
+    snprintf(buf, size, "%s%ld_%lx_%u", prefix, (long)getpid(), (unsigned long)time(NULL),
+             ++counter);
+}
+
+static enum tt_qs put_tenant(struct tt_store_conn *c, void *cls)
+{
+    struct tt_tenant t;
+    memset(&t, 0, sizeof t);
+    snprintf(t.id, sizeof t.id, "%s", (const char *)cls);
+    snprintf(t.name, sizeof t.name, "group commit test");
+    t.kind = TT_TENANT_CUSTOMER;
+    t.created_at = 1764000000;
+    return tt_store_ops_of(c)->tenant_put(c, &t);
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    const char *env = getenv("TUTELA_TEST_DB");
+    if (env && *env) {
+        snprintf(f->url, sizeof f->url, "%s", env);
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(f->dir, sizeof f->dir, "%s/tt_group_XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        assert_non_null(mkdtemp(f->dir));
+        snprintf(f->url, sizeof f->url, "sqlite:%s/t.db", f->dir);
+    }
+    char err[256] = "";
+    assert_int_equal(tt_store_open(f->url, THREADS, 1, &f->s, err, sizeof err), 0);
+    uniq(f->tenant, sizeof f->tenant, "ten_g");
+    struct tt_store_conn *c = tt_store_acquire(f->s);
+    assert_true(tt_store_txn(c, put_tenant, f->tenant) >= 0);
+    tt_store_release(c);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    tt_store_close(f->s);
+    if (f->dir[0]) {
+        const char *files[] = {"t.db", "t.db-wal", "t.db-shm", "t.db-journal"};
+        char p[400];
+        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+            snprintf(p, sizeof p, "%s/%s", f->dir, files[i]);
+            unlink(p);
+        }
+        rmdir(f->dir);
+    }
+    free(f);
+    return 0;
+}
+
+/* One audited write: a subject, its key and an audit event naming it (what POST /v1/subjects
+ * writes). fail_hard makes it fail after its rows went in: they must not stay. */
+struct write {
+    const char *tenant;
+    char subject[TT_ID_MAX];
+    int fail_hard;
+    int runs;
+};
+
+static enum tt_qs write_txn(struct tt_store_conn *c, void *cls)
+{
+    struct write *w = cls;
+    const struct tt_store_ops *ops = tt_store_ops_of(c);
+    w->runs++;
+    struct tt_subject s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.tenant_id, sizeof s.tenant_id, "%s", w->tenant);
+    snprintf(s.id, sizeof s.id, "%s", w->subject);
+    s.kind = TT_SUBJECT_END_USER;
+    snprintf(s.jurisdiction, sizeof s.jurisdiction, "NL");
+    s.created_at = s.updated_at = 1764000100;
+    enum tt_qs qs = ops->subject_put(c, &s);
+    if (qs <= 0)
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    struct tt_subject_key k;
+    memset(&k, 0, sizeof k);
+    snprintf(k.tenant_id, sizeof k.tenant_id, "%s", w->tenant);
+    snprintf(k.subject_id, sizeof k.subject_id, "%s", w->subject);
+    k.key_class = TT_KEYCLASS_MAIN;
+    snprintf(k.master_key_id, sizeof k.master_key_id, "mk_test");
+    memset(k.wrapped, 7, sizeof k.wrapped);
+    k.wrapped_len = TT_WRAPPED_BYTES;
+    k.created_at = 1764000100;
+    qs = ops->subject_key_put(c, &k);
+    if (qs <= 0)
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    qs = tt_audit_emit(c, w->tenant, 1764000100, "key_test", "subject.create", w->subject, NULL);
+    if (qs < 0)
+        return qs;
+    return w->fail_hard ? TT_QS_HARD : TT_QS_ONE;
+}
+
+struct worker {
+    struct tt_store *s;
+    struct write w[PER_THREAD];
+    int ok;
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *wk = arg;
+    for (int i = 0; i < PER_THREAD; i++)
+        wk->ok += tt_store_txn_grouped(wk->s, write_txn, &wk->w[i]) >= 0;
+    return NULL;
+}
+
+static int subject_exists(struct tt_store *s, const char *tenant, const char *id)
+{
+    struct tt_store_conn *c = tt_store_acquire(s);
+    struct tt_subject got;
+    enum tt_qs qs = tt_store_ops_of(c)->subject_get(c, tenant, id, &got);
+    tt_store_release(c);
+    return qs == TT_QS_ONE;
+}
+
+struct verdict {
+    int64_t events;
+    int broken;
+};
+
+static int verdict_cb(void *cls, const struct tt_audit_chain *r)
+{
+    struct verdict *v = cls;
+    v->events = r->events;
+    v->broken = r->broken;
+    return 0;
+}
+
+static void concurrent_writes_commit_with_a_linear_chain(void **state)
+{
+    struct fx *f = *state;
+    static struct worker wk[THREADS];
+    pthread_t th[THREADS];
+    for (int t = 0; t < THREADS; t++) {
+        memset(&wk[t], 0, sizeof wk[t]);
+        wk[t].s = f->s;
+        for (int i = 0; i < PER_THREAD; i++) {
+            wk[t].w[i].tenant = f->tenant;
+            snprintf(wk[t].w[i].subject, sizeof wk[t].w[i].subject, "sub_g%d_%d", t, i);
+            /* a few fail on purpose, spread over the batches */
+            wk[t].w[i].fail_hard = (i % 7 == 3 && t % 3 == 0);
+        }
+        assert_int_equal(pthread_create(&th[t], NULL, worker_main, &wk[t]), 0);
+    }
+    int ok = 0, failed = 0;
+    for (int t = 0; t < THREADS; t++) {
+        pthread_join(th[t], NULL);
+        ok += wk[t].ok;
+        for (int i = 0; i < PER_THREAD; i++) {
+            const struct write *w = &wk[t].w[i];
+            /* each committed write is there once it returned; a failed one left nothing */
+            assert_int_equal(subject_exists(f->s, f->tenant, w->subject), !w->fail_hard);
+            failed += w->fail_hard;
+        }
+    }
+    assert_int_equal(ok, THREADS * PER_THREAD - failed);
+    assert_true(failed > 0);
+    struct verdict v = {0, 1};
+    assert_int_equal(tt_audit_verify(f->s, f->tenant, verdict_cb, &v), 0);
+    assert_int_equal(v.broken, 0);
+    assert_int_equal(v.events, ok); /* one event per committed write, none of a failed one */
+}
+
+/* A duplicate subject id: a speculative insert assumed to succeed did not. The caller gets
+ * HARD as with tt_store_txn, the first row stays as it was, and the batch's others commit. */
+static void a_false_assumption_is_found_before_commit(void **state)
+{
+    struct fx *f = *state;
+    struct write first = {.tenant = f->tenant};
+    snprintf(first.subject, sizeof first.subject, "sub_dup");
+    assert_true(tt_store_txn_grouped(f->s, write_txn, &first) >= 0);
+    assert_int_equal(first.runs, 1); /* alone, its assumptions held: run once */
+    struct write again = first;
+    again.runs = 0;
+    assert_int_equal(tt_store_txn_grouped(f->s, write_txn, &again), TT_QS_HARD);
+    struct write other = {.tenant = f->tenant};
+    snprintf(other.subject, sizeof other.subject, "sub_after");
+    assert_true(tt_store_txn_grouped(f->s, write_txn, &other) >= 0);
+    struct verdict v = {0, 1};
+    assert_int_equal(tt_audit_verify(f->s, f->tenant, verdict_cb, &v), 0);
+    assert_int_equal(v.broken, 0);
+    assert_int_equal(v.events, 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(concurrent_writes_commit_with_a_linear_chain, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_false_assumption_is_found_before_commit, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
