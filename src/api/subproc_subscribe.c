@@ -81,45 +81,27 @@ struct sub_ctx {
     char token[TT_SUBS_TOKEN_MAX];   /* webhook delete token; wiped */
 };
 
-struct found {
-    struct tt_subscriber s;
-    int found;
-};
-
-static int found_cb(void *cls, const struct tt_subscriber *s)
-{
-    struct found *f = cls;
-    f->s = *s;
-    f->s.to_enc = NULL; /* blobs are only valid during the call; rewritten when needed */
-    f->s.secret_enc = NULL;
-    f->s.to_enc_len = f->s.secret_enc_len = 0;
-    f->found = 1;
-    return 0;
-}
-
 static enum tt_qs send_confirm(struct tt_store_conn *c, struct sub_ctx *x, const char *id)
 {
     char token[TT_SUBS_TOKEN_MAX], path[256], link[TT_SUBS_LINK_MAX];
     tt__subs_token_new(token);
-    struct found f = {0};
-    enum tt_qs qs = tt_store_ops_of(c)->subscriptions->sub_find(c, x->tenant_id, TT_SUBS_BY_ID, id,
-                                                                found_cb, &f);
-    if (qs <= 0)
-        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
-    struct tt_subscriber s = f.s;
-    /* keep the sealed address: read it again for the rewrite */
-    uint8_t *to_enc = NULL;
-    size_t to_len = 0;
-    if (tt__subs_seal(x->app->master, x->tenant_id, id, "to", x->value, &to_enc, &to_len) != 0)
+    struct tt__subs_held *h = sodium_malloc(sizeof *h);
+    if (!h)
         return TT_QS_HARD;
-    s.to_enc = to_enc;
-    s.to_enc_len = to_len;
+    memset(h, 0, sizeof *h);
+    enum tt_qs qs = tt_store_ops_of(c)->subscriptions->sub_find(c, x->tenant_id, TT_SUBS_BY_ID, id,
+                                                                tt__subs_hold_cb, h);
+    if (qs <= 0 || !h->s.to_enc_len) {
+        sodium_free(h);
+        return qs < 0 ? qs : TT_QS_HARD;
+    }
+    struct tt_subscriber s = h->s; /* its sealed address stays as it is */
     tt__subs_token_hash(x->app->master, token, s.confirm_hash);
     s.confirm_expires_at = x->now + TT_SUBS_CONFIRM_TTL_S;
     snprintf(s.lang, sizeof s.lang, "%s", x->lang);
     s.updated_at = x->now;
     qs = tt_store_ops_of(c)->subscriptions->sub_update(c, &s);
-    free(to_enc);
+    sodium_free(h);
     if (qs <= 0)
         return qs == TT_QS_NONE ? TT_QS_HARD : qs;
     snprintf(path, sizeof path, "/v1/public/%s/subprocessors/confirm/%s?lang=%s", x->tenant_id,
@@ -151,21 +133,23 @@ static enum tt_qs subscribe_txn(struct tt_store_conn *c, void *cls)
     enum tt_qs qs = tt__subproc_prepare(x->app, c, x->tenant_id, x->now);
     if (qs < 0)
         return qs;
-    struct found f = {0};
-    qs = ops->sub_find(c, x->tenant_id, TT_SUBS_BY_BLIND, x->blind, found_cb, &f);
+    struct tt__subs_held *f = sodium_malloc(sizeof *f);
+    if (!f)
+        return TT_QS_HARD;
+    memset(f, 0, sizeof *f);
+    qs = ops->sub_find(c, x->tenant_id, TT_SUBS_BY_BLIND, x->blind, tt__subs_hold_cb, f);
+    int found = f->found, confirmed = strcmp(f->s.status, "confirmed") == 0;
+    snprintf(x->id, sizeof x->id, "%s", f->s.id);
+    sodium_free(f);
     if (qs < 0)
         return qs;
     int webhook = strcmp(x->kind, "webhook") == 0;
-    if (f.found) {
-        snprintf(x->id, sizeof x->id, "%s", f.s.id);
-        if (webhook) {
-            x->conflict = 1;
-            return TT_QS_ONE;
-        }
-        if (strcmp(f.s.status, "confirmed") == 0)
-            return TT_QS_ONE;              /* nothing to do, and the answer does not say so */
-        return send_confirm(c, x, f.s.id); /* pending: a fresh link */
+    if (found && webhook) {
+        x->conflict = 1;
+        return TT_QS_ONE;
     }
+    if (found) /* confirmed: nothing to do, and the answer does not say so; pending: a new link */
+        return confirmed ? TT_QS_ONE : send_confirm(c, x, x->id);
     struct tt_subscriber s;
     memset(&s, 0, sizeof s);
     snprintf(s.tenant_id, sizeof s.tenant_id, "%s", x->tenant_id);

@@ -8,6 +8,7 @@
  * retries and the console's view of failures are the outbox's. Pending and unsubscribed
  * subscribers get nothing. */
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,12 +59,23 @@ static int add_change(void *cls, enum tt_subproc_change kind, const struct tt_su
     return json_array_append_new(x->changes, o) != 0;
 }
 
-static void appendf(char *buf, size_t size, const char *fmt, const char *a, const char *b,
-                    const char *c)
+/* Appends to buf (size bytes), never overrunning; a full buffer keeps what fitted. */
+static void add(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add(char *buf, size_t size, const char *fmt, ...)
 {
     size_t n = strlen(buf);
-    if (n < size)
-        snprintf(buf + n, size - n, fmt, a, b, c);
+    if (n + 1 >= size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + n, size - n, fmt, ap);
+    va_end(ap);
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : "";
 }
 
 /* The email body in lang: one line per change, then the list and unsubscribe links. */
@@ -74,31 +86,27 @@ static void email_body(const struct change_ctx *x, const char *lang, const char 
     snprintf(path, sizeof path, "/web/subprocessors/?tenant=%s&lang=%s", x->t.id, lang);
     tt__subs_link(path, list);
     out[0] = '\0';
-    appendf(out, size, "%s%s%s\n\n", tt_i18n(lang, "subprocessors.change.intro"), "", "");
+    add(out, size, "%s\n\n", tt_i18n(lang, "subprocessors.change.intro"));
     size_t i;
     json_t *o;
     json_array_foreach(x->changes, i, o)
     {
-        const char *kind = json_string_value(json_object_get(o, "change"));
+        const char *kind = jstr(o, "change");
         const json_t *e = json_object_get(o, strcmp(kind, "removed") == 0 ? "before" : "after");
         char key[64];
         snprintf(key, sizeof key, "subprocessors.change.%s", kind);
-        appendf(out, size, "- %s: %s (%s", tt_i18n(lang, key),
-                json_string_value(json_object_get(e, "name")),
-                json_string_value(json_object_get(e, "country")));
-        appendf(out, size, ", %s)%s%s", json_string_value(json_object_get(e, "transfer_mechanism")),
-                "", "");
-        const json_t *f = json_object_get(o, "fields");
+        add(out, size, "- %s: %s (%s, %s)", tt_i18n(lang, key), jstr(e, "name"), jstr(e, "country"),
+            jstr(e, "transfer_mechanism"));
         size_t j;
         json_t *v;
-        json_array_foreach(f, j, v)
+        json_array_foreach(json_object_get(o, "fields"), j, v)
         {
-            appendf(out, size, "%s%s%s", j ? ", " : " — ", json_string_value(v), "");
+            add(out, size, "%s%s", j ? ", " : " — ", json_string_value(v));
         }
-        appendf(out, size, "\n%s%s%s", "", "", "");
+        add(out, size, "\n");
     }
-    appendf(out, size, "\n%s\n%s\n\n", tt_i18n(lang, "subprocessors.change.list"), list, "");
-    appendf(out, size, "%s\n%s\n%s", tt_i18n(lang, "subprocessors.change.unsubscribe"), unsub, "");
+    add(out, size, "\n%s\n%s\n\n%s\n%s\n", tt_i18n(lang, "subprocessors.change.list"), list,
+        tt_i18n(lang, "subprocessors.change.unsubscribe"), unsub);
 }
 
 /* ---- one subscriber ---- */
