@@ -73,7 +73,7 @@ const struct tt_route tt_api_routes[] = {
     {"POST", "/v1/decisions", tt_api_decide, WRITE,
      "Decide whether data of a subject may be used for a purpose (category, service, recipient): "
      "one request or up to 10,000 under items; denied decisions audited",
-     "decisions", "DecisionRequest", "DecisionResult", 200},
+     "decisions", "application/json;schema=DecisionRequest", "DecisionResult", 200},
 
 /* each capability's routes live in its own file (no shared edits) */
 #include "routes_jobs.inc"

@@ -13,6 +13,7 @@
 
 #include "../api/app.h"
 #include "../api/audit.h"
+#include "../api/audit_commit.h"
 #include "../api/index_load.h"
 #include "../core/error.h"
 #include "../http/i18n.h"
@@ -260,6 +261,7 @@ int tt_cmd_serve(int argc, char **argv)
     tt_feed_follow_stop();
     tt_server_stop(app.server);
     app.server = NULL;
+    tt_audit_committer_stop(ctx.store); /* after the last parked answer (issue 3) */
     tt_app_fini(&app);
     tt_cli_close(&ctx);
     tt_i18n_unload();

@@ -82,7 +82,10 @@ struct tt_route {
     const char *tag;             /* OpenAPI tag */
     const char *request_schema;  /* OpenAPI component name of the body, or NULL; a media type
                                     (holding '/', e.g. "message/rfc822") instead means the
-                                    body is taken raw in that type (not parsed as JSON) */
+                                    body is taken raw in that type (not parsed as JSON);
+                                    "application/json;schema=Name": JSON taken raw (the
+                                    handler scans it or calls tt_req_parse_json), documented
+                                    by component Name */
     const char *response_schema; /* component name of the 2xx body, or NULL */
     int ok_status;               /* OpenAPI: the success status (0 = 200) */
 };
@@ -97,6 +100,22 @@ int tt_problem(struct tt_resp *resp, int code, const char *field, const char *fm
 const char *tt_req_param(const struct tt_req *req, const char *name);  /* path param or NULL */
 const char *tt_req_query(const struct tt_req *req, const char *name);  /* query arg or NULL */
 const char *tt_req_header(const struct tt_req *req, const char *name); /* header or NULL */
+
+/* Parses req->body into req->json (owned by the server) for a route that takes its JSON raw;
+ * no body leaves req->json NULL. Returns 0 or a 400 invalid-json problem (position and reason,
+ * never the body's text), as the server answers for the other JSON routes. */
+int tt_req_parse_json(struct tt_req *req, struct tt_resp *resp);
+
+/* Deferred answers: a handler whose answer must wait for work done on another thread (the
+ * audit group commit) fills resp, calls tt_req_defer(req), hands req to that work and returns
+ * TT_HTTP_DEFERRED; the connection is then parked without holding a server thread. The work
+ * calls tt_req_resume(req, rc, detail) exactly once, from any thread (even before the handler
+ * returned): rc 0 sends resp as filled; a negative tt_err code sends that problem with detail (a
+ * static string) instead. tt_req_defer returns 0, or -1 for a request the server does not own
+ * (in-process callers of a handler): the handler then waits for the work itself. */
+#define TT_HTTP_DEFERRED 1
+int tt_req_defer(struct tt_req *req);
+void tt_req_resume(struct tt_req *req, int rc, const char *detail);
 
 /* Sets resp->json (taking ownership) with status. Returns 0. */
 int tt_reply(struct tt_resp *resp, int status, json_t *body);

@@ -98,7 +98,15 @@ static json_t *operation(const struct tt_route *r)
     /* the permission table, exported so tests walk it (tests/api/permissions.test.mjs) */
     json_object_set_new(op, "x-min-role",
                         json_string(r->auth ? tt_role_name(r->min_role) : "public"));
-    if (r->request_schema && strchr(r->request_schema, '/'))
+    const char *schema_param = r->request_schema ? strstr(r->request_schema, ";schema=") : NULL;
+    if (schema_param) { /* JSON taken raw by the handler, described by a component */
+        char media[64];
+        snprintf(media, sizeof media, "%.*s", (int)(schema_param - r->request_schema),
+                 r->request_schema);
+        json_object_set_new(op, "requestBody",
+                            json_pack("{s:b,s:o}", "required", 1, "content",
+                                      content_of(media, ref_schema(schema_param + 8))));
+    } else if (r->request_schema && strchr(r->request_schema, '/'))
         json_object_set_new(op, "requestBody",
                             json_pack("{s:b,s:{s:{s:{s:s,s:s}}}}", "required", 1, "content",
                                       r->request_schema, "schema", "type", "string", "format",

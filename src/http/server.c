@@ -68,7 +68,11 @@ struct ctx {
     struct tt__query query;
     struct tt_req req;
     struct tt_resp resp;
+    atomic_int defer; /* DEFER_*: a deferred answer's state */
+    int defer_rc;     /* set by tt_req_resume before DEFER_DONE */
 };
+
+enum { DEFER_NONE, DEFER_PENDING, DEFER_PARKED, DEFER_DONE };
 
 static int64_t mono_ns(void)
 {
@@ -309,7 +313,7 @@ static const char *raw_type(const struct tt_route *r)
     return r && r->request_schema && strchr(r->request_schema, '/') ? r->request_schema : NULL;
 }
 
-/* 1 when the Content-Type ct is type (parameters ignored). */
+/* 1 when the Content-Type ct is type (parameters of either ignored). */
 static int is_type(const char *ct, const char *type)
 {
     if (!ct)
@@ -317,7 +321,7 @@ static int is_type(const char *ct, const char *type)
     while (*ct == ' ')
         ct++;
     size_t n = strcspn(ct, "; \t");
-    return n == strlen(type) && strncasecmp(ct, type, n) == 0;
+    return n == strcspn(type, ";") && strncasecmp(ct, type, n) == 0;
 }
 
 /* The peer's address into req.client_ip, and whether the request is plain http to a loopback
@@ -519,6 +523,50 @@ static void json_error_detail(const json_error_t *e, char *out, size_t size)
     snprintf(out, size, "line %d, column %d: %s", e->line, e->column, text);
 }
 
+int tt_req_parse_json(struct tt_req *req, struct tt_resp *resp)
+{
+    if (req->json || !req->body || req->body_len == 0)
+        return 0;
+    json_error_t jerr;
+    req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!req->json) {
+        char detail[200];
+        json_error_detail(&jerr, detail, sizeof detail);
+        return tt_problem(resp, TT_E_BAD_JSON, "", "%s", detail);
+    }
+    return 0;
+}
+
+int tt_req_defer(struct tt_req *req)
+{
+    struct ctx *x = req ? req->priv : NULL;
+    if (!x)
+        return -1;
+    atomic_store(&x->defer, DEFER_PENDING);
+    return 0;
+}
+
+void tt_req_resume(struct tt_req *req, int rc, const char *detail)
+{
+    struct ctx *x = req->priv;
+    if (rc < 0)
+        tt_problem(&x->resp, rc, "", "%s", detail ? detail : "");
+    x->defer_rc = rc < 0 ? x->resp.err : 0;
+    /* parked: wake it; still pending: the server thread sees DONE when it would park */
+    if (atomic_exchange(&x->defer, DEFER_DONE) == DEFER_PARKED)
+        MHD_resume_connection(x->conn);
+}
+
+/* Parks the connection of a deferred answer (never resumed before it is suspended). */
+static enum MHD_Result park(struct ctx *x)
+{
+    MHD_suspend_connection(x->conn);
+    int pending = DEFER_PENDING;
+    if (!atomic_compare_exchange_strong(&x->defer, &pending, DEFER_PARKED))
+        MHD_resume_connection(x->conn); /* already done */
+    return MHD_YES;
+}
+
 static enum MHD_Result finish(struct ctx *x)
 {
     if (x->too_large)
@@ -528,16 +576,11 @@ static enum MHD_Result finish(struct ctx *x)
         x->req.body = x->body;
         x->req.body_len = x->body_len;
     }
-    if (x->body_len > 0 && !raw_type(x->route)) {
-        json_error_t jerr;
-        x->req.json = json_loadb(x->body, x->body_len, JSON_REJECT_DUPLICATES, &jerr);
-        if (!x->req.json) {
-            char detail[200];
-            json_error_detail(&jerr, detail, sizeof detail);
-            return send_problem(x, TT_E_BAD_JSON, "", detail, NULL);
-        }
-    }
-    int rc = x->route->fn(&x->req, &x->resp);
+    int rc = raw_type(x->route) ? 0 : tt_req_parse_json(&x->req, &x->resp);
+    if (rc == 0)
+        rc = x->route->fn(&x->req, &x->resp);
+    if (rc == TT_HTTP_DEFERRED && atomic_load(&x->defer) != DEFER_NONE)
+        return park(x);
     return send_resp(x, rc);
 }
 
@@ -560,6 +603,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         x->started = 1;
         return begin(x, method);
     }
+    if (atomic_load(&x->defer) != DEFER_NONE) /* resumed: the deferred work is done */
+        return atomic_load(&x->defer) == DEFER_DONE ? send_resp(x, x->defer_rc) : MHD_YES;
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
@@ -734,8 +779,8 @@ int tt_server_start(const struct tt_server_config *cfg, const struct tt_route *r
     if (threads > 256)
         threads = 256;
     s->daemon = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC, 0, NULL, NULL, on_request, s,
-        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_THREAD_POOL_SIZE,
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
+        on_request, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_THREAD_POOL_SIZE,
         threads > 1 ? threads : 0u, MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
         MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* audit_commit.h — group commit of audit events that come with no other change (S6.3; issue 3:
+ * denied decisions): events queued by many requests at once are appended in one transaction,
+ * one COMMIT (one fsync) for the lot, and each submitter learns the outcome only after that
+ * COMMIT returned — nothing is answered before its event is durable. Unlike
+ * tt_audit_emit_now, the submitter need not wait on a thread: the outcome comes through a
+ * callback (an HTTP handler parks its connection meanwhile, http.h tt_req_defer). One queue and
+ * one writer thread per store, started on first use. */
+#ifndef TT_API_AUDIT_COMMIT_H
+#define TT_API_AUDIT_COMMIT_H
+
+#include <jansson.h>
+
+#include "../core/types.h"
+#include "../store/store.h"
+
+#define TT_AUDIT_BATCH_MAX 256 /* events in one transaction */
+
+/* One event on its way. The caller fills the fields (tt_audit_pending_set) and keeps the struct
+ * alive until done is called; detail is a reference the committer drops before calling done. */
+struct tt_audit_pending {
+    struct tt_audit_pending *next; /* the committer's */
+    char tenant_id[TT_ID_MAX], actor[TT_ID_MAX], action[TT_KEY_MAX], target[TT_ID_MAX];
+    tt_time at;
+    json_t *detail; /* an object or NULL; no personal value (audit.h) */
+    /* Called once, on the committer's thread, when the event committed (rc 0) or could not be
+     * written (-TT_E_STORE, -TT_E_UNAVAILABLE). May free the struct. */
+    void (*done)(struct tt_audit_pending *ev, int rc);
+    void *cls; /* for done's use */
+    int qs;    /* the committer's */
+};
+
+/* Copies the texts (clipped to their fields; audit.c refuses what does not fit) and takes a
+ * reference on detail. */
+void tt_audit_pending_set(struct tt_audit_pending *ev, const char *tenant_id, tt_time at,
+                          const char *actor, const char *action, const char *target,
+                          json_t *detail);
+
+/* Queues ev for store's committer. Returns 0 (done will be called), or -TT_E_UNAVAILABLE when no
+ * committer runs (done is not called; the caller still owns ev and its detail). */
+int tt_audit_submit(struct tt_store *store, struct tt_audit_pending *ev);
+
+/* The same, waiting on the calling thread for the outcome (ev->done and ev->cls are its own):
+ * 0 or a negative tt_err code; the detail reference is dropped either way. */
+int tt_audit_submit_wait(struct tt_store *store, struct tt_audit_pending *ev);
+
+/* Stops the committer of store after what is queued (call once nothing submits any more:
+ * the server stopped). */
+void tt_audit_committer_stop(struct tt_store *store);
+
+#endif
