@@ -44,9 +44,10 @@ int tt_cmd_version(int argc, char **argv);
 int tt_cmd_sweep(int argc, char **argv);    /* sweep [--dry-run] [--at DATE] [--json] */
 int tt_cmd_accounts(int argc, char **argv); /* accounts create; inbox import (issue 8) */
 int tt_cmd_inbox(int argc, char **argv);
-int tt_cmd_notice(int argc, char **argv);  /* notice diff | notice render (issue 7) */
-int tt_cmd_ropa(int argc, char **argv);    /* ropa export (issue 7) */
-int tt_cmd_recipients(int argc, char **argv); /* recipients list | reevaluate (issue 7) */
+int tt_cmd_notice(int argc, char **argv); /* notice diff | notice render (issue 7) */
+int tt_cmd_ropa(int argc, char **argv);   /* ropa export (issue 7) */
+/* recipients list | reevaluate (issue 7) */
+int tt_cmd_recipients(int argc, char **argv);
 int tt_cmd_consent(int argc, char **argv); /* consent verify (issue 4) */
 
 /* requests list | show | verify | complete | resume (issue 5) */

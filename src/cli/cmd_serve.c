@@ -138,7 +138,8 @@ static void reload_policy(struct tt_app *app)
     tt_log(TT_LOG_INFO, "policy reloaded", TT_LOG_S("version", version),
            TT_LOG_S("digest", digest));
     tt_retention_policy_reloaded(app, tt_now(&app->clock)); /* issue 6: ends follow the policy */
-    tt_recipients_policy_reloaded(app, tt_now(&app->clock)); /* issue 7: S5.2 re-evaluation */
+    /* issue 7: S5.2 re-evaluation of the recipients against the reloaded adequacy list */
+    tt_recipients_policy_reloaded(app, tt_now(&app->clock));
 }
 
 int tt_cmd_serve(int argc, char **argv)
