@@ -3,7 +3,8 @@
  * thread per store. Callers push their writes on a lock-free stack and sleep on a semaphore of
  * their own; the writer takes everything queued, writes it in transactions of up to
  * TT_CONSENT_BATCH_MAX writes (one fsync each) and wakes each caller only after its batch's
- * COMMIT returned, while the next batch gathers in the queue. No request is answered before its
+ * COMMIT returned (from a notifier thread, while the writer commits the next batch), while the
+ * next batch gathers in the queue. No request is answered before its
  * event is durable. A failed batch is retried write by write so one bad write fails alone. */
 #include <errno.h>
 #include <pthread.h>
@@ -18,10 +19,12 @@
 #include "consent_int.h"
 
 #define MAX_COMMITTERS 8
-#define TENANT_CACHE 8
+#define TENANT_CACHE TT_CONSENT_SUBMIT_MAX /* chains per batch: one caller's always fit */
 
 /* The queue is a lock-free stack (callers push, the writer takes it whole and reverses it to
- * arrival order), so a caller never waits on a lock shared with the others. */
+ * arrival order), so a caller never waits on a lock shared with the others. Committed batches go
+ * the same way to the notifier thread, which wakes their callers while the writer already
+ * commits the next batch (waking a thousand callers costs about as much as a commit). */
 struct committer {
     struct tt_store *store;
     _Atomic(struct tt_consent_write *) inbox; /* newest first */
@@ -29,6 +32,10 @@ struct committer {
     atomic_int stop;    /* no new write is taken */
     atomic_int pushing; /* callers between their stop check and their push */
     pthread_t thread;
+    _Atomic(struct tt_consent_write *) ended; /* committed or failed writes to wake */
+    sem_t wake;                               /* posted when ended gets writes, and at exit */
+    atomic_int writer_done;                   /* the writer pushes nothing more */
+    pthread_t notifier;
 };
 
 /* One caller's wait: woken once all of its writes ended, by its own semaphore. */
@@ -54,6 +61,7 @@ struct batch {
     struct tt_consent_write **w;
     size_t n;
     tt_time now;
+    const struct tt_consent_event **run; /* scratch: one tenant's events, n slots */
 };
 
 static enum tt_qs tail_of(struct tt_store_conn *c, struct tail *tails, size_t *n_tails,
@@ -65,7 +73,7 @@ static enum tt_qs tail_of(struct tt_store_conn *c, struct tail *tails, size_t *n
             return TT_QS_ONE;
         }
     if (*n_tails == TENANT_CACHE)
-        return TT_QS_NONE; /* the caller splits the batch */
+        return TT_QS_NONE; /* the writer keeps batches within TENANT_CACHE chains */
     struct tt_consent_head h;
     /* head() locks the chain's tail until the transaction ends (consent_store.h) */
     enum tt_qs qs = tt_store_ops_of(c)->consent->head(c, tenant_id, &h);
@@ -83,6 +91,9 @@ static enum tt_qs tail_of(struct tt_store_conn *c, struct tail *tails, size_t *n
     return TT_QS_ONE;
 }
 
+/* Links every write of the batch after its chain's tail in one pass (the tails read once per
+ * tenant), then appends each tenant's run of events with one append (multi-row INSERTs), moves
+ * each tail once, writes the states, and one audit event per tenant. */
 static enum tt_qs batch_txn(struct tt_store_conn *c, void *cls)
 {
     struct batch *b = cls;
@@ -95,23 +106,31 @@ static enum tt_qs batch_txn(struct tt_store_conn *c, void *cls)
         enum tt_qs qs = tail_of(c, tails, &n_tails, w->ev.tenant_id, &t);
         if (qs <= 0)
             return qs == TT_QS_NONE ? TT_QS_HARD : qs;
-        if (tt_consent_link(t->seq, t->known ? t->hash : NULL, &w->ev) < 0)
+        if (tt_consent_link_proof(t->seq, t->known ? t->hash : NULL, w->proof, &w->ev) < 0)
             return TT_QS_HARD;
-        qs = ops->consent->append(c, &w->ev);
-        if (qs < 0)
-            return qs;
-        if (qs == TT_QS_NONE) /* the chain moved under us: run again on the new tail */
-            return TT_QS_SOFT;
         if (t->count++ == 0)
             t->first_seq = w->ev.seq;
         t->seq = w->ev.seq;
         memcpy(t->hash, w->ev.hash, sizeof t->hash);
         t->known = 1;
-        if (w->has_state) {
-            qs = ops->purpose_state_put(c, &w->ps);
-            if (qs <= 0)
-                return qs == TT_QS_NONE ? TT_QS_HARD : qs;
-        }
+    }
+    for (size_t k = 0; k < n_tails; k++) {
+        size_t m = 0;
+        for (size_t i = 0; i < b->n; i++)
+            if (n_tails == 1 || strcmp(b->w[i]->ev.tenant_id, tails[k].tenant_id) == 0)
+                b->run[m++] = &b->w[i]->ev;
+        enum tt_qs qs = ops->consent->append(c, b->run, m);
+        if (qs < 0)
+            return qs;
+        if (qs == TT_QS_NONE) /* the chain moved under us: run again on the new tail */
+            return TT_QS_SOFT;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        if (!b->w[i]->has_state)
+            continue;
+        enum tt_qs qs = ops->purpose_state_put(c, &b->w[i]->ps);
+        if (qs <= 0)
+            return qs == TT_QS_NONE ? TT_QS_HARD : qs;
     }
     /* S6.3: one audit event per tenant and batch names the ledger span it wrote; the consent
      * chain itself holds each event */
@@ -137,13 +156,16 @@ static enum tt_qs batch_txn(struct tt_store_conn *c, void *cls)
 
 static enum tt_qs run_batch(struct tt_store *store, struct tt_consent_write **w, size_t n)
 {
-    struct tt_store_conn *c = tt_store_acquire(store);
-    struct batch b = {w, n, 0};
+    struct batch b = {w, n, 0, malloc(n * sizeof *b.run)};
+    if (!b.run)
+        return TT_QS_HARD;
     for (size_t i = 0; i < n; i++)
         if (w[i]->ev.at > b.now)
             b.now = w[i]->ev.at;
+    struct tt_store_conn *c = tt_store_acquire(store);
     enum tt_qs qs = tt_store_txn(c, batch_txn, &b);
     tt_store_release(c);
+    free(b.run);
     return qs;
 }
 
@@ -155,10 +177,14 @@ static void write_batch(struct tt_store *store, struct tt_consent_write **w, siz
             w[i]->qs = qs >= 0 ? TT_QS_ONE : qs;
         return;
     }
-    /* a hard failure: find the write that caused it, each alone */
-    for (size_t i = 0; i < n; i++) {
-        enum tt_qs one = run_batch(store, &w[i], 1);
-        w[i]->qs = one >= 0 ? TT_QS_ONE : one;
+    /* a hard failure: find the caller whose writes caused it, each caller's writes alone (and
+     * together: a caller's writes commit in one transaction or not at all) */
+    for (size_t i = 0, k; i < n; i = k) {
+        for (k = i + 1; k < n && w[k]->waiter == w[i]->waiter;)
+            k++;
+        enum tt_qs one = run_batch(store, &w[i], k - i);
+        for (size_t j = i; j < k; j++)
+            w[j]->qs = one >= 0 ? TT_QS_ONE : one;
     }
 }
 
@@ -175,15 +201,86 @@ static struct tt_consent_write *take_all(struct committer *cm)
     return fifo;
 }
 
-static void finish(struct tt_consent_write **w, size_t n)
+/* Hands the ended writes w[0..n-1] to the notifier as one chain. */
+static void finish(struct committer *cm, struct tt_consent_write **w, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        struct tt_consent_waiter *wt = w[i]->waiter;
-        w[i]->done = 1;
-        /* w[i] may be gone once its caller is woken: read the waiter first */
+    for (size_t i = 0; i + 1 < n; i++)
+        w[i]->next = w[i + 1];
+    struct tt_consent_write *old = atomic_load(&cm->ended);
+    do
+        w[n - 1]->next = old;
+    while (!atomic_compare_exchange_weak(&cm->ended, &old, w[0]));
+    if (!old)
+        sem_post(&cm->wake);
+}
+
+/* Wakes the caller of every write in the chain w once all of its writes ended. */
+static void wake_all(struct tt_consent_write *w)
+{
+    while (w) {
+        /* w may be gone once its caller is woken: read next and the waiter first */
+        struct tt_consent_write *next = w->next;
+        struct tt_consent_waiter *wt = w->waiter;
+        w->done = 1;
         if (atomic_fetch_sub(&wt->left, 1) == 1)
             sem_post(&wt->sem);
+        w = next;
     }
+}
+
+static void *notifier(void *arg)
+{
+    struct committer *cm = arg;
+    for (;;) {
+        struct tt_consent_write *w = atomic_exchange(&cm->ended, NULL);
+        if (w) {
+            wake_all(w);
+            continue;
+        }
+        if (atomic_load(&cm->writer_done)) {
+            /* the writer's last push happened before it said so */
+            wake_all(atomic_exchange(&cm->ended, NULL));
+            break;
+        }
+        while (sem_wait(&cm->wake) != 0 && errno == EINTR)
+            ;
+    }
+    return NULL;
+}
+
+static int seen(const char *const *tenants, size_t n, const char *tenant_id)
+{
+    for (size_t i = n; i-- > 0;) /* the last one seen is the likeliest */
+        if (strcmp(tenants[i], tenant_id) == 0)
+            return 1;
+    return 0;
+}
+
+/* Moves the next batch from the queue *w into batch: whole callers (a caller's writes are
+ * pushed together and never split between transactions), up to TT_CONSENT_BATCH_MAX writes
+ * (or one caller's TT_CONSENT_SUBMIT_MAX) and TENANT_CACHE chains. Returns its size. */
+static size_t next_batch(struct tt_consent_write **w, struct tt_consent_write **batch)
+{
+    size_t n = 0, n_tenants = 0;
+    const char *tenants[TENANT_CACHE];
+    while (*w) {
+        struct tt_consent_write *g = *w;
+        size_t k = 0, t = n_tenants;
+        for (struct tt_consent_write *x = g; x && x->waiter == g->waiter; x = x->next) {
+            if (!seen(tenants, t, x->ev.tenant_id)) {
+                if (t == TENANT_CACHE)
+                    return n; /* (never for the first caller: it has <= TENANT_CACHE writes) */
+                tenants[t++] = x->ev.tenant_id;
+            }
+            k++;
+        }
+        if (n > 0 && n + k > TT_CONSENT_BATCH_MAX)
+            return n;
+        for (size_t i = 0; i < k; i++, *w = (*w)->next)
+            batch[n++] = *w;
+        n_tenants = t;
+    }
+    return n;
 }
 
 /* Writes what is queued in transactions of up to TT_CONSENT_BATCH_MAX and wakes each caller
@@ -192,7 +289,7 @@ static void finish(struct tt_consent_write **w, size_t n)
 static void *writer(void *arg)
 {
     struct committer *cm = arg;
-    struct tt_consent_write *batch[TT_CONSENT_BATCH_MAX];
+    struct tt_consent_write *batch[TT_CONSENT_BATCH_MAX + TT_CONSENT_SUBMIT_MAX];
     for (;;) {
         struct tt_consent_write *w = take_all(cm);
         if (!w) {
@@ -208,13 +305,13 @@ static void *writer(void *arg)
             continue;
         }
         while (w) {
-            size_t n = 0;
-            for (; w && n < TT_CONSENT_BATCH_MAX; w = w->next)
-                batch[n++] = w;
+            size_t n = next_batch(&w, batch);
             write_batch(cm->store, batch, n);
-            finish(batch, n); /* only after the batch's COMMIT returned */
+            finish(cm, batch, n); /* only after the batch's COMMIT returned */
         }
     }
+    atomic_store(&cm->writer_done, 1);
+    sem_post(&cm->wake);
     return NULL;
 }
 
@@ -243,11 +340,22 @@ static struct committer *committer_of(struct tt_store *store)
         atomic_init(&cm->inbox, NULL);
         atomic_init(&cm->stop, 0);
         atomic_init(&cm->pushing, 0);
-        if (sem_init(&cm->work, 0, 0) != 0) {
+        atomic_init(&cm->ended, NULL);
+        atomic_init(&cm->writer_done, 0);
+        if (sem_init(&cm->work, 0, 0) != 0 || sem_init(&cm->wake, 0, 0) != 0) {
+            free(cm); /* (an unused semaphore needs no destroy on Linux) */
+            cm = NULL;
+        } else if (pthread_create(&cm->notifier, NULL, notifier, cm) != 0) {
+            sem_destroy(&cm->work);
+            sem_destroy(&cm->wake);
             free(cm);
             cm = NULL;
         } else if (pthread_create(&cm->thread, NULL, writer, cm) != 0) {
+            atomic_store(&cm->writer_done, 1);
+            sem_post(&cm->wake);
+            pthread_join(cm->notifier, NULL);
             sem_destroy(&cm->work);
+            sem_destroy(&cm->wake);
             free(cm);
             cm = NULL;
         } else {
@@ -262,6 +370,8 @@ int tt_consent_submit(struct tt_store *store, struct tt_consent_write **w, size_
 {
     if (n == 0)
         return 0;
+    if (n > TT_CONSENT_SUBMIT_MAX)
+        return -TT_E_BAD_FIELD;
     struct committer *cm = committer_of(store);
     if (!cm)
         return -TT_E_UNAVAILABLE;
@@ -274,6 +384,13 @@ int tt_consent_submit(struct tt_store *store, struct tt_consent_write **w, size_
         atomic_fetch_sub(&cm->pushing, 1);
         sem_destroy(&wt.sem);
         return -TT_E_UNAVAILABLE;
+    }
+    /* the proof text is made here, in parallel in the callers, not under the writer's lock; an
+     * event without one fails alone when linked */
+    for (size_t i = 0; i < n; i++) {
+        size_t len = tt_consent_proof(&w[i]->ev, w[i]->proof, sizeof w[i]->proof);
+        if (len == 0 || len >= sizeof w[i]->proof)
+            w[i]->proof[0] = '\0';
     }
     /* pushed newest first, as one chain: the writer's reversal restores w[0] … w[n-1] */
     for (size_t i = 0; i < n; i++) {
@@ -317,6 +434,8 @@ void tt_consent_committer_stop(struct tt_store *store)
     atomic_store(&cm->stop, 1);
     sem_post(&cm->work);
     pthread_join(cm->thread, NULL);
+    pthread_join(cm->notifier, NULL);
     sem_destroy(&cm->work);
+    sem_destroy(&cm->wake);
     free(cm);
 }

@@ -21,6 +21,8 @@ struct tt_consent_write {
     int has_state;
     struct tt_purpose_state ps;
     const char *actor; /* audit actor: key id, "public", "link" */
+    /* set by tt_consent_submit, in the caller's thread: the event's proof text */
+    char proof[TT_CONSENT_PROOF_MAX];
     /* set by the committer */
     enum tt_qs qs;
     int done;
@@ -28,17 +30,20 @@ struct tt_consent_write {
     struct tt_consent_write *next;
 };
 
-/* Group commit (S7.5 proofs, S8.2): queues the n writes for the store's committer thread, which
- * takes everything queued, writes it in transactions of up to TT_CONSENT_BATCH_MAX writes —
- * events, state and audit — and wakes their callers once those committed; writes queued
- * meanwhile form the next batch (no timer: a lone write commits at once); each caller is woken by
- * its own semaphore, never by a broadcast. Blocks until
- * all n are committed or failed. A failed batch is retried write by write, so one bad write fails
- * alone and nothing is half-written. Returns 0 when every write committed, else a negative
- * tt_err code (-TT_E_UNAVAILABLE / -TT_E_STORE); each w->qs says how that write ended.
+/* Group commit (S7.5 proofs, S8.2): queues the n writes (1..TT_CONSENT_SUBMIT_MAX) for the
+ * store's committer thread, which takes everything queued, writes it in transactions of up to
+ * TT_CONSENT_BATCH_MAX writes — events (each chain's run with one append), state and audit —
+ * and wakes the callers (from a notifier thread) once those committed; writes queued meanwhile
+ * form the next batch (no timer: a lone write commits at once); each caller is woken by its own
+ * semaphore, never by a broadcast. A caller's n writes are never split between transactions:
+ * they commit together or not at all. Blocks until they are committed or failed. A failed batch
+ * is retried caller by caller, so one bad caller fails alone and nothing is half-written.
+ * Returns 0 when every write committed, else a negative tt_err code (-TT_E_UNAVAILABLE /
+ * -TT_E_STORE; -TT_E_BAD_FIELD when n is too large); each w->qs says how that write ended.
  * Thread safe. The committer is started on first use and lives until tt_consent_committer_stop
  * or process exit. */
-#define TT_CONSENT_BATCH_MAX 512
+#define TT_CONSENT_BATCH_MAX 4096
+#define TT_CONSENT_SUBMIT_MAX 32
 int tt_consent_submit(struct tt_store *store, struct tt_consent_write **w, size_t n);
 /* Stops the committer of store after the batch in flight (benchmarks, tests). */
 void tt_consent_committer_stop(struct tt_store *store);
@@ -91,6 +96,22 @@ int tt_consent_state_enabled(const struct tt_purpose *pu, const struct tt_purpos
 int tt_consent_record_subject(struct tt_app *app, const struct tt_subject *s,
                               const struct tt_purpose *pu, const char *target_kind,
                               const char *target, enum tt_consent_action a, const char *method,
+                              const char *notice_version, const char *actor, const char *page,
+                              const char *user_agent, const char *ip, struct tt_resp *resp,
+                              struct tt_consent_event *out);
+
+/* One change of a tt_consent_record_changes call. */
+struct tt_consent_change {
+    const struct tt_purpose *purpose;
+    const char *target_kind; /* "purpose" or "feature" */
+    const char *target;      /* its key */
+    enum tt_consent_action action;
+};
+/* Records n (<= TT_CONSENT_SUBMIT_MAX) changes of one subject as one submit: every event and
+ * state committed in one transaction, or none (S8.2), then the decision index updated (before
+ * returning). out (may be NULL) gets the n events. Returns 0 or a negative code (resp filled). */
+int tt_consent_record_changes(struct tt_app *app, const struct tt_subject *s,
+                              const struct tt_consent_change *ch, size_t n, const char *method,
                               const char *notice_version, const char *actor, const char *page,
                               const char *user_agent, const char *ip, struct tt_resp *resp,
                               struct tt_consent_event *out);

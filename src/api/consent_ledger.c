@@ -175,22 +175,104 @@ void tt_consent_event_init(struct tt_consent_event *e, const char *tenant_id, tt
     tt__api_copy(e->notice_version, sizeof e->notice_version, notice_version);
 }
 
-/* ---- one subject's grant or withdrawal ---- */
+/* ---- one subject's grants and withdrawals ---- */
 
-struct find_state {
-    const char *purpose;
-    struct tt_purpose_state ps;
-    int found;
+struct states {
+    const struct tt_consent_change *ch;
+    size_t n;
+    struct tt_purpose_state *ps; /* n, filled for the purposes found */
 };
 
-static int find_state_cb(void *cls, const struct tt_purpose_state *ps)
+static int states_cb(void *cls, const struct tt_purpose_state *ps)
 {
-    struct find_state *f = cls;
-    if (strcmp(ps->purpose, f->purpose) != 0)
+    struct states *x = cls;
+    for (size_t i = 0; i < x->n; i++)
+        if (strcmp(ps->purpose, x->ch[i].purpose->key) == 0)
+            x->ps[i] = *ps;
+    return 0;
+}
+
+int tt_consent_record_changes(struct tt_app *app, const struct tt_subject *s,
+                              const struct tt_consent_change *ch, size_t n, const char *method,
+                              const char *notice_version, const char *actor, const char *page,
+                              const char *user_agent, const char *ip, struct tt_resp *resp,
+                              struct tt_consent_event *out)
+{
+    if (n == 0)
         return 0;
-    f->ps = *ps;
-    f->found = 1;
-    return 1;
+    if (n > TT_CONSENT_SUBMIT_MAX)
+        return tt_problem(resp, TT_E_BAD_FIELD, NULL, "too many consent changes at once");
+    struct tt_consent_write *w = calloc(n, sizeof *w);
+    struct tt_consent_write **list = calloc(n, sizeof *list);
+    uint8_t(*sealed)[TT_CONSENT_EVIDENCE_MAX] = calloc(n, sizeof *sealed);
+    struct tt_purpose_state *ps = calloc(n, sizeof *ps);
+    if (!w || !list || !sealed || !ps) {
+        free(w);
+        free(list);
+        free(sealed);
+        free(ps);
+        return tt__api_nomem(resp);
+    }
+    tt_time now = tt_now(&app->clock);
+    struct tt_store_conn *c = tt_store_acquire(app->store);
+    uint8_t key[TT_KEY_BYTES];
+    int rc = tt_consent_subject_key(app, c, s->tenant_id, s->id, key);
+    struct states st = {ch, n, ps};
+    enum tt_qs qs = TT_QS_ONE;
+    if (rc == 0)
+        qs = tt_store_ops_of(c)->purpose_state_list(c, s->tenant_id, s->id, states_cb, &st);
+    tt_store_release(c);
+    if (rc < 0)
+        rc = tt_problem(resp, -rc, NULL, "the subject's consent key is not available");
+    else if (qs < 0)
+        rc = tt__api_store_err(resp, qs);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        tt_consent_event_init(&w[i].ev, s->tenant_id, now, ch[i].action, method, notice_version);
+        tt__api_copy(w[i].ev.subject_id, sizeof w[i].ev.subject_id, s->id);
+        tt__api_copy(w[i].ev.target_kind, sizeof w[i].ev.target_kind, ch[i].target_kind);
+        tt__api_copy(w[i].ev.target, sizeof w[i].ev.target, ch[i].target);
+        w[i].actor = actor;
+        if (page || user_agent || ip) {
+            w[i].ev.evidence_len =
+                tt_consent_seal_evidence(app, key, s->tenant_id, w[i].ev.id, page, user_agent, ip,
+                                         sealed[i], sizeof sealed[i]);
+            w[i].ev.evidence = w[i].ev.evidence_len ? sealed[i] : NULL;
+        }
+        /* S8.2: the current state changes in the same transaction as its proof; a purpose
+         * changed twice in one call carries the state its earlier change left */
+        w[i].has_state = 1;
+        w[i].ps = ps[i];
+        for (size_t j = 0; j < i; j++)
+            if (ch[j].purpose == ch[i].purpose)
+                w[i].ps = w[j].ps;
+        tt__api_copy(w[i].ps.tenant_id, sizeof w[i].ps.tenant_id, s->tenant_id);
+        tt__api_copy(w[i].ps.subject_id, sizeof w[i].ps.subject_id, s->id);
+        tt__api_copy(w[i].ps.purpose, sizeof w[i].ps.purpose, ch[i].purpose->key);
+        tt_consent_state_apply(ch[i].purpose, ch[i].action, &w[i].ps);
+        w[i].ps.updated_at = now;
+        list[i] = &w[i];
+    }
+    sodium_memzero(key, sizeof key);
+    if (rc == 0) {
+        rc = tt_consent_submit(app->store, list, n); /* all of them, or none */
+        if (rc < 0)
+            rc = tt_problem(resp, -rc, NULL, "the consent event was not recorded");
+    }
+    /* committed: the next decision sees it, before this request is answered */
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        tt_hook_purpose_state_changed(app, &w[i].ps);
+        if (out) {
+            out[i] = w[i].ev;
+            out[i].evidence = NULL;
+            out[i].evidence_len = 0;
+        }
+    }
+    sodium_memzero(sealed, n * sizeof *sealed);
+    free(w);
+    free(list);
+    free(sealed);
+    free(ps);
+    return rc;
 }
 
 int tt_consent_record_subject(struct tt_app *app, const struct tt_subject *s,
@@ -200,60 +282,9 @@ int tt_consent_record_subject(struct tt_app *app, const struct tt_subject *s,
                               const char *user_agent, const char *ip, struct tt_resp *resp,
                               struct tt_consent_event *out)
 {
-    struct tt_consent_write w;
-    memset(&w, 0, sizeof w);
-    tt_time now = tt_now(&app->clock);
-    tt_consent_event_init(&w.ev, s->tenant_id, now, a, method, notice_version);
-    tt__api_copy(w.ev.subject_id, sizeof w.ev.subject_id, s->id);
-    tt__api_copy(w.ev.target_kind, sizeof w.ev.target_kind, target_kind);
-    tt__api_copy(w.ev.target, sizeof w.ev.target, target);
-    w.actor = actor;
-
-    struct tt_store_conn *c = tt_store_acquire(app->store);
-    uint8_t key[TT_KEY_BYTES], sealed[TT_CONSENT_EVIDENCE_MAX];
-    int rc = tt_consent_subject_key(app, c, s->tenant_id, s->id, key);
-    struct find_state f = {.purpose = pu->key};
-    enum tt_qs qs = TT_QS_ONE;
-    if (rc == 0)
-        qs = tt_store_ops_of(c)->purpose_state_list(c, s->tenant_id, s->id, find_state_cb, &f);
-    tt_store_release(c);
-    if (rc < 0) {
-        sodium_memzero(key, sizeof key);
-        return tt_problem(resp, -rc, NULL, "the subject's consent key is not available");
-    }
-    if (qs < 0) {
-        sodium_memzero(key, sizeof key);
-        return tt__api_store_err(resp, qs);
-    }
-    if (page || user_agent || ip) {
-        w.ev.evidence_len = tt_consent_seal_evidence(app, key, s->tenant_id, w.ev.id, page,
-                                                     user_agent, ip, sealed, sizeof sealed);
-        w.ev.evidence = w.ev.evidence_len ? sealed : NULL;
-    }
-    sodium_memzero(key, sizeof key);
-
-    /* S8.2: the current state changes in the same transaction as its proof */
-    w.has_state = 1;
-    if (f.found)
-        w.ps = f.ps;
-    tt__api_copy(w.ps.tenant_id, sizeof w.ps.tenant_id, s->tenant_id);
-    tt__api_copy(w.ps.subject_id, sizeof w.ps.subject_id, s->id);
-    tt__api_copy(w.ps.purpose, sizeof w.ps.purpose, pu->key);
-    tt_consent_state_apply(pu, a, &w.ps);
-    w.ps.updated_at = now;
-
-    struct tt_consent_write *list[1] = {&w};
-    rc = tt_consent_submit(app->store, list, 1);
-    if (rc < 0)
-        return tt_problem(resp, -rc, NULL, "the consent event was not recorded");
-    /* committed: the next decision sees it, before this request is answered */
-    tt_hook_purpose_state_changed(app, &w.ps);
-    if (out) {
-        *out = w.ev;
-        out->evidence = NULL;
-        out->evidence_len = 0;
-    }
-    return 0;
+    struct tt_consent_change ch = {pu, target_kind, target, a};
+    return tt_consent_record_changes(app, s, &ch, 1, method, notice_version, actor, page,
+                                     user_agent, ip, resp, out);
 }
 
 /* ---- verification ---- */

@@ -143,13 +143,12 @@ size_t tt_consent_proof(const struct tt_consent_event *e, char *buf, size_t size
     return b.len;
 }
 
-/* The ledger view of an event: actor = subject (or "cookie"), action = consent.<action>,
- * target = the event id, detail = the canonical proof. */
-static int as_ledger(const struct tt_consent_event *e, struct tt_audit_event *a, char *proof,
-                     size_t proof_size)
+/* The ledger view of an event with its proof text: actor = subject (or "cookie"), action =
+ * consent.<action>, target = the event id, detail = the canonical proof. */
+static int as_ledger_with(const struct tt_consent_event *e, struct tt_audit_event *a,
+                          const char *proof)
 {
-    size_t n = tt_consent_proof(e, proof, proof_size);
-    if (n == 0 || n >= proof_size || !TERMINATED(e->tenant_id))
+    if (!TERMINATED(e->tenant_id) || !TERMINATED(e->subject_id) || !TERMINATED(e->id))
         return -TT_E_BAD_FIELD;
     memset(a, 0, sizeof *a);
     a->seq = e->seq;
@@ -164,7 +163,16 @@ static int as_ledger(const struct tt_consent_event *e, struct tt_audit_event *a,
     return 0;
 }
 
-#define PROOF_MAX 2048
+static int as_ledger(const struct tt_consent_event *e, struct tt_audit_event *a, char *proof,
+                     size_t proof_size)
+{
+    size_t n = tt_consent_proof(e, proof, proof_size);
+    if (n == 0 || n >= proof_size)
+        return -TT_E_BAD_FIELD;
+    return as_ledger_with(e, a, proof);
+}
+
+#define PROOF_MAX TT_CONSENT_PROOF_MAX
 
 int tt_consent_hash(const struct tt_consent_event *e, uint8_t out[TT_LEDGER_HASH_BYTES])
 {
@@ -177,9 +185,18 @@ int tt_consent_hash(const struct tt_consent_event *e, uint8_t out[TT_LEDGER_HASH
 
 int tt_consent_link(int64_t prev_seq, const uint8_t *prev_hash, struct tt_consent_event *e)
 {
-    struct tt_audit_event a, prev;
     char proof[PROOF_MAX];
-    if (as_ledger(e, &a, proof, sizeof proof) < 0)
+    size_t n = tt_consent_proof(e, proof, sizeof proof);
+    if (n == 0 || n >= sizeof proof)
+        return -TT_E_BAD_FIELD;
+    return tt_consent_link_proof(prev_seq, prev_hash, proof, e);
+}
+
+int tt_consent_link_proof(int64_t prev_seq, const uint8_t *prev_hash, const char *proof,
+                          struct tt_consent_event *e)
+{
+    struct tt_audit_event a, prev;
+    if (!proof || proof[0] != '{' || as_ledger_with(e, &a, proof) < 0)
         return -TT_E_BAD_FIELD;
     if (prev_hash) {
         memset(&prev, 0, sizeof prev);
@@ -192,6 +209,17 @@ int tt_consent_link(int64_t prev_seq, const uint8_t *prev_hash, struct tt_consen
     memcpy(e->prev_hash, a.prev_hash, sizeof e->prev_hash);
     memcpy(e->hash, a.hash, sizeof e->hash);
     return 0;
+}
+
+int tt_consent_run_ok(const struct tt_consent_event *const *e, size_t n)
+{
+    if (n == 0 || !TERMINATED(e[0]->tenant_id))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (e[i]->seq != e[i - 1]->seq + 1 || strcmp(e[i]->tenant_id, e[0]->tenant_id) != 0 ||
+            memcmp(e[i]->prev_hash, e[i - 1]->hash, TT_LEDGER_HASH_BYTES) != 0)
+            return 0;
+    return 1;
 }
 
 enum tt_ledger_break tt_consent_verifier_feed(struct tt_ledger_verifier *v,

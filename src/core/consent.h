@@ -61,6 +61,15 @@ size_t tt_consent_proof(const struct tt_consent_event *e, char *buf, size_t size
 /* Links e after the chain tail (prev_seq, prev_hash), or as the first event when prev_hash is
  * NULL: sets seq, prev_hash and hash. Returns 0 or -TT_E_BAD_FIELD (e unchanged). */
 int tt_consent_link(int64_t prev_seq, const uint8_t *prev_hash, struct tt_consent_event *e);
+/* The same with e's proof text already made by tt_consent_proof (it does not depend on seq or
+ * hashes: a group committer has its callers make it, and only hashes under its lock). */
+#define TT_CONSENT_PROOF_MAX 2048
+int tt_consent_link_proof(int64_t prev_seq, const uint8_t *prev_hash, const char *proof,
+                          struct tt_consent_event *e);
+
+/* 1 when e[0..n-1] (n >= 1) is one linked run of a single chain: the same tenant, consecutive
+ * seqs, each prev_hash the hash of the event before it (what a store's append accepts). */
+int tt_consent_run_ok(const struct tt_consent_event *const *e, size_t n);
 
 /* The hash e should carry (from its fields and prev_hash). Returns 0 or -TT_E_BAD_FIELD. */
 int tt_consent_hash(const struct tt_consent_event *e, uint8_t out[TT_LEDGER_HASH_BYTES]);

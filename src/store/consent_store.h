@@ -28,10 +28,13 @@ struct tt_consent_store_ops {
      * transaction that appends, before the append: it takes the chain's lock (SQLite: the
      * write lock of BEGIN IMMEDIATE; PostgreSQL: a row lock on consent_heads). */
     enum tt_qs (*head)(struct tt_store_conn *c, const char *tenant_id, struct tt_consent_head *out);
-    /* Appends e (already linked by tt_consent_link) and moves the tail: ONE, or NONE with
-     * nothing written when e does not follow the tail; HARD when it follows the tail but its
-     * seq is taken (a broken chain: roll the transaction back). */
-    enum tt_qs (*append)(struct tt_store_conn *c, const struct tt_consent_event *e);
+    /* Appends the n events e[0..n-1] of one chain (already linked by tt_consent_link, each
+     * after the one before it) and moves the tail once, to e[n-1]: ONE, or NONE with nothing
+     * written when e[0] does not follow the tail; HARD when the events are not one linked run
+     * of a single chain, or when one's seq is taken (a broken chain: roll the transaction
+     * back). The rows go in with few statements (multi-row INSERTs), not one per event. */
+    enum tt_qs (*append)(struct tt_store_conn *c, const struct tt_consent_event *const *e,
+                         size_t n);
     /* Every head, in tenant order. */
     enum tt_qs (*head_list)(struct tt_store_conn *c, tt_consent_head_cb cb, void *cls);
     /* One chain's events in seq order (verification, export). */

@@ -83,7 +83,8 @@ static enum tt_qs seed_txn(struct tt_store_conn *c, void *cls)
         snprintf(e.language, sizeof e.language, "en");
         e.at = 20 + i;
         e.expires_at = i == 4 ? KEPT : OLD;
-        if (tt_consent_link(i, i ? prev : NULL, &e) < 0 || ops->consent->append(c, &e) != TT_QS_ONE)
+        if (tt_consent_link(i, i ? prev : NULL, &e) < 0 ||
+            ops->consent->append(c, (const struct tt_consent_event *[]){&e}, 1) != TT_QS_ONE)
             return TT_QS_HARD;
         memcpy(prev, e.hash, sizeof prev);
     }

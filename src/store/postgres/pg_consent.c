@@ -3,13 +3,15 @@
  * chain per tenant in consent_events with its tail and floor in consent_heads, the S7.5 sweep of
  * expired proofs, and beacon opens. Statement slots 128..191 (store/areas.h). head() takes a row
  * lock on the tenant's tail (created at seq 0 on first use) held until the transaction ends, so
- * writers on any number of nodes append one after the other; append writes the event and moves
- * the tail in one statement, and only if the event follows the tail. */
+ * writers on any number of nodes append one after the other; append writes a run of events (one
+ * text-array parameter per column, pg_consent_rows.h) and moves the tail in one statement and one
+ * round trip, and only if the run follows the tail. */
 #include "pg_internal.h"
 
 #include <string.h>
 
 #include "../consent_store.h"
+#include "pg_consent_rows.h"
 
 enum {
     S_HEAD_INIT = TT_STORE_SLOT_BASE(TT_AREA_CONSENT),
@@ -43,18 +45,21 @@ static const struct pg_stmt ST[] = {
      NULL},
     {S_HEAD_LOCK, "tt_consent_head_lock", "t",
      "SELECT " HEAD_COLS " FROM consent_heads WHERE tenant_id = $1 FOR UPDATE", NULL},
-    /* inserts the event only if it follows the tail, then moves the tail to it; answers
-     * (events inserted, tails moved) */
-    {S_APPEND, "tt_consent_append", "titttttitttttiibbb",
+    /* inserts a run of events (one array per column, unnest()) only if the first follows the
+     * tail, then moves the tail to the last; answers (events inserted, tails moved) */
+    {S_APPEND, "tt_consent_append", "ttttttttttttttttttibibi",
      "WITH ev AS ("
      "  INSERT INTO consent_events (" EV_COLS ")"
-     "  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18"
-     "  WHERE EXISTS (SELECT 1 FROM consent_heads WHERE tenant_id = $1 AND seq + 1 = $2"
-     "                AND (seq = 0 OR hash = $17))"
+     "  SELECT $1, u.* FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[],"
+     "    $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[],"
+     "    $12::text[], $13::text[], $14::bigint[], $15::bigint[], $16::bytea[], $17::bytea[],"
+     "    $18::bytea[]) AS u"
+     "  WHERE EXISTS (SELECT 1 FROM consent_heads WHERE tenant_id = $1 AND seq = $19"
+     "                AND (seq = 0 OR hash = $20))"
      "  ON CONFLICT DO NOTHING RETURNING seq),"
      " head AS ("
-     "  UPDATE consent_heads SET seq = $2, hash = $18"
-     "  WHERE tenant_id = $1 AND seq + 1 = $2 AND EXISTS (SELECT 1 FROM ev) RETURNING seq)"
+     "  UPDATE consent_heads SET seq = $21, hash = $22"
+     "  WHERE tenant_id = $1 AND seq = $19 AND (SELECT count(*) FROM ev) = $23 RETURNING seq)"
      " SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM head)",
      NULL},
     /* a tail at seq 0 is a lock row, not a chain (SQLite has no such row) */
@@ -149,7 +154,7 @@ static enum tt_qs head(struct tt_store_conn *c, const char *tenant_id, struct tt
     return TT_QS_ONE;
 }
 
-static enum tt_qs append_once(struct pg_conn *c, const struct pg_args *a)
+static enum tt_qs append_once(struct pg_conn *c, const struct pg_args *a, size_t n)
 {
     PGresult *r = NULL;
     enum tt_qs qs = tt__pg_exec(c, st(S_APPEND), a, &r);
@@ -160,49 +165,91 @@ static enum tt_qs append_once(struct pg_conn *c, const struct pg_args *a)
         int64_t events = tt__pg_int(r, 0, 0), heads = tt__pg_int(r, 0, 1);
         if (events == 0)
             qs = TT_QS_NONE;
-        else if (heads == 1)
+        else if (events == (int64_t)n && heads == 1)
             qs = TT_QS_ONE;
-        else
+        else if (events == (int64_t)n)
             qs = TT_QS_SOFT; /* the tail moved under an unlocked writer: roll back and retry */
+        /* some rows refused (their seq taken): a broken chain, roll back (HARD) */
     }
     PQclear(r);
     return qs;
 }
 
-/* ONE when appended; NONE when e does not follow the tail (or its seq is taken), nothing
- * written. */
-static enum tt_qs append(struct tt_store_conn *c, const struct tt_consent_event *e)
+enum {
+    COL_SEQ,
+    COL_ID,
+    COL_SUBJECT,
+    COL_COOKIE,
+    COL_KIND,
+    COL_TARGET,
+    COL_ACTION,
+    COL_METHOD,
+    COL_NOTICE,
+    COL_BANNER,
+    COL_LANG,
+    COL_CHOICES,
+    COL_AT,
+    COL_EXPIRES,
+    COL_EVIDENCE,
+    COL_PREV,
+    COL_HASH,
+    N_COLS
+};
+
+/* ONE when appended; NONE when e[0] does not follow the tail (or its seq is taken), nothing
+ * written. One statement and one round trip for the whole run. */
+static enum tt_qs append(struct tt_store_conn *c, const struct tt_consent_event *const *e, size_t n)
 {
+    if (!tt_consent_run_ok(e, n))
+        return TT_QS_HARD;
+    struct pg_array col[N_COLS];
+    memset(col, 0, sizeof col);
+    for (size_t i = 0; i < n; i++) {
+        const struct tt_consent_event *x = e[i];
+        pg_array_int(&col[COL_SEQ], x->seq);
+        pg_array_text(&col[COL_ID], x->id);
+        pg_array_text(&col[COL_SUBJECT], x->subject_id);
+        pg_array_text(&col[COL_COOKIE], x->cookie_id);
+        pg_array_text(&col[COL_KIND], x->target_kind);
+        pg_array_text(&col[COL_TARGET], x->target);
+        pg_array_int(&col[COL_ACTION], x->action);
+        pg_array_text(&col[COL_METHOD], x->method);
+        pg_array_text(&col[COL_NOTICE], x->notice_version);
+        pg_array_text(&col[COL_BANNER], x->banner_version);
+        pg_array_text(&col[COL_LANG], x->language);
+        pg_array_text(&col[COL_CHOICES], x->choices);
+        pg_array_int(&col[COL_AT], x->at);
+        pg_array_int(&col[COL_EXPIRES], x->expires_at);
+        pg_array_bytes(&col[COL_EVIDENCE], x->evidence, x->evidence_len);
+        pg_array_bytes(&col[COL_PREV], x->prev_hash, sizeof x->prev_hash);
+        pg_array_bytes(&col[COL_HASH], x->hash, sizeof x->hash);
+    }
     struct pg_args a = {0};
-    tt__pg_arg_text(&a, e->tenant_id);
-    tt__pg_arg_int(&a, e->seq);
-    tt__pg_arg_text(&a, e->id);
-    tt__pg_arg_text(&a, e->subject_id);
-    tt__pg_arg_text(&a, e->cookie_id);
-    tt__pg_arg_text(&a, e->target_kind);
-    tt__pg_arg_text(&a, e->target);
-    tt__pg_arg_int(&a, e->action);
-    tt__pg_arg_text(&a, e->method);
-    tt__pg_arg_text(&a, e->notice_version);
-    tt__pg_arg_text(&a, e->banner_version);
-    tt__pg_arg_text(&a, e->language);
-    tt__pg_arg_text(&a, e->choices);
-    tt__pg_arg_int(&a, e->at);
-    tt__pg_arg_int(&a, e->expires_at);
-    tt__pg_arg_bytes(&a, e->evidence_len ? e->evidence : NULL, e->evidence_len);
-    tt__pg_arg_bytes(&a, e->prev_hash, sizeof e->prev_hash);
-    tt__pg_arg_bytes(&a, e->hash, sizeof e->hash);
-    enum tt_qs qs = append_once(pg_conn_of(c), &a);
-    if (qs != TT_QS_NONE || e->seq != 1)
-        return qs;
-    /* the first event of a chain appended without head(): create the empty tail, then try
-     * again (if the tail existed already, the refusal stands) */
-    struct pg_args t = {0};
-    tt__pg_arg_text(&t, e->tenant_id);
-    qs = tt__pg_exec_one(pg_conn_of(c), st(S_HEAD_INIT), &t);
-    if (qs != TT_QS_ONE)
-        return qs;
-    return append_once(pg_conn_of(c), &a);
+    tt__pg_arg_text(&a, e[0]->tenant_id);
+    int oom = 0;
+    for (int k = 0; k < N_COLS; k++) {
+        const char *lit = pg_array_text_of(&col[k]);
+        oom |= !lit;
+        tt__pg_arg_text(&a, lit ? lit : "{}");
+    }
+    tt__pg_arg_int(&a, e[0]->seq - 1);
+    tt__pg_arg_bytes(&a, e[0]->prev_hash, sizeof e[0]->prev_hash);
+    tt__pg_arg_int(&a, e[n - 1]->seq);
+    tt__pg_arg_bytes(&a, e[n - 1]->hash, sizeof e[n - 1]->hash);
+    tt__pg_arg_int(&a, (int64_t)n);
+    enum tt_qs qs = oom ? TT_QS_HARD : append_once(pg_conn_of(c), &a, n);
+    if (qs == TT_QS_NONE && e[0]->seq == 1) {
+        /* the first event of a chain appended without head(): create the empty tail, then try
+         * again (if the tail existed already, the refusal stands) */
+        struct pg_args t = {0};
+        tt__pg_arg_text(&t, e[0]->tenant_id);
+        qs = tt__pg_exec_one(pg_conn_of(c), st(S_HEAD_INIT), &t);
+        if (qs == TT_QS_ONE)
+            qs = append_once(pg_conn_of(c), &a, n);
+    }
+    for (int k = 0; k < N_COLS; k++)
+        pg_array_free(&col[k]);
+    return qs;
 }
 
 struct head_each {

@@ -22,6 +22,7 @@ enum {
     CQ_OPEN_PUT = SLOT(12),
     CQ_OPEN_COUNT = SLOT(13),
     CQ_HEAD_ADVANCE = SLOT(14),
+    CQ_APPEND_MANY = SLOT(15),
 };
 
 #define EV_COLS                                                                                    \
@@ -61,71 +62,108 @@ static enum tt_qs head(struct tt_store_conn *c, const char *tenant_id, struct tt
     return qs;
 }
 
-/* The tail moves only to the event that follows it: a chain never forks. NONE, nothing
- * written, when e does not follow the tail. */
-static enum tt_qs move_tail(struct sq_conn *q, const struct tt_consent_event *e)
+/* The tail moves only from the event before first to last: a chain never forks. NONE, nothing
+ * written, when first does not follow the tail. */
+static enum tt_qs move_tail(struct sq_conn *q, const struct tt_consent_event *first,
+                            const struct tt_consent_event *last)
 {
     static const uint8_t zero[TT_LEDGER_HASH_BYTES];
     enum tt_qs qs = TT_QS_HARD;
     sqlite3_stmt *st;
-    if (e->seq == 1) {
+    if (first->seq == 1) {
         st = tt__sq_stmt(q, CQ_HEAD_PUT,
                          "INSERT INTO consent_heads (tenant_id, seq, hash, floor_seq, floor_hash)"
-                         " VALUES (?, 1, ?, 0, ?) ON CONFLICT (tenant_id) DO NOTHING",
+                         " VALUES (?, ?, ?, 0, ?) ON CONFLICT (tenant_id) DO NOTHING",
                          &qs);
         if (!st)
             return qs;
-        if (tt__sq_bind_text(st, 1, e->tenant_id) ||
-            tt__sq_bind_blob(st, 2, e->hash, sizeof e->hash) ||
-            tt__sq_bind_blob(st, 3, zero, sizeof zero))
+        if (tt__sq_bind_text(st, 1, last->tenant_id) || tt__sq_bind_int(st, 2, last->seq) ||
+            tt__sq_bind_blob(st, 3, last->hash, sizeof last->hash) ||
+            tt__sq_bind_blob(st, 4, zero, sizeof zero))
             return tt__sq_bind_failed(q, st);
         return tt__sq_write(q, st);
     }
     st = tt__sq_stmt(q, CQ_HEAD_ADVANCE,
                      "UPDATE consent_heads SET seq = ?2, hash = ?3"
-                     " WHERE tenant_id = ?1 AND seq + 1 = ?2 AND hash = ?4",
+                     " WHERE tenant_id = ?1 AND seq = ?4 AND hash = ?5",
                      &qs);
     if (!st)
         return qs;
-    if (tt__sq_bind_text(st, 1, e->tenant_id) || tt__sq_bind_int(st, 2, e->seq) ||
-        tt__sq_bind_blob(st, 3, e->hash, sizeof e->hash) ||
-        tt__sq_bind_blob(st, 4, e->prev_hash, sizeof e->prev_hash))
+    if (tt__sq_bind_text(st, 1, last->tenant_id) || tt__sq_bind_int(st, 2, last->seq) ||
+        tt__sq_bind_blob(st, 3, last->hash, sizeof last->hash) ||
+        tt__sq_bind_int(st, 4, first->seq - 1) ||
+        tt__sq_bind_blob(st, 5, first->prev_hash, sizeof first->prev_hash))
         return tt__sq_bind_failed(q, st);
     return tt__sq_write(q, st);
 }
 
-/* The tail first, then the event: a refusal happens before anything is written, so no
- * savepoint is needed (two statements per event, inside the caller's write transaction). */
-static enum tt_qs append(struct tt_store_conn *c, const struct tt_consent_event *e)
+/* Binds e as the row starting at parameter base + 1. */
+static int bind_event(sqlite3_stmt *st, int base, const struct tt_consent_event *e)
 {
-    struct sq_conn *q = sq_of(c);
-    enum tt_qs qs = move_tail(q, e);
-    if (qs != TT_QS_ONE)
-        return qs;
-    sqlite3_stmt *st = tt__sq_stmt(q, CQ_APPEND,
-                                   "INSERT INTO consent_events (" EV_COLS ") VALUES (?, ?, ?, ?,"
-                                   " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                   &qs);
+    return tt__sq_bind_text(st, base + 1, e->tenant_id) || tt__sq_bind_int(st, base + 2, e->seq) ||
+           tt__sq_bind_text(st, base + 3, e->id) || tt__sq_bind_text(st, base + 4, e->subject_id) ||
+           tt__sq_bind_text(st, base + 5, e->cookie_id) ||
+           tt__sq_bind_text(st, base + 6, e->target_kind) ||
+           tt__sq_bind_text(st, base + 7, e->target) || tt__sq_bind_int(st, base + 8, e->action) ||
+           tt__sq_bind_text(st, base + 9, e->method) ||
+           tt__sq_bind_text(st, base + 10, e->notice_version) ||
+           tt__sq_bind_text(st, base + 11, e->banner_version) ||
+           tt__sq_bind_text(st, base + 12, e->language) ||
+           tt__sq_bind_text(st, base + 13, e->choices) || tt__sq_bind_int(st, base + 14, e->at) ||
+           tt__sq_bind_int(st, base + 15, e->expires_at) ||
+           (e->evidence_len ? tt__sq_bind_blob(st, base + 16, e->evidence, e->evidence_len)
+                            : sqlite3_bind_null(st, base + 16)) ||
+           tt__sq_bind_blob(st, base + 17, e->prev_hash, sizeof e->prev_hash) ||
+           tt__sq_bind_blob(st, base + 18, e->hash, sizeof e->hash);
+}
+
+/* One INSERT statement of CHUNK rows (18 parameters each), and one of a single row. */
+#define EV_NCOLS 18
+#define ROW1 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define ROW2 ROW1 ", " ROW1
+#define ROW4 ROW2 ", " ROW2
+#define ROW8 ROW4 ", " ROW4
+#define ROW16 ROW8 ", " ROW8
+#define ROW32 ROW16 ", " ROW16
+#define CHUNK 32
+
+/* Inserts the rows e[0..n-1] (n == CHUNK or 1) with one statement. */
+static enum tt_qs insert_rows(struct sq_conn *q, const struct tt_consent_event *const *e, size_t n)
+{
+    enum tt_qs qs = TT_QS_HARD;
+    sqlite3_stmt *st =
+        n == CHUNK ? tt__sq_stmt(q, CQ_APPEND_MANY,
+                                 "INSERT INTO consent_events (" EV_COLS ") VALUES " ROW32, &qs)
+                   : tt__sq_stmt(q, CQ_APPEND,
+                                 "INSERT INTO consent_events (" EV_COLS ") VALUES " ROW1, &qs);
     if (!st)
         return qs;
-    int rc = tt__sq_bind_text(st, 1, e->tenant_id) || tt__sq_bind_int(st, 2, e->seq) ||
-             tt__sq_bind_text(st, 3, e->id) || tt__sq_bind_text(st, 4, e->subject_id) ||
-             tt__sq_bind_text(st, 5, e->cookie_id) || tt__sq_bind_text(st, 6, e->target_kind) ||
-             tt__sq_bind_text(st, 7, e->target) || tt__sq_bind_int(st, 8, e->action) ||
-             tt__sq_bind_text(st, 9, e->method) || tt__sq_bind_text(st, 10, e->notice_version) ||
-             tt__sq_bind_text(st, 11, e->banner_version) || tt__sq_bind_text(st, 12, e->language) ||
-             tt__sq_bind_text(st, 13, e->choices) || tt__sq_bind_int(st, 14, e->at) ||
-             tt__sq_bind_int(st, 15, e->expires_at) ||
-             (e->evidence_len ? tt__sq_bind_blob(st, 16, e->evidence, e->evidence_len)
-                              : sqlite3_bind_null(st, 16)) ||
-             tt__sq_bind_blob(st, 17, e->prev_hash, sizeof e->prev_hash) ||
-             tt__sq_bind_blob(st, 18, e->hash, sizeof e->hash);
-    if (rc)
-        return tt__sq_bind_failed(q, st);
-    qs = tt__sq_write(q, st);
-    /* the tail moved already: an event refused now (its seq taken) is a broken chain, and the
-     * caller's transaction must be rolled back */
-    return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    for (size_t i = 0; i < n; i++)
+        if (bind_event(st, (int)i * EV_NCOLS, e[i]))
+            return tt__sq_bind_failed(q, st);
+    return tt__sq_write(q, st);
+}
+
+/* The tail first, then the rows: a refusal happens before anything is written, so no
+ * savepoint is needed (inside the caller's write transaction). */
+static enum tt_qs append(struct tt_store_conn *c, const struct tt_consent_event *const *e, size_t n)
+{
+    if (!tt_consent_run_ok(e, n))
+        return TT_QS_HARD;
+    struct sq_conn *q = sq_of(c);
+    enum tt_qs qs = move_tail(q, e[0], e[n - 1]);
+    if (qs != TT_QS_ONE)
+        return qs;
+    for (size_t i = 0; i < n;) {
+        size_t k = n - i >= CHUNK ? CHUNK : 1;
+        qs = insert_rows(q, e + i, k);
+        /* the tail moved already: a row refused now (its seq taken) is a broken chain, and the
+         * caller's transaction must be rolled back */
+        if (qs != TT_QS_ONE)
+            return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+        i += k;
+    }
+    return TT_QS_ONE;
 }
 
 struct each_head {
