@@ -12,6 +12,21 @@
 #include "audit.h"
 #include "recipients_doc.h"
 
+/* A growing array of n items of size bytes in *items: room for one more, or 0 when memory ran
+ * out (the array is kept). */
+static int room(void **items, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return 1;
+    size_t want = *cap ? 2 * *cap : 32;
+    void *p = realloc(*items, want * size);
+    if (!p)
+        return 0;
+    *items = p;
+    *cap = want;
+    return 1;
+}
+
 struct tenants {
     char (*ids)[TT_ID_MAX];
     size_t n, cap;
@@ -21,18 +36,12 @@ struct tenants {
 static int tenant_cb(void *cls, const struct tt_tenant *t)
 {
     struct tenants *ts = cls;
-    if (ts->n == ts->cap) {
-        size_t cap = ts->cap ? 2 * ts->cap : 64;
-        void *p = realloc(ts->ids, cap * sizeof *ts->ids);
-        if (!p) {
-            ts->failed = 1;
-            return 1;
-        }
-        ts->ids = p;
-        ts->cap = cap;
-    }
-    snprintf(ts->ids[ts->n++], TT_ID_MAX, "%s", t->id);
-    return 0;
+    void *items = ts->ids;
+    ts->failed = !room(&items, &ts->cap, ts->n, sizeof *ts->ids);
+    ts->ids = items;
+    if (!ts->failed)
+        snprintf(ts->ids[ts->n++], TT_ID_MAX, "%s", t->id);
+    return ts->failed;
 }
 
 struct rows {
@@ -44,22 +53,14 @@ struct rows {
 static int row_cb(void *cls, const struct tt_rcpt_row *row)
 {
     struct rows *rs = cls;
-    if (rs->n == rs->cap) {
-        size_t cap = rs->cap ? 2 * rs->cap : 32;
-        void *p = realloc(rs->r, cap * sizeof *rs->r);
-        if (!p) {
-            rs->failed = 1;
-            return 1;
-        }
-        rs->r = p;
-        rs->cap = cap;
-    }
-    if (tt__rcpt_from_row(row, &rs->r[rs->n]) != 0) {
-        rs->failed = 1;
-        return 1;
-    }
-    rs->n++;
-    return 0;
+    void *items = rs->r;
+    rs->failed = !room(&items, &rs->cap, rs->n, sizeof *rs->r);
+    rs->r = items;
+    if (!rs->failed)
+        rs->failed = tt__rcpt_from_row(row, &rs->r[rs->n]) != 0;
+    if (!rs->failed)
+        rs->n++;
+    return rs->failed;
 }
 
 enum tt_qs tt__rcpt_load_all(struct tt_store_conn *c, const char *tenant_id, struct tt_rcpt **out,
