@@ -6,7 +6,10 @@
  * that was not announced yet is announced to every account of every customer tenant through the
  * outbox (English and French in one message), and the announcement is recorded in the same
  * transaction: exactly once, whatever the number of nodes (lease, then a unique row). A version
- * whose flag is "auto" waits for a human to set it (`tutela notice diff` proposes it). */
+ * whose flag is "auto" is announced when tutela's diff (api/notices_diff.h) of the policy first
+ * seen under an earlier notice version against the policy in force (whose notice version it is)
+ * says the change is substantial; so the job records, at every pass, the policy file's text
+ * under its notice version (the first text seen for each version is kept). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,7 @@
 #include <time.h>
 
 #include "../api/accounts_int.h"
+#include "../api/notices_diff.h"
 #include "../api/subproc_int.h"
 #include "../core/error.h"
 #include "../http/i18n.h"
@@ -114,20 +118,124 @@ static enum tt_qs announce_txn(struct tt_store_conn *c, void *cls)
     return qs == TT_QS_NONE ? TT_QS_SOFT : qs; /* another node was first: look again */
 }
 
+/* ---- the policy seen under each notice version ---- */
+
+/* The policy file's text when it is the one in force (same digest), else NULL. malloc'd. */
+static char *policy_text(const struct tt_app *app, const struct tt_policy *p)
+{
+    FILE *f = app->policy_path ? fopen(app->policy_path, "rb") : NULL;
+    if (!f)
+        return NULL;
+    char *text = NULL;
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (n > 0 && n < 16 * 1024 * 1024 && fseek(f, 0, SEEK_SET) == 0 &&
+        (text = malloc((size_t)n + 1)))
+        if (fread(text, 1, (size_t)n, f) != (size_t)n) {
+            free(text);
+            text = NULL;
+        }
+    fclose(f);
+    uint8_t d[32];
+    if (text) {
+        text[n] = '\0';
+        crypto_generichash(d, sizeof d, (const uint8_t *)text, (size_t)n, NULL, 0);
+        if (sodium_memcmp(d, p->digest, sizeof d) != 0) { /* edited since loaded: not in force */
+            free(text);
+            text = NULL;
+        }
+    }
+    return text;
+}
+
+struct seen {
+    struct tt_app *app;
+    const struct tt_policy *policy;
+    tt_time now;
+    char *text; /* in: the current text; out (prior): an earlier version's text */
+    int substantial;
+};
+
+static enum tt_qs record_txn(struct tt_store_conn *c, void *cls)
+{
+    struct seen *x = cls;
+    enum tt_qs qs = tt_store_ops_of(c)->subscriptions->policy_text_put(
+        c, PLATFORM, x->policy->notice_version, x->text, x->now);
+    return qs < 0 ? qs : TT_QS_ONE;
+}
+
+static int prior_cb(void *cls, const struct tt_subs_policy_text *p)
+{
+    struct seen *x = cls;
+    x->text = strdup(p->text);
+    return 0;
+}
+
+/* Whether tutela's diff calls the change from the policy of an earlier notice version to the
+ * one in force substantial: 1, 0 (or nothing to compare with), or a negative code. */
+static int proposed(struct tt_store_conn *c, struct seen *x)
+{
+    x->text = NULL;
+    enum tt_qs qs = tt_store_ops_of(c)->subscriptions->policy_text_prior(
+        c, PLATFORM, x->policy->notice_version, prior_cb, x);
+    if (qs < 0)
+        return -TT_E_STORE;
+    if (qs == TT_QS_NONE || !x->text)
+        return 0;
+    struct tt_policy *old = NULL;
+    char err[TT_POLICY_ERR_MAX];
+    int rc = tt_policy_load_buffer("earlier policy", x->text, strlen(x->text), &old, err);
+    free(x->text);
+    x->text = NULL;
+    if (rc != 0)
+        return 0; /* an earlier text this build cannot read: no proposal */
+    json_t *d = tt_notice_diff(old, x->policy);
+    rc = d ? json_is_true(json_object_get(d, "substantial")) : -TT_E_NOMEM;
+    json_decref(d);
+    tt_policy_free(old);
+    return rc;
+}
+
 int tt_job_subscriptions_notices(struct tt_app *app, tt_time now, void *cls)
 {
     (void)cls;
-    struct tt_notices *notices = NULL;
-    char err[TT_NOTICE_ERR_MAX];
-    if (tt__subs_notices_load(app, &notices, err) != 0)
-        return 0; /* no notices file: nothing to announce (logged by the render paths) */
     int rc = 0;
     int64_t total = 0;
     struct tt_store_conn *c = tt_store_acquire(app->store);
+    struct tt_policy_ref *ref = tt_app_policy_acquire(app);
+    struct seen seen = {.app = app, .policy = ref->policy, .now = now};
+    if (ref->policy->notice_version && (seen.text = policy_text(app, ref->policy))) {
+        if (tt_store_txn(c, record_txn, &seen) < 0)
+            rc = -TT_E_STORE;
+        free(seen.text);
+        seen.text = NULL;
+    }
+    struct tt_notices *notices = NULL;
+    char err[TT_NOTICE_ERR_MAX];
+    if (tt__subs_notices_load(app, &notices, err) != 0) {
+        /* no readable notices file: nothing to announce; said once per distinct reason */
+        static char last[TT_NOTICE_ERR_MAX];
+        if (strcmp(last, err) != 0) {
+            snprintf(last, sizeof last, "%s", err);
+            tt_log(TT_LOG_WARN, "notice versions not readable", TT_LOG_S("reason", err));
+        }
+        tt_app_policy_release(ref);
+        tt_store_release(c);
+        return rc;
+    }
     for (size_t i = 0; rc == 0 && i < notices->n_versions; i++) {
         const struct tt_notice_version *v = &notices->versions[i];
-        if (v->substantial != 1 || v->effective <= now)
+        if (v->substantial == 0 || v->effective <= now)
             continue;
+        if (v->substantial < 0) {
+            /* auto: only the version the policy in force carries can be diffed */
+            if (!ref->policy->notice_version || strcmp(v->version, ref->policy->notice_version))
+                continue;
+            int p = proposed(c, &seen);
+            if (p <= 0) {
+                rc = p;
+                continue;
+            }
+        }
         struct ann_ctx *x = sodium_malloc(sizeof *x);
         if (!x) {
             rc = -TT_E_NOMEM;
@@ -156,6 +264,7 @@ int tt_job_subscriptions_notices(struct tt_app *app, tt_time now, void *cls)
         total += qs == TT_QS_ONE ? x->sent : 0;
         sodium_free(x);
     }
+    tt_app_policy_release(ref);
     tt_store_release(c);
     tt_notices_free(notices);
     tt_jobs_note(total);

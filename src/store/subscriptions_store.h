@@ -57,8 +57,16 @@ struct tt_subs_snapshot {
     tt_time updated_at;
 };
 
+/* The policy text in force under a notice version (the first one seen), to diff against. */
+struct tt_subs_policy_text {
+    char version[TT_SUBS_VERSION_MAX];
+    const char *text; /* owner: the filler */
+    tt_time seen_at;
+};
+
 typedef int (*tt_subscriber_cb)(void *cls, const struct tt_subscriber *s);
 typedef int (*tt_subs_snapshot_cb)(void *cls, const struct tt_subs_snapshot *s);
+typedef int (*tt_subs_policy_text_cb)(void *cls, const struct tt_subs_policy_text *p);
 
 struct tt_subscriptions_store_ops {
     /* insert: ONE, or NONE when the id or the blind index exists in that tenant */
@@ -87,6 +95,13 @@ struct tt_subscriptions_store_ops {
     /* when version was announced: ONE and *at (and *n) set, or NONE */
     enum tt_qs (*announce_get)(struct tt_store_conn *c, const char *tenant_id, const char *version,
                                tt_time *at, int64_t *n);
+    /* records the policy text first seen under notice version: ONE, or NONE when one is
+     * recorded for that version already (kept as it was) */
+    enum tt_qs (*policy_text_put)(struct tt_store_conn *c, const char *tenant_id,
+                                  const char *version, const char *text, tt_time at);
+    /* the latest text recorded under another version than version: ONE after cb, or NONE */
+    enum tt_qs (*policy_text_prior)(struct tt_store_conn *c, const char *tenant_id,
+                                    const char *version, tt_subs_policy_text_cb cb, void *cls);
 };
 
 #endif

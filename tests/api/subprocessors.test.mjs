@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { backends, request, startServer } from './lib/server.mjs';
+import { POLICY, backends, request, startServer } from './lib/server.mjs';
 import { assertProblem, email, tenant } from './lib/fixtures.mjs';
 import { freePort, smtpReceiver, startNode, until, webhookReceiver } from '../tools/receivers.mjs';
 
@@ -43,6 +43,19 @@ function decode(msg) {
 
 const mailsTo = (smtp, addr) => smtp.messages().filter((m) => m.includes(`To: ${addr}`)).map(decode);
 const local = (srv, url) => url.replace(PUBLIC, srv.base);
+
+/** Runs a writing statement through srv.sql, retrying while the server holds SQLite's lock (the
+ * sqlite3 shell has no busy timeout). */
+async function write(srv, statement) {
+  for (let i = 0; ; i++) {
+    try {
+      return srv.sql(statement);
+    } catch (e) {
+      if (i >= 100 || !/locked|busy/i.test(String(e.stderr || e.message))) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
 
 function verify(got, secret) {
   const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
@@ -88,7 +101,7 @@ for (const backend of backends()) {
     /** Changes the registry behind the list (what part A's API does), then waits for the job. */
     async function change(sql) {
       const before = digest();
-      srv.sql(sql);
+      await write(srv, sql);
       assert.ok(await until(() => digest() !== before, 20000), 'the change job took a new snapshot');
     }
     let added = 0;
@@ -113,11 +126,11 @@ for (const backend of backends()) {
       // controllers (Stripe), conduits (carriers) and unvetted entries are not on the list
       assert.ok(!r.text.includes('stripe') && !r.text.includes('example_carrier') && !r.text.includes('unvetted'));
       assert.equal(r.json.subscribe_url, `${PUBLIC}/v1/public/${t.id}/subprocessors/subscriptions`);
-      srv.sql(`UPDATE recipients SET status = 'suspended' WHERE tenant_id = ${q(t.id)} AND rkey = 'affiliate_uk'`);
+      await write(srv, `UPDATE recipients SET status = 'suspended' WHERE tenant_id = ${q(t.id)} AND rkey = 'affiliate_uk'`);
       assert.deepEqual(await keys(), ['example_cloud_eu', 'example_cloud_us']);
-      srv.sql(`UPDATE recipients SET status = 'vetted' WHERE tenant_id = ${q(t.id)} AND rkey = 'affiliate_uk'`);
+      await write(srv, `UPDATE recipients SET status = 'vetted' WHERE tenant_id = ${q(t.id)} AND rkey = 'affiliate_uk'`);
       assert.deepEqual(await keys(), ['example_cloud_eu', 'example_cloud_us']);
-      srv.sql(`UPDATE recipients SET status = 'approved' WHERE tenant_id = ${q(t.id)} AND rkey = 'affiliate_uk'`);
+      await write(srv, `UPDATE recipients SET status = 'approved' WHERE tenant_id = ${q(t.id)} AND rkey = 'affiliate_uk'`);
       assert.deepEqual(await keys(), ['affiliate_uk', 'example_cloud_eu', 'example_cloud_us']);
       assertProblem(await srv.request('GET', '/v1/public/ten_nosuchtenant/subprocessors'), 404, 'unknown-tenant', 'tenant');
     });
@@ -165,7 +178,7 @@ for (const backend of backends()) {
       assert.equal(rows(`AND status = 'confirmed'`), 1);
 
       // a change now reaches the subscriber, in French, with RFC 8058 headers
-      srv.sql(`UPDATE recipients SET doc = replace(doc, '"country":"US"', '"country":"CA"') WHERE tenant_id = ${q(t.id)} AND rkey = 'example_cloud_us'`);
+      await write(srv, `UPDATE recipients SET doc = replace(doc, '"country":"US"', '"country":"CA"') WHERE tenant_id = ${q(t.id)} AND rkey = 'example_cloud_us'`);
       await change(`UPDATE recipients SET status = 'suspended' WHERE tenant_id = ${q(t.id)} AND rkey = 'affiliate_uk'`);
       const notice = await until(() => mailsTo(smtp, addr)[1]);
       assert.ok(notice, 'the change notice arrived');
@@ -293,6 +306,65 @@ for (const backend of backends()) {
         await node.stop();
         await rx.close();
       }
+    });
+  });
+
+  describe(`notice version flagged auto (${backend})`, () => {
+    let srv;
+    let smtp;
+    let t;
+    let tmp;
+    let policy;
+    let notices;
+    before(async () => {
+      tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tutela-auto-'));
+      for (const f of fs.readdirSync(path.dirname(POLICY))) {
+        if (f.endsWith('.yaml')) fs.copyFileSync(path.join(path.dirname(POLICY), f), path.join(tmp, f));
+      }
+      policy = path.join(tmp, 'default.yaml');
+      notices = path.join(tmp, 'notices.yaml');
+      smtp = await smtpReceiver(path.join(tmp, 'mail'));
+      srv = await startServer(backend, {
+        env: { TUTELA_JOBS: 'outbox.deliver,subscriptions.notices', TUTELA_SMTP_URL: smtp.url, TUTELA_SMTP_FROM: 'privacy@tutela.example' },
+        args: ['--policy', policy],
+      });
+      t = await tenant(srv);
+    });
+    after(async () => {
+      await srv?.stop();
+      await smtp?.close();
+      if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    /** A new policy version (edit applied to the file), its notices entry flagged auto, reload. */
+    let days = 20;
+    async function release(version, edit) {
+      const text = fs.readFileSync(policy, 'utf8').replace(/version: "[^"]+"(\s+# bump)/, `version: "${version}"$1`);
+      fs.writeFileSync(policy, edit(text));
+      const next = new Date(Date.now() + days++ * 86400e3).toISOString().slice(0, 10);
+      fs.writeFileSync(notices, fs.readFileSync(notices, 'utf8').replace('contacts:\n',
+        `  - version: "${version}"\n    effective_date: "${next}"\n    summary: Release ${version}.\n    substantial: auto\ncontacts:\n`));
+      srv.child.kill('SIGHUP');
+      const seen = () => srv.sql(`SELECT count(*) FROM sub_policy_texts WHERE version = '${version}'`).trim() === '1';
+      assert.ok(await until(seen, 20000), `the policy of ${version} was seen`);
+    }
+
+    test('auto_version_announced_only_when_the_diff_finds_it_substantial', async () => {
+      const addr = email('auto');
+      const a = await srv.request('POST', '/v1/accounts', { key: t.keys.admin, body: { email: addr, password: 'Correct-Horse-Battery-9', role: 'admin' } });
+      assert.equal(a.status, 201, a.text);
+      assert.ok(await until(() => srv.sql("SELECT count(*) FROM sub_policy_texts WHERE version = '2022.1'").trim() === '1', 20000));
+      // a new version that changes nothing that affects rights: not announced
+      await release('2099.same', (x) => x);
+      await new Promise((r) => setTimeout(r, 11000));
+      assert.equal(srv.sql("SELECT count(*) FROM sub_announcements").trim(), '0');
+      // a longer retention is substantial (S12.1): announced once
+      await release('2099.auto', (x) => x.replace(/(key: sms_voice[\s\S]*?months: )6\n/, '$112\n'));
+      const mail = await until(() => mailsTo(smtp, addr).find((m) => /2099\.auto/.test(m.body)), 30000);
+      assert.ok(mail, 'the account was told');
+      assert.match(mail.body, /Release 2099\.auto\./);
+      assert.equal(srv.sql("SELECT version FROM sub_announcements").trim(), '2099.auto');
+      assert.equal(mailsTo(smtp, addr).filter((m) => /2099\.same/.test(m.body)).length, 0);
     });
   });
 

@@ -34,7 +34,15 @@ before(async () => {
   t = await tenant(srv, 'Sub Processor Page BV');
   // one entry the list must not show: suspended
   await srv.request('GET', `/v1/public/${t.id}/subprocessors`); // seeds the registry
-  srv.sql(`UPDATE recipients SET status = 'suspended' WHERE tenant_id = '${t.id}' AND rkey = 'affiliate_uk'`);
+  for (let i = 0; ; i++) { // the sqlite3 shell has no busy timeout: retry while the server writes
+    try {
+      srv.sql(`UPDATE recipients SET status = 'suspended' WHERE tenant_id = '${t.id}' AND rkey = 'affiliate_uk'`);
+      break;
+    } catch (e) {
+      if (i >= 100) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 });
 
 after(async () => {

@@ -22,6 +22,8 @@ enum {
     S_SNAP_UPDATE,
     S_ANN_PUT,
     S_ANN_GET,
+    S_PTEXT_PUT,
+    S_PTEXT_PRIOR,
     S__END
 };
 _Static_assert(S__END <= TT_STORE_SLOT_BASE(TT_AREA_SUBSCRIPTIONS) + TT_STORE_SLOTS_PER_AREA,
@@ -69,6 +71,14 @@ static const struct pg_stmt ST[] = {
      NULL},
     {S_ANN_GET, "tt_sbs_ann_get", "tt",
      "SELECT accounts, announced_at FROM sub_announcements WHERE tenant_id = $1 AND version = $2",
+     NULL},
+    {S_PTEXT_PUT, "tt_sbs_ptext_put", "ttti",
+     "INSERT INTO sub_policy_texts (tenant_id, version, text, seen_at) VALUES ($1, $2, $3, $4)"
+     " ON CONFLICT DO NOTHING",
+     NULL},
+    {S_PTEXT_PRIOR, "tt_sbs_ptext_prior", "tt",
+     "SELECT version, text, seen_at FROM sub_policy_texts WHERE tenant_id = $1 AND version <> $2"
+     " ORDER BY seen_at DESC, version DESC LIMIT 1",
      NULL},
 };
 
@@ -239,6 +249,45 @@ static enum tt_qs announce_get(struct tt_store_conn *c, const char *tenant_id, c
     return qs;
 }
 
+static enum tt_qs policy_text_put(struct tt_store_conn *c, const char *tenant_id,
+                                  const char *version, const char *text, tt_time at)
+{
+    struct pg_args a = {0};
+    tt__pg_arg_text(&a, tenant_id);
+    tt__pg_arg_text(&a, version);
+    tt__pg_arg_text(&a, text);
+    tt__pg_arg_int(&a, at);
+    return tt__pg_exec_one(pg_conn_of(c), st_of(S_PTEXT_PUT), &a);
+}
+
+struct ptext {
+    tt_subs_policy_text_cb cb;
+    void *cls;
+};
+
+static int ptext_row(void *cls, const PGresult *res, int row)
+{
+    struct ptext *x = cls;
+    struct tt_subs_policy_text p;
+    memset(&p, 0, sizeof p);
+    if (tt__pg_text(res, row, 0, p.version, sizeof p.version) < 0)
+        return -1;
+    p.text = PQgetvalue(res, row, 1);
+    p.seen_at = tt__pg_int(res, row, 2);
+    return x->cb && x->cb(x->cls, &p) ? 1 : 0;
+}
+
+static enum tt_qs policy_text_prior(struct tt_store_conn *c, const char *tenant_id,
+                                    const char *version, tt_subs_policy_text_cb cb, void *cls)
+{
+    struct pg_args a = {0};
+    tt__pg_arg_text(&a, tenant_id);
+    tt__pg_arg_text(&a, version);
+    struct ptext x = {cb, cls};
+    enum tt_qs qs = tt__pg_each(pg_conn_of(c), st_of(S_PTEXT_PRIOR), &a, ptext_row, &x);
+    return qs > TT_QS_ONE ? TT_QS_ONE : qs;
+}
+
 const struct tt_subscriptions_store_ops tt__pg_subscriptions_ops = {
     .sub_put = sub_put,
     .sub_update = sub_update,
@@ -248,4 +297,6 @@ const struct tt_subscriptions_store_ops tt__pg_subscriptions_ops = {
     .snap_put = snap_put,
     .announce_put = announce_put,
     .announce_get = announce_get,
+    .policy_text_put = policy_text_put,
+    .policy_text_prior = policy_text_prior,
 };

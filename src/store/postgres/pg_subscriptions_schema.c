@@ -36,5 +36,11 @@ const struct pg_migration tt__pg_schema_subscriptions[] = {
           "  accounts BIGINT NOT NULL,"
           "  announced_at BIGINT NOT NULL,"
           "  PRIMARY KEY (tenant_id, version));"},
+    {701, "CREATE TABLE sub_policy_texts ("
+          "  tenant_id TEXT COLLATE \"C\" NOT NULL REFERENCES tenants (tenant_id),"
+          "  version TEXT COLLATE \"C\" NOT NULL,"
+          "  text TEXT NOT NULL,"
+          "  seen_at BIGINT NOT NULL,"
+          "  PRIMARY KEY (tenant_id, version));"},
     {0, NULL},
 };

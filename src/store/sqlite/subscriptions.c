@@ -21,6 +21,8 @@ enum {
     S_SNAP_UPDATE,
     S_ANN_PUT,
     S_ANN_GET,
+    S_PTEXT_PUT,
+    S_PTEXT_PRIOR,
     S__END
 };
 _Static_assert(S__END <= TT_STORE_SLOT_BASE(TT_AREA_SUBSCRIPTIONS) + TT_STORE_SLOTS_PER_AREA,
@@ -253,6 +255,60 @@ static enum tt_qs announce_get(struct tt_store_conn *c, const char *tenant_id, c
     return qs;
 }
 
+static enum tt_qs policy_text_put(struct tt_store_conn *c, const char *tenant_id,
+                                  const char *version, const char *text, tt_time at)
+{
+    struct sq_conn *q = sq_of(c);
+    enum tt_qs qs = TT_QS_HARD;
+    sqlite3_stmt *st =
+        tt__sq_stmt(q, S_PTEXT_PUT,
+                    "INSERT INTO sub_policy_texts (tenant_id, version, text, seen_at)"
+                    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                    &qs);
+    if (!st)
+        return qs;
+    if (tt__sq_bind_text(st, 1, tenant_id) || tt__sq_bind_text(st, 2, version) ||
+        tt__sq_bind_text(st, 3, text) || tt__sq_bind_int(st, 4, at))
+        return tt__sq_bind_failed(q, st);
+    return tt__sq_write(q, st);
+}
+
+struct ptext {
+    tt_subs_policy_text_cb cb;
+    void *cls;
+};
+
+static int ptext_row(sqlite3_stmt *st, void *ctx)
+{
+    struct ptext *x = ctx;
+    struct tt_subs_policy_text p;
+    memset(&p, 0, sizeof p);
+    tt__sq_col_text(st, 0, p.version, sizeof p.version);
+    p.text = (const char *)sqlite3_column_text(st, 1);
+    p.seen_at = sqlite3_column_int64(st, 2);
+    if (!p.text)
+        return -1;
+    return x->cb && x->cb(x->cls, &p) ? 1 : 0;
+}
+
+static enum tt_qs policy_text_prior(struct tt_store_conn *c, const char *tenant_id,
+                                    const char *version, tt_subs_policy_text_cb cb, void *cls)
+{
+    struct sq_conn *q = sq_of(c);
+    enum tt_qs qs = TT_QS_HARD;
+    sqlite3_stmt *st = tt__sq_stmt(q, S_PTEXT_PRIOR,
+                                   "SELECT version, text, seen_at FROM sub_policy_texts"
+                                   " WHERE tenant_id = ?1 AND version <> ?2"
+                                   " ORDER BY seen_at DESC, version DESC LIMIT 1",
+                                   &qs);
+    if (!st)
+        return qs;
+    if (tt__sq_bind_text(st, 1, tenant_id) || tt__sq_bind_text(st, 2, version))
+        return tt__sq_bind_failed(q, st);
+    struct ptext x = {cb, cls};
+    return tt__sq_one(q, st, ptext_row, &x);
+}
+
 const struct tt_subscriptions_store_ops tt__sq_subscriptions_ops = {
     .sub_put = sub_put,
     .sub_update = sub_update,
@@ -262,4 +318,6 @@ const struct tt_subscriptions_store_ops tt__sq_subscriptions_ops = {
     .snap_put = snap_put,
     .announce_put = announce_put,
     .announce_get = announce_get,
+    .policy_text_put = policy_text_put,
+    .policy_text_prior = policy_text_prior,
 };

@@ -37,5 +37,11 @@ const struct sq_migration tt__sq_schema_subscriptions[] = {
           "  accounts BIGINT NOT NULL,"
           "  announced_at BIGINT NOT NULL,"
           "  PRIMARY KEY (tenant_id, version));"},
+    {701, "CREATE TABLE sub_policy_texts ("
+          "  tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id),"
+          "  version TEXT NOT NULL,"
+          "  text TEXT NOT NULL,"
+          "  seen_at BIGINT NOT NULL,"
+          "  PRIMARY KEY (tenant_id, version));"},
     {0, NULL},
 };
