@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # pg-cluster.sh — a throwaway PostgreSQL cluster for tests (issue 9).
-#   pg-cluster.sh start DIR   initdb into DIR (if needed), start on a free 127.0.0.1 port, create
-#                             database tutela_test, print its URL
+#   pg-cluster.sh start DIR   initdb into DIR (if needed), start on a free 127.0.0.1 port (or
+#                             on PG_CLUSTER_PORT), create database tutela_test, print its URL
 #   pg-cluster.sh url DIR     print the URL of the running cluster in DIR
 #   pg-cluster.sh stop DIR    stop the cluster and remove DIR
 # Runs the server as an unprivileged user (root: the "postgres" user, via runuser). Trust auth on
@@ -118,7 +118,7 @@ do_start() {
     do_init
     local port _
     for _ in 1 2 3 4 5; do
-        port="$(free_port)"
+        port="${PG_CLUSTER_PORT:-$(free_port)}" # a given port: where a client already waits
         if as_user "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
             -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=on" \
             start >/dev/null 2>&1; then

@@ -55,14 +55,21 @@ int tt_cli_open(struct tt_cli_ctx *ctx, const char *cmd, unsigned needs, int *ar
             return TT_EXIT_INVALID;
         }
     }
-    if (needs & TT_NEED_STORE) {
-        if (strncmp(ctx->cfg.db, "sqlite:", 7) == 0)
-            ensure_parent(ctx->cfg.db + 7);
-        if (tt_store_open(ctx->cfg.db, ctx->cfg.pool, 1, &ctx->store, err, sizeof err) != 0) {
-            fprintf(stderr, "tutela %s: cannot open the store: %s\n", cmd, err);
-            tt_cli_close(ctx);
-            return TT_EXIT_FAIL;
-        }
+    if ((needs & TT_NEED_STORE) && tt_cli_open_store(ctx, cmd) != 0) {
+        tt_cli_close(ctx);
+        return TT_EXIT_FAIL;
+    }
+    return 0;
+}
+
+int tt_cli_open_store(struct tt_cli_ctx *ctx, const char *cmd)
+{
+    char err[512] = "";
+    if (strncmp(ctx->cfg.db, "sqlite:", 7) == 0)
+        ensure_parent(ctx->cfg.db + 7);
+    if (tt_store_open(ctx->cfg.db, ctx->cfg.pool, 1, &ctx->store, err, sizeof err) != 0) {
+        fprintf(stderr, "tutela %s: cannot open the store: %s\n", cmd, err);
+        return TT_EXIT_FAIL;
     }
     return 0;
 }

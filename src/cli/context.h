@@ -29,6 +29,9 @@ struct tt_cli_ctx {
  * printing the reason; on failure everything opened so far is closed. */
 int tt_cli_open(struct tt_cli_ctx *ctx, const char *cmd, unsigned needs, int *argc, char **argv);
 void tt_cli_close(struct tt_cli_ctx *ctx);
+/* Opens ctx->store from the configuration (what TT_NEED_STORE does; serve calls it once it
+ * listens). Returns 0 or TT_EXIT_FAIL after printing the reason. */
+int tt_cli_open_store(struct tt_cli_ctx *ctx, const char *cmd);
 
 /* A subcommand's own flag at argv[*i]: "--name VALUE" or "--name=VALUE". Returns the value and
  * advances *i past a separate value, or NULL when argv[*i] is not that flag. */

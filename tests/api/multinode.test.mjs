@@ -4,7 +4,8 @@
 // emails delivered once each (counted at the SMTP receiver); the delivery lease taken over after
 // `kill -9` of its holder; a subject and identity created through node A decided on node B within
 // the feed bound; audit hash chains linear with both nodes writing at once (`audit verify` exit
-// 0); and a database down at start answered with a clear error after retrying.
+// 0); and a database down at start answered with a clear error after retrying, /readyz 503
+// (naming the store) while it retries, 200 once the cluster is up.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +19,7 @@ import { freePort, smtpReceiver, startNode, until } from '../tools/receivers.mjs
 
 const PG = process.env.TUTELA_TEST_PG_URL;
 const POLL_MS = 200;
+const PG_CLUSTER = new URL('../../scripts/pg-cluster.sh', import.meta.url).pathname;
 const psql = (url, sql) => execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', sql], { encoding: 'utf8' });
 
 describe('two nodes on one PostgreSQL', { skip: !PG && 'TUTELA_TEST_PG_URL is unset' }, () => {
@@ -151,6 +153,35 @@ describe('two nodes on one PostgreSQL', { skip: !PG && 'TUTELA_TEST_PG_URL is un
       key: serviceKey, body: { kind: 'customer', jurisdiction: 'FR' } }).then((r) => assert.equal(r.status, 201, r.text))));
     const out = spawnSync(BIN, ['audit', 'verify', '--db', db, '--master-key', mk], { encoding: 'utf8' });
     assert.equal(out.status, 0, out.stdout + out.stderr);
+  });
+
+  test('readyz_is_503_while_the_database_is_down_at_start_then_200', async () => {
+    // a cluster that is not running yet on a known port; serve listens at once and retries
+    const pgPort = await freePort();
+    const pgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tutela-late-pg-'));
+    fs.rmdirSync(pgDir); // pg-cluster.sh makes it
+    const lateDb = `postgres://tutela@127.0.0.1:${pgPort}/tutela_test`;
+    const n = await startNode({ db: lateDb, mk, env: { ...env, TUTELA_DB_CONNECT_TIMEOUT: '120' }, wait: false });
+    try {
+      const live = await until(async () => (await fetch(`${n.base}/healthz`).catch(() => null))?.status === 200, 10000, 50);
+      assert.ok(live, `/healthz answers while the store is down:\n${n.logs()}`);
+      const r = await request(n.base, 'GET', '/readyz');
+      assert.equal(r.status, 503);
+      assert.match(r.type, /application\/problem\+json/);
+      assert.equal(r.json.field, 'store', 'the problem names the store');
+      const other = await request(n.base, 'GET', '/v1/subjects', { key: serviceKey });
+      assert.equal(other.status, 503);
+      assert.ok(Number(other.headers.get('retry-after')) > 0, 'Retry-After on every other route');
+      // the cluster starts: the node connects, migrates and turns ready on the same address
+      execFileSync('bash', [PG_CLUSTER, 'start', pgDir],
+        { encoding: 'utf8', env: { ...process.env, PG_CLUSTER_PORT: String(pgPort) }, timeout: 120000 });
+      const ready = await until(async () => (await fetch(`${n.base}/readyz`).catch(() => null))?.status === 200, 60000, 100);
+      assert.ok(ready, `/readyz turns 200 once the database is up:\n${n.logs()}`);
+      assert.equal(n.exited(), null);
+    } finally {
+      await n.stop();
+      execFileSync('bash', [PG_CLUSTER, 'stop', pgDir], { timeout: 120000 });
+    }
   });
 
   test('database_down_at_start_is_retried_then_a_clear_error', async () => {
