@@ -88,24 +88,25 @@ int tt_api_preferences_get(struct tt_req *req, struct tt_resp *resp)
 }
 
 /* Applies wanted[i] (-1 = unchanged, 0 off, 1 on) for every feature whose state differs: one
- * ledger event each, method and actor as given. Returns 0 or a problem. */
+ * ledger event each, all committed together or none (a failed save changes nothing), method and
+ * actor as given. Returns 0 or a problem. */
 static int apply(struct tt_app *app, const struct tt_policy *policy, const struct tt_subject *s,
                  const struct prefs *p, const int *wanted, const char *method, const char *actor,
                  const char *notice, const char *ua, const char *ip, struct tt_resp *resp)
 {
-    for (size_t i = 0; i < tt_consent_n_features; i++) {
+    struct tt_consent_change ch[16];
+    size_t n = 0;
+    for (size_t i = 0; i < tt_consent_n_features && n < sizeof ch / sizeof ch[0]; i++) {
         const struct tt_purpose *pu = tt_policy_purpose(policy, tt_consent_features[i].purpose);
         if (!pu || wanted[i] < 0)
             continue;
         if (tt_consent_state_enabled(pu, prefs_find(p, pu->key)) == wanted[i])
             continue;
-        int rc = tt_consent_record_subject(app, s, pu, "feature", tt_consent_features[i].key,
-                                           wanted[i] ? TT_CONSENT_GRANT : TT_CONSENT_WITHDRAW,
-                                           method, notice, actor, NULL, ua, ip, resp, NULL);
-        if (rc < 0)
-            return rc;
+        ch[n++] = (struct tt_consent_change){pu, "feature", tt_consent_features[i].key,
+                                             wanted[i] ? TT_CONSENT_GRANT : TT_CONSENT_WITHDRAW};
     }
-    return 0;
+    return tt_consent_record_changes(app, s, ch, n, method, notice, actor, NULL, ua, ip, resp,
+                                     NULL);
 }
 
 int tt_api_preferences_put(struct tt_req *req, struct tt_resp *resp)
@@ -181,27 +182,38 @@ static void feature_text(const char *lang, const char *feature, const char *what
     tt_html_text(h, strcmp(t, key) == 0 ? fallback : t);
 }
 
+/* The page of the link: the form with the subject's current choices; a status line after a
+ * save (saved) or an alert naming why a save failed (error: a catalogue key, nothing changed). */
 static int render(struct tt_req *req, struct tt_resp *resp, const struct tt_policy *policy,
-                  const struct prefs *p, int saved)
+                  const struct prefs *p, int saved, const char *error, int status)
 {
     char lang[TT_I18N_LANG_MAX], csrf[TT_HASH_HEX];
     tt__consent_page_lang(req, lang);
     tt_consent_csrf(req->app->master->token_key, tt_req_param(req, "token"), csrf);
     struct tt_html h = {0};
     tt_html_begin(&h, lang, tt_i18n(lang, "preferences.title"));
-    if (saved) {
+    if (error) {
+        tt_html_raw(&h, "<p class=\"error\" role=\"alert\" id=\"form-error\">");
+        tt_html_text(&h, tt_i18n(lang, error));
+        tt_html_raw(&h, "</p>\n");
+    } else if (saved) {
         tt_html_raw(&h, "<p class=\"saved\" role=\"status\">");
         tt_html_text(&h, tt_i18n(lang, "preferences.saved"));
         tt_html_raw(&h, "</p>\n");
     }
     tt_html_raw(&h, "<p>");
     tt_html_text(&h, tt_i18n(lang, "preferences.intro"));
-    tt_html_raw(&h, "</p>\n<form method=\"post\" enctype=\"application/x-www-form-urlencoded\">"
+    /* posted to the page's own address with its language, so a reload never resubmits (the
+     * answer to a save is a redirect back here) */
+    tt_html_raw(&h, "</p>\n<form method=\"post\" action=\"?lang=");
+    tt_html_text(&h, lang);
+    tt_html_raw(&h, error ? "\" aria-describedby=\"form-error\"" : "\"");
+    tt_html_raw(&h, " enctype=\"application/x-www-form-urlencoded\">"
                     "<input type=\"hidden\" name=\"csrf\" value=\"");
     tt_html_text(&h, csrf);
-    tt_html_raw(&h, "\"><input type=\"hidden\" name=\"lang\" value=\"");
-    tt_html_text(&h, lang);
-    tt_html_raw(&h, "\">\n");
+    tt_html_raw(&h, "\">\n<fieldset><legend>");
+    tt_html_text(&h, tt_i18n(lang, "preferences.legend"));
+    tt_html_raw(&h, "</legend>\n");
     for (size_t i = 0; i < tt_consent_n_features; i++) {
         const struct tt_consent_feature *f = &tt_consent_features[i];
         const struct tt_purpose *pu = tt_policy_purpose(policy, f->purpose);
@@ -212,22 +224,26 @@ static int render(struct tt_req *req, struct tt_resp *resp, const struct tt_poli
         tt_html_text(&h, f->key);
         tt_html_raw(&h, "\" value=\"");
         tt_html_text(&h, f->key);
+        tt_html_raw(&h, "\" aria-describedby=\"d-");
+        tt_html_text(&h, f->key);
         tt_html_raw(&h, on ? "\" checked>" : "\">");
-        tt_html_raw(&h, "<label for=\"f-");
+        tt_html_raw(&h, "<div><label for=\"f-");
         tt_html_text(&h, f->key);
         tt_html_raw(&h, "\"><strong>");
         feature_text(lang, f->key, "name", pu->name, &h);
-        tt_html_raw(&h, "</strong><br><span>");
+        tt_html_raw(&h, "</strong></label><span id=\"d-");
+        tt_html_text(&h, f->key);
+        tt_html_raw(&h, "\">");
         feature_text(lang, f->key, "description", pu->description, &h);
-        tt_html_raw(&h, "</span></label></div>\n");
+        tt_html_raw(&h, "</span></div></div>\n");
     }
-    tt_html_raw(&h, "<button type=\"submit\">");
+    tt_html_raw(&h, "</fieldset><button type=\"submit\">");
     tt_html_text(&h, tt_i18n(lang, "preferences.save"));
     tt_html_raw(&h, "</button></form>\n<p class=\"note\">");
     tt_html_text(&h, tt_i18n(lang, "preferences.note"));
     tt_html_raw(&h, "</p>\n");
     tt_html_end(&h);
-    return tt_html_reply(&h, resp, 200);
+    return tt_html_reply(&h, resp, status);
 }
 
 /* A subject behind a genuine link, with its states; 1 after answering an error page. */
@@ -263,8 +279,9 @@ int tt_api_preferences_page(struct tt_req *req, struct tt_resp *resp)
         return tt__api_nomem(resp);
     int rc = link_subject(req, resp, &s, p);
     if (rc == 0) {
+        const char *saved = tt_req_query(req, "saved");
         struct tt_policy_ref *ref = tt_app_policy_acquire(req->app);
-        rc = render(req, resp, ref->policy, p, 0);
+        rc = render(req, resp, ref->policy, p, saved && strcmp(saved, "1") == 0, NULL, 200);
         tt_app_policy_release(ref);
     }
     free(p);
@@ -300,6 +317,40 @@ static int form_decode(char *s)
     return 0;
 }
 
+/* Reads the form: the boxes checked into wanted (an unchecked box is not sent: off) and whether
+ * its CSRF token belongs to this link. -1 when the form is too large. */
+static int read_form(struct tt_req *req, int *wanted, int *csrf_ok)
+{
+    char form[FORM_MAX + 1];
+    for (size_t i = 0; i < tt_consent_n_features; i++)
+        wanted[i] = 0;
+    *csrf_ok = 0;
+    if (req->body_len > FORM_MAX)
+        return -1;
+    if (req->body)
+        memcpy(form, req->body, req->body_len);
+    form[req->body ? req->body_len : 0] = '\0';
+    char *save = NULL;
+    for (char *pair = strtok_r(form, "&", &save); pair; pair = strtok_r(NULL, "&", &save)) {
+        char *eq = strchr(pair, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        char *val = eq + 1;
+        if (form_decode(pair) < 0 || form_decode(val) < 0)
+            continue;
+        if (strcmp(pair, "csrf") == 0)
+            *csrf_ok =
+                tt_consent_csrf_ok(req->app->master->token_key, tt_req_param(req, "token"), val);
+        else if (strcmp(pair, "on") == 0 && tt_consent_feature(val))
+            wanted[tt_consent_feature(val) - tt_consent_features] = 1;
+    }
+    return 0;
+}
+
+/* Saves the form, then answers 303 back to the page (?saved=1), so a reload shows the saved state
+ * without posting again. A refused or failed save answers the page with an alert saying why and
+ * that nothing was changed, in the page's language, and the choices as they are stored. */
 int tt_api_preferences_post(struct tt_req *req, struct tt_resp *resp)
 {
     struct tt_subject s;
@@ -311,43 +362,45 @@ int tt_api_preferences_post(struct tt_req *req, struct tt_resp *resp)
         free(p);
         return rc < 0 ? rc : 0;
     }
-    char form[FORM_MAX + 1];
-    if (!req->body || req->body_len > FORM_MAX) {
-        free(p);
-        return tt_problem(resp, TT_E_BODY_TOO_LARGE, NULL, "the form is empty or too large");
-    }
-    memcpy(form, req->body, req->body_len);
-    form[req->body_len] = '\0';
     int wanted[16], csrf_ok = 0;
-    for (size_t i = 0; i < tt_consent_n_features; i++)
-        wanted[i] = 0; /* an unchecked box is not sent: off */
-    char *save = NULL;
-    for (char *pair = strtok_r(form, "&", &save); pair; pair = strtok_r(NULL, "&", &save)) {
-        char *eq = strchr(pair, '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
-        char *val = eq + 1;
-        if (form_decode(pair) < 0 || form_decode(val) < 0)
-            continue;
-        if (strcmp(pair, "csrf") == 0)
-            csrf_ok =
-                tt_consent_csrf_ok(req->app->master->token_key, tt_req_param(req, "token"), val);
-        else if (strcmp(pair, "on") == 0 && tt_consent_feature(val))
-            wanted[tt_consent_feature(val) - tt_consent_features] = 1;
-    }
-    if (!csrf_ok) {
-        free(p);
-        return tt_problem(resp, TT_E_CSRF, "csrf", "the form does not belong to this link");
+    const char *error = NULL;
+    int status = 200;
+    if (read_form(req, wanted, &csrf_ok) < 0) {
+        error = "preferences.error.form";
+        status = 413;
+    } else if (!csrf_ok) {
+        error = "preferences.error.csrf";
+        status = 403;
     }
     struct tt_policy_ref *ref = tt_app_policy_acquire(req->app);
     const char *nv = ref->policy->notice_version;
-    rc = apply(req->app, ref->policy, &s, p, wanted, "dashboard", "link", nv ? nv : "unknown",
-               tt_req_header(req, "User-Agent"), req->client_ip, resp);
-    if (rc == 0)
-        rc = load(req->app, s.tenant_id, s.id, "token", &s, p, resp);
-    if (rc == 0)
-        rc = render(req, resp, ref->policy, p, 1);
+    if (!error) {
+        struct tt_resp inner;
+        memset(&inner, 0, sizeof inner);
+        rc = apply(req->app, ref->policy, &s, p, wanted, "dashboard", "link", nv ? nv : "unknown",
+                   tt_req_header(req, "User-Agent"), req->client_ip, &inner);
+        if (rc < 0) {
+            error = "preferences.error.failed";
+            status = tt_err_status(inner.err ? -inner.err : -rc);
+            if (status < 500)
+                status = 500;
+        }
+    }
+    if (!error) {
+        char lang[TT_I18N_LANG_MAX];
+        tt__consent_page_lang(req, lang);
+        resp->status = 303;
+        snprintf(resp->location, sizeof resp->location, "/p/%s?lang=%s&saved=1",
+                 tt_req_param(req, "token"), lang);
+        rc = 0;
+    } else {
+        /* what is stored now (nothing was changed) */
+        struct tt_resp inner;
+        memset(&inner, 0, sizeof inner);
+        if (load(req->app, s.tenant_id, s.id, "token", &s, p, &inner) < 0)
+            p->n = 0;
+        rc = render(req, resp, ref->policy, p, 0, error, status);
+    }
     tt_app_policy_release(ref);
     free(p);
     return rc;
