@@ -40,6 +40,7 @@ struct shred_ctx {
     struct tt_hold *holds; /* the holds in force that cover this subject */
     size_t n_holds, cap_holds;
     char last[TT_ID_MAX];
+    int64_t n_seen; /* records of the subject when its key was destroyed */
     int page_n, failed, erased_now;
 };
 
@@ -81,6 +82,7 @@ static int collect_kept(void *cls, const struct tt_record *r)
     struct shred_ctx *x = cls;
     tt__api_copy(x->last, sizeof x->last, r->id);
     x->page_n++;
+    x->n_seen++;
     const struct tt_hold *h = held_by(x, r);
     if (!h && (r->legal_basis != TT_BASIS_LEGAL_OBLIGATION || r->retention_until <= x->now))
         return 0;
@@ -217,6 +219,7 @@ static enum tt_qs shred_txn(struct tt_store_conn *c, void *cls)
         return qs;
     int done = x->s.erased_at != 0 && (qs == TT_QS_NONE || mk.destroyed_at != 0);
     x->failed = 0;
+    x->n_seen = 0;
     qs = collect_all(c, x);
     if (qs < 0 || done)
         return qs; /* done before a crash: what stays is known again for the batches */
@@ -240,6 +243,13 @@ static enum tt_qs shred_txn(struct tt_store_conn *c, void *cls)
     x->s.updated_at = x->now;
     x->s.restricted = 0;
     qs = ops->subject_update(c, &x->s);
+    if (qs <= 0)
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    /* how many records there were, kept with the request: a run resumed after a crash still
+     * tells the requester how many went in all, not only since the crash */
+    snprintf(x->r.outcome, sizeof x->r.outcome, "{\"records_total\":%lld}", (long long)x->n_seen);
+    x->r.updated_at = x->now;
+    qs = ops->requests->update(c, &x->r);
     if (qs <= 0)
         return qs == TT_QS_NONE ? TT_QS_HARD : qs;
     /* other nodes (and a server beside `tutela requests`) see the erasure through the feed */
@@ -428,7 +438,13 @@ static enum tt_qs done_txn(struct tt_store_conn *c, void *cls)
     }
     /* the original letter stays as stored (NULL blobs are left alone by update); the
      * confirmation is sealed under the REQUEST key (S7.7) */
-    outcome_json(x, d->deleted, cur.outcome, sizeof cur.outcome);
+    json_t *before = json_loads(cur.outcome, 0, NULL);
+    json_t *total = json_object_get(before, "records_total");
+    int64_t deleted = json_is_integer(total) && json_integer_value(total) >= (json_int_t)x->n_kept
+                          ? (int64_t)json_integer_value(total) - (int64_t)x->n_kept
+                          : d->deleted;
+    json_decref(before);
+    outcome_json(x, deleted, cur.outcome, sizeof cur.outcome);
     uint8_t key[32];
     qs = tt__rq_class_key(x->app, c, cur.tenant_id, cur.subject_id, TT_KEYCLASS_REQUEST, x->now,
                           key);
@@ -458,27 +474,44 @@ static enum tt_qs done_txn(struct tt_store_conn *c, void *cls)
     return qs == TT_QS_NONE ? TT_QS_HARD : qs;
 }
 
+/* Step 1 for request_id: loads and checks it, then shred_txn; the index hook runs at once. */
+static int begin(struct tt_store_conn *c, struct shred_ctx *x, const char *tenant_id,
+                 const char *request_id)
+{
+    enum tt_qs qs = tt_store_ops_of(c)->requests->get(c, tenant_id, request_id, got_one, &x->r);
+    if (qs < 0)
+        return qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
+    if (qs == TT_QS_NONE)
+        return -TT_E_NOT_FOUND;
+    if (x->r.type != TT_RQ_ERASURE ||
+        (x->r.state != TT_RQS_IN_PROGRESS && x->r.state != TT_RQS_EXTENDED))
+        return -TT_E_INVALID_STATE;
+    qs = tt_store_txn(c, shred_txn, x);
+    if (qs < 0)
+        return qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
+    if (x->erased_now)
+        tt_hook_subject_changed(x->app, &x->s); /* the index sees the erasure at once */
+    return 0;
+}
+
+int tt_erasure_shred(struct tt_app *app, const char *tenant_id, const char *request_id,
+                     const char *actor, tt_time now)
+{
+    struct tt_store_conn *c = tt_store_acquire(app->store);
+    struct shred_ctx x = {.app = app, .actor = actor, .now = now};
+    int rc = begin(c, &x, tenant_id, request_id);
+    free_kept(&x);
+    tt_store_release(c);
+    return rc;
+}
+
 int tt_erasure_run(struct tt_app *app, const char *tenant_id, const char *request_id,
                    const char *actor, tt_time now, struct tt_request *out)
 {
     struct tt_store_conn *c = tt_store_acquire(app->store);
     struct shred_ctx x = {.app = app, .actor = actor, .now = now};
-    enum tt_qs qs = tt_store_ops_of(c)->requests->get(c, tenant_id, request_id, got_one, &x.r);
-    int rc = 0;
-    if (qs < 0)
-        rc = qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
-    else if (qs == TT_QS_NONE)
-        rc = -TT_E_NOT_FOUND;
-    else if (x.r.type != TT_RQ_ERASURE ||
-             (x.r.state != TT_RQS_IN_PROGRESS && x.r.state != TT_RQS_EXTENDED))
-        rc = -TT_E_INVALID_STATE;
-    if (rc == 0) {
-        qs = tt_store_txn(c, shred_txn, &x);
-        if (qs < 0)
-            rc = qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
-        else if (x.erased_now)
-            tt_hook_subject_changed(app, &x.s); /* the index sees the erasure at once */
-    }
+    int rc = begin(c, &x, tenant_id, request_id);
+    enum tt_qs qs;
     int64_t deleted = 0;
     struct batch_ctx b = {tenant_id, x.r.subject_id, now, batch_size(), 0};
     int any_held = 0;

@@ -31,6 +31,12 @@
 int tt_erasure_run(struct tt_app *app, const char *tenant_id, const char *request_id,
                    const char *actor, tt_time now, struct tt_request *out);
 
+/* Step 1 alone: after it returns 0 the subject is unusable (key destroyed, identities gone,
+ * marked erased, index told); tt_erasure_run (or a resume) finishes the rest. Same errors.
+ * Used by bench/requests_bench.c to time how soon an erasure takes effect. */
+int tt_erasure_shred(struct tt_app *app, const char *tenant_id, const char *request_id,
+                     const char *actor, tt_time now);
+
 /* Resumes every unfinished erasure of every tenant (job requests.erasure and the CLI). Returns
  * the number resumed, or a negative code. */
 int tt_erasure_resume_all(struct tt_app *app, tt_time now);
