@@ -25,6 +25,7 @@
 #include "../jobs/sweep.h"
 #include "context.h"
 #include "demo.h"
+#include "serve_wait.h"
 
 static int usage(FILE *to)
 {
@@ -151,8 +152,7 @@ int tt_cmd_serve(int argc, char **argv)
             return usage(stdout);
     }
     struct tt_cli_ctx ctx;
-    int rc =
-        tt_cli_open(&ctx, "serve", TT_NEED_STORE | TT_NEED_POLICY | TT_CREATE_MASTER, &argc, argv);
+    int rc = tt_cli_open(&ctx, "serve", TT_NEED_POLICY | TT_CREATE_MASTER, &argc, argv);
     if (rc != 0)
         return rc;
     for (int i = 1; i < argc; i++) {
@@ -179,6 +179,26 @@ int tt_cmd_serve(int argc, char **argv)
 
     static struct tt_app app;
     memset(&app, 0, sizeof app);
+    /* listen at once: /healthz answers and /readyz says the store is not open while a database
+     * down at start is retried (issue 9) */
+    struct tt_server_config scfg = {.listen = ctx.cfg.listen,
+                                    .threads = ctx.cfg.threads,
+                                    .body_max = ctx.cfg.body_max,
+                                    .web_root = ctx.cfg.web_root};
+    char err[512] = "";
+    struct tt_server *waiting = NULL;
+    if (tt_serve_wait_start(&scfg, &app, &waiting, err, sizeof err) != 0) {
+        fprintf(stderr, "tutela serve: cannot listen on %s: %s\n", ctx.cfg.listen, err);
+        tt_cli_close(&ctx);
+        return TT_EXIT_FAIL;
+    }
+    tt_log(TT_LOG_INFO, "listening while the store opens", TT_LOG_S("listen", ctx.cfg.listen),
+           TT_LOG_I("port", tt_server_port(waiting)));
+    if (tt_cli_open_store(&ctx, "serve") != 0) {
+        tt_server_stop(waiting);
+        tt_cli_close(&ctx);
+        return TT_EXIT_FAIL;
+    }
     app.store = ctx.store;
     app.master = ctx.master;
     app.clock = (struct tt_clock){.now = tt_clock_system_now, .offset = ctx.cfg.clock_offset};
@@ -187,6 +207,7 @@ int tt_cmd_serve(int argc, char **argv)
 
     if (bootstrap(&ctx, now) != 0 || (demo && seed_demo_once(&ctx, now) != 0)) {
         fprintf(stderr, "tutela serve: the store failed during first-start set-up\n");
+        tt_server_stop(waiting);
         tt_cli_close(&ctx);
         return TT_EXIT_FAIL;
     }
@@ -199,12 +220,14 @@ int tt_cmd_serve(int argc, char **argv)
     int64_t feed_txid = 0, feed_seq = 0;
     if (tt_feed_head(ctx.store, &feed_txid, &feed_seq) != 0) {
         fprintf(stderr, "tutela serve: could not read the change feed from the store\n");
+        tt_server_stop(waiting);
         tt_cli_close(&ctx);
         return TT_EXIT_FAIL;
     }
     struct tt_index *ix = NULL;
     if (tt_index_load(ctx.store, ctx.policy, &ix) != 0) {
         fprintf(stderr, "tutela serve: could not build the decision index from the store\n");
+        tt_server_stop(waiting);
         tt_cli_close(&ctx);
         return TT_EXIT_FAIL;
     }
@@ -218,11 +241,11 @@ int tt_cmd_serve(int argc, char **argv)
                TT_LOG_I("erasures", resumed),
                TT_LOG_S("error", resumed < 0 ? tt_err_type(-resumed) : NULL));
 
-    struct tt_server_config scfg = {.listen = ctx.cfg.listen,
-                                    .threads = ctx.cfg.threads,
-                                    .body_max = ctx.cfg.body_max,
-                                    .web_root = ctx.cfg.web_root};
-    char err[512] = "";
+    /* the API takes over the address (the same port when it asked for any free one) */
+    char listen[sizeof ctx.cfg.listen + 8];
+    tt_serve_wait_listen(ctx.cfg.listen, waiting, listen, sizeof listen);
+    tt_server_stop(waiting);
+    scfg.listen = listen;
     if (tt_server_start(&scfg, tt_api_routes, &app, &app.server, err, sizeof err) != 0) {
         fprintf(stderr, "tutela serve: cannot listen on %s: %s\n", ctx.cfg.listen, err);
         tt_app_fini(&app);
