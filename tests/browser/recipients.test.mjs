@@ -192,4 +192,13 @@ test('the_same_view_in_french', async (tt) => {
   await p.waitForSelector('#status.error');
   assert.match(await statusLine(p), /^Refusé : /);
   await shot(p, 'recipients-console-fr');
+  // the console's other pages link here, keeping the language
+  for (const page of ['requests', 'retention']) {
+    await p.goto(`${srv.base}/web/console/${page}.html?lang=fr`);
+    await p.waitForFunction(() => document.querySelector('#console-nav a[href*="recipients"]').textContent === 'Destinataires');
+  }
+  await p.click('#console-nav a[href*="recipients"]');
+  await p.waitForSelector('#registry-box:not([hidden])');
+  assert.match(p.url(), /recipients\.html\?lang=fr$/);
+  assert.equal(await p.textContent('h1'), 'Destinataires');
 });
