@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* feed.c — the change feed (feed.h): appended inside the writers' transactions, followed by a
  * thread on every node that reloads each changed subject from the store into the local decision
- * index through the same write-through hooks the handlers use; and the feed.prune job that
- * drops rows older than TUTELA_FEED_RETAIN_S (default one day). */
+ * index through the same write-through hooks the handlers use — woken by another node's commit
+ * where the store announces them (PostgreSQL LISTEN/NOTIFY), else by its poll interval, which
+ * stays as the fallback; and the feed.prune job that drops rows older than TUTELA_FEED_RETAIN_S
+ * (default one day). */
 #include "feed.h"
 
 #include <errno.h>
@@ -22,6 +24,8 @@
 #define FEED_POLL_DEFAULT_MS 200
 #define FEED_RETAIN_DEFAULT_S 86400
 #define PRUNE_BATCH 5000
+#define NOTIFY_SLICE_MS 100 /* a stop is seen within this while waiting for a notification */
+#define NOTIFY_SETTLE_MS 20 /* the second look after a notification */
 
 enum tt_qs tt_feed_append(struct tt_store_conn *c, const char *tenant_id, enum tt_feed_kind kind,
                           const char *subject_id)
@@ -156,13 +160,54 @@ static long poll_ms_from_env(void)
     return n;
 }
 
+static int stopping(void)
+{
+    pthread_mutex_lock(&F.mu);
+    int s = F.stopping;
+    pthread_mutex_unlock(&F.mu);
+    return s;
+}
+
+/* Until the next poll is due: ms, cut short by another node's commit (1), the listener's
+ * connection being down (-1) or stop. In slices, so a stop is prompt. */
+static int wait_notified(const struct tt_jobs_store_ops *jb, struct tt_feed_listener *l, long ms)
+{
+    for (long left = ms; left > 0 && !stopping(); left -= NOTIFY_SLICE_MS) {
+        int w = jb->feed_wait(l, left < NOTIFY_SLICE_MS ? left : NOTIFY_SLICE_MS);
+        if (w != 0)
+            return w;
+    }
+    return 0;
+}
+
+/* Sleeps ms on the condition variable (woken by stop). */
+static void wait_timed(long ms)
+{
+    pthread_mutex_lock(&F.mu);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_nsec += (ms % 1000) * 1000000L;
+    ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    int rc = 0;
+    while (!F.stopping && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&F.cv, &F.mu, &ts);
+    pthread_mutex_unlock(&F.mu);
+}
+
+/* Polls every poll_ms; where the store announces commits (PostgreSQL LISTEN/NOTIFY) it polls
+ * as soon as another node commits, and once more NOTIFY_SETTLE_MS later (a row whose writer
+ * committed after an older transaction still open is read once that one ends). */
 static void *follow(void *arg)
 {
     (void)arg;
-    int failing = 0;
-    pthread_mutex_lock(&F.mu);
-    while (!F.stopping) {
-        pthread_mutex_unlock(&F.mu);
+    struct tt_store_conn *c = tt_store_acquire(F.app->store);
+    const struct tt_jobs_store_ops *jb = tt_store_ops_of(c)->jobs;
+    tt_store_release(c);
+    struct tt_feed_listener *l =
+        jb->feed_listen ? jb->feed_listen(F.app->store, tt_jobs_node_id()) : NULL;
+    int failing = 0, deaf = 0, settle = 0;
+    while (!stopping()) {
         int n;
         do /* drain a backlog before sleeping */
             n = tt_feed_poll(F.app, &F.txid, &F.seq, FEED_BATCH, NULL);
@@ -172,17 +217,25 @@ static void *follow(void *arg)
         else if (n >= 0 && failing)
             tt_log(TT_LOG_INFO, "change feed: following again");
         failing = n < 0;
-        pthread_mutex_lock(&F.mu);
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_nsec += (F.poll_ms % 1000) * 1000000L;
-        ts.tv_sec += F.poll_ms / 1000 + ts.tv_nsec / 1000000000L;
-        ts.tv_nsec %= 1000000000L;
-        int rc = 0;
-        while (!F.stopping && rc != ETIMEDOUT)
-            rc = pthread_cond_timedwait(&F.cv, &F.mu, &ts);
+        if (!l) {
+            wait_timed(F.poll_ms);
+            continue;
+        }
+        long ms = settle && F.poll_ms > NOTIFY_SETTLE_MS ? NOTIFY_SETTLE_MS : F.poll_ms;
+        int w = wait_notified(jb, l, ms);
+        settle = w == 1;
+        if (w < 0 && !deaf)
+            tt_log(TT_LOG_WARN, "change feed: notifications lost; polling until they are back",
+                   TT_LOG_I("poll_ms", F.poll_ms));
+        else if (w > 0 && deaf)
+            tt_log(TT_LOG_INFO, "change feed: notifications back");
+        if (w != 0)
+            deaf = w < 0;
+        if (w > 0)
+            tt_metrics_counter_add("tutela_feed_notifications_total", "", 1);
     }
-    pthread_mutex_unlock(&F.mu);
+    if (l)
+        jb->feed_unlisten(l);
     return NULL;
 }
 

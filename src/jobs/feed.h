@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* feed.h — the change feed that keeps every node's decision index current (issue 9). A handler
  * that commits a change the index mirrors (subject row, identity, purpose state) appends a feed
- * row in the SAME transaction (tt_feed_append); every node follows the feed (a thread polling
- * every TUTELA_FEED_POLL_MS, default 200 ms) and reloads the named subject's state from the store
- * into its own index. Rows written by this node are skipped: its hooks already applied them
+ * row in the SAME transaction (tt_feed_append); every node follows the feed (a thread woken by
+ * another node's commit on PostgreSQL, LISTEN/NOTIFY, and polling every TUTELA_FEED_POLL_MS,
+ * default 200 ms, as the fallback and on SQLite) and reloads the named subject's state from the
+ * store into its own index. Rows written by this node are skipped: its hooks already applied them
  * before it answered. Consistency contract: docs/scaling.md. */
 #ifndef TT_JOBS_FEED_H
 #define TT_JOBS_FEED_H

@@ -67,6 +67,7 @@ struct tt_feed_row {
     tt_time at;
 };
 typedef int (*tt_feed_row_cb)(void *cls, const struct tt_feed_row *r);
+struct tt_feed_listener;
 
 struct tt_jobs_store_ops {
     /* ---- leases (one row per job, tenant TT_JOBS_GLOBAL_TENANT) ----
@@ -127,6 +128,17 @@ struct tt_jobs_store_ops {
     enum tt_qs (*feed_head)(struct tt_store_conn *c, int64_t *txid, int64_t *seq);
     /* Deletes up to limit rows older than before; *n gets the count. */
     enum tt_qs (*feed_prune)(struct tt_store_conn *c, tt_time before, int limit, int64_t *n);
+
+    /* ---- change notifications (optional: NULL where the backend has none, as SQLite) ---- */
+    /* A listener for commits of feed rows by nodes other than node, on a connection of its own
+     * (not the pool's; opened at the first wait). NULL when out of memory. */
+    struct tt_feed_listener *(*feed_listen)(struct tt_store *s, const char *node);
+    /* Blocks up to ms. 1: another node committed feed rows (every notification so far is
+     * consumed; also after the connection came back, as some may have been missed); 0: none
+     * before ms; -1: the connection is down (it is opened again, with backoff, by a later
+     * call). One thread at a time. */
+    int (*feed_wait)(struct tt_feed_listener *l, long ms);
+    void (*feed_unlisten)(struct tt_feed_listener *l); /* closes it; NULL is a no-op */
 };
 
 #endif

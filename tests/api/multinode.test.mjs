@@ -3,7 +3,8 @@
 // skipped only when TUTELA_TEST_PG_URL is unset): a migration run by both at once; 50 outbox
 // emails delivered once each (counted at the SMTP receiver); the delivery lease taken over after
 // `kill -9` of its holder; a subject and identity created through node A decided on node B within
-// the feed bound; audit hash chains linear with both nodes writing at once (`audit verify` exit
+// the feed bound, and well inside a slow poll through LISTEN/NOTIFY (the poll still covering a
+// lost listener connection, which comes back); audit hash chains linear with both nodes writing at once (`audit verify` exit
 // 0); and a database down at start answered with a clear error after retrying, /readyz 503
 // (naming the store) while it retries, 200 once the cluster is up.
 import assert from 'node:assert/strict';
@@ -146,6 +147,43 @@ describe('two nodes on one PostgreSQL', { skip: !PG && 'TUTELA_TEST_PG_URL is un
       return /tutela_feed_applied_total\S* ([0-9.]+)/.test(m) && Number(m.match(/tutela_feed_applied_total\S* ([0-9.]+)/)[1]) >= 1;
     }, 5000, 50);
     assert.ok(applied, 'node A applied a change of node B from the feed');
+  });
+
+  test('notify_wakes_the_other_node_well_inside_its_poll_and_the_poll_covers_a_lost_listener', async () => {
+    // two more nodes that poll only every 3 s: seeing a change sooner is LISTEN/NOTIFY's doing
+    const SLOW_POLL = 3000;
+    const slow = { ...env, TUTELA_FEED_POLL_MS: String(SLOW_POLL), TUTELA_JOBS: 'none' };
+    const [c, d] = await Promise.all([startNode({ db, mk, env: slow }), startNode({ db, mk, env: slow })]);
+    const decide = (node, id) => request(node.base, 'POST', '/v1/decisions', {
+      key: serviceKey, body: { subject: id, purpose: 'essential.service' } });
+    // created through c; the lag until d decides it as c does
+    const lagOnce = async () => {
+      const made = await request(c.base, 'POST', '/v1/subjects', {
+        key: serviceKey, body: { kind: 'customer', jurisdiction: 'NL', contract_active: true } });
+      assert.equal(made.status, 201, made.text);
+      const t0 = Date.now();
+      const onC = await decide(c, made.json.id);
+      const seen = await until(async () => {
+        const x = await decide(d, made.json.id);
+        return x.status === 200 && x.json.allow === onC.json.allow && x.json.reason === onC.json.reason;
+      }, 15000, 10);
+      assert.ok(seen, 'node d decides the new subject as node c does');
+      return Date.now() - t0;
+    };
+    try {
+      const lags = [await lagOnce(), await lagOnce(), await lagOnce()];
+      assert.ok(Math.max(...lags) < SLOW_POLL / 3, `seen on d after ${lags.join(', ')} ms (poll ${SLOW_POLL} ms)`);
+      // the listeners' connections die: the poll still brings the change, and they come back
+      psql(PG, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tutela-feed'");
+      const fallback = await lagOnce();
+      assert.ok(fallback < SLOW_POLL + 2000, `seen on d after ${fallback} ms without notifications`);
+      assert.ok(await until(() => /notifications back/.test(d.logs()), 10000, 50), d.logs());
+      assert.match(d.logs(), /notifications lost; polling until they are back/);
+      const again = await lagOnce();
+      assert.ok(again < SLOW_POLL / 3, `seen on d after ${again} ms once notifications are back`);
+    } finally {
+      await Promise.all([c.stop(), d.stop()]);
+    }
   });
 
   test('audit_chains_stay_linear_with_both_nodes_writing_at_once', async () => {

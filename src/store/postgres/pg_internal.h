@@ -114,6 +114,7 @@ struct pg_store {
     struct pg_conn *conns;
     int n_conns;
     struct pg_conn *free_list;
+    char *url; /* as opened (pg_listen.c opens its own connection with it) */
 };
 
 extern const struct tt_store_ops tt__pg_ops;
@@ -185,6 +186,11 @@ enum tt_qs tt__pg_drain(struct pg_conn *c, const struct pg_stmt *st, const struc
                         PGresult **out);
 void tt__pg_discard(struct pg_conn *c);
 int tt__pg_check_one(const PGresult *r);
+
+/* Change-feed notifications (pg_listen.c; jobs_store.h feed_listen, feed_wait, unlisten). */
+struct tt_feed_listener *tt__pg_feed_listen(struct tt_store *s, const char *node);
+int tt__pg_feed_wait(struct tt_feed_listener *l, long ms);
+void tt__pg_feed_unlisten(struct tt_feed_listener *l);
 
 /* Runs a plain SQL command outside the statement table (BEGIN, DDL, …). */
 enum tt_qs tt__pg_command(struct pg_conn *c, const char *sql);

@@ -106,8 +106,10 @@ static const struct pg_stmt ST[] = {
      "  LIMIT $2 FOR UPDATE SKIP LOCKED)",
      NULL},
     {S_FEED_APPEND, "tt_jobs_feed_append", "titti",
-     "INSERT INTO change_feed (tenant_id, kind, subject_id, node_id, at)"
-     " VALUES ($1, $2, $3, $4, $5)",
+     /* the commit announces itself to the other nodes' followers (pg_listen.c) */
+     "WITH f AS (INSERT INTO change_feed (tenant_id, kind, subject_id, node_id, at)"
+     " VALUES ($1, $2, $3, $4, $5) RETURNING 1)"
+     " SELECT pg_notify('tutela_feed', $4) FROM f",
      NULL},
     {S_FEED_READ, "tt_jobs_feed_read", "iii",
      "SELECT " FEED_COLS " FROM change_feed WHERE (txid, seq) > ($1, $2) AND txid < " XMIN
@@ -424,4 +426,7 @@ const struct tt_jobs_store_ops tt__pg_jobs_ops = {
     .feed_read = feed_read,
     .feed_head = feed_head,
     .feed_prune = feed_prune,
+    .feed_listen = tt__pg_feed_listen,
+    .feed_wait = tt__pg_feed_wait,
+    .feed_unlisten = tt__pg_feed_unlisten,
 };

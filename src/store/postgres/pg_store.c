@@ -397,6 +397,9 @@ static void pg_close(struct tt_store *base)
         free(s->conns[i].audit_detail);
     }
     free(s->conns);
+    if (s->url) /* may hold a password */
+        explicit_bzero(s->url, strlen(s->url));
+    free(s->url);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
     free(s);
@@ -572,6 +575,12 @@ int tt__store_postgres_open(const char *url, int pool_size, int migrate, struct 
     s->base.migrate = pg_store_migrate;
     s->base.speculate = tt__pg_speculate;
     s->n_conns = pool_size;
+    if (!(s->url = strdup(url))) {
+        snprintf(err, err_size, "out of memory");
+        pg_close(&s->base);
+        rc = -TT_E_NOMEM;
+        goto out;
+    }
 
     double deadline = now_seconds() + timeout_s;
     for (int i = 0; i < pool_size; i++) {
