@@ -20,5 +20,6 @@ int tt_api_request_reject(struct tt_req *req, struct tt_resp *resp);
 int tt_api_export_download(struct tt_req *req, struct tt_resp *resp);
 int tt_api_rectification_create(struct tt_req *req, struct tt_resp *resp); /* rectifications.c */
 int tt_api_rectification_list(struct tt_req *req, struct tt_resp *resp);
+int tt_api_subject_data_map(struct tt_req *req, struct tt_resp *resp); /* datamap.c */
 
 #endif

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // dashboard.test.mjs — the privacy dashboard in a real browser (issue 5; S8.1): sign in with an API
 // key (session cookie + CSRF), find an end user by email, see their data and consents, download
-// the export once, ask for a correction, delete with the legal-obligation record named (S7.6);
-// English and French. Screenshots of each state go to TUTELA_ARTIFACTS.
+// the export once, ask for a correction, delete with the legal-obligation record named (S7.6),
+// see their data by service and category and change their choices (S8.1, S8.2); English and
+// French. Screenshots of each state go to TUTELA_ARTIFACTS.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -77,6 +78,47 @@ test('find_an_end_user_download_the_export_once_and_ask_a_correction', async (tc
   assert.ok(q.json.items.some((r) => r.subject === s.id && r.type === 'rectification'));
 });
 
+test('data_by_service_and_category_and_choices_changed_from_the_dashboard_S8_1_S8_2', async (tc) => {
+  const s = await subject(srv, t.keys.service, { identities: [{ type: 'email', value: email('map') }] });
+  const add = (body) => srv.request('POST', `/v1/subjects/${s.id}/records`, { key: t.keys.service, body });
+  for (let i = 0; i < 2; i++) assert.equal((await add(smsRecord())).status, 201);
+  const v = await add(smsRecord({ service: 'voice' }));
+  assert.equal(v.status, 201, v.text);
+  const p = await page(tc, 'en-GB');
+  await signIn(p, 'en');
+  await p.fill('#who', s.id);
+  await p.click('#find-submit');
+  await p.waitForSelector('#person:not([hidden])');
+  // one row per service and category with its count, no value shown
+  const rows = await p.$$eval('#datamap tbody tr', (trs) => trs.map((tr) => [
+    tr.querySelector('.service').textContent, tr.querySelector('.category').textContent, tr.querySelector('.count').textContent]));
+  assert.deepEqual(rows, [['sms', 'user.contact.phone_number', '2'], ['voice', 'user.contact.phone_number', '1']]);
+  assert.ok(!(await p.textContent('#datamap')).includes('+3161234'));
+  // a choice changed here is a consent event, seen by the API and the next decision
+  const box = '#feature-marketing_email';
+  assert.equal(await p.isChecked(box), false);
+  await p.check(box);
+  await p.click('#prefs-save');
+  await p.waitForFunction(() => /choices were saved/.test(document.getElementById('status').textContent));
+  await shot(p, 'dashboard-choices-en');
+  const prefs = await srv.request('GET', `/v1/subjects/${s.id}/preferences`, { key: t.keys.service });
+  assert.equal(prefs.json.preferences.marketing_email, true, prefs.text);
+  assert.match(await p.textContent('#consents'), /given/);
+  assert.equal(await p.isChecked(box), true);
+  await p.uncheck(box);
+  await p.click('#prefs-save');
+  await p.waitForFunction(() => /withdrawn/.test(document.querySelector('#consents').textContent));
+  const after = await srv.request('GET', `/v1/subjects/${s.id}/preferences`, { key: t.keys.service });
+  assert.equal(after.json.preferences.marketing_email, false);
+  const hist = await srv.request('GET', `/v1/subjects/${s.id}/consents/history`, { key: t.keys.service });
+  assert.deepEqual(hist.json.events.map((e) => e.action), ['grant', 'withdraw']);
+  // saving with nothing changed records nothing
+  await p.click('#prefs-save');
+  await p.waitForFunction(() => /Nothing was changed/.test(document.getElementById('status').textContent));
+  const again = await srv.request('GET', `/v1/subjects/${s.id}/consents/history`, { key: t.keys.service });
+  assert.equal(again.json.events.length, 2);
+});
+
 test('delete_names_what_the_law_keeps_in_french', async (tc) => {
   const s = await subject(srv, t.keys.service, { identities: [{ type: 'email', value: email('del') }] });
   const ids = [];
@@ -91,6 +133,11 @@ test('delete_names_what_the_law_keeps_in_french', async (tc) => {
   await p.fill('#who', s.id);
   await p.click('#find-submit');
   await p.waitForSelector('#person:not([hidden])');
+  assert.equal(await p.textContent('#datamap thead th:nth-child(2)'), 'Catégorie');
+  // the record kept under a legal obligation is its own row, its basis in French
+  assert.deepEqual(await p.$$eval('#datamap tbody .count', (c) => c.map((x) => x.textContent)), ['1', '1']);
+  assert.match(await p.textContent('#datamap tbody'), /obligation légale/);
+  assert.equal(await p.textContent('label[for="feature-marketing_email"]'), 'E-mails de marketing');
   await p.click('#erase'); // not confirmed: nothing happens
   await p.waitForFunction(() => document.getElementById('status').className.includes('error'));
   assert.equal((await srv.request('GET', `/v1/subjects/${s.id}`, { key: t.keys.service })).status, 200);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // dashboard.js — the privacy dashboard: a session from an API key, then a person of the tenant
-// found by subject id or by email (sent in a POST body, never in a URL). Rights are exercised as
+// found by subject id or by email (sent in a POST body, never in a URL), their data by service and
+// category (no values) and their choices, changed through the preference endpoint (each change a
+// consent-ledger event, S8.2). Rights are exercised as
 // requests the signed-in controller verifies (S1.4, S8.1): an export downloadable once, an erasure
 // whose reply names what the law keeps (S7.6), a correction request with its deadline (S8.4).
 import { api, current, el, loadTexts, say, sayProblem, signIn, signOut, t, when } from '/web/dashboard/ui.js';
@@ -25,6 +27,34 @@ async function showPerson(s) {
   fact('person.records', s.record_count ?? 0, 'records');
   fact('person.identities', (s.identities || []).map((i) => i.type).join(', ') || '—', 'identities');
   fact('person.restricted', t(s.restricted ? 'yes' : 'no'), 'restricted');
+  await showDataMap(s);
+  await showConsents(s);
+  document.getElementById('download').hidden = true;
+  document.getElementById('person').hidden = false;
+}
+
+/** What is kept about them, grouped by service and category (counts, no values: S8.1). */
+async function showDataMap(s) {
+  const tb = document.querySelector('#datamap tbody');
+  tb.replaceChildren();
+  const m = await api('GET', `/v1/subjects/${s.id}/data-map`);
+  const rows = m.status === 200 ? m.body.items : [];
+  for (const g of rows) {
+    const tr = el('tr');
+    tr.append(el('td', g.service, 'service'), el('td', g.data_category, 'category'), el('td', g.purpose),
+      el('td', t(`basis.${g.legal_basis}`)), el('td', String(g.records), 'count'),
+      el('td', g.kept_until ? when(g.kept_until) : '—'));
+    tb.append(tr);
+  }
+  if (!rows.length) {
+    const tr = el('tr');
+    tr.append(el('td', m.status === 200 ? t('datamap.none') : t('error.unknown')));
+    tb.append(tr);
+  }
+}
+
+/** Consent state per purpose, and a checkbox per preference feature the policy offers. */
+async function showConsents(s) {
   const tb = document.querySelector('#consents tbody');
   tb.replaceChildren();
   const c = await api('GET', `/v1/subjects/${s.id}/consents`);
@@ -39,8 +69,21 @@ async function showPerson(s) {
     tr.append(el('td', t('consents.none')));
     tb.append(tr);
   }
-  document.getElementById('download').hidden = true;
-  document.getElementById('person').hidden = false;
+  const box = document.getElementById('features');
+  box.replaceChildren();
+  for (const f of (c.status === 200 ? c.body.features : [])) {
+    const input = el('input');
+    input.type = 'checkbox';
+    input.id = `feature-${f.feature}`;
+    input.name = f.feature;
+    input.checked = f.enabled;
+    input.dataset.was = String(f.enabled);
+    const label = el('label', t(`feature.${f.feature}`));
+    label.htmlFor = input.id;
+    const row = el('div', '', 'feature');
+    row.append(input, label);
+    box.append(row);
+  }
 }
 
 /** Registers a request for the person and verifies it as their controller. */
@@ -77,6 +120,19 @@ document.getElementById('find').addEventListener('submit', async (ev) => {
   if (r.status !== 200) return sayProblem(r);
   await showPerson(r.body);
   return say('found');
+});
+
+document.getElementById('prefs').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const preferences = {};
+  for (const box of document.querySelectorAll('#features input[type=checkbox]')) {
+    if (String(box.checked) !== box.dataset.was) preferences[box.name] = box.checked;
+  }
+  if (!Object.keys(preferences).length) return say('prefs.unchanged');
+  const r = await api('PUT', `/v1/subjects/${person.id}/preferences`, { preferences });
+  if (r.status !== 200) return sayProblem(r);
+  await showConsents(person);
+  return say('done.prefs');
 });
 
 document.getElementById('export').addEventListener('click', async () => {
