@@ -134,7 +134,7 @@ static int bind_record(const struct tt_policy *p, const struct tt_subject *s,
     tt__api_copy(r->tenant_id, sizeof(r->tenant_id), s->tenant_id);
     tt__api_copy(r->subject_id, sizeof(r->subject_id), s->id);
     const struct tt_retention *rule =
-        in->sv->retention ? tt_policy_retention(p, in->sv->retention) : NULL;
+        tt_retention_rule_for(p, in->sv->key, in->cat->key, in->pu->key); /* issue 6, S7.0 */
     r->retention_until = rule ? tt_retention_end(rule, s->jurisdiction, r->collected_at) : 0;
 
     in->sealed = malloc(in->value_len + TT_SEAL_OVERHEAD);

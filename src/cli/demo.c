@@ -76,7 +76,9 @@ static size_t collect_uses(const struct tt_policy *p, struct use *uses, size_t m
                 const struct tt_purpose *pu = tt_policy_purpose(p, sv->purposes[u]);
                 if (!pu || pu->sale || !tt_policy_purpose_allows_category(pu, sv->categories[c]))
                     continue;
-                uses[n++] = (struct use){sv, sv->categories[c], pu, rule};
+                const struct tt_retention *r =
+                    tt_retention_rule_for(p, sv->key, sv->categories[c], pu->key);
+                uses[n++] = (struct use){sv, sv->categories[c], pu, r ? r : rule};
                 break;
             }
         }

@@ -73,6 +73,16 @@ struct tt_retention_override {
     int months;               /* replaces the rule's months for that jurisdiction */
 };
 
+/* Which records a retention rule governs beyond the services naming it (issue 6, S7.0): a
+ * service, a data category and/or a purpose (NULL = any; at least one is named, never the service
+ * alone — that is the service's own `retention`). The most specific matching selector of all
+ * rules wins (tt_retention_rule_for in core/retention.h gives the order). */
+struct tt_retention_selector {
+    const char *service;
+    const char *category;
+    const char *purpose;
+};
+
 struct tt_retention {
     const char *key; /* "sms_voice", "marketing", "financial", … */
     const char *description;
@@ -82,7 +92,9 @@ struct tt_retention {
     int ends_on_withdrawal; /* S7.3 */
     const struct tt_retention_override *overrides;
     size_t n_overrides;
-    const char *requirement; /* "S7.1", for reports */
+    const char *requirement;                        /* "S7.1", for reports */
+    const struct tt_retention_selector *applies_to; /* records it governs by category/purpose */
+    size_t n_applies_to;
 };
 
 /* S4.1 recipient categories and a minimal recipient table (issue 7 grows it). */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* policy_retention_check.c — the retention rules' checks at policy load that the schema cannot
  * express (issue 6, S7.0–S7.7): absurd durations, overrides that contradict or shadow each
- * other, withdrawal on a legal-obligation anchor. Reports "FILE:LINE: reason" through the
- * loader's collector; called once by tt__policy_build after the policy is built. */
+ * other, withdrawal on a legal-obligation anchor, selectors that never match or tie. Reports
+ * "FILE:LINE: reason" through the loader's collector; called once by tt__policy_build after the
+ * policy is built. */
 #include <string.h>
 
 #include "policy_int.h"
@@ -81,6 +82,60 @@ static void check_rule(const struct tt_retention *r, const struct tt__ynode *nod
     }
 }
 
+static int same(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The node of the j-th selector of a rule's applies_to list (or the rule's node). */
+static const struct tt__ynode *selector_node(const struct tt__ynode *rule, size_t j)
+{
+    const struct tt__ynode *l = map_get(rule, "applies_to");
+    return l && l->type == TT_Y_SEQ && j < l->n ? l->kids[j] : rule;
+}
+
+/* Selectors (issue 6): one that names a service must name a category or purpose that service
+ * processes (else it can never match); two selectors naming the same service, category and
+ * purpose would tie, so the second is refused whatever rule it points to. */
+static void check_selectors(const struct tt_policy *p, const struct tt__ynode *seq,
+                            struct tt__perr *e)
+{
+    for (size_t i = 0; i < p->n_retention; i++) {
+        const struct tt_retention *r = &p->retention[i];
+        const struct tt__ynode *rn =
+            seq && seq->type == TT_Y_SEQ && i < seq->n ? seq->kids[i] : NULL;
+        for (size_t j = 0; j < r->n_applies_to; j++) {
+            const struct tt_retention_selector *a = &r->applies_to[j];
+            const struct tt__ynode *an = selector_node(rn, j);
+            unsigned al = an ? an->line : 0;
+            const struct tt_service *sv = a->service ? tt_policy_service(p, a->service) : NULL;
+            if (sv && a->category && !tt_policy_service_has_category(sv, a->category))
+                tt__perr_add(e, line_of(an, "category", al),
+                             "retention '%s': service '%s' never processes category '%s', so "
+                             "this selector can never match",
+                             r->key, a->service, a->category);
+            if (sv && a->purpose && !tt_policy_service_has_purpose(sv, a->purpose))
+                tt__perr_add(e, line_of(an, "purpose", al),
+                             "retention '%s': service '%s' is never used for purpose '%s', so "
+                             "this selector can never match",
+                             r->key, a->service, a->purpose);
+            for (size_t k = 0; k <= i; k++) {
+                const struct tt_retention *q = &p->retention[k];
+                size_t upto = k == i ? j : q->n_applies_to;
+                for (size_t m = 0; m < upto; m++) {
+                    const struct tt_retention_selector *b = &q->applies_to[m];
+                    if (same(a->service, b->service) && same(a->category, b->category) &&
+                        same(a->purpose, b->purpose))
+                        tt__perr_add(e, al,
+                                     "retention '%s': overlapping selector, rule '%s' already "
+                                     "governs the same service/category/purpose; keep one",
+                                     r->key, q->key);
+                }
+            }
+        }
+    }
+}
+
 void tt__policy_retention_check(const struct tt_policy *p, const struct tt__ynode *root,
                                 struct tt__perr *e)
 {
@@ -92,4 +147,5 @@ void tt__policy_retention_check(const struct tt_policy *p, const struct tt__ynod
             seq && seq->type == TT_Y_SEQ && i < seq->n ? seq->kids[i] : NULL;
         check_rule(&p->retention[i], node, e);
     }
+    check_selectors(p, seq, e);
 }

@@ -199,6 +199,28 @@ static const struct tt__pschema override_s = {.what = "retention override",
                                               .fields = override_f,
                                               .n_fields = N(override_f)};
 
+static void check_selector(struct tt__pctx *c, void *item, const struct tt__ynode *node,
+                           const unsigned *present)
+{
+    (void)present;
+    const struct tt_retention_selector *s = item;
+    if (!s->category && !s->purpose)
+        tt__perr_add(c->e, node->line,
+                     "retention selector names no data category or purpose (a service alone is "
+                     "the service's own retention)");
+}
+
+static const struct tt__pfield selector_f[] = {
+    STR(struct tt_retention_selector, service, 0, REF(TT_PIDX_SERVICE)),
+    STR(struct tt_retention_selector, category, 0, REF(TT_PIDX_CATEGORY)),
+    STR(struct tt_retention_selector, purpose, 0, REF(TT_PIDX_PURPOSE)),
+};
+static const struct tt__pschema selector_s = {.what = "retention selector",
+                                              .size = sizeof(struct tt_retention_selector),
+                                              .fields = selector_f,
+                                              .n_fields = N(selector_f),
+                                              .check = check_selector};
+
 static const struct tt__pfield retention_f[] = {
     STR(struct tt_retention, key, 1, .fmt = FMT_KEY),
     STR(struct tt_retention, description, 0),
@@ -212,6 +234,11 @@ static const struct tt__pfield retention_f[] = {
      .off = offsetof(struct tt_retention, overrides),
      .off_n = offsetof(struct tt_retention, n_overrides),
      .sub = &override_s},
+    {.name = "applies_to",
+     .type = F_LIST,
+     .off = offsetof(struct tt_retention, applies_to),
+     .off_n = offsetof(struct tt_retention, n_applies_to),
+     .sub = &selector_s},
 };
 static const struct tt__pschema retention_s =
     SCHEMA("retention rule", struct tt_retention, TT_PIDX_RETENTION + 1, key, retention_f,

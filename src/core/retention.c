@@ -56,9 +56,39 @@ tt_time tt_retention_end(const struct tt_retention *rule, const char *jurisdicti
     return 0;
 }
 
-const struct tt_retention *tt_retention_rule_for(const struct tt_policy *p, const char *service)
+/* A selector's rank (0 = it does not match): more fields named first, then category over
+ * purpose over service, so no two selectors naming different fields ever tie. */
+static int selector_rank(const struct tt_retention_selector *s, const char *service,
+                         const char *category, const char *purpose)
 {
-    const struct tt_service *sv = p && service ? tt_policy_service(p, service) : NULL;
+    if ((s->service && (!service || strcmp(s->service, service) != 0)) ||
+        (s->category && (!category || strcmp(s->category, category) != 0)) ||
+        (s->purpose && (!purpose || strcmp(s->purpose, purpose) != 0)))
+        return 0;
+    int fields = !!s->service + !!s->category + !!s->purpose;
+    return fields * 8 + (s->category ? 4 : 0) + (s->purpose ? 2 : 0) + (s->service ? 1 : 0);
+}
+
+const struct tt_retention *tt_retention_rule_for(const struct tt_policy *p, const char *service,
+                                                 const char *category, const char *purpose)
+{
+    if (!p)
+        return NULL;
+    const struct tt_retention *best = NULL;
+    int best_rank = 0;
+    for (size_t i = 0; i < p->n_retention; i++) {
+        const struct tt_retention *r = &p->retention[i];
+        for (size_t j = 0; j < r->n_applies_to; j++) {
+            int rank = selector_rank(&r->applies_to[j], service, category, purpose);
+            if (rank > best_rank) {
+                best_rank = rank;
+                best = r;
+            }
+        }
+    }
+    if (best)
+        return best;
+    const struct tt_service *sv = service ? tt_policy_service(p, service) : NULL;
     return sv && sv->retention ? tt_policy_retention(p, sv->retention) : NULL;
 }
 

@@ -17,9 +17,18 @@ int tt_retention_months(const struct tt_retention *rule, const char *jurisdictio
 tt_time tt_retention_end(const struct tt_retention *rule, const char *jurisdiction,
                          tt_time collected_at);
 
-/* The rule that governs a record of that service: the service's retention rule in the policy, or
- * NULL when the service names none (the record then has no end of its own). */
-const struct tt_retention *tt_retention_rule_for(const struct tt_policy *p, const char *service);
+/* The rule that governs a record of that service, data category and purpose (each may be NULL):
+ * the most specific selector (applies_to) of any rule that matches all the fields it names wins,
+ * in this order (docs/retention.md):
+ *   1. service + category + purpose
+ *   2. category + purpose      3. service + category      4. service + purpose
+ *   5. category                6. purpose
+ *   7. the service's own `retention` rule.
+ * Two selectors of one rank cannot both match (the policy check refuses ties), so the answer
+ * never depends on the order of the file. NULL when nothing applies (the record then has no end
+ * of its own). */
+const struct tt_retention *tt_retention_rule_for(const struct tt_policy *p, const char *service,
+                                                 const char *category, const char *purpose);
 
 /* Events a rule may be anchored to, as known for the record's subject (0 = not happened). */
 struct tt_retention_events {
@@ -39,8 +48,10 @@ tt_time tt_retention_end_ev(const struct tt_retention *rule, const char *jurisdi
  * TT_RETENTION_MONTHS_ABSURD), an override listed twice for one jurisdiction with different
  * months (refused), an override that an earlier, broader one shadows (refused: the exact code
  * must come first), a withdrawal-ended rule anchored on the financial year (refused: a legal
- * obligation is not ended by withdrawal). Problems are recorded as "FILE:LINE: reason" through
- * the loader's collector (core/policy_int.h). Called by the loader once the policy is built. */
+ * obligation is not ended by withdrawal), a selector naming a service that never processes its
+ * category or purpose, two selectors naming the same service/category/purpose (refused: a tie).
+ * Problems are recorded as "FILE:LINE: reason" through the loader's collector (core/policy_int.h).
+ * Called by the loader once the policy is built. */
 #define TT_RETENTION_MONTHS_ABSURD 1200
 struct tt__ynode;
 struct tt__perr;

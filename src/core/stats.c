@@ -147,6 +147,14 @@ static int grow_pairs(struct tt_stats_fold *f)
 int tt_stats_fold_add(struct tt_stats_fold *f, const char *service, const char *jurisdiction,
                       const char *subject_id, tt_time collected_at)
 {
+    return tt_stats_fold_add_n(f, service, jurisdiction, subject_id, collected_at, 1);
+}
+
+int tt_stats_fold_add_n(struct tt_stats_fold *f, const char *service, const char *jurisdiction,
+                        const char *subject_id, tt_time collected_at, int64_t rows)
+{
+    if (rows < 1)
+        return -TT_E_BAD_PARAM;
     struct {
         char service[TT_KEY_MAX];
         char country[3];
@@ -181,8 +189,8 @@ int tt_stats_fold_add(struct tt_stats_fold *f, const char *service, const char *
         c->h = h;
         f->n++;
     }
-    c->messages++;
-    f->rows++;
+    c->messages += rows;
+    f->rows += rows;
 
     /* distinct subjects: a keyed hash of (cell, subject); a collision can only undercount */
     if ((f->pn + 1) * 2 > f->pcap) {

@@ -40,6 +40,11 @@ void tt_stats_fold_reset(struct tt_stats_fold *f);
 int tt_stats_fold_add(struct tt_stats_fold *f, const char *service, const char *jurisdiction,
                       const char *subject_id, tt_time collected_at);
 
+/* The same for rows (>= 1) rows of one subject, service and day at once (a group the store
+ * counted); -TT_E_BAD_PARAM when rows < 1. */
+int tt_stats_fold_add_n(struct tt_stats_fold *f, const char *service, const char *jurisdiction,
+                        const char *subject_id, tt_time collected_at, int64_t rows);
+
 /* Calls cb for each cell (order unspecified); cb returns non-zero to stop. Returns the number of
  * cells. */
 size_t tt_stats_fold_each(const struct tt_stats_fold *f,

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* sweep.c — the retention sweep and its dry-run preview (issue 6): tenant by tenant under a
- * claim, batch by batch, each batch one transaction that folds the rows into anonymised
- * statistics (S7.8), deletes them, updates the horizons of subjects left with nothing dated and
- * writes one audit event with counts per rule (S6.3). Children's data first (S10.1); held rows
- * never go (S7.6). */
+ * claim, batch by batch, each batch one transaction that deletes the due rows set-based (one
+ * statement per kind, handing back what went), folds them into anonymised statistics (S7.8),
+ * updates the horizons of subjects left with nothing dated and writes one audit event with counts
+ * per rule (S6.3). Children's data first (S10.1); held rows never go (S7.6). */
 #include "sweep.h"
 
 #include <stdio.h>
@@ -17,37 +17,28 @@
 #include "../core/stats.h"
 #include "../http/http.h"
 #include "../store/retention_store.h"
+#include "sweep_batch.h"
 
 #define CLAIM_NAME "sweep"
-
-struct srow {
-    int64_t rowid;
-    char record_id[TT_ID_MAX];
-    char subject_id[TT_ID_MAX];
-    char service[TT_KEY_MAX];
-    char juris[TT_JURIS_MAX];
-    tt_time collected_at;
-    tt_time horizon;
-    int child;
-};
 
 struct batch {
     const struct tt_sweep_opts *o;
     const char *tenant_id;
-    struct srow *rows;
-    struct tt_row_ref *refs; /* the rows' handles for the one delete of the batch */
-    size_t n, cap;
+    int cap;                     /* rows per batch */
+    struct tt__sweep_batch *got; /* what the batch deleted, interned */
     struct tt_stats_fold *fold;
     struct tt_sweep_report part; /* this batch's counts, merged after commit */
+    int64_t n;                   /* rows deleted by this batch */
     int lost;                    /* another node took the claim */
     int with_holds;
 };
 
-static const char *rule_of(const struct tt_policy *p, const char *service, int child)
+static const char *rule_of(const struct tt_policy *p, const char *service, const char *category,
+                           const char *purpose, int child)
 {
     if (child)
         return "S10.1";
-    const struct tt_retention *r = tt_retention_rule_for(p, service);
+    const struct tt_retention *r = tt_retention_rule_for(p, service, category, purpose);
     return r ? r->key : "none";
 }
 
@@ -103,26 +94,10 @@ static int merge(struct tt_sweep_report *into, const struct tt_sweep_report *fro
     return 0;
 }
 
-static int collect_row(void *cls, const struct tt_expired_row *r)
+static int collect(void *cls, const struct tt_swept_rows *g)
 {
     struct batch *b = cls;
-    if (b->n == b->cap)
-        return 1;
-    struct srow *s = &b->rows[b->n++];
-    s->rowid = r->rowid;
-    snprintf(s->record_id, sizeof s->record_id, "%s", r->record_id);
-    snprintf(s->subject_id, sizeof s->subject_id, "%s", r->subject_id);
-    snprintf(s->service, sizeof s->service, "%s", r->service);
-    snprintf(s->juris, sizeof s->juris, "%s", r->jurisdiction);
-    s->collected_at = r->collected_at;
-    s->horizon = r->subject_horizon;
-    s->child = r->child;
-    return 0;
-}
-
-static int by_subject(const void *a, const void *b)
-{
-    return strcmp(((const struct srow *)a)->subject_id, ((const struct srow *)b)->subject_id);
+    return tt__sb_add(b->got, g) < 0;
 }
 
 struct cell_ctx {
@@ -158,6 +133,7 @@ static enum tt_qs batch_txn(struct tt_store_conn *c, void *cls)
     unsigned lease = o->lease_s ? o->lease_s : TT_SWEEP_LEASE_DEFAULT;
     tt_sweep_report_free(&b->part);
     tt_stats_fold_reset(b->fold);
+    tt__sb_reset(b->got);
     b->n = 0;
     enum tt_qs qs = rs->claim(c, b->tenant_id, CLAIM_NAME, o->holder, o->now, o->now + lease);
     if (qs <= 0) {
@@ -169,49 +145,59 @@ static enum tt_qs batch_txn(struct tt_store_conn *c, void *cls)
     if (qs < 0)
         return qs;
     b->with_holds = holds > 0;
-    qs = rs->expired_scan(c, b->tenant_id, o->at, b->with_holds, (int)b->cap, collect_row, b);
+    /* set-based: the store deletes the batch in one statement per kind and hands back what went
+     * (grouped where it can), read and deleted in this transaction: all of it goes, or the
+     * batch rolls back whole */
+    qs = rs->expired_take(c, b->tenant_id, o->at, b->with_holds, b->cap, collect, b);
     if (qs < 0)
         return qs;
+    b->n = tt__sb_rows(b->got);
+    if ((int64_t)qs != b->n)
+        return TT_QS_HARD;
     if (b->n == 0)
         return TT_QS_ONE;
-    /* S7.8: fold first, from non-personal columns only (service, country, day): one aggregate
-     * over the batch in memory, written below as one upsert per cell, never per row */
-    for (size_t i = 0; i < b->n; i++) {
-        struct srow *r = &b->rows[i];
-        if (tt_stats_fold_add(b->fold, r->service, r->juris, r->subject_id, r->collected_at) < 0)
-            return TT_QS_HARD;
-        b->refs[i].rowid = r->rowid;
-        b->refs[i].record_id = r->record_id;
-        if (count_add(&b->part, b->tenant_id, rule_of(o->policy, r->service, r->child), r->service,
-                      1, 0) < 0)
-            return TT_QS_HARD;
-    }
-    /* every row was read (and on PostgreSQL locked) in this transaction: all of them go, or the
-     * batch rolls back whole */
-    qs = rs->expired_delete(c, b->tenant_id, b->refs, b->n);
+    /* one lookup per distinct subject: the country of the statistics and the horizon */
+    size_t n_subj = 0;
+    const char *const *ids = tt__sb_subjects(b->got, &n_subj);
+    if (!ids)
+        return TT_QS_HARD;
+    qs = rs->sweep_subjects(c, b->tenant_id, ids, n_subj, tt__sb_subject_info, b->got);
     if (qs < 0)
         return qs;
-    if ((size_t)qs != b->n)
-        return TT_QS_HARD;
+    /* S7.8: fold from non-personal columns only (service, country, day), in memory, written
+     * below as one upsert per cell, never per row; counts per rule from the same groups */
+    const char *last_rule = NULL;
+    const struct tt__sb_row *last = NULL;
+    for (size_t i = 0; i < tt__sb_count(b->got); i++) {
+        const struct tt__sb_row *r = tt__sb_row(b->got, i);
+        const char *service = tt__sb_str(b->got, r->service);
+        if (tt_stats_fold_add_n(b->fold, service, tt__sb_jurisdiction(b->got, r->subject),
+                                tt__sb_str(b->got, r->subject), r->collected_at, r->rows) < 0)
+            return TT_QS_HARD;
+        if (!last || last->service != r->service || last->category != r->category ||
+            last->purpose != r->purpose || last->child != r->child)
+            last_rule = rule_of(o->policy, service, tt__sb_str(b->got, r->category),
+                                tt__sb_str(b->got, r->purpose), r->child);
+        last = r;
+        if (count_add(&b->part, b->tenant_id, last_rule, service, r->rows, 0) < 0)
+            return TT_QS_HARD;
+    }
     struct cell_ctx cx = {c, b->tenant_id, TT_QS_ONE};
     tt_stats_fold_each(b->fold, put_cell, &cx);
     if (cx.qs < 0)
         return cx.qs;
     /* horizons: only a subject whose horizon has passed (or a child) can have lost its latest
      * end; the others keep a later record, so their horizon stands */
-    qsort(b->rows, b->n, sizeof *b->rows, by_subject);
-    int64_t subjects = 0;
-    for (size_t i = 0; i < b->n; i++) {
-        struct srow *r = &b->rows[i];
-        if (i > 0 && strcmp(r->subject_id, b->rows[i - 1].subject_id) == 0)
+    for (size_t i = 0; i < n_subj; i++) {
+        uint32_t id = tt__sb_subject_at(b->got, i);
+        tt_time h = tt__sb_horizon(b->got, id);
+        if (!tt__sb_child(b->got, id) && !(h > 0 && h <= o->at))
             continue;
-        subjects++;
-        if (r->child || (r->horizon > 0 && r->horizon <= o->at)) {
-            qs = rs->subject_horizon(c, b->tenant_id, r->subject_id, o->now);
-            if (qs < 0)
-                return qs;
-        }
+        qs = rs->subject_horizon(c, b->tenant_id, tt__sb_str(b->got, id), o->now);
+        if (qs < 0)
+            return qs;
     }
+    int64_t subjects = (int64_t)n_subj;
     json_t *rules = json_object();
     for (size_t i = 0; rules && i < b->part.n_counts; i++) {
         const struct tt_sweep_count *k = &b->part.counts[i];
@@ -235,7 +221,7 @@ static enum tt_qs batch_txn(struct tt_store_conn *c, void *cls)
     json_decref(detail);
     if (qs < 0)
         return qs;
-    b->part.deleted = (int64_t)b->n;
+    b->part.deleted = b->n;
     b->part.anonymised = tt_stats_fold_rows(b->fold);
     return TT_QS_ONE;
 }
@@ -298,8 +284,9 @@ static int held_row(void *cls, const struct tt_sweep_preview_row *row)
     struct held_ctx *h = cls;
     if (!row->held && !h->preview)
         return 0;
-    int rc = count_add(h->r, h->tenant_id, rule_of(h->p, row->service, row->child), row->service,
-                       row->held ? 0 : row->rows, row->held ? row->rows : 0);
+    int rc = count_add(h->r, h->tenant_id,
+                       rule_of(h->p, row->service, row->data_category, row->purpose, row->child),
+                       row->service, row->held ? 0 : row->rows, row->held ? row->rows : 0);
     if (rc < 0) {
         h->rc = rc;
         return 1;
@@ -391,13 +378,11 @@ int tt_sweep_run(struct tt_store *s, const struct tt_sweep_opts *o, struct tt_sw
     if (!o || !o->policy || !o->holder || o->batch < 0 || o->batch > TT_SWEEP_BATCH_MAX)
         return -TT_E_BAD_PARAM;
     struct batch b = {.o = o};
-    b.cap = (size_t)(o->batch ? o->batch : TT_SWEEP_BATCH_DEFAULT);
-    b.rows = malloc(b.cap * sizeof *b.rows);
-    b.refs = malloc(b.cap * sizeof *b.refs);
+    b.cap = o->batch ? o->batch : TT_SWEEP_BATCH_DEFAULT;
+    b.got = tt__sb_new();
     b.fold = tt_stats_fold_new();
-    if (!b.rows || !b.refs || !b.fold) {
-        free(b.rows);
-        free(b.refs);
+    if (!b.got || !b.fold) {
+        tt__sb_free(b.got);
         tt_stats_fold_free(b.fold);
         return -TT_E_NOMEM;
     }
@@ -409,8 +394,7 @@ int tt_sweep_run(struct tt_store *s, const struct tt_sweep_opts *o, struct tt_sw
         rc = sweep_tenant(c, o, ts.ids[i], &b, out, &budget);
     tt_store_release(c);
     free(ts.ids);
-    free(b.rows);
-    free(b.refs);
+    tt__sb_free(b.got);
     tt_sweep_report_free(&b.part);
     tt_stats_fold_free(b.fold);
     publish_metrics(out);

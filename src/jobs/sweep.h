@@ -16,7 +16,7 @@
 #include "../core/policy.h"
 #include "../store/store.h"
 
-#define TT_SWEEP_BATCH_DEFAULT 5000
+#define TT_SWEEP_BATCH_DEFAULT 50000 /* rows per transaction: each commit costs a sync */
 #define TT_SWEEP_BATCH_MAX 100000
 #define TT_SWEEP_LEASE_DEFAULT 300
 

@@ -13,6 +13,9 @@
 #include "sweep.h"
 
 #define JOB_MAX_BATCHES 50
+/* smaller than the CLI's default: inside `serve` a batch's write transaction should not keep the
+ * API's writers waiting long */
+#define JOB_BATCH 10000
 
 int tt_job_retention_sweep(struct tt_app *app, tt_time now, void *cls);
 
@@ -27,6 +30,7 @@ int tt_job_retention_sweep(struct tt_app *app, tt_time now, void *cls)
     struct tt_sweep_opts o = {.policy = ref->policy,
                               .at = now,
                               .now = now,
+                              .batch = JOB_BATCH,
                               .max_batches = JOB_MAX_BATCHES,
                               .k = TT_STATS_K_DEFAULT,
                               .holder = holder,

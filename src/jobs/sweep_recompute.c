@@ -28,14 +28,30 @@ struct page {
     size_t n, cap;
     int64_t seen;
     char last[TT_ID_MAX];
+    /* the rule of the previous row's (service, category, purpose): rows come in runs (a key
+     * too long to keep never compares equal, so it is simply looked up again) */
+    char m_service[TT_KEY_MAX], m_category[TT_KEY_MAX], m_purpose[TT_KEY_MAX];
+    const struct tt_retention *m_rule;
 };
+
+static const struct tt_retention *rule_of(struct page *pg, const struct tt_recompute_row *r)
+{
+    if (strcmp(pg->m_service, r->service) != 0 || strcmp(pg->m_category, r->data_category) != 0 ||
+        strcmp(pg->m_purpose, r->purpose) != 0) {
+        snprintf(pg->m_service, sizeof pg->m_service, "%s", r->service);
+        snprintf(pg->m_category, sizeof pg->m_category, "%s", r->data_category);
+        snprintf(pg->m_purpose, sizeof pg->m_purpose, "%s", r->purpose);
+        pg->m_rule = tt_retention_rule_for(pg->policy, r->service, r->data_category, r->purpose);
+    }
+    return pg->m_rule;
+}
 
 static int page_row(void *cls, const struct tt_recompute_row *r)
 {
     struct page *pg = cls;
     pg->seen++;
     snprintf(pg->last, sizeof pg->last, "%s", r->record_id);
-    const struct tt_retention *rule = tt_retention_rule_for(pg->policy, r->service);
+    const struct tt_retention *rule = rule_of(pg, r);
     struct tt_retention_events ev = {.contract_ended_at = r->contract_ended_at};
     tt_time until = rule ? tt_retention_end_ev(rule, r->jurisdiction, r->collected_at, &ev) : 0;
     if (until == r->retention_until)

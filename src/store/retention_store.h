@@ -26,22 +26,33 @@ struct tt_hold {
     tt_time released_at; /* 0 = active */
 };
 
-/* One expired record as the sweep sees it, with its subject's columns the fold needs. */
-struct tt_expired_row {
-    int64_t rowid; /* backend row handle, valid inside the transaction */
-    const char *record_id;
+/* Rows a sweep batch deleted (issue 6): one group of the same subject, service, data category,
+ * purpose and collection day, with how many rows it held (1 per row where the backend returns
+ * rows, more where it groups them). No record id, no value: only what the fold and the counts
+ * per rule need. */
+struct tt_swept_rows {
     const char *subject_id;
     const char *service;
-    const char *jurisdiction; /* the subject's */
-    tt_time collected_at;
-    tt_time retention_until;
-    tt_time subject_horizon; /* the subject's retention_until */
-    int child;               /* S10.1: the subject is a child */
+    const char *data_category;
+    const char *purpose;
+    tt_time collected_at; /* of a row of the group: only its day counts */
+    int64_t rows;
+    int child; /* S10.1: deleted as a child's data, ahead of any rule */
+};
+
+/* A subject of a sweep batch: its jurisdiction (the statistics' country) and its horizon. */
+struct tt_sweep_subject {
+    const char *subject_id;
+    const char *jurisdiction;
+    tt_time horizon; /* the subject's retention_until */
+    int child;
 };
 
 /* One row of a sweep preview: what would go (held = 0) or stays held (held = 1). */
 struct tt_sweep_preview_row {
     const char *service;
+    const char *data_category;
+    const char *purpose;
     int child;
     int held;
     int64_t rows;
@@ -69,6 +80,8 @@ struct tt_recompute_row {
     const char *record_id;
     const char *subject_id;
     const char *service;
+    const char *data_category;
+    const char *purpose;
     const char *jurisdiction;
     tt_time collected_at;
     tt_time retention_until;
@@ -83,7 +96,8 @@ struct tt_end_change {
 };
 
 typedef int (*tt_hold_cb)(void *cls, const struct tt_hold *h);
-typedef int (*tt_expired_cb)(void *cls, const struct tt_expired_row *r);
+typedef int (*tt_swept_cb)(void *cls, const struct tt_swept_rows *g);
+typedef int (*tt_sweep_subject_cb)(void *cls, const struct tt_sweep_subject *s);
 typedef int (*tt_preview_cb)(void *cls, const struct tt_sweep_preview_row *r);
 typedef int (*tt_stat_cb)(void *cls, const struct tt_stat_cell *cell);
 typedef int (*tt_due_cb)(void *cls, int64_t day, const char *service, int64_t rows);
@@ -102,19 +116,29 @@ struct tt_retention_store_ops {
     enum tt_qs (*hold_active_count)(struct tt_store_conn *c, const char *tenant_id, tt_time at,
                                     int64_t *out);
 
-    /* Up to limit records of tenant that are due at "at": expired (0 < retention_until <= at)
-     * or of a child subject (S10.1), and not held (with_holds = 0 skips the hold test when the
-     * caller knows the tenant has no active hold). Read inside the batch's transaction. */
-    enum tt_qs (*expired_scan)(struct tt_store_conn *c, const char *tenant_id, tt_time at,
-                               int with_holds, int limit, tt_expired_cb cb, void *cls);
-    /* Deletes n rows seen by expired_scan in the same transaction (by rowid on SQLite, one
-     * statement over the record ids on PostgreSQL): the number deleted (>= 0) or an error. */
+    /* Deletes up to limit records of tenant that are due at "at" — of a child subject (S10.1)
+     * first, then expired (0 < retention_until <= at) — and not held (with_holds = 0 skips the
+     * hold test when the caller knows the tenant has no active hold), set-based (one DELETE …
+     * RETURNING per kind; on PostgreSQL rows locked by another transaction are passed by), and
+     * hands what went to cb in groups. Returns the number of rows deleted (>= 0) or an error;
+     * cb returning non-zero is an error (the caller rolls the batch back). */
+    enum tt_qs (*expired_take)(struct tt_store_conn *c, const char *tenant_id, tt_time at,
+                               int with_holds, int limit, tt_swept_cb cb, void *cls);
+    /* The subjects of ids (n of them, of tenant) for the fold and the horizons; unknown ids are
+     * skipped. Returns how many were found or an error. */
+    enum tt_qs (*sweep_subjects)(struct tt_store_conn *c, const char *tenant_id,
+                                 const char *const *ids, size_t n, tt_sweep_subject_cb cb,
+                                 void *cls);
+    /* Deletes n records by handle in the caller's transaction (by rowid on SQLite, one
+     * statement over the record ids on PostgreSQL; used by erasure): the number deleted (>= 0)
+     * or an error. */
     enum tt_qs (*expired_delete)(struct tt_store_conn *c, const char *tenant_id,
                                  const struct tt_row_ref *rows, size_t n);
     /* Sets the subject's retention_until to the latest end of its remaining records (0 none). */
     enum tt_qs (*subject_horizon)(struct tt_store_conn *c, const char *tenant_id,
                                   const char *subject_id, tt_time now);
-    /* What a sweep at "at" would delete or find held, per service (dry run). */
+    /* What a sweep at "at" would delete or find held, per service, category and purpose (dry
+     * run). */
     enum tt_qs (*sweep_preview)(struct tt_store_conn *c, const char *tenant_id, tt_time at,
                                 tt_preview_cb cb, void *cls);
 

@@ -4,12 +4,13 @@
 // moves the ends anchored on it (S7.2), and a real `tutela sweep` whose anonymised statistics
 // serve only cells of at least k = 5 subjects with no subject column (S7.8).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { POLICY, backends, startServer } from './lib/server.mjs';
+import { BIN, POLICY, backends, startServer } from './lib/server.mjs';
 import { assertProblem, smsRecord, subject, tenant } from './lib/fixtures.mjs';
 
 const DAY = 86400000;
@@ -213,6 +214,98 @@ for (const backend of backends()) {
         ? srv.sql("SELECT name FROM pragma_table_info('retention_stats')")
         : srv.sql("SELECT column_name FROM information_schema.columns WHERE table_name = 'retention_stats'");
       assert.doesNotMatch(cols, /subject_id|record_id|value|identity/);
+    });
+  });
+}
+
+// Rules keyed by data category and/or purpose (issue 6, S7.0, S7.3): the most specific selector
+// wins over the service's own rule; a policy whose selectors tie is refused with FILE:LINE, and a
+// reload to it leaves the server on the policy it had.
+for (const backend of backends()) {
+  describe(`retention rules by category and purpose (${backend})`, () => {
+    let srv;
+    let t;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tutela-ret-sel-'));
+    const policy = path.join(dir, 'policy.yaml');
+    const marketingRule = /(\n  - key: marketing\n(?:    .*\n)*?    ends_on_withdrawal: true\n)/;
+    const selector = '    applies_to:\n      - {service: email, purpose: marketing.communications.email}\n';
+    const withSelector = (text, extra) => text.replace(marketingRule, `$1${selector}${extra}`);
+    before(async () => {
+      const text = withSelector(fs.readFileSync(POLICY, 'utf8'), '');
+      assert.ok(text.includes(selector), 'the marketing rule was found in the default policy');
+      fs.writeFileSync(policy, text);
+      srv = await startServer(backend, { args: ['--policy', policy] });
+      t = await tenant(srv);
+    });
+    after(async () => {
+      await srv?.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    const post = (s, purpose, collected) => srv.request('POST', `/v1/subjects/${s.id}/records`, {
+      key: t.keys.service,
+      body: {
+        service: 'email', data_category: 'user.contact.email', purpose,
+        value: 'a@b.example', collected_at: iso(collected),
+      },
+    });
+    const plusMonths = (ms, n) => {
+      const d = new Date(ms);
+      return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, d.getUTCDate(), d.getUTCHours(),
+        d.getUTCMinutes(), d.getUTCSeconds());
+    };
+
+    test('purpose_rule_wins_over_the_service_rule_and_the_sweep_counts_it_S7_3', async () => {
+      const s = await subject(srv, t.keys.service);
+      const collected = Date.UTC(2025, 2, 10, 12, 0, 0);
+      const m = await post(s, 'marketing.communications.email', collected);
+      assert.equal(m.status, 201, m.text);
+      assert.equal(m.json.retention_until, iso(plusMonths(collected, 12)), 'marketing: 12 months');
+      const e = await post(s, 'essential.service', collected);
+      assert.equal(e.status, 201, e.text);
+      assert.equal(e.json.retention_until, null, 'the email service rule: open until the contract ends');
+      const dry = JSON.parse(srv.cli('sweep', '--policy', policy, '--json', '--dry-run',
+        '--at', iso(plusMonths(collected, 13)), '--tenant', t.id));
+      const mk = dry.counts.filter((c) => c.rule === 'marketing');
+      assert.equal(mk.length, 1, JSON.stringify(dry));
+      assert.equal(mk[0].rows, 1);
+      assert.equal(mk[0].service, 'email');
+      assert.ok(!dry.counts.some((c) => c.rule === 'contract'), 'the open record is not due');
+      const out = JSON.parse(srv.cli('sweep', '--policy', policy, '--json',
+        '--at', iso(plusMonths(collected, 13)), '--tenant', t.id));
+      assert.equal(out.deleted, 1, JSON.stringify(out));
+      const v = await srv.request('GET', `/v1/subjects/${s.id}`, { key: t.keys.readonly });
+      assert.equal(v.json.record_count, 1, 'the contract-ruled record stays');
+    });
+
+    test('tied_selectors_are_refused_with_file_and_line_and_a_reload_keeps_the_old_policy', async () => {
+      // the selector moves to marketing_customer (an open, contract-anchored rule) and is listed
+      // twice there: refused; were it loaded, marketing email would no longer get 12 months
+      const good = fs.readFileSync(policy, 'utf8');
+      const tied = good.replace(selector, '').replace(
+        /(\n  - key: marketing_customer\n(?:    .*\n)*?    ends_on_withdrawal: true\n)/,
+        `$1${selector}      - {service: email, purpose: marketing.communications.email}\n`);
+      assert.notEqual(tied, good);
+      assert.ok(!tied.includes(`ends_on_withdrawal: true\n${selector}  - key: marketing_customer`));
+      const bad = path.join(dir, 'tied.yaml');
+      fs.writeFileSync(bad, tied);
+      let err = '';
+      try {
+        execFileSync(BIN, ['policy', 'check', bad], { encoding: 'utf8', stdio: 'pipe' });
+      } catch (x) {
+        err = String(x.stderr);
+      }
+      const line = tied.split('\n').lastIndexOf('      - {service: email, purpose: marketing.communications.email}') + 1;
+      assert.ok(err.includes(`${bad}:${line}: retention 'marketing_customer': overlapping selector, rule 'marketing_customer'`), err);
+      fs.writeFileSync(policy, tied);
+      process.kill(srv.pid, 'SIGHUP');
+      await new Promise((ok) => setTimeout(ok, 500));
+      fs.writeFileSync(policy, good);
+      const s = await subject(srv, t.keys.service);
+      const collected = Date.UTC(2025, 5, 1, 8, 0, 0);
+      const m = await post(s, 'marketing.communications.email', collected);
+      assert.equal(m.status, 201, m.text);
+      assert.equal(m.json.retention_until, iso(plusMonths(collected, 12)), 'still the marketing rule');
     });
   });
 }

@@ -15,7 +15,9 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/policy.h"
+#include "core/retention.h"
 
 static char root[2048];
 
@@ -182,6 +184,45 @@ static void default_policy_has_the_s7_retention_rules(void **state)
     assert_int_equal(tt_policy_retention(p, "consent_proof")->months, 60);        /* S7.5 */
     assert_int_equal(tt_policy_retention(p, "request_confirmation")->months, 60); /* S7.7 */
     assert_string_equal(tt_policy_retention(p, "consent_proof")->requirement, "S7.5");
+}
+
+/* issue 6, S7.0: rules by data category and/or purpose; the most specific selector wins, in
+ * the documented order, whatever the order of the file; the service's rule is the fallback. */
+static void retention_rule_by_category_and_purpose(void **state)
+{
+    (void)state;
+    char path[4096], err[TT_POLICY_ERR_MAX];
+    struct tt_policy *p = NULL;
+    assert_int_equal(tt_policy_load(src_path("tests/data/policy/good/retention_selectors.yaml",
+                                             path, sizeof path),
+                                    &p, err),
+                     0);
+    static const struct {
+        const char *service, *category, *purpose, *rule;
+    } cases[] = {
+        {"sms", "user.contact.phone_number", "essential.service", "sms_voice"}, /* service */
+        {"sms", "user.contact.phone_number", "analytics.reporting", "by_all"},  /* 3 fields */
+        {"sms", "user.contact.email", "analytics.reporting", "by_category_purpose"},
+        {"sms", "user.contact.email", "essential.service", "by_service_category"},
+        {"mail", "user.contact.email", "essential.service", "by_service_purpose"},
+        {"mail", "user.contact.email", "analytics.reporting", "by_category_purpose"},
+        {"other", "user.contact.email", "other", "by_category"}, /* category over purpose */
+        {"other", "other", "analytics.reporting", "by_purpose"},
+        {"mail", "user.contact.phone_number", "other", "contract"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct tt_retention *r =
+            tt_retention_rule_for(p, cases[i].service, cases[i].category, cases[i].purpose);
+        if (!r || strcmp(r->key, cases[i].rule) != 0)
+            fail_msg("case %zu: expected %s, got %s", i, cases[i].rule, r ? r->key : "none");
+    }
+    assert_null(tt_retention_rule_for(p, "other", "other", "other"));
+    assert_null(tt_retention_rule_for(NULL, "sms", NULL, NULL));
+    /* the chosen rule sets the end: by_all keeps 5 months from collection */
+    const struct tt_retention *r =
+        tt_retention_rule_for(p, "sms", "user.contact.phone_number", "analytics.reporting");
+    assert_int_equal(tt_retention_end(r, "NL", 1700000000), tt_time_add_months(1700000000, 5));
+    tt_policy_free(p);
 }
 
 static void terms_follow_the_subjects_jurisdiction(void **state)
@@ -441,6 +482,7 @@ int main(void)
                                         teardown_default),
         cmocka_unit_test_setup_teardown(default_policy_has_the_s35_data_map, setup_default,
                                         teardown_default),
+        cmocka_unit_test(retention_rule_by_category_and_purpose),
         cmocka_unit_test_setup_teardown(default_policy_has_the_s7_retention_rules, setup_default,
                                         teardown_default),
         cmocka_unit_test_setup_teardown(terms_follow_the_subjects_jurisdiction, setup_default,

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "core/policy.h"
+#include "core/retention.h"
 #include "core/stats.h"
 #include "jobs/sweep.h"
 #include "store/retention_store.h"
@@ -98,8 +99,9 @@ static void subject(struct fx *f, const char *id, const char *juris, int child, 
     tt_store_release(c);
 }
 
-static void record(struct tt_store_conn *c, struct fx *f, const char *subj, const char *service,
-                   tt_time collected, tt_time until)
+/* A record of a given service, data category and purpose (issue 6: rules keyed by them). */
+static void record_of(struct tt_store_conn *c, struct fx *f, const char *subj, const char *service,
+                      const char *category, const char *purpose, tt_time collected, tt_time until)
 {
     static unsigned n;
     struct tt_record r = {.legal_basis = TT_BASIS_CONTRACT,
@@ -110,10 +112,17 @@ static void record(struct tt_store_conn *c, struct fx *f, const char *subj, cons
     snprintf(r.id, sizeof r.id, "rec_%s_%06u", subj + 4, ++n);
     snprintf(r.subject_id, sizeof r.subject_id, "%s", subj);
     snprintf(r.service, sizeof r.service, "%s", service);
-    snprintf(r.data_category, sizeof r.data_category, "user.comms.traffic_data");
-    snprintf(r.purpose, sizeof r.purpose, "essential.service");
+    snprintf(r.data_category, sizeof r.data_category, "%s", category);
+    snprintf(r.purpose, sizeof r.purpose, "%s", purpose);
     snprintf(r.source, sizeof r.source, "direct");
     assert_int_equal(tt_store_ops_of(c)->record_put(c, &r), TT_QS_ONE);
+}
+
+static void record(struct tt_store_conn *c, struct fx *f, const char *subj, const char *service,
+                   tt_time collected, tt_time until)
+{
+    record_of(c, f, subj, service, "user.comms.traffic_data", "essential.service", collected,
+              until);
 }
 
 static int64_t count(struct fx *f)
@@ -391,6 +400,55 @@ static void policy_change_recomputes_pending_ends_once(void **state)
     assert_int_equal(tt_retention_recompute_pending(f->s, &o, &changed, &more), 0);
     assert_int_equal(more, 1);
     assert_int_equal(due_rows(f), 1);
+    /* let node-b go, so a later run on a shared PostgreSQL database is not kept waiting */
+    c = tt_store_acquire(f->s);
+    assert_int_equal(
+        tt_store_ops_of(c)->retention->claim_release(c, f->tenant, "recompute", "node-b", NULL),
+        TT_QS_ONE);
+    tt_store_release(c);
+}
+
+/* issue 6, S7.0/S7.5/S7.4: policy/default.yaml keys consent proofs (5 years) and financial data
+ * (10 years from the end of the financial year) by data category and billing by purpose, ahead
+ * of the email service's contract rule: the recomputation sets those ends, the dry run and the
+ * sweep count the rows under those rules, and what the service's rule governs stays open. */
+static void rules_by_category_and_purpose_govern_ends_and_counts(void **state)
+{
+    struct fx *f = *state;
+    subject(f, "sub_cat", "NL", 0, 0);
+    struct tt_store_conn *c = tt_store_acquire(f->s);
+    tt_time t0 = AT - 70 * 31 * DAY; /* over 5 years ago */
+    for (int i = 0; i < 3; i++)
+        record_of(c, f, "sub_cat", "email", "user.privacy.consent_record",
+                  "legal.privacy_compliance", t0, 0);
+    record_of(c, f, "sub_cat", "email", "user.contact.email", "finance.billing", t0, 0);
+    record_of(c, f, "sub_cat", "email", "user.contact.email", "essential.service", t0, 0);
+    tt_store_release(c);
+    struct tt_sweep_opts o = opts(f, "node-a");
+    int64_t changed = 0;
+    assert_int_equal(tt_retention_recompute(f->s, &o, f->tenant, NULL, &changed), 0);
+    assert_int_equal(changed, 4); /* the contract-anchored one stays open (0) */
+    const struct tt_retention *proof =
+        tt_retention_rule_for(f->p, "email", "user.privacy.consent_record", "storage");
+    assert_non_null(proof);
+    assert_string_equal(proof->key, "consent_proof");
+    assert_string_equal(
+        tt_retention_rule_for(f->p, "email", "user.contact.email", "finance.billing")->key,
+        "financial");
+    assert_string_equal(
+        tt_retention_rule_for(f->p, "email", "user.contact.email", "essential.service")->key,
+        "contract");
+    struct tt_sweep_report r;
+    assert_int_equal(tt_sweep_preview(f->s, &o, &r), 0);
+    assert_int_equal(rule_sum(&r, "consent_proof").rows, 3); /* 60 months have passed */
+    assert_int_equal(rule_sum(&r, "financial").rows, 0);     /* 10 years have not */
+    assert_int_equal(r.deleted, 3);
+    tt_sweep_report_free(&r);
+    assert_int_equal(tt_sweep_run(f->s, &o, &r), 0);
+    assert_int_equal(rule_sum(&r, "consent_proof").rows, 3);
+    assert_int_equal(r.deleted, 3);
+    tt_sweep_report_free(&r);
+    assert_int_equal(count(f), 2);
 }
 
 /* A sweep killed with SIGKILL mid-run: every batch committed or not at all. */
@@ -467,6 +525,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(policy_change_recomputes_pending_ends_once, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(contract_end_recomputes_the_ends_it_touches, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(rules_by_category_and_purpose_govern_ends_and_counts, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(killed_sweep_leaves_nothing_half_deleted, setup, teardown),
     };

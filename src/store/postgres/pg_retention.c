@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* pg_retention.c — the retention area's queries on PostgreSQL (issue 6): holds, the sweep's scan
- * of due rows (locked FOR UPDATE SKIP LOCKED, so a second node passes them by) and their delete
- * by record id, horizons, statistics cells, due per day, recomputation and claims. Statement
- * slots 256..319 (store/areas.h). Same behaviour as src/store/sqlite/retention.c. */
+/* pg_retention.c — the retention area's queries on PostgreSQL (issue 6): holds, the sweep's
+ * set-based take of due rows (locked FOR UPDATE SKIP LOCKED, so a second node passes them by,
+ * deleted and returned grouped in one statement), horizons, statistics cells, due per day,
+ * recomputation and claims. Statement slots 256..319 (store/areas.h). Same behaviour as
+ * src/store/sqlite/retention.c. */
 #include "pg_internal.h"
 
 #include <stdio.h>
@@ -35,6 +36,7 @@ enum {
     S_CLAIM_RELEASE,
     S_CLAIM_CURSOR_SET,
     S_CLAIM_CURSOR,
+    S_SWEEP_SUBJECTS,
     S__END
 };
 _Static_assert(S__END <= TT_STORE_SLOT_BASE(TT_AREA_RETENTION) + TT_STORE_SLOTS_PER_AREA,
@@ -48,21 +50,27 @@ _Static_assert(S__END <= TT_STORE_SLOT_BASE(TT_AREA_RETENTION) + TT_STORE_SLOTS_
     " AND h.released_at = 0 AND (h.until_at = 0 OR h.until_at > $2)"                               \
     " AND h.subject_id IN ('', r.subject_id) AND h.service IN ('', r.service)"                     \
     " AND h.data_category IN ('', r.data_category))"
-#define EXP_COLS                                                                                   \
-    "SELECT 0::bigint, r.record_id, r.subject_id, r.service, s.jurisdiction, r.collected_at,"      \
-    " r.retention_until, s.retention_until, s.is_child"
-#define EXP_CHILD                                                                                  \
-    EXP_COLS " FROM subjects s JOIN records r ON r.tenant_id = s.tenant_id"                        \
-             " AND r.subject_id = s.subject_id WHERE s.tenant_id = $1 AND s.is_child = 1"          \
-             " AND $2::bigint = $2::bigint"
-#define EXP_DUE                                                                                    \
-    EXP_COLS " FROM records r JOIN subjects s ON s.tenant_id = r.tenant_id"                        \
-             " AND s.subject_id = r.subject_id WHERE r.tenant_id = $1"                             \
-             " AND r.retention_until > 0 AND r.retention_until <= $2 AND s.is_child = 0"
-#define LOCKED " LIMIT $3 FOR UPDATE OF r SKIP LOCKED"
+/* The sweep's set-based take (issue 6): rows chosen and locked once by a MATERIALIZED CTE (SKIP
+ * LOCKED, so a second node passes them by; a subquery in IN could be rescanned and pick more
+ * than LIMIT as rows vanish), deleted in one statement, and handed back grouped per subject,
+ * service, category, purpose and day — one statement and one result per batch. */
+#define TAKE(pick)                                                                                 \
+    "WITH p AS MATERIALIZED (" pick "), d AS (DELETE FROM records x USING p"                       \
+    " WHERE x.tenant_id = $1 AND x.record_id = p.record_id"                                        \
+    " RETURNING x.subject_id, x.service, x.data_category, x.purpose, x.collected_at)"              \
+    " SELECT subject_id, service, data_category, purpose, min(collected_at), count(*) FROM d"      \
+    " GROUP BY 1, 2, 3, 4, floor(collected_at / 86400.0)"
+#define PICK_CHILD(held)                                                                           \
+    "SELECT r.record_id FROM subjects s JOIN records r ON r.tenant_id = s.tenant_id"               \
+    " AND r.subject_id = s.subject_id WHERE s.tenant_id = $1 AND s.is_child = 1"                   \
+    " AND $2::bigint = $2::bigint" held " LIMIT $3 FOR UPDATE OF r SKIP LOCKED"
+#define PICK_DUE(held)                                                                             \
+    "SELECT r.record_id FROM records r WHERE r.tenant_id = $1 AND r.retention_until > 0"           \
+    " AND r.retention_until <= $2" held " LIMIT $3 FOR UPDATE OF r SKIP LOCKED"
 #define RC_COLS                                                                                    \
     "SELECT r.record_id, r.subject_id, r.service, s.jurisdiction, r.collected_at,"                 \
-    " r.retention_until, s.contract_ended_at FROM records r JOIN subjects s"                       \
+    " r.retention_until, s.contract_ended_at, r.data_category, r.purpose FROM records r"           \
+    " JOIN subjects s"                                                                             \
     " ON s.tenant_id = r.tenant_id AND s.subject_id = r.subject_id"
 
 static const struct pg_stmt ST[] = {
@@ -86,10 +94,10 @@ static const struct pg_stmt ST[] = {
      "SELECT count(*) FROM retention_holds WHERE tenant_id = $1 AND released_at = 0"
      " AND (until_at = 0 OR until_at > $2)",
      NULL},
-    {S_EXP_CHILD, "tt_ret_exp_child", "tii", EXP_CHILD LOCKED, NULL},
-    {S_EXP_CHILD_HOLDS, "tt_ret_exp_child_holds", "tii", EXP_CHILD NOT_HELD LOCKED, NULL},
-    {S_EXP_DUE, "tt_ret_exp_due", "tii", EXP_DUE LOCKED, NULL},
-    {S_EXP_DUE_HOLDS, "tt_ret_exp_due_holds", "tii", EXP_DUE NOT_HELD LOCKED, NULL},
+    {S_EXP_CHILD, "tt_ret_take_child", "tii", TAKE(PICK_CHILD("")), NULL},
+    {S_EXP_CHILD_HOLDS, "tt_ret_take_child_holds", "tii", TAKE(PICK_CHILD(NOT_HELD)), NULL},
+    {S_EXP_DUE, "tt_ret_take_due", "tii", TAKE(PICK_DUE("")), NULL},
+    {S_EXP_DUE_HOLDS, "tt_ret_take_due_holds", "tii", TAKE(PICK_DUE(NOT_HELD)), NULL},
     /* one statement per batch: the ids travel as one text[] literal */
     {S_EXP_DELETE, "tt_ret_exp_delete", "tt",
      "DELETE FROM records WHERE tenant_id = $1 AND record_id = ANY ($2::text[])", NULL},
@@ -103,10 +111,10 @@ static const struct pg_stmt ST[] = {
      "  WHERE h.tenant_id = r.tenant_id AND h.released_at = 0"
      "  AND (h.until_at = 0 OR h.until_at > $2) AND h.subject_id IN ('', r.subject_id)"
      "  AND h.service IN ('', r.service) AND h.data_category IN ('', r.data_category)))::int"
-     "::bigint AS held, count(*) FROM records r JOIN subjects s ON s.tenant_id = r.tenant_id"
-     " AND s.subject_id = r.subject_id WHERE r.tenant_id = $1"
+     "::bigint AS held, count(*), r.data_category, r.purpose FROM records r JOIN subjects s"
+     " ON s.tenant_id = r.tenant_id AND s.subject_id = r.subject_id WHERE r.tenant_id = $1"
      " AND (s.is_child = 1 OR (r.retention_until > 0 AND r.retention_until <= $2))"
-     " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+     " GROUP BY 1, 2, 3, 5, 6 ORDER BY 1, 5, 6, 2, 3",
      NULL},
     {S_STAT_ADD, "tt_ret_stat_add", "tittii",
      "INSERT INTO retention_stats (tenant_id, day, service, country, messages, subjects)"
@@ -151,6 +159,10 @@ static const struct pg_stmt ST[] = {
      NULL},
     {S_CLAIM_CURSOR, "tt_ret_claim_cursor", "tt",
      "SELECT cursor FROM retention_claims WHERE tenant_id = $1 AND name = $2", NULL},
+    {S_SWEEP_SUBJECTS, "tt_ret_sweep_subjects", "tt",
+     "SELECT subject_id, jurisdiction, retention_until, is_child FROM subjects"
+     " WHERE tenant_id = $1 AND subject_id = ANY ($2::text[])",
+     NULL},
 };
 
 static const struct pg_stmt *st_of(int id)
@@ -344,53 +356,110 @@ static enum tt_qs exec_count(struct tt_store_conn *c, int id, const struct pg_ar
 
 /* ---- the sweep ---- */
 
-struct exp_each {
-    tt_expired_cb cb;
+struct take_each {
+    tt_swept_cb cb;
     void *cls;
+    int child;
 };
 
-static int exp_row(void *cls, const PGresult *r, int row)
+static int take_row(void *cls, const PGresult *r, int row)
 {
-    struct exp_each *e = cls;
-    struct tt_expired_row x = {
-        .rowid = 0,
-        .record_id = PQgetvalue(r, row, 1),
-        .subject_id = PQgetvalue(r, row, 2),
-        .service = PQgetvalue(r, row, 3),
-        .jurisdiction = PQgetvalue(r, row, 4),
-        .collected_at = tt__pg_int(r, row, 5),
-        .retention_until = tt__pg_int(r, row, 6),
-        .subject_horizon = tt__pg_int(r, row, 7),
-        .child = tt__pg_int(r, row, 8) != 0,
+    struct take_each *e = cls;
+    struct tt_swept_rows g = {
+        .subject_id = PQgetvalue(r, row, 0),
+        .service = PQgetvalue(r, row, 1),
+        .data_category = PQgetvalue(r, row, 2),
+        .purpose = PQgetvalue(r, row, 3),
+        .collected_at = tt__pg_int(r, row, 4),
+        .rows = tt__pg_int(r, row, 5),
+        .child = e->child,
     };
-    return e->cb && e->cb(e->cls, &x) ? 1 : 0;
+    return e->cb(e->cls, &g) ? -1 : 0;
 }
 
-static enum tt_qs expired_scan(struct tt_store_conn *c, const char *tenant_id, tt_time at,
-                               int with_holds, int limit, tt_expired_cb cb, void *cls)
+/* Runs one take and returns the rows it deleted (the groups' sum). */
+static enum tt_qs run_take(struct tt_store_conn *c, int id, const char *tenant_id, tt_time at,
+                           int limit, struct take_each *e)
 {
-    if (limit < 1)
-        return TT_QS_NONE;
-    struct exp_each e = {cb, cls};
     struct pg_args a = {0};
     tt__pg_arg_text(&a, tenant_id);
     tt__pg_arg_int(&a, at);
     tt__pg_arg_int(&a, limit);
+    PGresult *r = NULL;
+    enum tt_qs qs = tt__pg_exec(P(c), st_of(id), &a, &r);
+    if (qs < 0)
+        return qs;
+    int64_t rows = 0;
+    for (int i = 0; i < PQntuples(r); i++) {
+        if (take_row(e, r, i) < 0) {
+            PQclear(r);
+            return TT_QS_HARD;
+        }
+        rows += tt__pg_int(r, i, 5);
+    }
+    PQclear(r);
+    return rows > limit ? TT_QS_HARD : (enum tt_qs)rows;
+}
+
+/* S10.1 first: a child's records go ahead of any rule; then what has expired. */
+static enum tt_qs expired_take(struct tt_store_conn *c, const char *tenant_id, tt_time at,
+                               int with_holds, int limit, tt_swept_cb cb, void *cls)
+{
+    if (limit < 1 || !cb)
+        return TT_QS_NONE;
+    struct take_each e = {cb, cls, 1};
     enum tt_qs n1 =
-        tt__pg_each(P(c), st_of(with_holds ? S_EXP_CHILD_HOLDS : S_EXP_CHILD), &a, exp_row, &e);
+        run_take(c, with_holds ? S_EXP_CHILD_HOLDS : S_EXP_CHILD, tenant_id, at, limit, &e);
     if (n1 < 0 || (int)n1 >= limit)
         return n1;
-    struct pg_args b = {0};
-    tt__pg_arg_text(&b, tenant_id);
-    tt__pg_arg_int(&b, at);
-    tt__pg_arg_int(&b, limit - (int)n1);
+    e.child = 0;
     enum tt_qs n2 =
-        tt__pg_each(P(c), st_of(with_holds ? S_EXP_DUE_HOLDS : S_EXP_DUE), &b, exp_row, &e);
+        run_take(c, with_holds ? S_EXP_DUE_HOLDS : S_EXP_DUE, tenant_id, at, limit - (int)n1, &e);
     if (n2 < 0)
         return n2;
     return (enum tt_qs)((int)n1 + (int)n2);
 }
 
+/* the batch's distinct subjects in one statement (ANY over a text[]) */
+static enum tt_qs sweep_subjects(struct tt_store_conn *c, const char *tenant_id,
+                                 const char *const *ids, size_t n, tt_sweep_subject_cb cb,
+                                 void *cls)
+{
+    if (n == 0)
+        return TT_QS_NONE;
+    struct lit l = {0};
+    lit_put(&l, "{", 1);
+    for (size_t i = 0; i < n; i++)
+        lit_text(&l, ids[i], i == 0);
+    lit_put(&l, "}", 1);
+    if (l.oom) {
+        free(l.p);
+        return TT_QS_HARD;
+    }
+    struct pg_args a = {0};
+    tt__pg_arg_text(&a, tenant_id);
+    tt__pg_arg_text(&a, l.p);
+    PGresult *r = NULL;
+    enum tt_qs qs = tt__pg_exec(P(c), st_of(S_SWEEP_SUBJECTS), &a, &r);
+    free(l.p);
+    if (qs < 0)
+        return qs;
+    int n_rows = PQntuples(r);
+    for (int i = 0; i < n_rows; i++) {
+        struct tt_sweep_subject x = {
+            .subject_id = PQgetvalue(r, i, 0),
+            .jurisdiction = PQgetvalue(r, i, 1),
+            .horizon = tt__pg_int(r, i, 2),
+            .child = tt__pg_int(r, i, 3) != 0,
+        };
+        if (cb && cb(cls, &x))
+            break;
+    }
+    PQclear(r);
+    return (enum tt_qs)n_rows;
+}
+
+/* erasure's delete of rows it has read (jobs/erasure.c) */
 static enum tt_qs expired_delete(struct tt_store_conn *c, const char *tenant_id,
                                  const struct tt_row_ref *rows, size_t n)
 {
@@ -435,6 +504,8 @@ static int preview_row(void *cls, const PGresult *r, int row)
         .child = tt__pg_int(r, row, 1) != 0,
         .held = tt__pg_int(r, row, 2) != 0,
         .rows = tt__pg_int(r, row, 3),
+        .data_category = PQgetvalue(r, row, 4),
+        .purpose = PQgetvalue(r, row, 5),
     };
     return e->cb && e->cb(e->cls, &x) ? 1 : 0;
 }
@@ -540,6 +611,8 @@ static int rc_row(void *cls, const PGresult *r, int row)
         .collected_at = tt__pg_int(r, row, 4),
         .retention_until = tt__pg_int(r, row, 5),
         .contract_ended_at = tt__pg_int(r, row, 6),
+        .data_category = PQgetvalue(r, row, 7),
+        .purpose = PQgetvalue(r, row, 8),
         .rowid = 0,
     };
     return e->cb && e->cb(e->cls, &x) ? 1 : 0;
@@ -659,7 +732,8 @@ const struct tt_retention_store_ops tt__pg_retention_ops = {
     .hold_get = hold_get,
     .hold_list = hold_list,
     .hold_active_count = hold_active_count,
-    .expired_scan = expired_scan,
+    .expired_take = expired_take,
+    .sweep_subjects = sweep_subjects,
     .expired_delete = expired_delete,
     .subject_horizon = subject_horizon,
     .sweep_preview = sweep_preview,

@@ -34,6 +34,7 @@ enum {
     ST_CLAIM_RELEASE,
     ST_CLAIM_CURSOR_SET,
     ST_CLAIM_CURSOR,
+    ST_SWEEP_SUBJECT,
     ST__END
 };
 _Static_assert(ST__END <= TT_STORE_SLOT_BASE(TT_AREA_RETENTION) + TT_STORE_SLOTS_PER_AREA,
@@ -48,23 +49,21 @@ _Static_assert(ST__END <= TT_STORE_SLOT_BASE(TT_AREA_RETENTION) + TT_STORE_SLOTS
     " AND h.released_at = 0 AND (h.until_at = 0 OR h.until_at > ?2)"                               \
     " AND h.subject_id IN ('', r.subject_id) AND h.service IN ('', r.service)"                     \
     " AND h.data_category IN ('', r.data_category))"
-#define EXP_COLS                                                                                   \
-    "SELECT r.rowid, r.record_id, r.subject_id, r.service, s.jurisdiction, r.collected_at,"        \
-    " r.retention_until, s.retention_until, s.is_child"
-/* CROSS JOIN keeps SQLite's join order as written: without statistics the planner would
- * otherwise walk every record of the tenant and look its subject up (a full scan per batch, the
- * cause of the sweep slowing as the store grew). Children come from the partial index
- * retention_child_idx, their records from records_subject_idx; the due rows are a range of
- * records_retention_idx. */
-#define EXP_CHILD                                                                                  \
-    EXP_COLS " FROM subjects s INDEXED BY retention_child_idx CROSS JOIN records r"                \
-             " ON r.tenant_id = s.tenant_id AND r.subject_id = s.subject_id"                       \
-             " WHERE s.tenant_id = ?1 AND s.is_child = 1"
-#define EXP_DUE                                                                                    \
-    EXP_COLS                                                                                       \
-    " FROM records r INDEXED BY records_retention_idx CROSS JOIN subjects s"                       \
-    " ON s.tenant_id = r.tenant_id AND s.subject_id = r.subject_id WHERE r.tenant_id = ?1"         \
-    " AND r.retention_until > 0 AND r.retention_until <= ?2 AND s.is_child = 0"
+/* The sweep's two set-based deletes (issue 6): the batch is chosen by a subquery, deleted in
+ * one statement and handed back by RETURNING — no per-row statement, no subject lookup per row.
+ * CROSS JOIN keeps SQLite's join order as written: children come from the partial index
+ * retention_child_idx and their records from records_subject_idx; the due rows are a range of
+ * records_retention_idx (a child's expired rows are simply due too). */
+#define TAKE_RETURNING " RETURNING subject_id, service, data_category, purpose, collected_at"
+#define TAKE_CHILD(held)                                                                           \
+    "DELETE FROM records WHERE rowid IN (SELECT r.rowid FROM subjects s INDEXED BY"                \
+    " retention_child_idx CROSS JOIN records r ON r.tenant_id = s.tenant_id"                       \
+    " AND r.subject_id = s.subject_id WHERE s.tenant_id = ?1 AND s.is_child = 1" held              \
+    " LIMIT ?3)" TAKE_RETURNING
+#define TAKE_DUE(held)                                                                             \
+    "DELETE FROM records WHERE rowid IN (SELECT r.rowid FROM records r INDEXED BY"                 \
+    " records_retention_idx WHERE r.tenant_id = ?1 AND r.retention_until > 0"                      \
+    " AND r.retention_until <= ?2" held " LIMIT ?3)" TAKE_RETURNING
 
 /* ---- holds ---- */
 
@@ -198,32 +197,31 @@ static enum tt_qs hold_active_count(struct tt_store_conn *c, const char *tenant_
 
 /* ---- the sweep ---- */
 
-struct exp_each {
-    tt_expired_cb cb;
+struct take_each {
+    tt_swept_cb cb;
     void *cls;
+    int child;
 };
 
-static int exp_each_row(sqlite3_stmt *st, void *ctx)
+static int take_row(sqlite3_stmt *st, void *ctx)
 {
-    struct exp_each *e = ctx;
-    struct tt_expired_row r = {
-        .rowid = sqlite3_column_int64(st, 0),
-        .record_id = (const char *)sqlite3_column_text(st, 1),
-        .subject_id = (const char *)sqlite3_column_text(st, 2),
-        .service = (const char *)sqlite3_column_text(st, 3),
-        .jurisdiction = (const char *)sqlite3_column_text(st, 4),
-        .collected_at = sqlite3_column_int64(st, 5),
-        .retention_until = sqlite3_column_int64(st, 6),
-        .subject_horizon = sqlite3_column_int64(st, 7),
-        .child = sqlite3_column_int64(st, 8) != 0,
+    struct take_each *e = ctx;
+    struct tt_swept_rows g = {
+        .subject_id = (const char *)sqlite3_column_text(st, 0),
+        .service = (const char *)sqlite3_column_text(st, 1),
+        .data_category = (const char *)sqlite3_column_text(st, 2),
+        .purpose = (const char *)sqlite3_column_text(st, 3),
+        .collected_at = sqlite3_column_int64(st, 4),
+        .rows = 1,
+        .child = e->child,
     };
-    if (!r.record_id || !r.subject_id || !r.service || !r.jurisdiction)
+    if (!g.subject_id || !g.service || !g.data_category || !g.purpose)
         return -1;
-    return e->cb && e->cb(e->cls, &r) ? 1 : 0;
+    return e->cb(e->cls, &g) ? -1 : 0;
 }
 
-static enum tt_qs run_scan(struct sq_conn *q, int id, const char *sql, const char *tenant_id,
-                           tt_time at, int limit, struct exp_each *e)
+static enum tt_qs run_take(struct sq_conn *q, int id, const char *sql, const char *tenant_id,
+                           tt_time at, int limit, struct take_each *e)
 {
     enum tt_qs qs = TT_QS_HARD;
     sqlite3_stmt *st = tt__sq_stmt(q, id, sql, &qs);
@@ -232,32 +230,79 @@ static enum tt_qs run_scan(struct sq_conn *q, int id, const char *sql, const cha
     if (tt__sq_bind_text(st, 1, tenant_id) || tt__sq_bind_int(st, 2, at) ||
         tt__sq_bind_int(st, 3, limit))
         return tt__sq_bind_failed(q, st);
-    return tt__sq_each(q, st, exp_each_row, e);
+    return tt__sq_each(q, st, take_row, e);
 }
 
 /* S10.1 first: a child's records go ahead of any rule; then what has expired. */
-static enum tt_qs expired_scan(struct tt_store_conn *c, const char *tenant_id, tt_time at,
-                               int with_holds, int limit, tt_expired_cb cb, void *cls)
+static enum tt_qs expired_take(struct tt_store_conn *c, const char *tenant_id, tt_time at,
+                               int with_holds, int limit, tt_swept_cb cb, void *cls)
 {
     struct sq_conn *q = sq_of(c);
-    struct exp_each e = {cb, cls};
-    if (limit < 1)
+    if (limit < 1 || !cb)
         return TT_QS_NONE;
-    enum tt_qs n1 = with_holds ? run_scan(q, ST_EXP_CHILD_HOLDS, EXP_CHILD NOT_HELD " LIMIT ?3",
-                                          tenant_id, at, limit, &e)
-                               : run_scan(q, ST_EXP_CHILD, EXP_CHILD " AND ?2 = ?2 LIMIT ?3",
-                                          tenant_id, at, limit, &e);
+    struct take_each e = {cb, cls, 1};
+    enum tt_qs n1 =
+        with_holds
+            ? run_take(q, ST_EXP_CHILD_HOLDS, TAKE_CHILD(NOT_HELD), tenant_id, at, limit, &e)
+            : run_take(q, ST_EXP_CHILD, TAKE_CHILD(" AND ?2 = ?2"), tenant_id, at, limit, &e);
     if (n1 < 0 || (int)n1 >= limit)
         return n1;
-    enum tt_qs n2 = with_holds ? run_scan(q, ST_EXP_DUE_HOLDS, EXP_DUE NOT_HELD " LIMIT ?3",
-                                          tenant_id, at, limit - (int)n1, &e)
-                               : run_scan(q, ST_EXP_DUE, EXP_DUE " LIMIT ?3", tenant_id, at,
-                                          limit - (int)n1, &e);
+    e.child = 0;
+    enum tt_qs n2 =
+        with_holds
+            ? run_take(q, ST_EXP_DUE_HOLDS, TAKE_DUE(NOT_HELD), tenant_id, at, limit - (int)n1, &e)
+            : run_take(q, ST_EXP_DUE, TAKE_DUE(""), tenant_id, at, limit - (int)n1, &e);
     if (n2 < 0)
         return n2;
     return (enum tt_qs)((int)n1 + (int)n2);
 }
 
+struct subj_each {
+    tt_sweep_subject_cb cb;
+    void *cls;
+};
+
+static int subj_row(sqlite3_stmt *st, void *ctx)
+{
+    struct subj_each *e = ctx;
+    struct tt_sweep_subject x = {
+        .subject_id = (const char *)sqlite3_column_text(st, 0),
+        .jurisdiction = (const char *)sqlite3_column_text(st, 1),
+        .horizon = sqlite3_column_int64(st, 2),
+        .child = sqlite3_column_int64(st, 3) != 0,
+    };
+    if (!x.subject_id || !x.jurisdiction)
+        return -1;
+    return e->cb && e->cb(e->cls, &x) ? 1 : 0;
+}
+
+/* one primary-key lookup per distinct subject of the batch (never per row) */
+static enum tt_qs sweep_subjects(struct tt_store_conn *c, const char *tenant_id,
+                                 const char *const *ids, size_t n, tt_sweep_subject_cb cb,
+                                 void *cls)
+{
+    struct sq_conn *q = sq_of(c);
+    enum tt_qs qs = TT_QS_HARD;
+    sqlite3_stmt *st = tt__sq_stmt(q, ST_SWEEP_SUBJECT,
+                                   "SELECT subject_id, jurisdiction, retention_until, is_child"
+                                   " FROM subjects WHERE tenant_id = ?1 AND subject_id = ?2",
+                                   &qs);
+    if (!st)
+        return qs;
+    struct subj_each e = {cb, cls};
+    int found = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (tt__sq_bind_text(st, 1, tenant_id) || tt__sq_bind_text(st, 2, ids[i]))
+            return tt__sq_bind_failed(q, st);
+        qs = tt__sq_each(q, st, subj_row, &e);
+        if (qs < 0)
+            return qs;
+        found += (int)qs;
+    }
+    return (enum tt_qs)found;
+}
+
+/* erasure's delete of rows it has read (jobs/erasure.c) */
 static enum tt_qs expired_delete(struct tt_store_conn *c, const char *tenant_id,
                                  const struct tt_row_ref *rows, size_t n)
 {
@@ -312,8 +357,10 @@ static int preview_row(sqlite3_stmt *st, void *ctx)
         .child = sqlite3_column_int64(st, 1) != 0,
         .held = sqlite3_column_int64(st, 2) != 0,
         .rows = sqlite3_column_int64(st, 3),
+        .data_category = (const char *)sqlite3_column_text(st, 4),
+        .purpose = (const char *)sqlite3_column_text(st, 5),
     };
-    if (!r.service)
+    if (!r.service || !r.data_category || !r.purpose)
         return -1;
     return e->cb && e->cb(e->cls, &r) ? 1 : 0;
 }
@@ -329,10 +376,10 @@ static enum tt_qs sweep_preview(struct tt_store_conn *c, const char *tenant_id, 
         "  WHERE h.tenant_id = r.tenant_id AND h.released_at = 0"
         "  AND (h.until_at = 0 OR h.until_at > ?2) AND h.subject_id IN ('', r.subject_id)"
         "  AND h.service IN ('', r.service) AND h.data_category IN ('', r.data_category)) AS held,"
-        " COUNT(*) FROM records r JOIN subjects s ON s.tenant_id = r.tenant_id"
-        " AND s.subject_id = r.subject_id WHERE r.tenant_id = ?1"
+        " COUNT(*), r.data_category, r.purpose FROM records r JOIN subjects s"
+        " ON s.tenant_id = r.tenant_id AND s.subject_id = r.subject_id WHERE r.tenant_id = ?1"
         " AND (s.is_child = 1 OR (r.retention_until > 0 AND r.retention_until <= ?2))"
-        " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+        " GROUP BY 1, 2, 3, 5, 6 ORDER BY 1, 5, 6, 2, 3",
         &qs);
     if (!st)
         return qs;
@@ -462,8 +509,11 @@ static int rc_row(sqlite3_stmt *st, void *ctx)
         .retention_until = sqlite3_column_int64(st, 5),
         .contract_ended_at = sqlite3_column_int64(st, 6),
         .rowid = sqlite3_column_int64(st, 7),
+        .data_category = (const char *)sqlite3_column_text(st, 8),
+        .purpose = (const char *)sqlite3_column_text(st, 9),
     };
-    if (!r.record_id || !r.subject_id || !r.service || !r.jurisdiction)
+    if (!r.record_id || !r.subject_id || !r.service || !r.jurisdiction || !r.data_category ||
+        !r.purpose)
         return -1;
     return e->cb && e->cb(e->cls, &r) ? 1 : 0;
 }
@@ -472,7 +522,8 @@ static int rc_row(sqlite3_stmt *st, void *ctx)
  * scan of every subject followed by a sort */
 #define RC_COLS                                                                                    \
     "SELECT r.record_id, r.subject_id, r.service, s.jurisdiction, r.collected_at,"                 \
-    " r.retention_until, s.contract_ended_at, r.rowid FROM records r CROSS JOIN subjects s"        \
+    " r.retention_until, s.contract_ended_at, r.rowid, r.data_category, r.purpose"                 \
+    " FROM records r CROSS JOIN subjects s"                                                        \
     " ON s.tenant_id = r.tenant_id AND s.subject_id = r.subject_id"
 
 static enum tt_qs recompute_page(struct tt_store_conn *c, const char *tenant_id,
@@ -633,7 +684,8 @@ const struct tt_retention_store_ops tt__sq_retention_ops = {
     .hold_get = hold_get,
     .hold_list = hold_list,
     .hold_active_count = hold_active_count,
-    .expired_scan = expired_scan,
+    .expired_take = expired_take,
+    .sweep_subjects = sweep_subjects,
     .expired_delete = expired_delete,
     .subject_horizon = subject_horizon,
     .sweep_preview = sweep_preview,
