@@ -178,8 +178,9 @@ for (const backend of backends()) {
       assert.equal(rows(`AND status = 'confirmed'`), 1);
 
       // a change now reaches the subscriber, in French, with RFC 8058 headers
-      await write(srv, `UPDATE recipients SET doc = replace(doc, '"country":"US"', '"country":"CA"') WHERE tenant_id = ${q(t.id)} AND rkey = 'example_cloud_us'`);
-      await change(`UPDATE recipients SET status = 'suspended' WHERE tenant_id = ${q(t.id)} AND rkey = 'affiliate_uk'`);
+      // two changes in one transaction: the job sees both at once and tells them in one message
+      await change(`BEGIN; UPDATE recipients SET doc = replace(doc, '"country":"US"', '"country":"CA"') WHERE tenant_id = ${q(t.id)} AND rkey = 'example_cloud_us';`
+        + ` UPDATE recipients SET status = 'suspended' WHERE tenant_id = ${q(t.id)} AND rkey = 'affiliate_uk'; COMMIT;`);
       const notice = await until(() => mailsTo(smtp, addr)[1]);
       assert.ok(notice, 'the change notice arrived');
       assert.match(notice.subject, /^Changements des sous-traitants de Acme BV/);
