@@ -181,9 +181,10 @@ struct dis_txn {
 static json_t *dis_doc(const struct dis_req *d, const char *actor, int basis)
 {
     return json_pack(
-        "{s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:s}", "recipient_key", d->r.key, "recipient_name",
+        "{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "recipient_key", d->r.key, "recipient_name",
         d->r.name, "recipient_category", d->r.category, "country", d->r.country, "data_categories",
-        d->categories ? d->categories : json_array(), "flow", d->flow ? d->flow : "", "basis",
+        d->categories ? json_deep_copy(d->categories) : json_array(), "flow",
+        d->flow ? d->flow : "", "basis",
         basis >= 0 ? tt_decision_basis_name(basis) : tt_basis_name(d->r.basis), "actor", actor);
 }
 
