@@ -19,9 +19,11 @@ int tt_job_recipients_reevaluate(struct tt_app *app, tt_time now, void *cls)
     struct tt_adequacy *a = NULL;
     char err[TT_ADEQUACY_ERR_MAX];
     if (tt_adequacy_load(path, &a, err) != 0) {
+        /* without a list no adequacy decision is in force: the gate already refuses every
+         * transfer relying on one (adequacy_lapsed), so there is nothing to flag */
         tt_log(TT_LOG_WARN, "recipients re-evaluation skipped: no adequacy list",
                TT_LOG_S("reason", err));
-        return -TT_E_NOT_FOUND;
+        return 0;
     }
     int64_t flagged = 0;
     int rc = tt_rcpt_reevaluate_all(app->store, a, NULL, now, "system", &flagged);
