@@ -239,6 +239,47 @@ for (const backend of backends()) {
       }
     });
 
+    test('registry_api_approval_and_suspension_reach_webhook_subscribers', async () => {
+      // the recipients API (part A): only an approved entry is public; each step told once
+      const k = await srv.request('POST', '/v1/keys', { key: t.keys.admin, body: { role: 'dpo' } });
+      assert.equal(k.status, 201, k.text);
+      const dpo = k.json.token;
+      const act = (id, verb, body = {}) => srv.request('POST', `/v1/recipients/${id}/${verb}`, { key: dpo, body });
+      const rx = await webhookReceiver();
+      try {
+        const s = await subscribe({ webhook_url: rx.url });
+        assert.equal(s.status, 201, s.text);
+        const r = await srv.request('POST', '/v1/recipients', {
+          key: dpo,
+          body: {
+            key: 'api_mailer', name: 'API Mailer Inc.', category: 'service_provider', role: 'subprocessor',
+            country: 'US', dpa_ref: 'DPA-2026-11', toms: 'encryption at rest', transfer_mechanism: 'scc',
+            tia_done: true, purposes: ['essential.service'], public_listed: true,
+          },
+        });
+        assert.equal(r.status, 201, r.text);
+        assert.equal((await act(r.json.id, 'vet', { passed: true })).status, 200);
+        await new Promise((res) => setTimeout(res, 6000)); // a pass of the job or more
+        assert.ok(!(await keys()).includes('api_mailer'), 'proposed and vetted entries are not public');
+        assert.equal(rx.got.length, 0, 'nothing to tell yet');
+        assert.equal((await act(r.json.id, 'approve')).status, 200);
+        assert.ok((await keys()).includes('api_mailer'));
+        await until(() => rx.got.length >= 1, 20000);
+        const added = JSON.parse(rx.got[0].body).changes;
+        assert.deepEqual(added.map((c) => [c.change, c.key]), [['added', 'api_mailer']]);
+        assert.equal(added[0].after.transfer_mechanism, 'scc');
+        const sus = await act(r.json.id, 'suspend', { reason: 'audit failed' });
+        assert.equal(sus.status, 200, sus.text);
+        await until(() => rx.got.length >= 2, 20000);
+        const removed = JSON.parse(rx.got[1].body).changes;
+        assert.deepEqual(removed.map((c) => [c.change, c.key]), [['removed', 'api_mailer']]);
+        assert.ok(rx.got.every((g) => verify(g, s.json.secret)));
+        assert.equal((await request(local(srv, s.json.delete_url), 'DELETE', '')).status, 200);
+      } finally {
+        await rx.close();
+      }
+    });
+
     test('bad_input_is_refused_naming_the_field_and_stores_nothing', async () => {
       const before = rows();
       const outbox = srv.sql('SELECT count(*) FROM outbox').trim();
