@@ -142,6 +142,13 @@ int tt_html_reply(struct tt_html *h, struct tt_resp *resp, int status);
 void tt_html_begin(struct tt_html *h, const char *lang, const char *title);
 void tt_html_end(struct tt_html *h);
 
+/* The notice version consents are asked under now: the latest version of notices.yaml whose
+ * effective date has come (S12.1: a version published ahead takes effect on its date, and the
+ * banner asks again then), else fallback (the policy's). Thread safe; the file is read again
+ * only when it changed. */
+void tt__consent_notice_in_effect(struct tt_app *app, const char *fallback, tt_time now,
+                                  char out[TT_CONSENT_SHORT_MAX]);
+
 /* The language of a public page: ?lang=, else Accept-Language, else English. */
 void tt__consent_page_lang(const struct tt_req *req, char lang[8]);
 /* Checks the {token} path parameter of a public link of that kind. Returns 0 and fills out; 1

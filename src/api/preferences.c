@@ -152,7 +152,10 @@ int tt_api_preferences_put(struct tt_req *req, struct tt_resp *resp)
         rc = tt__api_nomem(resp);
     if (rc == 0)
         rc = load(req->app, req->auth.tenant_id, tt_req_param(req, "id"), "id", &s, p, resp);
-    const char *nv = notice ? notice : ref->policy->notice_version;
+    char in_effect[TT_CONSENT_SHORT_MAX];
+    tt__consent_notice_in_effect(req->app, ref->policy->notice_version, tt_now(&req->app->clock),
+                                 in_effect);
+    const char *nv = notice ? notice : in_effect[0] ? in_effect : NULL;
     if (rc == 0)
         rc = apply(req->app, ref->policy, &s, p, wanted, "api", req->auth.key_id,
                    nv ? nv : "unknown", NULL, NULL, resp);
@@ -373,12 +376,15 @@ int tt_api_preferences_post(struct tt_req *req, struct tt_resp *resp)
         status = 403;
     }
     struct tt_policy_ref *ref = tt_app_policy_acquire(req->app);
-    const char *nv = ref->policy->notice_version;
+    char nv[TT_CONSENT_SHORT_MAX];
+    tt__consent_notice_in_effect(req->app, ref->policy->notice_version, tt_now(&req->app->clock),
+                                 nv);
     if (!error) {
         struct tt_resp inner;
         memset(&inner, 0, sizeof inner);
-        rc = apply(req->app, ref->policy, &s, p, wanted, "dashboard", "link", nv ? nv : "unknown",
-                   tt_req_header(req, "User-Agent"), req->client_ip, &inner);
+        rc =
+            apply(req->app, ref->policy, &s, p, wanted, "dashboard", "link", nv[0] ? nv : "unknown",
+                  tt_req_header(req, "User-Agent"), req->client_ip, &inner);
         if (rc < 0) {
             error = "preferences.error.failed";
             status = tt_err_status(inner.err ? -inner.err : -rc);

@@ -76,6 +76,8 @@ int tt_api_site_banner(struct tt_req *req, struct tt_resp *resp)
     tt_i18n_pick(tt_req_query(req, "lang"), tt_req_header(req, "Accept-Language"), lang);
     struct tt_policy_ref *ref = tt_app_policy_acquire(req->app);
     const struct tt_policy *p = ref->policy;
+    char notice[TT_CONSENT_SHORT_MAX];
+    tt__consent_notice_in_effect(req->app, p->notice_version, tt_now(&req->app->clock), notice);
     json_t *cats = json_array(), *cookies = json_array(), *texts = json_object(),
            *langs = json_array();
     char key[160];
@@ -108,9 +110,8 @@ int tt_api_site_banner(struct tt_req *req, struct tt_resp *resp)
             json_array_append_new(langs, json_string(known[i]));
     json_t *body =
         json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o}", "tenant", tenant, "notice_version",
-                  p->notice_version ? p->notice_version : "", "banner_version",
-                  p->version ? p->version : "", "languages", langs, "language", lang, "categories",
-                  cats, "cookies", cookies, "texts", texts);
+                  notice, "banner_version", p->version ? p->version : "", "languages", langs,
+                  "language", lang, "categories", cats, "cookies", cookies, "texts", texts);
     tt_app_policy_release(ref);
     if (!body)
         return tt__api_nomem(resp);

@@ -342,3 +342,50 @@ for (const backend of backends()) {
     });
   });
 }
+
+// S12.1, S9.7: consents are asked under the notice version in effect (policy/notices.yaml), not a
+// version published ahead of its date; a version that comes into effect is picked up without a
+// restart, so the banner asks again and the preference page records it. The store plays no part,
+// so SQLite is enough here.
+describe('notice version in effect (sqlite)', () => {
+  let srv;
+  let file;
+  const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+  const notices = (versions) => `versions:\n${versions.map(([v, d]) => `  - version: "${v}"\n`
+    + `    effective_date: "${d}"\n    summary: Test version.\n    substantial: false\n`).join('')}`
+    + 'contacts:\n  dpo_email: privacy@example.com\n  head_office: Example Street 1, Amsterdam\n'
+    + '  local_offices:\n    - "US: 1 Example Plaza"\n  authority: Example authority\n';
+  before(async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tt-notices-')), 'notices.yaml');
+    fs.writeFileSync(file, notices([['2022.1', '2022-05-18'], ['2026.3', day(-3)], ['2099.1', '2099-01-01']]));
+    srv = await startServer('sqlite', { env: { TUTELA_NOTICES: file } });
+  });
+  after(async () => {
+    await srv?.stop();
+  });
+
+  test('banner_and_preference_page_use_the_version_in_effect', async () => {
+    const banner = async () => (await srv.request('GET', '/v1/sites/ten_platform/banner')).json.notice_version;
+    assert.equal(await banner(), '2026.3', 'not the one published for 2099');
+    const fs = await import('node:fs');
+    fs.writeFileSync(file, notices([['2022.1', '2022-05-18'], ['2026.3', day(-3)], ['2026.4', day(-1)], ['2099.1', '2099-01-01']]));
+    assert.equal(await banner(), '2026.4', 'a new version in effect is read without a restart');
+
+    const t = await tenant(srv);
+    const s = await subject(srv, t.keys.service);
+    const link = await srv.request('POST', '/v1/preference-links', { key: t.keys.service, body: { subject_id: s.id } });
+    assert.equal(link.status, 201, link.text);
+    const page = await fetch(srv.base + link.json.url);
+    const csrf = (await page.text()).match(/name="csrf" value="([0-9a-f]+)"/)[1];
+    const r = await fetch(srv.base + link.json.url, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `csrf=${csrf}&on=newsletter&on=product_information`, // product information is on until objected
+    });
+    assert.equal(r.status, 303);
+    assert.equal(r.headers.get('location'), `${link.json.url}?lang=en&saved=1`);
+    const h = await srv.request('GET', `/v1/subjects/${s.id}/consents/history`, { key: t.keys.readonly });
+    assert.deepEqual(h.json.events.map((e) => [e.target, e.notice_version]), [['newsletter', '2026.4']]);
+  });
+});
