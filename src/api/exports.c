@@ -75,11 +75,48 @@ static void csv(struct buf *b, const char *s, size_t len, char sep)
         free(cell);
 }
 
+/* one JSON string value into b, escaped (core/export.h) */
+static void jstr(struct buf *b, const char *s, size_t len)
+{
+    size_t need = 6 * len + 3;
+    char stackbuf[512];
+    char *out = need <= sizeof stackbuf ? stackbuf : malloc(need);
+    long n = out ? tt_export_json_string(s, len, out, need) : -1;
+    if (n < 0)
+        b->failed = 1;
+    else
+        buf_put(b, out, (size_t)n);
+    if (n > 0)
+        sodium_memzero(out, (size_t)n);
+    if (out != stackbuf)
+        free(out);
+}
+
+/* "name": then a string value; first says whether a comma goes before */
+static void jfield(struct buf *b, const char *name, const char *value, int first)
+{
+    buf_put(b, first ? "\"" : ",\"", first ? 1 : 2);
+    buf_put(b, name, strlen(name));
+    buf_put(b, "\":", 2);
+    jstr(b, value, strlen(value));
+}
+
+static void jtime(struct buf *b, const char *name, tt_time t)
+{
+    char v[24];
+    size_t n = tt_export_json_time(t, v);
+    buf_put(b, ",\"", 2);
+    buf_put(b, name, strlen(name));
+    buf_put(b, "\":", 2);
+    buf_put(b, v, n);
+}
+
 struct gather {
     struct tt_app *app;
     const struct tt_subject *s;
     uint8_t key[32];
-    json_t *records, *identities, *consents, *requests;
+    struct buf records; /* the records as JSON array items, written as they are read */
+    json_t *identities, *consents, *requests;
     json_t *rectifications; /* S1.5: former values, who and when */
     json_t *disclosures;    /* shared with whom and why, gagged ones left out (issue 7, S4.8) */
     struct buf csv;
@@ -106,22 +143,34 @@ static int rec_cb(void *cls, const struct tt_record *r)
         return 1;
     }
     plain[n] = '\0';
-    json_t *o = tt__api_record_json(r);
-    if (!o || json_object_set_new(o, "value", json_stringn(plain, n)) < 0 ||
-        json_array_append_new(g->records, o) < 0)
+    /* the fields of tt__api_record_json, then the value: no JSON tree for 100,000 records */
+    struct buf *b = &g->records;
+    buf_put(b, b->n ? ",{" : "{", b->n ? 2 : 1);
+    jfield(b, "id", r->id, 1);
+    jfield(b, "subject", r->subject_id, 0);
+    jfield(b, "service", r->service, 0);
+    jfield(b, "data_category", r->data_category, 0);
+    jfield(b, "purpose", r->purpose, 0);
+    jfield(b, "legal_basis", tt_basis_name(r->legal_basis), 0);
+    jfield(b, "source", r->source, 0);
+    jtime(b, "collected_at", r->collected_at);
+    jtime(b, "retention_until", r->retention_until);
+    jtime(b, "created_at", r->created_at);
+    buf_put(b, ",\"value\":", 9);
+    jstr(b, plain, n);
+    buf_put(b, "}", 1);
+    if (b->failed)
         g->failed = 1;
     const char *cols[] = {
         r->id, r->service, r->data_category, r->purpose, tt_basis_name(r->legal_basis), r->source};
     for (size_t i = 0; i < 6; i++)
         csv(&g->csv, cols[i], strlen(cols[i]), ',');
-    char t1[32], t2[32];
-    tt_time_format(r->collected_at, t1, sizeof t1);
-    if (r->retention_until)
-        tt_time_format(r->retention_until, t2, sizeof t2);
-    else
-        t2[0] = '\0';
-    csv(&g->csv, t1, strlen(t1), ',');
-    csv(&g->csv, t2, strlen(t2), ',');
+    /* the times as in export.json without their quotes; an unset end is an empty cell */
+    char t1[24], t2[24];
+    size_t n1 = tt_export_json_time(r->collected_at, t1);
+    size_t n2 = r->retention_until ? tt_export_json_time(r->retention_until, t2) : 0;
+    csv(&g->csv, n1 > 2 ? t1 + 1 : "", n1 > 2 ? n1 - 2 : 0, ',');
+    csv(&g->csv, n2 > 2 ? t2 + 1 : "", n2 > 2 ? n2 - 2 : 0, ',');
     csv(&g->csv, plain, n, '\n');
     sodium_memzero(plain, n);
     free(plain);
@@ -197,19 +246,34 @@ static int zip_add(struct archive *a, const char *name, const char *data, size_t
 /* Builds the ZIP of g into out. 0 or -1. */
 static int build_zip(struct gather *g, tt_time now, struct buf *out)
 {
-    json_t *doc = json_pack("{s:s, s:o, s:o, s:O, s:O, s:O, s:O}", "format", TT_EXPORT_FORMAT,
-                            "generated_at", tt__api_time(now), "subject",
-                            tt__api_subject_json(g->s), "identities", g->identities, "records",
-                            g->records, "consents", g->consents, "requests", g->requests);
+    json_t *doc =
+        json_pack("{s:s, s:o, s:o, s:O, s:O, s:O}", "format", TT_EXPORT_FORMAT, "generated_at",
+                  tt__api_time(now), "subject", tt__api_subject_json(g->s), "identities",
+                  g->identities, "consents", g->consents, "requests", g->requests);
     if (doc && (json_object_set(doc, "rectifications", g->rectifications) < 0 ||
                 json_object_set(doc, "disclosures", g->disclosures) < 0)) {
         json_decref(doc);
         doc = NULL;
     }
-    char *txt = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    char *head = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
-    if (!txt)
+    /* export.json: the object above with "records" (already JSON text) as its last member */
+    size_t head_n = head ? strlen(head) : 0;
+    struct buf jsonf = {0};
+    if (head_n > 1) {
+        buf_put(&jsonf, head, head_n - 1);
+        buf_put(&jsonf, ",\"records\":[", 12);
+        buf_put(&jsonf, g->records.p ? g->records.p : "", g->records.n);
+        buf_put(&jsonf, "]}", 2);
+    }
+    if (head)
+        sodium_memzero(head, head_n);
+    free(head);
+    if (head_n <= 1 || jsonf.failed) {
+        buf_wipe(&jsonf);
         return -1;
+    }
+    const char *txt = jsonf.p;
     static const char header[] = "id,service,data_category,purpose,legal_basis,source,"
                                  "collected_at,retention_until,value\n";
     struct archive *a = archive_write_new();
@@ -222,14 +286,13 @@ static int build_zip(struct gather *g, tt_time now, struct buf *out)
     buf_put(&csvf, header, sizeof header - 1);
     buf_put(&csvf, g->csv.p ? g->csv.p : "", g->csv.n);
     if (rc == 0)
-        rc = zip_add(a, "export.json", txt, strlen(txt), now);
+        rc = zip_add(a, "export.json", txt, jsonf.n, now);
     if (rc == 0)
         rc = csvf.failed ? -1 : zip_add(a, "records.csv", csvf.p, csvf.n, now);
     if (a && archive_write_close(a) != ARCHIVE_OK)
         rc = -1;
     archive_write_free(a);
-    sodium_memzero(txt, strlen(txt));
-    free(txt);
+    buf_wipe(&jsonf);
     buf_wipe(&csvf);
     return rc == 0 && !out->failed ? 0 : -1;
 }
@@ -291,11 +354,10 @@ int tt__rq_export(struct tt_app *app, struct tt_store_conn *c, struct tt_request
         rc = tt__api_subject_key(app, c, &s, g.key, resp);
     if (rc < 0)
         return rc;
-    g.records = json_array();
     g.identities = json_array();
     g.consents = json_array();
     g.requests = json_array();
-    enum tt_qs qs = g.records && g.identities && g.consents && g.requests ? TT_QS_ONE : TT_QS_HARD;
+    enum tt_qs qs = g.identities && g.consents && g.requests ? TT_QS_ONE : TT_QS_HARD;
     struct tt_page page = {.after_id = "", .limit = TT_PAGE_MAX};
     while (qs >= 0 && !g.failed) {
         g.page_n = 0;
@@ -320,7 +382,7 @@ int tt__rq_export(struct tt_app *app, struct tt_store_conn *c, struct tt_request
         rc = tt__api_store_err(resp, qs);
     else if (g.failed || g.csv.failed || build_zip(&g, now, &zip) < 0)
         rc = tt_problem(resp, TT_E_INTERNAL, "", "the export could not be built");
-    json_decref(g.records);
+    buf_wipe(&g.records);
     json_decref(g.identities);
     json_decref(g.consents);
     json_decref(g.requests);
