@@ -582,6 +582,7 @@ int tt_decide_batch_ex(const struct tt_policy *policy, const struct tt_index *in
     uint64_t key[RING];
     uint32_t tag[RING];
     uint8_t by[RING];
+    unsigned section = index ? tt__index_read_begin(index) : 0;
     for (size_t step = 0; step < n + 2 * AHEAD; step++) {
         /* 1: hash the id and start loading its slot */
         if (step < n) {
@@ -634,6 +635,8 @@ int tt_decide_batch_ex(const struct tt_policy *policy, const struct tt_index *in
             apply_rules(policy, v, index, now, r, &f, found, &st, &outs[i]);
         }
     }
+    if (index)
+        tt__index_read_end(index, section);
     return 0;
 }
 

@@ -1,7 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* index.c — the in-memory decision index (see index.h): sharded open addressing over 32-byte
- * subject slots and 16-byte identifier slots, reader-writer lock per shard, interned tenants,
- * jurisdictions and purpose keys. Tables are allocated per shard, never per entry. */
+ * subject slots and 16-byte identifier slots, interned tenants, jurisdictions and purpose keys.
+ * Tables are allocated per shard, never per entry.
+ *
+ * Reads take no lock (issue 3). Writers of a shard take its write lock (writers only) and bump
+ * the shard's sequence counter to odd before and to even after they change it; a reader copies
+ * what it needs and tries again if the counter was odd or moved meanwhile (a seqlock). A table
+ * that grows is copied, the copy published, and the old one freed only after a grace period
+ * (grace.h): every lookup runs inside a read-side section, so a reader still probing the old
+ * table never touches freed memory. Table pointer and capacity are published pointer first,
+ * capacity second, and read capacity first: a reader never indexes past the table it holds. */
 #include "index.h"
 
 #include <pthread.h>
@@ -11,6 +19,7 @@
 #include <sys/mman.h>
 
 #include "error.h"
+#include "grace.h"
 
 #define MAX_LOAD_NUM 82 /* grow past 82 % full */
 #define SIZED_LOAD 78   /* tables sized from a hint start 78 % full at the hint */
@@ -40,7 +49,8 @@ struct idn {
 };
 
 struct shard {
-    pthread_rwlock_t lock;
+    pthread_rwlock_t lock; /* writers only */
+    atomic_uint seq;       /* odd while a writer changes the shard */
     struct slot *slots;
     uint32_t cap, n;
     struct ext *ext;
@@ -50,9 +60,14 @@ struct shard {
 } __attribute__((aligned(64)));
 
 struct tenant_ent {
-    uint64_t key; /* hash lane a of the tenant id; 0 = empty */
+    uint64_t key; /* hash lane a of the tenant id; 0 = empty; stored last, with release */
     uint64_t tag;
     uint32_t handle;
+};
+
+struct tenant_tab {
+    uint32_t cap; /* a power of two */
+    struct tenant_ent e[];
 };
 
 struct view_node {
@@ -68,9 +83,10 @@ struct tt_index {
     char *arena; /* the shards' first tables when sized from a hint; NULL otherwise */
     size_t arena_bytes;
 
-    pthread_rwlock_t tenant_lock;
-    struct tenant_ent *tenants; /* open addressing, power-of-two capacity */
-    uint32_t tenant_cap, tenant_n;
+    struct tt_grace grace;       /* the readers' sections; old tables are freed after a wait */
+    pthread_mutex_t tenant_lock; /* writers of the tenant table */
+    _Atomic(struct tenant_tab *) tenants; /* open addressing; replaced whole to grow */
+    uint32_t tenant_n;
 
     pthread_mutex_t meta_lock; /* jurisdictions, purpose slots, views (writers) */
     char juris[TT_INDEX_JURIS_MAX][TT_JURIS_MAX];
@@ -209,6 +225,14 @@ static uint32_t cap_for(size_t n)
     return c > 0xfffffff0u ? 0xfffffff0u : (uint32_t)c;
 }
 
+static struct tenant_tab *tenant_tab_new(uint32_t cap)
+{
+    struct tenant_tab *t = calloc(1, sizeof *t + (size_t)cap * sizeof t->e[0]);
+    if (t)
+        t->cap = cap;
+    return t;
+}
+
 int tt_index_new(size_t expected_subjects, struct tt_index **out)
 {
     if (!out)
@@ -238,11 +262,12 @@ int tt_index_new(size_t expected_subjects, struct tt_index **out)
         if (!sh->slots || !sh->idn)
             rc = -TT_E_NOMEM;
     }
-    pthread_rwlock_init(&ix->tenant_lock, NULL);
+    tt_grace_init(&ix->grace);
+    pthread_mutex_init(&ix->tenant_lock, NULL);
     pthread_mutex_init(&ix->meta_lock, NULL);
-    ix->tenant_cap = 64;
-    ix->tenants = calloc(ix->tenant_cap, sizeof *ix->tenants);
-    if (!ix->tenants)
+    struct tenant_tab *tt = tenant_tab_new(64);
+    atomic_init(&ix->tenants, tt);
+    if (!tt)
         rc = -TT_E_NOMEM;
     atomic_init(&ix->n_juris, 1); /* id 0 = unknown, "" */
     if (rc) {
@@ -274,75 +299,79 @@ void tt_index_free(struct tt_index *ix)
     }
     if (ix->arena)
         munmap(ix->arena, ix->arena_bytes);
-    free(ix->tenants);
-    pthread_rwlock_destroy(&ix->tenant_lock);
+    free(atomic_load(&ix->tenants));
+    pthread_mutex_destroy(&ix->tenant_lock);
+    tt_grace_destroy(&ix->grace);
     pthread_mutex_destroy(&ix->meta_lock);
     free(ix);
 }
 
 /* ---- tenants ---------------------------------------------------------------------------- */
 
-static uint32_t tenant_find_locked(const struct tt_index *ix, uint64_t a, uint64_t b)
+static uint32_t tenant_find(const struct tenant_tab *t, uint64_t a, uint64_t b)
 {
-    uint32_t mask = ix->tenant_cap - 1;
+    uint32_t mask = t->cap - 1;
     for (uint32_t i = (uint32_t)a & mask;; i = (i + 1) & mask) {
-        const struct tenant_ent *t = &ix->tenants[i];
-        if (t->key == 0)
+        const struct tenant_ent *e = &t->e[i];
+        uint64_t key = __atomic_load_n(&e->key, __ATOMIC_ACQUIRE);
+        if (key == 0)
             return 0;
-        if (t->key == a && t->tag == b)
-            return t->handle;
+        if (key == a && e->tag == b)
+            return e->handle;
     }
 }
 
+/* Called inside a read-side section (or by a writer holding tenant_lock). */
 static uint32_t tenant_lookup(const struct tt_index *ix, const char *tenant_id)
 {
     uint64_t a, b;
     tt__index_hash(tenant_id, strlen(tenant_id), &a, &b);
-    pthread_rwlock_t *l = (pthread_rwlock_t *)&ix->tenant_lock;
-    pthread_rwlock_rdlock(l);
-    uint32_t h = tenant_find_locked(ix, a, b);
-    pthread_rwlock_unlock(l);
-    return h;
+    return tenant_find(
+        atomic_load_explicit(&((struct tt_index *)ix)->tenants, memory_order_acquire), a, b);
 }
 
-static void tenant_place(struct tenant_ent *tab, uint32_t cap, const struct tenant_ent *e)
+/* Writes e into a free slot; its key last, so a reader that sees the key sees the rest. */
+static void tenant_place(struct tenant_tab *t, const struct tenant_ent *e)
 {
-    uint32_t mask = cap - 1;
+    uint32_t mask = t->cap - 1;
     uint32_t i = (uint32_t)e->key & mask;
-    while (tab[i].key)
+    while (t->e[i].key)
         i = (i + 1) & mask;
-    tab[i] = *e;
+    t->e[i].tag = e->tag;
+    t->e[i].handle = e->handle;
+    __atomic_store_n(&t->e[i].key, e->key, __ATOMIC_RELEASE);
 }
 
 /* Returns the tenant's handle, creating it; 0 when out of memory or handles. */
 static uint32_t tenant_intern(struct tt_index *ix, const char *tenant_id)
 {
-    uint32_t h = tenant_lookup(ix, tenant_id);
-    if (h)
-        return h;
     uint64_t a, b;
     tt__index_hash(tenant_id, strlen(tenant_id), &a, &b);
-    pthread_rwlock_wrlock(&ix->tenant_lock);
-    h = tenant_find_locked(ix, a, b);
+    pthread_mutex_lock(&ix->tenant_lock);
+    struct tenant_tab *t = atomic_load(&ix->tenants), *old = NULL;
+    uint32_t h = tenant_find(t, a, b);
     if (h || ix->tenant_n >= TENANT_MAX)
         goto out;
-    if ((ix->tenant_n + 1) * 2 > ix->tenant_cap) {
-        uint32_t ncap = ix->tenant_cap * 2;
-        struct tenant_ent *nt = calloc(ncap, sizeof *nt);
+    if ((ix->tenant_n + 1) * 2 > t->cap) {
+        struct tenant_tab *nt = tenant_tab_new(t->cap * 2);
         if (!nt)
             goto out;
-        for (uint32_t i = 0; i < ix->tenant_cap; i++)
-            if (ix->tenants[i].key)
-                tenant_place(nt, ncap, &ix->tenants[i]);
-        free(ix->tenants);
-        ix->tenants = nt;
-        ix->tenant_cap = ncap;
+        for (uint32_t i = 0; i < t->cap; i++)
+            if (t->e[i].key)
+                tenant_place(nt, &t->e[i]);
+        atomic_store_explicit(&ix->tenants, nt, memory_order_release);
+        old = t;
+        t = nt;
     }
     struct tenant_ent e = {.key = a, .tag = b, .handle = ++ix->tenant_n};
-    tenant_place(ix->tenants, ix->tenant_cap, &e);
+    tenant_place(t, &e);
     h = e.handle;
 out:
-    pthread_rwlock_unlock(&ix->tenant_lock);
+    pthread_mutex_unlock(&ix->tenant_lock);
+    if (old) { /* readers may still probe the old table */
+        tt_grace_wait(&ix->grace);
+        free(old);
+    }
     return h;
 }
 
@@ -431,6 +460,58 @@ int tt_index_purpose_intern(struct tt_index *ix, const char *purpose, int hint)
     return s;
 }
 
+/* ---- the seqlock and retired tables ------------------------------------------------------ */
+
+static void write_begin(struct shard *sh)
+{
+    unsigned q = atomic_load_explicit(&sh->seq, memory_order_relaxed);
+    atomic_store_explicit(&sh->seq, q + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release); /* odd before any change */
+}
+
+static void write_end(struct shard *sh)
+{
+    unsigned q = atomic_load_explicit(&sh->seq, memory_order_relaxed);
+    atomic_store_explicit(&sh->seq, q + 1, memory_order_release); /* even after every change */
+}
+
+/* A reader's start: the shard's even sequence number. */
+static unsigned read_begin(const struct shard *sh)
+{
+    for (;;) {
+        unsigned q = atomic_load_explicit(&((struct shard *)sh)->seq, memory_order_acquire);
+        if (!(q & 1))
+            return q;
+        __builtin_ia32_pause();
+    }
+}
+
+/* 1 when what was read since read_begin returned q is a consistent copy. */
+static int read_ok(const struct shard *sh, unsigned q)
+{
+    atomic_thread_fence(memory_order_acquire);
+    return atomic_load_explicit(&((struct shard *)sh)->seq, memory_order_relaxed) == q;
+}
+
+/* A table taken out of use by a writer, freed once no reader can hold it. */
+struct retired {
+    void *p;
+    size_t n, size;
+    int plain; /* from malloc (free), else from table_alloc (table_free) */
+};
+
+/* After the writer's lock is released: waits out the readers, then frees. */
+static void retired_free(struct tt_index *ix, const struct retired *r)
+{
+    if (!r->p)
+        return;
+    tt_grace_wait(&ix->grace);
+    if (r->plain)
+        free(r->p);
+    else
+        table_free(ix, r->p, r->n, r->size);
+}
+
 /* ---- subject table ------------------------------------------------------------------------ */
 
 static struct slot *slot_find(const struct shard *sh, uint64_t key)
@@ -453,7 +534,8 @@ static struct slot *slot_claim(struct slot *tab, uint32_t cap, uint64_t key)
     return &tab[i];
 }
 
-static int shard_grow(const struct tt_index *ix, struct shard *sh)
+/* Grows the shard's table (its writer lock held); the old table goes to *old. */
+static int shard_grow(struct shard *sh, struct retired *old)
 {
     uint64_t ncap64 = grown(sh->cap);
     if (ncap64 > 0xfffffff0u)
@@ -465,10 +547,10 @@ static int shard_grow(const struct tt_index *ix, struct shard *sh)
     for (uint32_t i = 0; i < sh->cap; i++)
         if (sh->slots[i].key)
             *slot_claim(nt, ncap, sh->slots[i].key) = sh->slots[i];
-    table_free(ix, sh->slots, sh->cap, sizeof *sh->slots);
-    /* atomic stores: tt__index_prefetch reads these two without the lock */
-    __atomic_store_n(&sh->slots, nt, __ATOMIC_RELAXED);
-    __atomic_store_n(&sh->cap, ncap, __ATOMIC_RELAXED);
+    *old = (struct retired){sh->slots, sh->cap, sizeof *sh->slots, 0};
+    /* the table first, its capacity second (readers load them in the other order) */
+    __atomic_store_n(&sh->slots, nt, __ATOMIC_RELEASE);
+    __atomic_store_n(&sh->cap, ncap, __ATOMIC_RELEASE);
     return 0;
 }
 
@@ -495,12 +577,14 @@ int tt_index_upsert(struct tt_index *ix, const struct tt_index_subject *s)
                      (s->erased ? TT_IXF_ERASED : 0) | (s->contract_active ? TT_IXF_CONTRACT : 0) |
                      ((uint32_t)(s->kind & 3) << 4);
     struct shard *sh = shard_of(ix, a);
+    struct retired old = {0};
     int rc = 0;
     pthread_rwlock_wrlock(&sh->lock);
+    write_begin(sh);
     struct slot *e = slot_find(sh, a);
     if (!e) {
         if ((uint64_t)(sh->n + 1) * 100 > (uint64_t)sh->cap * MAX_LOAD_NUM &&
-            (rc = shard_grow(ix, sh)) != 0)
+            (rc = shard_grow(sh, &old)) != 0)
             goto out;
         e = slot_claim(sh->slots, sh->cap, a);
         memset(e, 0, sizeof *e);
@@ -515,43 +599,65 @@ int tt_index_upsert(struct tt_index *ix, const struct tt_index_subject *s)
     e->ret = clamp_time(s->retention_until);
     e->xf = (e->xf & ~0xffu) | flags;
 out:
+    write_end(sh);
     pthread_rwlock_unlock(&sh->lock);
+    retired_free(ix, &old);
     return rc;
 }
 
-static void fill_state(const struct shard *sh, const struct slot *e, struct tt_index_state *out)
+/* One try at a lock-free lookup (inside a read-side section): a copy of key's slot and its
+ * withdrawal/objection bits into *slot and *ext. Returns 1 found, 0 not found, -1 when the copy
+ * may be torn (a writer was at work): try again. */
+static int read_slot(const struct shard *sh, uint64_t key, struct slot *slot, struct ext *ext)
 {
-    out->given = e->given;
-    uint32_t x = e->xf >> 8;
-    if (x) {
-        out->withdrawn = sh->ext[x - 1].withdrawn;
-        out->objection = sh->ext[x - 1].objection;
-    } else {
-        out->withdrawn = out->objection = 0;
+    unsigned q = read_begin(sh);
+    uint32_t cap = __atomic_load_n(&sh->cap, __ATOMIC_ACQUIRE);
+    const struct slot *tab = __atomic_load_n(&sh->slots, __ATOMIC_ACQUIRE);
+    int found = 0;
+    uint32_t i = pos_of(key, cap);
+    for (uint32_t probes = 0; probes < cap; probes++, i = i + 1 == cap ? 0 : i + 1) {
+        uint64_t k = tab[i].key;
+        if (k == key) {
+            *slot = tab[i];
+            found = 1;
+            break;
+        }
+        if (k == 0)
+            break;
     }
-    out->retention_until = e->ret;
-    out->flags = e->xf & 0x0fu;
-    out->kind = (int)(e->xf >> 4 & 3);
-    out->juris = e->tj & 0xffu;
+    *ext = (struct ext){0, 0};
+    uint32_t x = found ? slot->xf >> 8 : 0;
+    if (x) {
+        uint32_t ecap = __atomic_load_n(&sh->ext_cap, __ATOMIC_ACQUIRE);
+        const struct ext *et = __atomic_load_n(&sh->ext, __ATOMIC_ACQUIRE);
+        if (x > ecap)
+            return -1; /* torn: the slot is newer than the bits we hold */
+        *ext = et[x - 1];
+    }
+    return read_ok(sh, q) ? found : -1;
 }
 
 static int get_by_key(const struct tt_index *ix, uint32_t th, uint64_t a, const uint32_t *tag,
                       struct tt_index_state *out)
 {
-    struct shard *sh = shard_of(ix, a);
-    int rc = TT_INDEX_NONE;
-    pthread_rwlock_rdlock(&sh->lock);
-    const struct slot *e = slot_find(sh, a);
-    if (e && (!tag || e->tag == *tag)) {
-        if ((e->tj >> 8) != th) {
-            rc = TT_INDEX_OTHER_TENANT;
-        } else {
-            fill_state(sh, e, out);
-            rc = TT_INDEX_FOUND;
-        }
-    }
-    pthread_rwlock_unlock(&sh->lock);
-    return rc;
+    const struct shard *sh = shard_of(ix, a);
+    struct slot e;
+    struct ext x;
+    int found;
+    while ((found = read_slot(sh, a, &e, &x)) < 0)
+        ;
+    if (!found || (tag && e.tag != *tag))
+        return TT_INDEX_NONE;
+    if ((e.tj >> 8) != th)
+        return TT_INDEX_OTHER_TENANT;
+    out->given = e.given;
+    out->withdrawn = x.withdrawn;
+    out->objection = x.objection;
+    out->retention_until = e.ret;
+    out->flags = e.xf & 0x0fu;
+    out->kind = (int)(e.xf >> 4 & 3);
+    out->juris = e.tj & 0xffu;
+    return TT_INDEX_FOUND;
 }
 
 int tt_index_get(const struct tt_index *ix, const char *tenant_id, const char *subject_id,
@@ -559,11 +665,13 @@ int tt_index_get(const struct tt_index *ix, const char *tenant_id, const char *s
 {
     if (!ix || !tenant_id || !subject_id || !out)
         return TT_INDEX_NONE;
+    unsigned g = tt__index_read_begin(ix);
     uint32_t th = tenant_lookup(ix, tenant_id);
     uint64_t a, b;
     tt__index_hash(subject_id, strlen(subject_id), &a, &b);
     uint32_t tag = (uint32_t)b;
     int rc = get_by_key(ix, th, a, &tag, out);
+    tt__index_read_end(ix, g);
     return rc;
 }
 
@@ -575,13 +683,17 @@ int tt_index_set_purpose(struct tt_index *ix, const char *tenant_id, const char 
     int ps = tt_index_purpose_intern(ix, purpose, -1);
     if (ps < 0)
         return ps;
+    unsigned g = tt__index_read_begin(ix);
     uint32_t th = tenant_lookup(ix, tenant_id);
+    tt__index_read_end(ix, g);
     uint64_t a, b;
     tt__index_hash(subject_id, strlen(subject_id), &a, &b);
     struct shard *sh = shard_of(ix, a);
     uint64_t bit = 1ULL << ps;
+    struct retired old = {0};
     int rc = 0;
     pthread_rwlock_wrlock(&sh->lock);
+    write_begin(sh);
     struct slot *e = slot_find(sh, a);
     if (!e || e->tag != (uint32_t)b || !th || (e->tj >> 8) != th) {
         rc = -TT_E_NOT_FOUND;
@@ -592,13 +704,16 @@ int tt_index_set_purpose(struct tt_index *ix, const char *tenant_id, const char 
     if (!x && need_ext) {
         if (sh->ext_n == sh->ext_cap) {
             uint32_t ncap = (uint32_t)(sh->ext_cap ? grown(sh->ext_cap) : 64);
-            struct ext *ne = ncap < (1u << 24) ? realloc(sh->ext, (size_t)ncap * sizeof *ne) : NULL;
+            struct ext *ne = ncap < (1u << 24) ? malloc((size_t)ncap * sizeof *ne) : NULL;
             if (!ne) {
                 rc = -TT_E_NOMEM;
                 goto out;
             }
-            sh->ext = ne;
-            sh->ext_cap = ncap;
+            if (sh->ext_n)
+                memcpy(ne, sh->ext, (size_t)sh->ext_n * sizeof *ne);
+            old = (struct retired){sh->ext, 0, 0, 1};
+            __atomic_store_n(&sh->ext, ne, __ATOMIC_RELEASE);
+            __atomic_store_n(&sh->ext_cap, ncap, __ATOMIC_RELEASE);
         }
         sh->ext[sh->ext_n] = (struct ext){0, 0};
         x = ++sh->ext_n;
@@ -612,7 +727,9 @@ int tt_index_set_purpose(struct tt_index *ix, const char *tenant_id, const char 
         xe->objection = objection ? xe->objection | bit : xe->objection & ~bit;
     }
 out:
+    write_end(sh);
     pthread_rwlock_unlock(&sh->lock);
+    retired_free(ix, &old);
     return rc;
 }
 
@@ -669,8 +786,10 @@ int tt_index_add_identity(struct tt_index *ix, const char *tenant_id, const char
     uint64_t a, b;
     tt__index_hash(subject_id, strlen(subject_id), &a, &b);
     struct shard *sh = shard_of(ix, k);
+    struct retired old = {0};
     int rc = 0;
     pthread_rwlock_wrlock(&sh->lock);
+    write_begin(sh);
     struct idn *e = idn_claim(sh->idn, sh->idn_cap, k);
     if (!e->key) {
         if ((uint64_t)(sh->idn_n + 1) * 100 > (uint64_t)sh->idn_cap * MAX_LOAD_NUM) {
@@ -683,9 +802,9 @@ int tt_index_add_identity(struct tt_index *ix, const char *tenant_id, const char
             for (uint32_t i = 0; i < sh->idn_cap; i++)
                 if (sh->idn[i].key)
                     *idn_claim(nt, (uint32_t)ncap64, sh->idn[i].key) = sh->idn[i];
-            table_free(ix, sh->idn, sh->idn_cap, sizeof *sh->idn);
-            __atomic_store_n(&sh->idn, nt, __ATOMIC_RELAXED);
-            __atomic_store_n(&sh->idn_cap, (uint32_t)ncap64, __ATOMIC_RELAXED);
+            old = (struct retired){sh->idn, sh->idn_cap, sizeof *sh->idn, 0};
+            __atomic_store_n(&sh->idn, nt, __ATOMIC_RELEASE);
+            __atomic_store_n(&sh->idn_cap, (uint32_t)ncap64, __ATOMIC_RELEASE);
             e = idn_claim(sh->idn, sh->idn_cap, k);
         }
         sh->idn_n++;
@@ -693,26 +812,33 @@ int tt_index_add_identity(struct tt_index *ix, const char *tenant_id, const char
     e->key = k;
     e->skey = a;
 out:
+    write_end(sh);
     pthread_rwlock_unlock(&sh->lock);
+    retired_free(ix, &old);
     return rc;
 }
 
 uint64_t tt__index_ident_subject(const struct tt_index *ix, uint64_t k)
 {
-    struct shard *sh = shard_of(ix, k);
-    uint64_t skey = 0;
-    pthread_rwlock_rdlock(&sh->lock);
-    uint32_t cap = sh->idn_cap;
-    for (uint32_t i = pos_of(k, cap);; i = i + 1 == cap ? 0 : i + 1) {
-        if (sh->idn[i].key == k) {
-            skey = sh->idn[i].skey;
-            break;
+    const struct shard *sh = shard_of(ix, k);
+    for (;;) { /* lock-free: see read_slot */
+        unsigned q = read_begin(sh);
+        uint32_t cap = __atomic_load_n(&sh->idn_cap, __ATOMIC_ACQUIRE);
+        const struct idn *tab = __atomic_load_n(&sh->idn, __ATOMIC_ACQUIRE);
+        uint64_t skey = 0;
+        uint32_t i = pos_of(k, cap);
+        for (uint32_t probes = 0; probes < cap; probes++, i = i + 1 == cap ? 0 : i + 1) {
+            uint64_t key = tab[i].key;
+            if (key == k) {
+                skey = tab[i].skey;
+                break;
+            }
+            if (!key)
+                break;
         }
-        if (!sh->idn[i].key)
-            break;
+        if (read_ok(sh, q))
+            return skey;
     }
-    pthread_rwlock_unlock(&sh->lock);
-    return skey;
 }
 
 int tt_index_get_by_identity(const struct tt_index *ix, const char *tenant_id, int ident_type,
@@ -723,14 +849,24 @@ int tt_index_get_by_identity(const struct tt_index *ix, const char *tenant_id, i
     uint64_t k = idn_key(ident_type, blind_hex);
     if (!k)
         return TT_INDEX_NONE;
+    unsigned g = tt__index_read_begin(ix);
     uint64_t skey = tt__index_ident_subject(ix, k);
-    if (!skey)
-        return TT_INDEX_NONE;
-    int rc = get_by_key(ix, tenant_lookup(ix, tenant_id), skey, NULL, out);
+    int rc = skey ? get_by_key(ix, tenant_lookup(ix, tenant_id), skey, NULL, out) : TT_INDEX_NONE;
+    tt__index_read_end(ix, g);
     return rc == TT_INDEX_FOUND ? rc : TT_INDEX_NONE;
 }
 
 /* ---- batch lookups (core/decide.c) -------------------------------------------------------- */
+
+unsigned tt__index_read_begin(const struct tt_index *ix)
+{
+    return tt_grace_enter(&((struct tt_index *)ix)->grace);
+}
+
+void tt__index_read_end(const struct tt_index *ix, unsigned token)
+{
+    tt_grace_exit(&((struct tt_index *)ix)->grace, token);
+}
 
 uint32_t tt__index_tenant(const struct tt_index *ix, const char *tenant_id)
 {
@@ -742,8 +878,8 @@ uint64_t tt__index_ident_key(int ident_type, const char *blind_hex)
     return blind_hex ? idn_key(ident_type, blind_hex) : 0;
 }
 
-/* The table pointer and capacity are read without the lock (atomically: a writer may be
- * growing the table). A stale pair only prefetches a useless line: a prefetch never faults. */
+/* The table pointer and capacity are read as the lookups read them; a stale pair only
+ * prefetches a useless line: a prefetch never faults. */
 void tt__index_prefetch(const struct tt_index *ix, uint64_t key)
 {
     struct shard *sh = shard_of(ix, key);
@@ -859,8 +995,10 @@ size_t tt_index_memory(const struct tt_index *ix)
                  (size_t)sh->idn_cap * sizeof(struct idn);
         pthread_rwlock_unlock(&sh->lock);
     }
-    pthread_rwlock_rdlock((pthread_rwlock_t *)&ix->tenant_lock);
-    bytes += (size_t)ix->tenant_cap * sizeof(struct tenant_ent);
-    pthread_rwlock_unlock((pthread_rwlock_t *)&ix->tenant_lock);
+    pthread_mutex_lock((pthread_mutex_t *)&ix->tenant_lock);
+    bytes +=
+        sizeof(struct tenant_tab) +
+        (size_t)atomic_load(&((struct tt_index *)ix)->tenants)->cap * sizeof(struct tenant_ent);
+    pthread_mutex_unlock((pthread_mutex_t *)&ix->tenant_lock);
     return bytes;
 }

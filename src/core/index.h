@@ -6,10 +6,14 @@
  * write-through hooks (api/hooks.c). The public half of the API is in include/tutela.h.
  *
  * Layout: 64 shards, each an open-addressing table of 32-byte slots keyed by a 64-bit hash of
- * the subject id (plus a 32-bit verification tag), guarded by a reader-writer lock. Purpose keys
- * are interned into 64 index slots (seeded from the policy bits), tenants into 24-bit handles,
- * jurisdictions into 8-bit ids. Lookups copy a subject's state out under the shard's read lock:
- * no allocation, no tearing. Thread safety: every function may be called from any thread. */
+ * the subject id (plus a 32-bit verification tag). Purpose keys are interned into 64 index
+ * slots (seeded from the policy bits), tenants into 24-bit handles, jurisdictions into 8-bit
+ * ids. Lookups take no lock (issue 3): they copy a subject's state out under the shard's
+ * sequence counter (a seqlock: a copy torn by a writer is taken again), and tables replaced by
+ * a growing writer are freed only after a grace period (grace.h), so a reload or a write never
+ * blocks a decision and a decision never blocks a write. No allocation, no tearing. Writers of
+ * one shard are serialised by its lock. Thread safety: every function may be called from any
+ * thread. */
 #ifndef TT_CORE_INDEX_H
 #define TT_CORE_INDEX_H
 
@@ -80,13 +84,17 @@ void tt__index_hash(const char *s, size_t len, uint64_t *a, uint64_t *b);
 
 /* The pieces of a lookup, for batches (core/decide.c): hash every subject id first
  * (tt__index_hash: key = a, tag = (uint32_t)b), prefetch its slot, then look the slots up once
- * the memory has arrived. No allocation; safe from any thread, like the lookups above.
+ * the memory has arrived. No allocation; safe from any thread, like the lookups above, but only
+ * between tt__index_read_begin and tt__index_read_end (the read-side section that keeps tables
+ * a writer replaced alive; never call a writer of the index inside it).
  * tt__index_tenant: the tenant's handle, 0 for a tenant never seen (matches no subject).
  * tt__index_ident_key: an identifier's table key, 0 when blind_hex is malformed.
  * tt__index_ident_subject: the subject key an identifier maps to, 0 for none.
  * tt__index_prefetch / _prefetch_ident: start loading the slot of a subject / identifier key.
  * tt__index_get_key: tt_index_get over a key (and tag, or NULL to skip the check) and tenant
  * handle; same results. */
+unsigned tt__index_read_begin(const struct tt_index *ix);
+void tt__index_read_end(const struct tt_index *ix, unsigned token);
 uint32_t tt__index_tenant(const struct tt_index *ix, const char *tenant_id);
 uint64_t tt__index_ident_key(int ident_type, const char *blind_hex);
 uint64_t tt__index_ident_subject(const struct tt_index *ix, uint64_t ident_key);
