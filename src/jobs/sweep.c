@@ -21,6 +21,9 @@
 
 #define CLAIM_NAME "sweep"
 
+/* a batch of distinct (service, country, day) rows must always fit one fold */
+_Static_assert(TT_SWEEP_BATCH_MAX <= TT_STATS_MAX_CELLS, "a sweep batch may overflow the fold");
+
 struct batch {
     const struct tt_sweep_opts *o;
     const char *tenant_id;
