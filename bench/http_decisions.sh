@@ -5,8 +5,11 @@
 # the same run: (a) POST /v1/decisions in batches of 1,000 from several connections for ~10 s
 # (decisions/s; beside the in-process batch rate of decide_bench on the same subject count);
 # (b) single decisions paced at a fixed rate with wrk (p50/p99 latency; beside GET /healthz
-# paced the same way on the same server). Stops by itself in under 2 minutes and kills its
-# server. Usage: bench/http_decisions.sh [BUILD_DIR]   (env: HTTP_BENCH_SUBJECTS, RATE, SECONDS)
+# paced the same way on the same server). The machine has 2 cores and wrk shares them with the
+# server, so each line also gives the server's own CPU time over the run (user + system, from
+# /proc) and the decisions per server CPU-second: the figure that does not depend on what else
+# runs. Stops by itself in under 2 minutes and kills its server.
+# Usage: bench/http_decisions.sh [BUILD_DIR]   (env: HTTP_BENCH_SUBJECTS, RATE, SECONDS)
 set -euo pipefail
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -70,13 +73,19 @@ if [ "$code" != 200 ] || ! grep -q '"results"' "$TMP/check.json"; then
   exit 1
 fi
 
-# runs wrk; prints "requests/s p50_ms p99_ms errors"
+# the server's CPU time so far (user + system), in clock ticks
+server_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER/stat"; }
+TICKS=$(getconf CLK_TCK)
+# runs wrk; prints "requests/s p50_ms p99_ms errors server_cpu_s"
 run_wrk() { # threads conns url bodies delay_ms [get]
+  local t0
+  t0=$(server_ticks)
   wrk -t"$1" -c"$2" -d"${SECS}s" --timeout 10s --latency -s bench/http_decisions.lua "$3" -- \
     "$4" "$5" "$KEY" "${6:-}" >"$TMP/wrk.out" 2>&1 || true
-  python3 - "$TMP/wrk.out" <<'PY'
+  python3 - "$TMP/wrk.out" "$(( $(server_ticks) - t0 ))" "$TICKS" <<'PY'
 import re, sys
 t = open(sys.argv[1]).read()
+cpu = int(sys.argv[2]) / int(sys.argv[3])
 def ms(label):
     m = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\b", t, re.M)
     if not m: return float("nan")
@@ -87,25 +96,28 @@ bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t)
 err = re.search(r"Socket errors:.*", t)
 errors = int(bad.group(1)) if bad else 0
 if err: errors += sum(int(x) for x in re.findall(r"\d+", err.group(0)))
-print(f"{float(rps.group(1)) if rps else 0:.0f} {ms('50')} {ms('99')} {errors}")
+secs = re.search(r"requests in ([\d.]+)(ms|s|m),", t)
+dur = float(secs.group(1)) * {"ms": 1e-3, "s": 1, "m": 60}[secs.group(2)] if secs else 1
+# server CPU-seconds per wall second of the run
+print(f"{float(rps.group(1)) if rps else 0:.0f} {ms('50')} {ms('99')} {errors} {cpu / dur:.3f}")
 PY
 }
 
 # (a) batches of 1,000 from 4 connections, as fast as the server answers
-read -r rps _ p99 errs <<<"$(run_wrk 2 4 "$URL/v1/decisions" "$TMP/batch.bodies" 0)"
+read -r rps _ p99 errs bcpu <<<"$(run_wrk 2 4 "$URL/v1/decisions" "$TMP/batch.bodies" 0)"
 inproc=$("$BUILD/bench/decide_bench" --subjects "$N" --seconds 2 --only batch 2>/dev/null |
   sed -n 's/.*batches of 1000.*: \([0-9]*\) decisions\/s\/core.*/\1/p')
-awk -v r="$rps" -v e="$errs" -v p="$p99" -v i="${inproc:-0}" 'BEGIN {
-  d = r * 1000;
-  printf "HTTP batch decisions (1000/request, 4 connections, 2 cores): %.0f decisions/s, p99 %.1f ms/request, %d errors (baseline: in-process tt_decide_batch %.0f decisions/s/core, ratio %.3fx; goal 500000/s, ratio %.2fx)\n", d, p, e, i, (i > 0 ? d / i : 0), d / 500000 }'
+awk -v r="$rps" -v e="$errs" -v p="$p99" -v i="${inproc:-0}" -v c="$bcpu" 'BEGIN {
+  d = r * 1000; pc = (c > 0 ? d / c : 0);
+  printf "HTTP batch decisions (1000/request, 4 connections, 2 cores shared with wrk): %.0f decisions/s, p99 %.1f ms/request, %d errors; server busy %.2f cores, %.0f decisions per server CPU-second (baseline: in-process tt_decide_batch %.0f decisions/s/core, ratio %.3fx; goal 500000/s, ratio %.2fx)\n", d, p, e, c, pc, i, (i > 0 ? pc / i : 0), d / 500000 }'
 
 # (b) single decisions paced at RATE/s over 50 connections, beside /healthz paced the same way
 CONNS=50
 PAUSE=$(( CONNS * 1000 / RATE ))
-read -r srps sp50 sp99 serrs <<<"$(run_wrk 2 "$CONNS" "$URL/v1/decisions" "$TMP/single.bodies" "$PAUSE")"
-read -r hrps hp50 hp99 herrs <<<"$(run_wrk 2 "$CONNS" "$URL/healthz" "$TMP/none.bodies" "$PAUSE" get)"
-awk -v r="$srps" -v a="$sp50" -v b="$sp99" -v e="$serrs" -v hr="$hrps" -v ha="$hp50" -v hb="$hp99" -v R="$RATE" 'BEGIN {
-  printf "HTTP single decisions paced at %d/s (achieved %.0f/s, %d errors): p50 %.2f ms, p99 %.2f ms (baseline: GET /healthz at %.0f/s p50 %.2f ms, p99 %.2f ms; goal p99 < 2 ms, ratio %.2fx)\n", R, r, e, a, b, hr, ha, hb, b / 2 }'
+read -r srps sp50 sp99 serrs scpu <<<"$(run_wrk 2 "$CONNS" "$URL/v1/decisions" "$TMP/single.bodies" "$PAUSE")"
+read -r hrps hp50 hp99 herrs hcpu <<<"$(run_wrk 2 "$CONNS" "$URL/healthz" "$TMP/none.bodies" "$PAUSE" get)"
+awk -v r="$srps" -v a="$sp50" -v b="$sp99" -v e="$serrs" -v c="$scpu" -v hr="$hrps" -v ha="$hp50" -v hb="$hp99" -v hc="$hcpu" -v R="$RATE" 'BEGIN {
+  printf "HTTP single decisions paced at %d/s (achieved %.0f/s, %d errors): p50 %.2f ms, p99 %.2f ms, server %.0f us CPU/request (baseline: GET /healthz at %.0f/s p50 %.2f ms, p99 %.2f ms, %.0f us CPU/request; goal p99 < 2 ms, ratio %.2fx)\n", R, r, e, a, b, (r > 0 ? c / r * 1e6 : 0), hr, ha, hb, (hr > 0 ? hc / hr * 1e6 : 0), b / 2 }'
 if ! kill -0 "$SERVER" 2>/dev/null; then
   echo "http_decisions: the server died: $(tail -5 "$TMP/serve.log")" >&2
   exit 1

@@ -128,6 +128,58 @@ for (const backend of backends()) {
       assertProblem(r, 413, 'batch-too-large', 'items');
     });
 
+    // issue 3: the usual body is read by the fast scanner; any other spelling of the same items
+    // (escapes, spaces, other member order) goes through jansson and must answer the same, and
+    // a bad item anywhere is named by index and field, with nothing decided or audited
+    test('any_spelling_of_a_body_answers_the_same_and_bad_items_are_named', async () => {
+      const s = await subject(srv, t.keys.service);
+      const items = [{ subject: s.id, purpose: MKT }, { subject: s.id, ...SMS }, { subject: NOBODY, purpose: 'storage' }];
+      const fast = await decide({ items });
+      assert.equal(fast.status, 200, fast.text);
+      const spelled = JSON.stringify({ items }, null, 2).replace('"storage"', '"st\\u006frage"');
+      const slow = await srv.request('POST', '/v1/decisions', { key: t.keys.service, raw: spelled });
+      assert.equal(slow.status, 200, slow.text);
+      assert.deepEqual(slow.json, fast.json);
+      const one = await srv.request('POST', '/v1/decisions', { key: t.keys.service,
+        raw: ` { "purpose" : "${MKT}" ,\n "subject" : "${s.id}" } ` });
+      assert.deepEqual(one.json, fast.json.results[0], one.text);
+      const audits = () => srv.sql("SELECT count(*) FROM audit_events WHERE action LIKE 'decision%'").trim();
+      const before = audits();
+      const bad = (i, patch) => ({ items: items.map((it, k) => (k === i ? { ...it, ...patch } : it)) });
+      assertProblem(await decide(bad(1, { service: 'pigeon' })), 422, 'unknown-service', 'items/1/service');
+      assertProblem(await decide(bad(2, { data_category: 'no.such' })), 422, 'unknown-data-category', 'items/2/data_category');
+      assertProblem(await decide(bad(0, { purpose: 5 })), 400, 'wrong-type', 'items/0/purpose');
+      assertProblem(await decide(bad(2, { colour: 'red' })), 400, 'unknown-field', 'items/2/colour');
+      assertProblem(await decide(bad(1, { subject: 'sub_NOT-AN-ID' })), 400, 'invalid-field', 'items/1/subject');
+      assertProblem(await decide({ items: [items[0], 'x'] }), 400, 'wrong-type', 'items/1');
+      assertProblem(await decide({ items: [items[0], { subject: s.id }] }), 400, 'missing-field', 'items/1/purpose');
+      assertProblem(await decide({ items: [items[0], { ...items[1], identifier: { type: 'fax', value: '1' } }] }),
+        400, 'invalid-field', 'items/1/subject');
+      for (const raw of [`{"items":[{"subject":"${s.id}","purpose":"storage","purpose":"storage"}]}`,
+        `{"items":[{"subject":"${s.id}","purpose":"storage"}]} trailing`, `{"items":[`, '']) {
+        const r = await srv.request('POST', '/v1/decisions', { key: t.keys.service, raw });
+        assertProblem(r, 400, 'malformed-json');
+      }
+      assert.equal(audits(), before, 'a refused request audits no decision');
+    });
+
+    // S6.3: a denied decision's event is durable when the answer arrives, also when many
+    // requests share one group commit; the chain stays intact
+    test('denied_decisions_are_audited_before_the_answer_even_when_many_share_a_commit', async () => {
+      const s = await subject(srv, t.keys.service);
+      const audits = () => Number(srv.sql(`SELECT count(*) FROM audit_events WHERE action = 'decision.denied' AND target = '${s.id}'`).trim());
+      let r = await decide({ subject: s.id, purpose: MKT });
+      assert.equal(r.json.allow, false, r.text);
+      assert.equal(audits(), 1, 'the event is there as soon as the answer is');
+      const answers = await Promise.all(Array.from({ length: 40 }, () => decide({ subject: s.id, purpose: MKT })));
+      for (const a of answers) assert.deepEqual(a.json.reasons, ['consent_missing'], a.text);
+      assert.equal(audits(), 41);
+      r = await decide({ subject: s.id, ...SMS });
+      assert.equal(r.json.allow, true, r.text);
+      assert.equal(audits(), 41, 'an allowed decision is not audited');
+      srv.cli('audit', 'verify');
+    });
+
     test('withdrawal_and_erasure_are_seen_by_the_next_batch', async () => {
       const s = await subject(srv, t.keys.service);
       const keep = await subject(srv, t.keys.service);
