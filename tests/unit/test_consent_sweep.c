@@ -3,7 +3,9 @@
  * PostgreSQL when TUTELA_TEST_PG_URL is set (a database of its own, dropped at the end):
  * expired proofs leave and the floor moves, an erased subject's CONSENT key is destroyed with its
  * last proof, kept while one proof remains, a live subject's key is kept, and a rerun changes
- * nothing (issue 4, issue 9). */
+ * nothing; and the ledger's batched append (one call per chain run: 32-row INSERTs on SQLite, one
+ * unnest() statement on PostgreSQL) keeps the chain linear and verifiable, refusing a run that does
+ * not follow the tail (nothing written) or is not linked (issue 4, issue 9). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -243,6 +245,101 @@ static void erased_subjects_consent_key_ends_with_its_last_proof(void **state)
     assert_int_equal(destroyed_at(f->store, "sub_b"), 0);
 }
 
+#define RUN 70 /* two 32-row statements and 6 single rows on SQLite */
+
+struct run {
+    struct tt_consent_event ev[RUN];
+    const struct tt_consent_event *p[RUN];
+    size_t n;
+};
+
+/* Links n events after (seq, hash). */
+static void make_run(struct run *r, size_t n, int64_t seq, const uint8_t *hash)
+{
+    r->n = n;
+    for (size_t i = 0; i < n; i++) {
+        struct tt_consent_event *e = &r->ev[i];
+        memset(e, 0, sizeof *e);
+        snprintf(e->tenant_id, sizeof e->tenant_id, T);
+        snprintf(e->id, sizeof e->id, "cev_run_%lld_%zu", (long long)seq, i);
+        snprintf(e->cookie_id, sizeof e->cookie_id, "cookie0123456789%04zu", i);
+        snprintf(e->target_kind, sizeof e->target_kind, "cookies");
+        snprintf(e->target, sizeof e->target, "banner");
+        e->action = i % 3 ? TT_CONSENT_GRANT : TT_CONSENT_WITHDRAW;
+        snprintf(e->method, sizeof e->method, "banner");
+        snprintf(e->notice_version, sizeof e->notice_version, "2022.1");
+        snprintf(e->choices, sizeof e->choices, "marketing=%zu;quote=\"\\", i % 2);
+        e->at = 50 + (tt_time)i;
+        e->expires_at = KEPT;
+        static const uint8_t sealed[] = {0, 1, 2, '"', '\\', 0xff};
+        e->evidence = i % 2 ? sealed : NULL;
+        e->evidence_len = i % 2 ? sizeof sealed : 0;
+        assert_int_equal(
+            tt_consent_link(i ? r->ev[i - 1].seq : seq, i ? r->ev[i - 1].hash : hash, e), 0);
+        r->p[i] = e;
+    }
+}
+
+static enum tt_qs append_txn(struct tt_store_conn *c, void *cls)
+{
+    struct run *r = cls;
+    struct tt_consent_head h;
+    enum tt_qs qs = tt_store_ops_of(c)->consent->head(c, T, &h);
+    if (qs < 0)
+        return qs;
+    qs = tt_store_ops_of(c)->consent->append(c, r->p, r->n);
+    return qs == TT_QS_ONE ? qs : qs == TT_QS_NONE ? TT_QS_NONE : TT_QS_HARD;
+}
+
+static int verify_cb(void *cls, const struct tt_consent_event *e)
+{
+    return tt_consent_verifier_feed(cls, e) != TT_LEDGER_OK;
+}
+
+static void batched_append_keeps_one_verifiable_chain(void **state)
+{
+    struct fx *f = *state;
+    if (!f)
+        skip();
+    struct tt_store_conn *c = tt_store_acquire(f->store);
+    const struct tt_store_ops *ops = tt_store_ops_of(c);
+    struct tt_consent_head h;
+    memset(&h, 0, sizeof h);
+    assert_true(ops->consent->head_list(c, head_cb, &h) >= 0);
+    assert_int_equal(h.seq, 5);
+
+    struct run *r = calloc(1, sizeof *r);
+    make_run(r, RUN, h.seq, h.hash);
+    assert_int_equal(tt_store_txn(c, append_txn, r), TT_QS_ONE);
+
+    /* a run that does not follow the tail (linked after seq 3), and one whose links break */
+    struct run *stale = calloc(1, sizeof *stale);
+    make_run(stale, 4, 3, h.hash);
+    struct run *broken = calloc(1, sizeof *broken);
+    make_run(broken, 4, RUN + 5, r->ev[RUN - 1].hash);
+    broken->ev[2].prev_hash[0] ^= 1;
+    assert_int_equal(tt_store_txn(c, append_txn, stale), TT_QS_NONE);
+    assert_true(tt_store_txn(c, append_txn, broken) < 0);
+
+    int n = 0;
+    assert_true(ops->consent->scan(c, T, count_cb, &n) >= 0);
+    assert_int_equal(n, 5 + RUN);
+    assert_true(ops->consent->head_list(c, head_cb, &h) >= 0);
+    assert_int_equal(h.seq, 5 + RUN);
+    assert_memory_equal(h.hash, r->ev[RUN - 1].hash, sizeof h.hash);
+    struct tt_ledger_verifier v;
+    tt_ledger_verifier_init(&v, T);
+    assert_true(ops->consent->scan(c, T, verify_cb, &v) >= 0);
+    struct tt_audit_event tail = {.seq = h.seq};
+    memcpy(tail.hash, h.hash, sizeof tail.hash);
+    assert_int_equal(tt_ledger_verifier_end(&v, &tail), TT_LEDGER_OK);
+    assert_int_equal(v.count, 5 + RUN);
+    tt_store_release(c);
+    free(r);
+    free(stale);
+    free(broken);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -252,6 +349,10 @@ int main(void)
             erased_subjects_consent_key_ends_with_its_last_proof, setup_sqlite, teardown, NULL),
         cmocka_unit_test_prestate_setup_teardown(
             erased_subjects_consent_key_ends_with_its_last_proof, setup_pg, teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(batched_append_keeps_one_verifiable_chain,
+                                                 setup_sqlite, teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(batched_append_keeps_one_verifiable_chain,
+                                                 setup_pg, teardown, NULL),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
