@@ -87,6 +87,9 @@ static void birth_record_keys(const struct tt_policy *p, const char **service,
 }
 
 struct create_ctx {
+    struct tt_app *app;
+    struct tt_req *req; /* a parked request: answered from the committer thread */
+    struct tt_resp *resp;
     struct tt_subject s;
     struct tt_subject_key k;
     struct tt__api_identity idents[SUBJECT_IDENTITIES_MAX];
@@ -320,26 +323,11 @@ static int reply_created(struct create_ctx *x, struct tt_resp *resp)
     return tt_reply(resp, 201, body);
 }
 
-int tt_api_subject_create(struct tt_req *req, struct tt_resp *resp)
+/* After the commit: the problem, or the index updated and the 201 view. Frees x. */
+static int finish_create(struct create_ctx *x, enum tt_qs qs)
 {
-    struct tt_app *app = req->app;
-    struct create_ctx *x = calloc(1, sizeof(*x));
-    if (!x)
-        return tt__api_nomem(resp);
-    x->actor = req->auth.key_id;
-    uint8_t key[TT_KEY_BYTES];
-    struct tt_policy_ref *pref = tt_app_policy_acquire(app);
-    int rc = parse_create(req, pref->policy, x, key, resp);
-    tt_app_policy_release(pref);
-    sodium_memzero(key, sizeof(key));
-    for (size_t i = 0; i < SUBJECT_IDENTITIES_MAX; i++)
-        sodium_memzero(x->idents[i].norm, sizeof(x->idents[i].norm));
-    if (rc < 0) {
-        free(x);
-        return rc;
-    }
-    /* group commit: concurrent creations share one transaction and one fsync (issue 9) */
-    enum tt_qs qs = tt_store_txn_grouped(app->store, create_txn, x);
+    struct tt_resp *resp = x->resp;
+    int rc;
     if (qs < 0) {
         if (x->conflict >= 0) {
             char field[32];
@@ -352,13 +340,51 @@ int tt_api_subject_create(struct tt_req *req, struct tt_resp *resp)
         free(x);
         return rc;
     }
-    tt_hook_subject_changed(app, &x->s);
+    tt_hook_subject_changed(x->app, &x->s);
     for (size_t i = 0; i < x->n_idents; i++)
-        tt_hook_identity_added(app, &x->idents[i].i);
+        tt_hook_identity_added(x->app, &x->idents[i].i);
     snprintf(resp->location, sizeof(resp->location), "/v1/subjects/%s", x->s.id);
     rc = reply_created(x, resp);
     free(x);
     return rc;
+}
+
+/* The committer thread's callback for a parked request. */
+static void created(void *cls, enum tt_qs qs)
+{
+    struct create_ctx *x = cls;
+    struct tt_req *req = x->req;
+    tt_req_resume(req, finish_create(x, qs), "the subject could not be stored");
+}
+
+int tt_api_subject_create(struct tt_req *req, struct tt_resp *resp)
+{
+    struct tt_app *app = req->app;
+    struct create_ctx *x = calloc(1, sizeof(*x));
+    if (!x)
+        return tt__api_nomem(resp);
+    x->app = app;
+    x->req = req;
+    x->resp = resp;
+    x->actor = req->auth.key_id;
+    uint8_t key[TT_KEY_BYTES];
+    struct tt_policy_ref *pref = tt_app_policy_acquire(app);
+    int rc = parse_create(req, pref->policy, x, key, resp);
+    tt_app_policy_release(pref);
+    sodium_memzero(key, sizeof(key));
+    for (size_t i = 0; i < SUBJECT_IDENTITIES_MAX; i++)
+        sodium_memzero(x->idents[i].norm, sizeof(x->idents[i].norm));
+    if (rc < 0) {
+        free(x);
+        return rc;
+    }
+    /* group commit: concurrent creations share one transaction and one fsync; the connection
+     * is parked meanwhile, so no server thread waits and every client's creation can join the
+     * same batch (issue 9). Answered only after the COMMIT returned. */
+    if (tt_req_defer(req) == 0 &&
+        tt_store_txn_grouped_async(app->store, create_txn, x, created, x) == 0)
+        return TT_HTTP_DEFERRED;
+    return finish_create(x, tt_store_txn_grouped(app->store, create_txn, x));
 }
 
 int tt_api_subject_get(struct tt_req *req, struct tt_resp *resp)

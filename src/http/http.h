@@ -111,8 +111,9 @@ int tt_req_parse_json(struct tt_req *req, struct tt_resp *resp);
  * TT_HTTP_DEFERRED; the connection is then parked without holding a server thread. The work
  * calls tt_req_resume(req, rc, detail) exactly once, from any thread (even before the handler
  * returned): rc 0 sends resp as filled; a negative tt_err code sends that problem with detail (a
- * static string) instead. tt_req_defer returns 0, or -1 for a request the server does not own
- * (in-process callers of a handler): the handler then waits for the work itself. */
+ * static string) instead, or as filled when resp already holds it (tt_problem). tt_req_defer
+ * returns 0, or -1 for a request the server does not own (in-process callers of a handler): the
+ * handler then waits for the work itself. */
 #define TT_HTTP_DEFERRED 1
 int tt_req_defer(struct tt_req *req);
 void tt_req_resume(struct tt_req *req, int rc, const char *detail);

@@ -549,7 +549,7 @@ int tt_req_defer(struct tt_req *req)
 void tt_req_resume(struct tt_req *req, int rc, const char *detail)
 {
     struct ctx *x = req->priv;
-    if (rc < 0)
+    if (rc < 0 && x->resp.err != rc) /* a problem the work filled itself keeps its field */
         tt_problem(&x->resp, rc, "", "%s", detail ? detail : "");
     x->defer_rc = rc < 0 ? x->resp.err : 0;
     /* parked: wake it; still pending: the server thread sees DONE when it would park */

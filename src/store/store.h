@@ -155,14 +155,21 @@ const char *tt_store_backend(const struct tt_store *s);
 typedef enum tt_qs (*tt_txn_fn)(struct tt_store_conn *c, void *cls);
 enum tt_qs tt_store_txn(struct tt_store_conn *c, tt_txn_fn fn, void *cls);
 
-/* Group commit: runs fn like tt_store_txn, on a connection of the store, in a transaction it may
- * share with other callers' functions queued at the same time — one COMMIT (one fsync) for the
- * lot — and returns fn's status only once that transaction committed (or failed). So fn must use
- * only the connection it is given (it may run on another caller's thread), may be run again
- * (retries), and sees what the batch's earlier functions wrote. When one function fails hard
- * the batch is run again with each function in a transaction of its own, so it alone fails and
- * leaves the store as it was. Thread safe. */
+/* Group commit: runs fn like tt_store_txn, on a connection of the store and on the store's
+ * committer thread (started on first use), in a transaction it may share with other callers'
+ * functions queued at the same time — one COMMIT (one fsync) for the lot — and returns fn's
+ * status only once that transaction committed (or failed). So fn must use only the connection
+ * it is given, may be run again (retries), and sees what the batch's earlier functions wrote.
+ * When one function fails hard the batch is run again with each function in a transaction of
+ * its own, so it alone fails and leaves the store as it was. Thread safe. */
 enum tt_qs tt_store_txn_grouped(struct tt_store *s, tt_txn_fn fn, void *cls);
+/* The same without waiting: done(done_cls, fn's final status) is called once, on the committer
+ * thread, after the COMMIT returned (or the failure); it must not wait for the store's group
+ * itself. Returns 0 when queued, or -1 (done is never called) when no committer can run: the
+ * caller then uses tt_store_txn_grouped. tt_store_close commits what is queued first. */
+typedef void (*tt_txn_done_fn)(void *done_cls, enum tt_qs qs);
+int tt_store_txn_grouped_async(struct tt_store *s, tt_txn_fn fn, void *cls, tt_txn_done_fn done,
+                               void *done_cls);
 
 /* Backend constructors (used by tt_store_open). */
 int tt__store_sqlite_open(const char *path, int pool_size, int migrate, struct tt_store **out,

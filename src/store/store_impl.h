@@ -19,8 +19,8 @@ struct tt_store {
 };
 
 /* txn_group.c: the queue of tt_store_txn_grouped (NULL when out of memory). */
-struct tt__txn_group *tt__txn_group_new(void);
-void tt__txn_group_free(struct tt__txn_group *g); /* NULL is a no-op */
+struct tt__txn_group *tt__txn_group_new(struct tt_store *s);
+void tt__txn_group_free(struct tt__txn_group *g); /* commits what is queued; NULL: no-op */
 
 struct tt_store_conn {
     struct tt_store *store;

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* txn_group.c — group commit of whole transactions (store.h, tt_store_txn_grouped). Callers
- * queue their transaction function and wait; one of them at a time becomes the leader, takes
- * everything queued (up to GROUP_MAX), runs the functions one after the other in one transaction
- * on one connection and commits once — one fsync for the lot — then wakes the others. Whatever
- * arrives meanwhile is the next batch, so a lone caller commits at once (no timer). A hard
- * failure of one function re-runs the batch's functions each in a transaction of its own, so
- * that one fails alone and nothing of it is written. */
+/* txn_group.c — group commit of whole transactions (store.h, tt_store_txn_grouped and
+ * tt_store_txn_grouped_async). Callers queue their transaction function; one committer thread
+ * per store (started on first use) takes everything queued (up to GROUP_MAX), runs the
+ * functions one after the other in one transaction on one connection and commits once — one
+ * fsync for the lot — then tells each caller: a waiting caller is woken, an asynchronous one's
+ * callback is called. Whatever arrives meanwhile is the next batch, so a lone function commits
+ * at once (no timer). A hard failure of one function re-runs the batch's functions each in a
+ * transaction of its own, so that one fails alone and nothing of it is written. */
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -17,39 +18,56 @@ struct group_item {
     tt_txn_fn fn;
     void *cls;
     enum tt_qs qs;
-    int done;
+    tt_txn_done_fn done; /* asynchronous: called once committed (the item is ours to free) */
+    void *done_cls;
+    int finished; /* waiting caller: set under the lock once committed */
     struct group_item *next;
 };
 
 struct tt__txn_group {
+    struct tt_store *store;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct group_item *head, *tail; /* waiting, in arrival order */
-    int leading;                    /* a leader is running a batch */
+    pthread_cond_t work;     /* something queued, or stop */
+    pthread_cond_t finished; /* a batch ended: waiting callers look at their item */
+    struct group_item *head, *tail;
+    pthread_t thread;
+    int started, stopping;
 };
 
-struct tt__txn_group *tt__txn_group_new(void)
+struct tt__txn_group *tt__txn_group_new(struct tt_store *s)
 {
     struct tt__txn_group *g = calloc(1, sizeof *g);
     if (!g)
         return NULL;
-    if (pthread_mutex_init(&g->mu, NULL) != 0) {
-        free(g);
-        return NULL;
-    }
-    if (pthread_cond_init(&g->cv, NULL) != 0) {
-        pthread_mutex_destroy(&g->mu);
-        free(g);
-        return NULL;
-    }
+    g->store = s;
+    if (pthread_mutex_init(&g->mu, NULL) != 0)
+        goto fail_mu;
+    if (pthread_cond_init(&g->work, NULL) != 0)
+        goto fail_work;
+    if (pthread_cond_init(&g->finished, NULL) != 0)
+        goto fail_finished;
     return g;
+fail_finished:
+    pthread_cond_destroy(&g->work);
+fail_work:
+    pthread_mutex_destroy(&g->mu);
+fail_mu:
+    free(g);
+    return NULL;
 }
 
 void tt__txn_group_free(struct tt__txn_group *g)
 {
     if (!g)
         return;
-    pthread_cond_destroy(&g->cv);
+    pthread_mutex_lock(&g->mu);
+    g->stopping = 1; /* what is queued is still committed */
+    pthread_cond_signal(&g->work);
+    pthread_mutex_unlock(&g->mu);
+    if (g->started)
+        pthread_join(g->thread, NULL);
+    pthread_cond_destroy(&g->finished);
+    pthread_cond_destroy(&g->work);
     pthread_mutex_destroy(&g->mu);
     free(g);
 }
@@ -95,30 +113,16 @@ static void run_batch(struct tt_store *s, struct group_item **items, size_t n)
     tt_store_release(c);
 }
 
-enum tt_qs tt_store_txn_grouped(struct tt_store *s, tt_txn_fn fn, void *cls)
+static void *committer(void *arg)
 {
-    struct tt__txn_group *g = s->group;
-    if (!g) { /* a store opened without a group (never by tt_store_open) */
-        struct tt_store_conn *c = tt_store_acquire(s);
-        enum tt_qs qs = tt_store_txn(c, fn, cls);
-        tt_store_release(c);
-        return qs;
-    }
-    struct group_item me = {fn, cls, TT_QS_HARD, 0, NULL};
+    struct tt__txn_group *g = arg;
+    struct group_item *items[GROUP_MAX];
     pthread_mutex_lock(&g->mu);
-    if (g->tail)
-        g->tail->next = &me;
-    else
-        g->head = &me;
-    g->tail = &me;
-    while (!me.done) {
-        if (g->leading) {
-            pthread_cond_wait(&g->cv, &g->mu);
-            continue;
-        }
-        /* lead: take what is queued (ours among it unless more than GROUP_MAX wait before) */
-        g->leading = 1;
-        struct group_item *items[GROUP_MAX];
+    for (;;) {
+        while (!g->head && !g->stopping)
+            pthread_cond_wait(&g->work, &g->mu);
+        if (!g->head)
+            break;
         size_t n = 0;
         while (g->head && n < GROUP_MAX) {
             items[n++] = g->head;
@@ -127,13 +131,84 @@ enum tt_qs tt_store_txn_grouped(struct tt_store *s, tt_txn_fn fn, void *cls)
         if (!g->head)
             g->tail = NULL;
         pthread_mutex_unlock(&g->mu);
-        run_batch(s, items, n);
+        run_batch(g->store, items, n);
+        /* only after the COMMIT returned: callbacks first (they may free their item), then the
+         * waiting callers */
+        for (size_t i = 0; i < n; i++) {
+            if (items[i]->done) {
+                items[i]->done(items[i]->done_cls, items[i]->qs);
+                free(items[i]);
+                items[i] = NULL;
+            }
+        }
         pthread_mutex_lock(&g->mu);
         for (size_t i = 0; i < n; i++)
-            items[i]->done = 1; /* only after the COMMIT returned */
-        g->leading = 0;
-        pthread_cond_broadcast(&g->cv);
+            if (items[i])
+                items[i]->finished = 1;
+        pthread_cond_broadcast(&g->finished);
     }
     pthread_mutex_unlock(&g->mu);
+    return NULL;
+}
+
+/* Queues it (g->mu held); 0, or -1 when no committer runs or can be started. */
+static int enqueue(struct tt__txn_group *g, struct group_item *it)
+{
+    if (g->stopping)
+        return -1;
+    if (!g->started) {
+        if (pthread_create(&g->thread, NULL, committer, g) != 0)
+            return -1;
+        g->started = 1;
+    }
+    it->next = NULL;
+    if (g->tail)
+        g->tail->next = it;
+    else
+        g->head = it;
+    g->tail = it;
+    pthread_cond_signal(&g->work);
+    return 0;
+}
+
+static enum tt_qs run_alone(struct tt_store *s, tt_txn_fn fn, void *cls)
+{
+    struct tt_store_conn *c = tt_store_acquire(s);
+    enum tt_qs qs = tt_store_txn(c, fn, cls);
+    tt_store_release(c);
+    return qs;
+}
+
+enum tt_qs tt_store_txn_grouped(struct tt_store *s, tt_txn_fn fn, void *cls)
+{
+    struct tt__txn_group *g = s->group;
+    if (!g) /* a store opened without a group (never by tt_store_open) */
+        return run_alone(s, fn, cls);
+    struct group_item me = {.fn = fn, .cls = cls, .qs = TT_QS_HARD};
+    pthread_mutex_lock(&g->mu);
+    if (enqueue(g, &me) != 0) {
+        pthread_mutex_unlock(&g->mu);
+        return run_alone(s, fn, cls);
+    }
+    while (!me.finished)
+        pthread_cond_wait(&g->finished, &g->mu);
+    pthread_mutex_unlock(&g->mu);
     return me.qs;
+}
+
+int tt_store_txn_grouped_async(struct tt_store *s, tt_txn_fn fn, void *cls, tt_txn_done_fn done,
+                               void *done_cls)
+{
+    struct tt__txn_group *g = s->group;
+    struct group_item *it = g && done ? calloc(1, sizeof *it) : NULL;
+    if (!it)
+        return -1;
+    *it = (struct group_item){
+        .fn = fn, .cls = cls, .qs = TT_QS_HARD, .done = done, .done_cls = done_cls};
+    pthread_mutex_lock(&g->mu);
+    int rc = enqueue(g, it);
+    pthread_mutex_unlock(&g->mu);
+    if (rc != 0)
+        free(it);
+    return rc;
 }

@@ -121,6 +121,13 @@ enum tt_qs tt__pg_audit_last(struct tt_store_conn *c, const char *tenant_id,
         return qs;
     if (seq == 0)
         return TT_QS_NONE;
+    if (pc->audit_known_valid && pc->audit_known.seq == seq &&
+        strcmp(pc->audit_known.tenant_id, tenant_id) == 0) {
+        *out = pc->audit_known; /* the committed event at that seq: no read needed */
+        pc->audit_tail = pc->audit_known;
+        pc->audit_tail_valid = 1;
+        return TT_QS_ONE;
+    }
     struct pg_args a = {0};
     tt__pg_arg_text(&a, tenant_id);
     tt__pg_arg_int(&a, seq);
@@ -136,6 +143,8 @@ enum tt_qs tt__pg_audit_last(struct tt_store_conn *c, const char *tenant_id,
         *out = e;
         pc->audit_tail = e;
         pc->audit_tail_valid = 1;
+        pc->audit_known = e; /* read from committed rows */
+        pc->audit_known_valid = 1;
     }
     return qs;
 }

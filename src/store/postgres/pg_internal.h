@@ -101,6 +101,10 @@ struct pg_conn {
     /* pg_audit.c: the tail this transaction has locked and moved (valid until pg_begin) */
     struct tt_audit_event audit_tail;
     int audit_tail_valid;
+    /* the last tail this connection saw committed (an event never changes once committed, so
+     * when the locked tail is still at its seq, it need not be read again) */
+    struct tt_audit_event audit_known;
+    int audit_known_valid;
     /* pg_pipeline.c: speculative mode (group commit) and what was sent but not yet read */
     int speculative;
     int n_pending;

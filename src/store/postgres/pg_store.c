@@ -343,6 +343,10 @@ static enum tt_qs pg_commit(struct tt_store_conn *base)
     if (qs != TT_QS_ONE && PQtransactionStatus(c->pq) != PQTRANS_IDLE)
         return qs; /* still open: the runner's rollback ends it */
     c->in_txn = 0;
+    if (qs == TT_QS_ONE && c->audit_tail_valid) { /* pg_audit.c: the tail is committed now */
+        c->audit_known = c->audit_tail;
+        c->audit_known_valid = 1;
+    }
     c->audit_tail_valid = 0;
     return qs;
 }
