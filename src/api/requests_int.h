@@ -14,6 +14,9 @@
 #include "app.h"
 
 #define TT_EXPORT_TTL_S (7 * 86400) /* a download link lives a week, and works once */
+/* S7.7: a finished request and its sealed confirmation are kept 5 years (1826 days), then the
+ * job requests.purge deletes them with their timeline */
+#define TT_RQ_CONFIRMATION_KEEP_S (1826LL * 86400)
 
 /* Moves r by event e (core/request_state) inside the caller's transaction: updates the row,
  * appends the timeline step (actor, reason) and the audit event "request.<event>" whose detail

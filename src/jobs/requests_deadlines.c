@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* requests_deadlines.c — the job requests.deadlines (S8.4): once a day, every open request due
  * within 7 days or overdue is flagged (an audit event per request and day) and counted in the
- * gauges tutela_requests_due_soon / tutela_requests_overdue; and requests.erasure, which
- * resumes erasures a crash interrupted. */
+ * gauges tutela_requests_due_soon / tutela_requests_overdue; requests.erasure, which resumes
+ * erasures a crash interrupted; and requests.purge, which deletes requests (their confirmations,
+ * timelines and export rows) 5 years after they were finished (S7.7). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "../api/audit.h"
 #include "../api/common.h"
+#include "../api/requests_int.h"
 #include "../core/deadline.h"
 #include "../core/error.h"
 #include "../http/http.h"
@@ -112,4 +114,41 @@ int tt_job_requests_erasure(struct tt_app *app, tt_time now, void *cls)
     (void)cls;
     int n = tt_erasure_resume_all(app, now);
     return n < 0 ? n : 0;
+}
+
+struct purge_txn {
+    tt_time before;
+    int64_t deleted;
+};
+
+static enum tt_qs purge_txn(struct tt_store_conn *c, void *cls)
+{
+    struct purge_txn *p = cls;
+    p->deleted = 0;
+    return tt_store_ops_of(c)->requests->purge_finished(c, p->before, PAGE, &p->deleted);
+}
+
+int tt_job_requests_purge(struct tt_app *app, tt_time now, void *cls)
+{
+    (void)cls;
+    struct tt_store_conn *c = tt_store_acquire(app->store);
+    int rc = 0;
+    if (!tt_store_ops_of(c)->requests) {
+        tt_store_release(c);
+        return 0;
+    }
+    /* S7.7: the confirmation of a rights request is kept 5 years from when it was sent */
+    struct purge_txn p = {.before = now - TT_RQ_CONFIRMATION_KEEP_S};
+    for (;;) {
+        enum tt_qs qs = tt_store_txn(c, purge_txn, &p);
+        if (qs < 0) {
+            rc = qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
+            break;
+        }
+        tt_jobs_note(p.deleted);
+        if (qs == TT_QS_NONE || p.deleted < PAGE)
+            break;
+    }
+    tt_store_release(c);
+    return rc;
 }

@@ -150,6 +150,12 @@ struct tt_requests_store_ops {
     enum tt_qs (*identity_delete_subject)(struct tt_store_conn *c, const char *tenant_id,
                                           const char *subject_id);
 
+    /* S7.7: deletes up to limit requests finished (completed, partially completed, rejected)
+     * before `before`, oldest first, with their timelines and export rows; *deleted gets how
+     * many requests went. ONE when some went, NONE when none was due. */
+    enum tt_qs (*purge_finished)(struct tt_store_conn *c, tt_time before, int limit,
+                                 int64_t *deleted);
+
     /* rectification (S1.5): record target_id of the tenant (its new value is written with
      * record_reseal); NONE when absent */
     enum tt_qs (*rct_target_get)(struct tt_store_conn *c, const char *tenant_id,

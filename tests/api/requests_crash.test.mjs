@@ -7,55 +7,16 @@
 // keeps (S7.4 records, records under a legal hold) is left, the reply counts every record that
 // went, the timeline has each step once and the audit chain verifies. SQLite and PostgreSQL.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import net from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 
 import { BIN, POLICY, backends, startServer } from './lib/server.mjs';
 import { email, smsRecord, subject, tenant } from './lib/fixtures.mjs';
+import { restart } from './lib/restart.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const SLOW = { TUTELA_ERASURE_BATCH: '50', TUTELA_ERASURE_PAUSE_MS: '200' };
 const N = 1000; // records of the subject: 20 batches of 50, 200 ms apart
-
-const freePort = () => new Promise((resolve) => {
-  const s = net.createServer();
-  s.listen(0, '127.0.0.1', () => {
-    const { port } = s.address();
-    s.close(() => resolve(port));
-  });
-});
-
-/** Starts another `tutela serve` on srv's database and master key; returns { base, stop }. */
-async function restart(srv) {
-  const port = await freePort();
-  const child = spawn(BIN, ['serve', '--db', srv.db, '--master-key', `${srv.dir}/mk`, '--policy',
-    POLICY, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let logs = '';
-  child.stdout.on('data', (d) => { logs += d; });
-  child.stderr.on('data', (d) => { logs += d; });
-  let exited = false;
-  child.on('exit', () => { exited = true; });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    assert.ok(!exited && i < 400, `restarted server not ready:\n${logs}`);
-    try {
-      if ((await fetch(`${base}/readyz`)).status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    await sleep(50);
-  }
-  return {
-    base,
-    async stop() {
-      child.kill('SIGTERM');
-      for (let i = 0; i < 200 && !exited; i++) await sleep(50);
-      if (!exited) child.kill('SIGKILL');
-      assert.doesNotMatch(logs, /ERROR: (Address|Leak)Sanitizer|runtime error:/);
-    },
-  };
-}
 
 for (const backend of backends()) {
   describe(`erasure after kill -9 (${backend})`, () => {

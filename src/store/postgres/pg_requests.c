@@ -25,10 +25,19 @@ enum {
     S_RECORD_DELETE,
     S_RECORD_RESEAL,
     S_IDENTITY_DELETE,
+    S_PURGE_EVENTS,
+    S_PURGE_EXPORTS,
+    S_PURGE,
     S__END
 };
-_Static_assert(S__END <= TT_STORE_SLOT_BASE(TT_AREA_REQUESTS) + TT_STORE_SLOTS_PER_AREA,
-               "requests statements overflow their range");
+_Static_assert(S__END <= TT_STORE_SLOT_BASE(TT_AREA_REQUESTS) + 32,
+               "requests statements overflow their range (pg_rectifications.c: 32..)");
+
+/* the same oldest-first page of finished requests in each of the three deletes */
+#define FINISHED                                                                                   \
+    "(tenant_id, request_id) IN (SELECT tenant_id, request_id FROM requests"                       \
+    " WHERE state >= 5 AND completed_at > 0 AND completed_at < $1"                                 \
+    " ORDER BY completed_at, tenant_id, request_id LIMIT $2)"
 
 #define RQ_COLS                                                                                    \
     "tenant_id, request_id, subject_id, type, channel, state, rule, purpose, created_by,"          \
@@ -109,6 +118,10 @@ static const struct pg_stmt ST[] = {
      "UPDATE records SET value_enc = $1 WHERE tenant_id = $2 AND record_id = $3", NULL},
     {S_IDENTITY_DELETE, "tt_rq_identity_delete", "tt",
      "DELETE FROM identities WHERE tenant_id = $1 AND subject_id = $2", NULL},
+    {S_PURGE_EVENTS, "tt_rq_purge_events", "ii", "DELETE FROM request_events WHERE " FINISHED,
+     NULL},
+    {S_PURGE_EXPORTS, "tt_rq_purge_exports", "ii", "DELETE FROM exports WHERE " FINISHED, NULL},
+    {S_PURGE, "tt_rq_purge", "ii", "DELETE FROM requests WHERE " FINISHED, NULL},
 };
 
 static const struct pg_stmt *st_of(int id)
@@ -399,6 +412,27 @@ static enum tt_qs ident_delete(struct tt_store_conn *c, const char *tenant_id,
     return tt__pg_exec_one(P(c), st_of(S_IDENTITY_DELETE), &a);
 }
 
+static enum tt_qs rq_purge(struct tt_store_conn *c, tt_time before, int limit, int64_t *deleted)
+{
+    static const int ids[] = {S_PURGE_EVENTS, S_PURGE_EXPORTS, S_PURGE};
+    long long n = 0;
+    for (size_t i = 0; i < 3; i++) {
+        struct pg_args a = {0};
+        tt__pg_arg_int(&a, before);
+        tt__pg_arg_int(&a, limit < 1 ? 1 : limit);
+        PGresult *r = NULL;
+        enum tt_qs qs = tt__pg_exec(P(c), st_of(ids[i]), &a, &r);
+        if (qs < 0)
+            return qs;
+        n = strtoll(PQcmdTuples(r), NULL, 10);
+        PQclear(r);
+    }
+    if (n <= 0)
+        return TT_QS_NONE;
+    *deleted = n;
+    return TT_QS_ONE;
+}
+
 const struct tt_requests_store_ops tt__pg_requests_ops = {
     .put = rq_put,
     .update = rq_update,
@@ -414,6 +448,7 @@ const struct tt_requests_store_ops tt__pg_requests_ops = {
     .record_delete_batch = rec_delete_batch,
     .record_reseal = rec_reseal,
     .identity_delete_subject = ident_delete,
+    .purge_finished = rq_purge,
     .rct_target_get = tt__pg_rct_target_get,
     .rct_put = tt__pg_rct_put,
     .rct_list = tt__pg_rct_list,

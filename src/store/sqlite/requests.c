@@ -25,9 +25,13 @@ enum {
     RQ_RECORD_DELETE,
     RQ_RECORD_RESEAL,
     RQ_IDENTITY_DELETE,
+    RQ_PURGE_EVENTS,
+    RQ_PURGE_EXPORTS,
+    RQ_PURGE,
     RQ__COUNT
 };
-_Static_assert(RQ__COUNT <= TT_STORE_SLOTS_PER_AREA, "requests statements overflow their range");
+_Static_assert(RQ__COUNT <= 32,
+               "requests statements overflow their range (rectifications.c: 32..)");
 
 #define RQ_COLS                                                                                    \
     "tenant_id, request_id, subject_id, type, channel, state, rule, purpose, created_by,"          \
@@ -413,6 +417,39 @@ static enum tt_qs ident_delete(struct tt_store_conn *c, const char *tenant_id,
     return tt__sq_write(q, st);
 }
 
+/* the same oldest-first page of finished requests in each of the three deletes */
+#define FINISHED                                                                                   \
+    "(tenant_id, request_id) IN (SELECT tenant_id, request_id FROM requests"                       \
+    " WHERE state >= 5 AND completed_at > 0 AND completed_at < ?1"                                 \
+    " ORDER BY completed_at, tenant_id, request_id LIMIT ?2)"
+
+static enum tt_qs purge_one(struct sq_conn *q, int slot, const char *sql, tt_time before, int limit)
+{
+    enum tt_qs qs = TT_QS_HARD;
+    sqlite3_stmt *st = tt__sq_stmt(q, SLOT(slot), sql, &qs);
+    if (!st)
+        return qs;
+    if (tt__sq_bind_int(st, 1, before) || tt__sq_bind_int(st, 2, limit))
+        return tt__sq_bind_failed(q, st);
+    return tt__sq_write(q, st);
+}
+
+static enum tt_qs rq_purge(struct tt_store_conn *c, tt_time before, int limit, int64_t *deleted)
+{
+    struct sq_conn *q = sq_of(c);
+    if (limit < 1)
+        limit = 1;
+    enum tt_qs qs =
+        purge_one(q, RQ_PURGE_EVENTS, "DELETE FROM request_events WHERE " FINISHED, before, limit);
+    if (qs >= 0)
+        qs = purge_one(q, RQ_PURGE_EXPORTS, "DELETE FROM exports WHERE " FINISHED, before, limit);
+    if (qs >= 0)
+        qs = purge_one(q, RQ_PURGE, "DELETE FROM requests WHERE " FINISHED, before, limit);
+    if (qs == TT_QS_ONE)
+        *deleted = sqlite3_changes64(q->db);
+    return qs;
+}
+
 const struct tt_requests_store_ops tt__sq_requests_ops = {
     .put = rq_put,
     .update = rq_update,
@@ -428,6 +465,7 @@ const struct tt_requests_store_ops tt__sq_requests_ops = {
     .record_delete_batch = rec_delete_batch,
     .record_reseal = rec_reseal,
     .identity_delete_subject = ident_delete,
+    .purge_finished = rq_purge,
     .rct_target_get = tt__sq_rct_target_get,
     .rct_put = tt__sq_rct_put,
     .rct_list = tt__sq_rct_list,
