@@ -20,6 +20,7 @@
 #include "spec.h"
 
 #define DISCLOSURE_BATCH_MAX 1000u
+#define AUDIT_SUBJECTS 200 /* subject ids per audit event: 200 x 29 bytes stays well in 16 KiB */
 
 struct dis_req {
     const char *purpose, *flow, *govreq;
@@ -201,9 +202,8 @@ static enum tt_qs dis_write(struct tt_store_conn *c, void *cls)
         x->changed = qs >= 0;
         return qs < 0 ? qs : TT_QS_HARD;
     }
-    json_t *ids = json_array();
     size_t n = d->n_subjects ? d->n_subjects : 1;
-    for (size_t i = 0; ids && i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         struct tt_disclosure_row row;
         memset(&row, 0, sizeof row);
         tt__api_copy(row.tenant_id, sizeof row.tenant_id, x->tenant_id);
@@ -221,24 +221,35 @@ static enum tt_qs dis_write(struct tt_store_conn *c, void *cls)
         free(text);
         json_t *item = qs == TT_QS_ONE ? tt__dis_json(&row, doc) : NULL;
         json_decref(doc);
-        if (qs <= 0 || !item || json_array_append_new(x->items, item) < 0 ||
-            json_array_append_new(ids, json_string(row.subject_id)) < 0) {
-            json_decref(ids);
+        if (qs <= 0 || !item || json_array_append_new(x->items, item) < 0)
             return qs < 0 ? qs : TT_QS_HARD;
-        }
     }
-    json_t *detail =
-        ids ? json_pack("{s:s, s:s, s:o, s:I, s:s, s:b, s:s}", "recipient", d->r.key, "purpose",
-                        d->purpose, "subjects", ids, "disclosures", (json_int_t)n,
-                        "government_request", d->govreq ? d->govreq : "", "hidden", d->hidden,
-                        "flow", d->flow ? d->flow : "")
-            : NULL;
-    if (!detail)
-        return TT_QS_HARD;
-    qs = tt_audit_emit(c, x->tenant_id, x->now, x->actor,
-                       d->govreq ? "disclosure.government" : "disclosure.create", d->r.id, detail);
-    json_decref(detail);
-    return qs;
+    /* the audit names every subject, in events of at most AUDIT_SUBJECTS ids each (an event's
+     * detail is small: TT_LEDGER_DETAIL_MAX) */
+    for (size_t from = 0; from < n; from += AUDIT_SUBJECTS) {
+        size_t to = from + AUDIT_SUBJECTS < n ? from + AUDIT_SUBJECTS : n;
+        json_t *ids = json_array();
+        for (size_t i = from; ids && i < to; i++)
+            if (json_array_append_new(ids, json_string(d->n_subjects ? d->subjects[i] : "")) < 0) {
+                json_decref(ids);
+                ids = NULL;
+            }
+        json_t *detail = ids ? json_pack("{s:s, s:s, s:o, s:I, s:I, s:s, s:b, s:s}", "recipient",
+                                         d->r.key, "purpose", d->purpose, "subjects", ids,
+                                         "disclosures", (json_int_t)n, "first", (json_int_t)from,
+                                         "government_request", d->govreq ? d->govreq : "", "hidden",
+                                         d->hidden, "flow", d->flow ? d->flow : "")
+                             : NULL;
+        if (!detail)
+            return TT_QS_HARD;
+        qs = tt_audit_emit(c, x->tenant_id, x->now, x->actor,
+                           d->govreq ? "disclosure.government" : "disclosure.create", d->r.id,
+                           detail);
+        json_decref(detail);
+        if (qs < 0)
+            return qs;
+    }
+    return TT_QS_ONE;
 }
 
 /* The government request named by the body: 0 and d->hidden set, or a problem. */

@@ -263,6 +263,22 @@ for (const backend of backends()) {
       assert.equal(count('disclosures'), before + 4);
     });
 
+    test('a_batch_of_450_subjects_is_recorded_whole_and_audited_in_parts', async () => {
+      const batch = await approved(usProcessor('batch_vendor'));
+      const ids = [];
+      for (let i = 0; i < 450; i++) ids.push((await subject(srv, t.keys.service)).id);
+      const r = await disclose({ recipient: batch.id, purpose: 'finance.billing', subjects: ids });
+      assert.equal(r.status, 201, r.text);
+      assert.equal(r.json.count, 450);
+      assert.equal(count('disclosures', `recipient_id = '${batch.id}'`), 450);
+      // every subject named in the audit trail, in events small enough for the ledger
+      const details = srv.sql(`SELECT detail FROM audit_events WHERE tenant_id = '${t.id}' AND action = 'disclosure.create' AND target = '${batch.id}' ORDER BY seq`)
+        .trim().split('\n').map((l) => JSON.parse(l));
+      assert.equal(details.length, 3);
+      assert.deepEqual(details.flatMap((d) => d.subjects), ids);
+      assert.deepEqual(details.map((d) => d.first), [0, 200, 400]);
+    });
+
     test('government_requests_hidden_under_a_gag_but_always_audited_S4_8', async () => {
       const s = await subject(srv, t.keys.service);
       const body = {
