@@ -152,16 +152,30 @@ static enum tt_qs collect_all(struct tt_store_conn *c, struct shred_ctx *x)
         if (x->failed)
             return TT_QS_HARD;
     }
-    struct tt_page page = {.after_id = "", .limit = 1000};
-    do {
-        x->page_n = 0;
-        qs = ops->record_list(c, x->s.tenant_id, x->s.id, &page, collect_kept, x);
+    if (x->n_holds == 0) {
+        /* no hold: only a running legal obligation keeps a record (S7.4), and the store finds
+         * those without reading the subject's other records — how soon the subject is unusable
+         * does not grow with what it holds */
+        int64_t total = 0;
+        qs = ops->requests->record_kept_list(c, x->s.tenant_id, x->s.id, x->now, collect_kept, x,
+                                             &total);
         if (qs < 0)
             return qs;
         if (x->failed)
             return TT_QS_HARD;
-        tt__api_copy(page.after_id, sizeof page.after_id, x->last);
-    } while (x->page_n == page.limit);
+        x->n_seen = total;
+    } else {
+        struct tt_page page = {.after_id = "", .limit = 1000};
+        do {
+            x->page_n = 0;
+            qs = ops->record_list(c, x->s.tenant_id, x->s.id, &page, collect_kept, x);
+            if (qs < 0)
+                return qs;
+            if (x->failed)
+                return TT_QS_HARD;
+            tt__api_copy(page.after_id, sizeof page.after_id, x->last);
+        } while (x->page_n == page.limit);
+    }
     if (x->n_kept > 1)
         qsort(x->kept, x->n_kept, sizeof *x->kept, kept_cmp);
     return TT_QS_ONE;

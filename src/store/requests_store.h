@@ -143,6 +143,13 @@ struct tt_requests_store_ops {
     enum tt_qs (*record_delete_batch)(struct tt_store_conn *c, const char *tenant_id,
                                       const char *subject_id, tt_time keep_after, int limit,
                                       int64_t *deleted);
+    /* erasure with no hold in force: the subject's records under a legal obligation whose
+     * retention_until > keep_after (S7.4), in record_id order (id, subject, service, category,
+     * legal basis, retention_until and value_enc filled), and in *total how many records the
+     * subject has in all; returns the number of kept rows passed to cb, or SOFT/HARD */
+    enum tt_qs (*record_kept_list)(struct tt_store_conn *c, const char *tenant_id,
+                                   const char *subject_id, tt_time keep_after, tt_record_cb cb,
+                                   void *cls, int64_t *total);
     /* replaces a record's sealed value (re-sealed under another key class); NONE when absent */
     enum tt_qs (*record_reseal)(struct tt_store_conn *c, const char *tenant_id,
                                 const char *record_id, const uint8_t *value_enc, size_t len);

@@ -28,6 +28,8 @@ enum {
     S_PURGE_EVENTS,
     S_PURGE_EXPORTS,
     S_PURGE,
+    S_RECORD_KEPT,
+    S_RECORD_COUNT,
     S__END
 };
 _Static_assert(S__END <= TT_STORE_SLOT_BASE(TT_AREA_REQUESTS) + 32,
@@ -122,6 +124,13 @@ static const struct pg_stmt ST[] = {
      NULL},
     {S_PURGE_EXPORTS, "tt_rq_purge_exports", "ii", "DELETE FROM exports WHERE " FINISHED, NULL},
     {S_PURGE, "tt_rq_purge", "ii", "DELETE FROM requests WHERE " FINISHED, NULL},
+    {S_RECORD_KEPT, "tt_rq_record_kept", "tti",
+     "SELECT tenant_id, record_id, subject_id, service, data_category, legal_basis,"
+     " retention_until, value_enc FROM records WHERE tenant_id = $1 AND subject_id = $2"
+     " AND legal_basis = 3 AND retention_until > $3 ORDER BY record_id",
+     NULL},
+    {S_RECORD_COUNT, "tt_rq_record_count", "tt",
+     "SELECT count(*) FROM records WHERE tenant_id = $1 AND subject_id = $2", NULL},
 };
 
 static const struct pg_stmt *st_of(int id)
@@ -393,6 +402,51 @@ static enum tt_qs rec_delete_batch(struct tt_store_conn *c, const char *tenant_i
     return TT_QS_ONE;
 }
 
+struct kept_each {
+    tt_record_cb cb;
+    void *cls;
+};
+
+static int kept_row(void *cls, const PGresult *res, int row)
+{
+    struct kept_each *e = cls;
+    struct tt_record r;
+    memset(&r, 0, sizeof r);
+    if (tt__pg_text(res, row, 0, r.tenant_id, sizeof r.tenant_id) < 0 ||
+        tt__pg_text(res, row, 1, r.id, sizeof r.id) < 0 ||
+        tt__pg_text(res, row, 2, r.subject_id, sizeof r.subject_id) < 0 ||
+        tt__pg_text(res, row, 3, r.service, sizeof r.service) < 0 ||
+        tt__pg_text(res, row, 4, r.data_category, sizeof r.data_category) < 0)
+        return -1;
+    r.legal_basis = (enum tt_basis)tt__pg_int(res, row, 5);
+    r.retention_until = tt__pg_int(res, row, 6);
+    r.value_enc = tt__pg_bytes(res, row, 7, &r.value_enc_len);
+    return e->cb && e->cb(e->cls, &r) ? 1 : 0;
+}
+
+static enum tt_qs rec_kept_list(struct tt_store_conn *c, const char *tenant_id,
+                                const char *subject_id, tt_time keep_after, tt_record_cb cb,
+                                void *cls, int64_t *total)
+{
+    struct pg_args a = {0};
+    tt__pg_arg_text(&a, tenant_id);
+    tt__pg_arg_text(&a, subject_id);
+    PGresult *r = NULL;
+    enum tt_qs qs = tt__pg_exec(P(c), st_of(S_RECORD_COUNT), &a, &r);
+    if (qs < 0)
+        return qs;
+    int64_t n = PQntuples(r) == 1 ? tt__pg_int(r, 0, 0) : -1;
+    PQclear(r);
+    if (n < 0)
+        return TT_QS_HARD;
+    tt__pg_arg_int(&a, keep_after);
+    struct kept_each e = {cb, cls};
+    qs = tt__pg_each(P(c), st_of(S_RECORD_KEPT), &a, kept_row, &e);
+    if (qs >= 0)
+        *total = n;
+    return qs;
+}
+
 static enum tt_qs rec_reseal(struct tt_store_conn *c, const char *tenant_id, const char *record_id,
                              const uint8_t *value_enc, size_t len)
 {
@@ -446,6 +500,7 @@ const struct tt_requests_store_ops tt__pg_requests_ops = {
     .export_get = ex_get,
     .export_use = ex_use,
     .record_delete_batch = rec_delete_batch,
+    .record_kept_list = rec_kept_list,
     .record_reseal = rec_reseal,
     .identity_delete_subject = ident_delete,
     .purge_finished = rq_purge,

@@ -28,6 +28,8 @@ enum {
     RQ_PURGE_EVENTS,
     RQ_PURGE_EXPORTS,
     RQ_PURGE,
+    RQ_RECORD_KEPT,
+    RQ_RECORD_COUNT,
     RQ__COUNT
 };
 _Static_assert(RQ__COUNT <= 32,
@@ -385,6 +387,64 @@ static enum tt_qs rec_delete_batch(struct tt_store_conn *c, const char *tenant_i
     return qs;
 }
 
+struct kept_each {
+    tt_record_cb cb;
+    void *cls;
+};
+
+static int kept_row(sqlite3_stmt *st, void *ctx)
+{
+    struct kept_each *e = ctx;
+    struct tt_record r;
+    memset(&r, 0, sizeof r);
+    tt__sq_col_text(st, 0, r.tenant_id, sizeof r.tenant_id);
+    tt__sq_col_text(st, 1, r.id, sizeof r.id);
+    tt__sq_col_text(st, 2, r.subject_id, sizeof r.subject_id);
+    tt__sq_col_text(st, 3, r.service, sizeof r.service);
+    tt__sq_col_text(st, 4, r.data_category, sizeof r.data_category);
+    r.legal_basis = (enum tt_basis)sqlite3_column_int64(st, 5);
+    r.retention_until = sqlite3_column_int64(st, 6);
+    r.value_enc = sqlite3_column_blob(st, 7);
+    r.value_enc_len = r.value_enc ? (size_t)sqlite3_column_bytes(st, 7) : 0;
+    return e->cb && e->cb(e->cls, &r) ? 1 : 0;
+}
+
+static enum tt_qs rec_kept_list(struct tt_store_conn *c, const char *tenant_id,
+                                const char *subject_id, tt_time keep_after, tt_record_cb cb,
+                                void *cls, int64_t *total)
+{
+    struct sq_conn *q = sq_of(c);
+    enum tt_qs qs = TT_QS_HARD;
+    sqlite3_stmt *st =
+        tt__sq_stmt(q, SLOT(RQ_RECORD_COUNT),
+                    "SELECT count(*) FROM records WHERE tenant_id = ? AND subject_id = ?", &qs);
+    if (!st)
+        return qs;
+    if (tt__sq_bind_text(st, 1, tenant_id) || tt__sq_bind_text(st, 2, subject_id))
+        return tt__sq_bind_failed(q, st);
+    int64_t n = 0;
+    qs = tt__sq_one(q, st, tt__sq_int_row, &n);
+    if (qs < 0)
+        return qs;
+    st = tt__sq_stmt(q, SLOT(RQ_RECORD_KEPT),
+                     "SELECT tenant_id, record_id, subject_id, service, data_category,"
+                     " legal_basis, retention_until, value_enc FROM records"
+                     " WHERE tenant_id = ? AND subject_id = ? AND legal_basis = 3"
+                     /* '+': walk the subject's index, not every end of the tenant */
+                     " AND +retention_until > ? ORDER BY record_id",
+                     &qs);
+    if (!st)
+        return qs;
+    if (tt__sq_bind_text(st, 1, tenant_id) || tt__sq_bind_text(st, 2, subject_id) ||
+        tt__sq_bind_int(st, 3, keep_after))
+        return tt__sq_bind_failed(q, st);
+    struct kept_each e = {cb, cls};
+    qs = tt__sq_each(q, st, kept_row, &e);
+    if (qs >= 0)
+        *total = n;
+    return qs;
+}
+
 static enum tt_qs rec_reseal(struct tt_store_conn *c, const char *tenant_id, const char *record_id,
                              const uint8_t *value_enc, size_t len)
 {
@@ -463,6 +523,7 @@ const struct tt_requests_store_ops tt__sq_requests_ops = {
     .export_get = ex_get,
     .export_use = ex_use,
     .record_delete_batch = rec_delete_batch,
+    .record_kept_list = rec_kept_list,
     .record_reseal = rec_reseal,
     .identity_delete_subject = ident_delete,
     .purge_finished = rq_purge,
