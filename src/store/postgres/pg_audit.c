@@ -149,10 +149,11 @@ enum tt_qs tt__pg_audit_last(struct tt_store_conn *c, const char *tenant_id,
     return qs;
 }
 
-/* The speculative append's assumption: the event went in and moved the tail. */
+/* The speculative append's assumption: the event went in and moved the tail; if not, the tail
+ * had moved (a writer elsewhere): the batch runs again on the new tail. */
 static int appended(const PGresult *r)
 {
-    return PQntuples(r) == 1 && tt__pg_int(r, 0, 0) == 1 && tt__pg_int(r, 0, 1) == 1 ? 0 : -1;
+    return PQntuples(r) == 1 && tt__pg_int(r, 0, 0) == 1 && tt__pg_int(r, 0, 1) == 1 ? 0 : 1;
 }
 
 static enum tt_qs append_once(struct pg_conn *c, const struct pg_args *a)

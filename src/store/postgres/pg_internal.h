@@ -82,8 +82,9 @@ struct pg_args {
 struct pg_store;
 
 /* pg_pipeline.c: a statement sent in pipeline mode whose result is read later. check: 0 when
- * the result is what the sender assumed (NULL: any success); prep_id: the statement slot of a
- * PQsendPrepare, else -1. */
+ * the result is what the sender assumed (NULL: any success), > 0 when not but the transaction
+ * may simply run again (SOFT: a concurrent writer moved something), < 0 when not (HARD);
+ * prep_id: the statement slot of a PQsendPrepare, else -1. */
 typedef int (*pg_check_fn)(const PGresult *r);
 #define PG_PIPE_MAX 256
 struct pg_pending {

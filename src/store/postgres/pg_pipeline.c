@@ -95,8 +95,12 @@ static PGresult *take(struct pg_conn *c, int prep_id, pg_check_fn check, enum tt
     if (*qs >= 0) {
         if (!ok) /* PGRES_PIPELINE_ABORTED follows an earlier error, already counted */
             *qs = tt__pg_classify(c, r);
-        else if (check && check(r) != 0)
-            *qs = TT_QS_HARD; /* an assumption was false: run again without speculation */
+        else if (check) {
+            int k = check(r); /* an assumption was false: > 0 run the batch again as it is,
+                               * < 0 run its functions again without speculation */
+            if (k != 0)
+                *qs = k > 0 ? TT_QS_SOFT : TT_QS_HARD;
+        }
     }
     return r;
 }

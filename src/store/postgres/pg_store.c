@@ -359,6 +359,7 @@ static void pg_rollback(struct tt_store_conn *base)
         PQclear(PQexec(c->pq, "ROLLBACK"));
     c->in_txn = 0;
     c->audit_tail_valid = 0;
+    c->audit_known_valid = 0; /* it may be what failed (pg_audit.c): read it again */
 }
 
 /* ---- the pool ---- */
