@@ -126,11 +126,22 @@ static int parse_item(struct tt_app *app, const struct tt_policy *p, const char 
     return 0;
 }
 
+/* The last category and service the fast path found in the policy: items of a batch mostly
+ * repeat them, and one strcmp then replaces a walk of the policy's list. */
+struct known {
+    const char *category, *service;
+};
+
+static const char *unless_known(const char *s, const char *known)
+{
+    return s && known && strcmp(s, known) == 0 ? NULL : s;
+}
+
 /* The fast path's item: the checks of parse_item over the scanned strings. Returns 0, or -1
  * when parse_item would refuse it (the caller then takes the slow path, which says why). */
 static int scanned_item(struct tt_app *app, const struct tt_policy *p, const char *tenant_id,
                         const struct tt_dscan_item *it, struct tt_decision_request *r,
-                        char blind[TT_HASH_HEX])
+                        char blind[TT_HASH_HEX], struct known *known)
 {
     const char *keys[] = {it->subject, it->purpose,   it->data_category,
                           it->service, it->recipient, it->ident_type};
@@ -138,9 +149,14 @@ static int scanned_item(struct tt_app *app, const struct tt_policy *p, const cha
         if (keys[i] && strlen(keys[i]) > TT_KEY_MAX - 1)
             return -1;
     struct tt_resp scratch;
-    if (!it->purpose || check_item(p, "", it->subject, it->ident_type != NULL, it->data_category,
-                                   it->service, &scratch) < 0)
+    if (!it->purpose || check_item(p, "", it->subject, it->ident_type != NULL,
+                                   unless_known(it->data_category, known->category),
+                                   unless_known(it->service, known->service), &scratch) < 0)
         return -1;
+    if (it->data_category)
+        known->category = it->data_category;
+    if (it->service)
+        known->service = it->service;
     enum tt_identity_type type = 0;
     if (it->ident_type) {
         char norm[TT_IDENT_MAX];
@@ -219,9 +235,10 @@ static int decide_scanned(struct tt_req *req, struct tt_resp *resp, const struct
     struct batch b = {0};
     char *block = n >= 0 ? batch_alloc((size_t)n, &b) : NULL;
     int rc = n < 0 ? NOT_SCANNED : block ? 0 : tt__api_nomem(resp);
+    struct known known = {0};
     for (long i = 0; i < n && rc == 0; i++)
-        if (scanned_item(req->app, ref->policy, req->auth.tenant_id, &items[i], &b.r[i],
-                         b.blind[i]) < 0)
+        if (scanned_item(req->app, ref->policy, req->auth.tenant_id, &items[i], &b.r[i], b.blind[i],
+                         &known) < 0)
             rc = NOT_SCANNED;
     if (rc == 0)
         rc = decide(req, resp, ref, &b, (size_t)n, batch);
