@@ -94,6 +94,19 @@ test('data_by_service_and_category_and_choices_changed_from_the_dashboard_S8_1_S
     tr.querySelector('.service').textContent, tr.querySelector('.category').textContent, tr.querySelector('.count').textContent]));
   assert.deepEqual(rows, [['sms', 'user.contact.phone_number', '2'], ['voice', 'user.contact.phone_number', '1']]);
   assert.ok(!(await p.textContent('#datamap')).includes('+3161234'));
+  // correct one value of the voice row: the server keeps the former one with who, when and why
+  await p.click('#datamap tbody tr:nth-child(2) button.fix');
+  await p.waitForSelector('#fix:not([hidden])');
+  assert.deepEqual(await p.$$eval('#fix-record option', (o) => o.map((x) => x.value)), [v.json.id]);
+  await p.fill('#fix-value', '+31687654321');
+  await p.fill('#fix-reason', 'number ported');
+  await shot(p, 'dashboard-correct-en');
+  await p.click('#fix-submit');
+  await p.waitForFunction(() => /Corrected/.test(document.getElementById('status').textContent));
+  const hist = await srv.request('GET', `/v1/subjects/${s.id}/rectifications?purpose=essential.service`, { key: t.keys.service });
+  assert.deepEqual(hist.json.items.map((h) => [h.record, h.old_value, h.reason]), [[v.json.id, '+31612345678', 'number ported']]);
+  const now = await srv.request('GET', `/v1/subjects/${s.id}/records?purpose=essential.service`, { key: t.keys.service });
+  assert.equal(now.json.items.find((r) => r.id === v.json.id).value, '+31687654321');
   // a choice changed here is a consent event, seen by the API and the next decision
   const box = '#feature-marketing_email';
   assert.equal(await p.isChecked(box), false);
@@ -110,8 +123,8 @@ test('data_by_service_and_category_and_choices_changed_from_the_dashboard_S8_1_S
   await p.waitForFunction(() => /withdrawn/.test(document.querySelector('#consents').textContent));
   const after = await srv.request('GET', `/v1/subjects/${s.id}/preferences`, { key: t.keys.service });
   assert.equal(after.json.preferences.marketing_email, false);
-  const hist = await srv.request('GET', `/v1/subjects/${s.id}/consents/history`, { key: t.keys.service });
-  assert.deepEqual(hist.json.events.map((e) => e.action), ['grant', 'withdraw']);
+  const proof = await srv.request('GET', `/v1/subjects/${s.id}/consents/history`, { key: t.keys.service });
+  assert.deepEqual(proof.json.events.map((e) => e.action), ['grant', 'withdraw']);
   // saving with nothing changed records nothing
   await p.click('#prefs-save');
   await p.waitForFunction(() => /Nothing was changed/.test(document.getElementById('status').textContent));

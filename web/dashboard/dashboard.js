@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // dashboard.js — the privacy dashboard: a session from an API key, then a person of the tenant
 // found by subject id or by email (sent in a POST body, never in a URL), their data by service and
-// category (no values) and their choices, changed through the preference endpoint (each change a
+// category (no values; one row's values read for its own purpose to correct one, the former value
+// kept by the server, S1.5) and their choices, changed through the preference endpoint (each change a
 // consent-ledger event, S8.2). Rights are exercised as
 // requests the signed-in controller verifies (S1.4, S8.1): an export downloadable once, an erasure
 // whose reply names what the law keeps (S7.6), a correction request with its deadline (S8.4).
@@ -44,6 +45,12 @@ async function showDataMap(s) {
     tr.append(el('td', g.service, 'service'), el('td', g.data_category, 'category'), el('td', g.purpose),
       el('td', t(`basis.${g.legal_basis}`)), el('td', String(g.records), 'count'),
       el('td', g.kept_until ? when(g.kept_until) : '—'));
+    const fix = el('button', t('fix.open'), 'secondary fix');
+    fix.type = 'button';
+    fix.addEventListener('click', () => openFix(g));
+    const cell = el('td');
+    cell.append(fix);
+    tr.append(cell);
     tb.append(tr);
   }
   if (!rows.length) {
@@ -51,6 +58,24 @@ async function showDataMap(s) {
     tr.append(el('td', m.status === 200 ? t('datamap.none') : t('error.unknown')));
     tb.append(tr);
   }
+}
+
+/** The records of one data-map row, read for the purpose they serve (S1.1), to correct one. */
+async function openFix(g) {
+  const r = await api('GET', `/v1/subjects/${person.id}/records?purpose=${encodeURIComponent(g.purpose)}&limit=1000`);
+  if (r.status !== 200) return sayProblem(r);
+  const select = document.getElementById('fix-record');
+  select.replaceChildren();
+  for (const rec of r.body.items) {
+    if (rec.service !== g.service || rec.data_category !== g.data_category) continue;
+    const o = el('option', `${rec.value} (${rec.id})`);
+    o.value = rec.id;
+    select.append(o);
+  }
+  const form = document.getElementById('fix');
+  form.hidden = false;
+  document.getElementById('fix-value').focus();
+  return null;
 }
 
 /** Consent state per purpose, and a checkbox per preference feature the policy offers. */
@@ -120,6 +145,21 @@ document.getElementById('find').addEventListener('submit', async (ev) => {
   if (r.status !== 200) return sayProblem(r);
   await showPerson(r.body);
   return say('found');
+});
+
+document.getElementById('fix').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const body = {
+    record: document.getElementById('fix-record').value,
+    value: document.getElementById('fix-value').value,
+    reason: document.getElementById('fix-reason').value.trim(),
+  };
+  const r = await api('POST', `/v1/subjects/${person.id}/rectifications`, body);
+  if (r.status !== 201) return sayProblem(r);
+  document.getElementById('fix').hidden = true;
+  document.getElementById('fix-value').value = '';
+  document.getElementById('fix-reason').value = '';
+  return say('done.fixed');
 });
 
 document.getElementById('prefs').addEventListener('submit', async (ev) => {
