@@ -23,9 +23,10 @@
 struct committer {
     struct tt_store *store;
     _Atomic(struct tt_audit_pending *) inbox; /* newest first */
-    sem_t work;         /* posted when a push finds the inbox empty, and by stop */
-    atomic_int stop;    /* no new event is taken */
-    atomic_int pushing; /* submitters between their stop check and their push */
+    sem_t work;                   /* posted when a push finds the inbox empty, and by stop */
+    atomic_int stop;              /* no new event is taken */
+    atomic_int pushing;           /* submitters between their stop check and their push */
+    atomic_ulong batches, events; /* written so far (tt_audit_committer_counts) */
     pthread_t thread;
 };
 
@@ -81,8 +82,11 @@ static enum tt_qs run_batch(struct tt_store *store, struct tt_audit_pending **ev
     return qs;
 }
 
-static void write_batch(struct tt_store *store, struct tt_audit_pending **ev, size_t n)
+static void write_batch(struct committer *cm, struct tt_audit_pending **ev, size_t n)
 {
+    struct tt_store *store = cm->store;
+    atomic_fetch_add(&cm->batches, 1);
+    atomic_fetch_add(&cm->events, n);
     enum tt_qs qs = run_batch(store, ev, n);
     if (qs >= 0 || qs == TT_QS_SOFT || n == 1) {
         for (size_t i = 0; i < n; i++)
@@ -139,7 +143,7 @@ static void *writer(void *arg)
             size_t n = 0;
             for (; e && n < TT_AUDIT_BATCH_MAX; e = e->next)
                 batch[n++] = e;
-            write_batch(cm->store, batch, n);
+            write_batch(cm, batch, n);
             finish(batch, n); /* only after the batch's COMMIT returned */
         }
     }
@@ -231,6 +235,19 @@ int tt_audit_submit_wait(struct tt_store *store, struct tt_audit_pending *ev)
     }
     sem_destroy(&w.sem);
     return rc;
+}
+
+void tt_audit_committer_counts(struct tt_store *store, unsigned long *batches,
+                               unsigned long *events)
+{
+    *batches = *events = 0;
+    for (int i = 0; i < MAX_COMMITTERS; i++) {
+        struct committer *cm = atomic_load(&registry[i]);
+        if (cm && cm->store == store) {
+            *batches = atomic_load(&cm->batches);
+            *events = atomic_load(&cm->events);
+        }
+    }
 }
 
 void tt_audit_committer_stop(struct tt_store *store)

@@ -44,6 +44,11 @@ int tt_audit_submit(struct tt_store *store, struct tt_audit_pending *ev);
  * 0 or a negative tt_err code; the detail reference is dropped either way. */
 int tt_audit_submit_wait(struct tt_store *store, struct tt_audit_pending *ev);
 
+/* The transactions and events store's committer has written so far (both 0 before its first):
+ * how many events a COMMIT carries on average. */
+void tt_audit_committer_counts(struct tt_store *store, unsigned long *batches,
+                               unsigned long *events);
+
 /* Stops the committer of store after what is queued (call once nothing submits any more:
  * the server stopped). */
 void tt_audit_committer_stop(struct tt_store *store);
