@@ -178,6 +178,7 @@ static struct committer *committer_of(struct tt_store *store)
             free(cm);
             cm = NULL;
         } else {
+            pthread_setname_np(cm->thread, "tt-audit-commit"); /* for perf and top */
             atomic_store(&registry[free_slot], cm);
         }
     }
