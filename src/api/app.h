@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 
 #include "../core/clock.h"
+#include "../core/grace.h"
 #include "../core/policy.h"
 #include "../core/vault.h"
 #include "../http/http.h"
@@ -30,8 +31,9 @@ struct tt_app {
     struct tt_server *server; /* for /metrics */
     const char *policy_path;
 
-    pthread_mutex_t policy_lock;
-    struct tt_policy_ref *policy; /* current; guarded by policy_lock */
+    pthread_mutex_t policy_lock;            /* swaps, one at a time */
+    _Atomic(struct tt_policy_ref *) policy; /* current; read without a lock (issue 3) */
+    struct tt_grace policy_grace; /* a swap waits out the readers of the pointer it replaced */
     /* Write-through hooks hold it shared while they update the current index; a reload holds it
      * exclusively while it rebuilds the index from the store and swaps, so no committed change
      * is missed by the new index. */
@@ -45,7 +47,9 @@ void tt_app_init(struct tt_app *app, struct tt_policy *p, struct tt_index *ix);
 void tt_app_fini(struct tt_app *app);
 
 /* Takes a reference on the current policy and index; pair with tt_app_policy_release. Never
- * NULL once the app has started. */
+ * NULL once the app has started. Takes no lock: the pointer is read and its count raised in a
+ * read-side section, and a swap frees nothing before every such section that could have read
+ * the old pointer has ended (grace.h). */
 struct tt_policy_ref *tt_app_policy_acquire(struct tt_app *app);
 void tt_app_policy_release(struct tt_policy_ref *ref); /* NULL is a no-op */
 /* Installs p and its index ix as current (taking ownership of both); the old pair goes when
