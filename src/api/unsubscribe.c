@@ -93,13 +93,15 @@ int tt_api_unsubscribe_post(struct tt_req *req, struct tt_resp *resp)
         return page(req, resp, 410, "consent.link.expired_title", "consent.link.gone", NULL, 0);
     struct tt_policy_ref *ref = tt_app_policy_acquire(req->app);
     const struct tt_purpose *pu = tt_policy_purpose(ref->policy, t.scope);
-    char name[TT_NAME_MAX * 2];
+    char name[TT_NAME_MAX * 2], nv[TT_CONSENT_SHORT_MAX];
     if (pu) {
         purpose_label(req, pu, name, sizeof name);
-        rc = tt_consent_record_subject(
-            req->app, &s, pu, "purpose", pu->key, TT_CONSENT_WITHDRAW, "email_unsubscribe",
-            ref->policy->notice_version ? ref->policy->notice_version : "unknown", "link", NULL,
-            tt_req_header(req, "User-Agent"), req->client_ip, resp, NULL);
+        tt__consent_notice_in_effect(req->app, ref->policy->notice_version,
+                                     tt_now(&req->app->clock), nv);
+        rc =
+            tt_consent_record_subject(req->app, &s, pu, "purpose", pu->key, TT_CONSENT_WITHDRAW,
+                                      "email_unsubscribe", nv[0] ? nv : "unknown", "link", NULL,
+                                      tt_req_header(req, "User-Agent"), req->client_ip, resp, NULL);
     }
     tt_app_policy_release(ref);
     if (!pu)

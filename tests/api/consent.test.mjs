@@ -387,5 +387,15 @@ describe('notice version in effect (sqlite)', () => {
     assert.equal(r.headers.get('location'), `${link.json.url}?lang=en&saved=1`);
     const h = await srv.request('GET', `/v1/subjects/${s.id}/consents/history`, { key: t.keys.readonly });
     assert.deepEqual(h.json.events.map((e) => [e.target, e.notice_version]), [['newsletter', '2026.4']]);
+
+    // an RFC 8058 one-click unsubscribe is recorded under it too
+    const u = await srv.request('POST', '/v1/unsubscribe-links', { key: t.keys.service, body: { subject_id: s.id, purpose: MKT } });
+    assert.equal(u.status, 201, u.text);
+    const one = await fetch(srv.base + u.json.url, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click',
+    });
+    assert.equal(one.status, 200);
+    const h2 = await srv.request('GET', `/v1/subjects/${s.id}/consents/history`, { key: t.keys.readonly });
+    assert.deepEqual(h2.json.events.map((e) => [e.method, e.notice_version]).at(-1), ['email_unsubscribe', '2026.4']);
   });
 });
