@@ -4,8 +4,10 @@
  * one COMMIT (one fsync) for the lot, and each submitter learns the outcome only after that
  * COMMIT returned — nothing is answered before its event is durable. Unlike
  * tt_audit_emit_now, the submitter need not wait on a thread: the outcome comes through a
- * callback (an HTTP handler parks its connection meanwhile, http.h tt_req_defer). One queue and
- * one writer thread per store, started on first use. */
+ * callback (an HTTP handler parks its connection meanwhile, http.h tt_req_defer). Events go
+ * through the store's group commit (store.h tt_store_txn_grouped_async), sharing its
+ * transactions with the other grouped writes: tt_store_group_counts tells how many a COMMIT
+ * carries, tt_store_group_drain waits for everything queued, tt_store_close commits it. */
 #ifndef TT_API_AUDIT_COMMIT_H
 #define TT_API_AUDIT_COMMIT_H
 
@@ -14,12 +16,9 @@
 #include "../core/types.h"
 #include "../store/store.h"
 
-#define TT_AUDIT_BATCH_MAX 256 /* events in one transaction */
-
 /* One event on its way. The caller fills the fields (tt_audit_pending_set) and keeps the struct
  * alive until done is called; detail is a reference the committer drops before calling done. */
 struct tt_audit_pending {
-    struct tt_audit_pending *next; /* the committer's */
     char tenant_id[TT_ID_MAX], actor[TT_ID_MAX], action[TT_KEY_MAX], target[TT_ID_MAX];
     tt_time at;
     json_t *detail; /* an object or NULL; no personal value (audit.h) */
@@ -27,7 +26,7 @@ struct tt_audit_pending {
      * written (-TT_E_STORE, -TT_E_UNAVAILABLE). May free the struct. */
     void (*done)(struct tt_audit_pending *ev, int rc);
     void *cls; /* for done's use */
-    int qs;    /* the committer's */
+    int qs;    /* the store's status of the write (set before done) */
 };
 
 /* Copies the texts (clipped to their fields; audit.c refuses what does not fit) and takes a
@@ -43,14 +42,5 @@ int tt_audit_submit(struct tt_store *store, struct tt_audit_pending *ev);
 /* The same, waiting on the calling thread for the outcome (ev->done and ev->cls are its own):
  * 0 or a negative tt_err code; the detail reference is dropped either way. */
 int tt_audit_submit_wait(struct tt_store *store, struct tt_audit_pending *ev);
-
-/* The transactions and events store's committer has written so far (both 0 before its first):
- * how many events a COMMIT carries on average. */
-void tt_audit_committer_counts(struct tt_store *store, unsigned long *batches,
-                               unsigned long *events);
-
-/* Stops the committer of store after what is queued (call once nothing submits any more:
- * the server stopped). */
-void tt_audit_committer_stop(struct tt_store *store);
 
 #endif

@@ -13,7 +13,6 @@
 
 #include "../api/app.h"
 #include "../api/audit.h"
-#include "../api/audit_commit.h"
 #include "../api/index_load.h"
 #include "../core/error.h"
 #include "../http/i18n.h"
@@ -293,7 +292,7 @@ int tt_cmd_serve(int argc, char **argv)
     tt_feed_follow_stop();
     tt_server_stop(app.server);
     app.server = NULL;
-    tt_audit_committer_stop(ctx.store); /* after the last parked answer (issue 3) */
+    tt_store_group_drain(ctx.store); /* after the last parked answer (issue 3) */
     tt_app_fini(&app);
     tt_cli_close(&ctx);
     tt_i18n_unload();

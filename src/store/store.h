@@ -170,6 +170,11 @@ enum tt_qs tt_store_txn_grouped(struct tt_store *s, tt_txn_fn fn, void *cls);
 typedef void (*tt_txn_done_fn)(void *done_cls, enum tt_qs qs);
 int tt_store_txn_grouped_async(struct tt_store *s, tt_txn_fn fn, void *cls, tt_txn_done_fn done,
                                void *done_cls);
+/* Returns once every function queued before the call has committed (or failed) and its caller
+ * was told (asynchronous callbacks included). */
+void tt_store_group_drain(struct tt_store *s);
+/* The shared transactions the group commit has run so far, and the functions they carried. */
+void tt_store_group_counts(struct tt_store *s, unsigned long *batches, unsigned long *items);
 
 /* Backend constructors (used by tt_store_open). */
 int tt__store_sqlite_open(const char *path, int pool_size, int migrate, struct tt_store **out,

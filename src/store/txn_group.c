@@ -8,6 +8,7 @@
  * at once (no timer). A hard failure of one function re-runs the batch's functions each in a
  * transaction of its own, so that one fails alone and nothing of it is written. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "store_impl.h"
@@ -32,6 +33,7 @@ struct tt__txn_group {
     struct group_item *head, *tail;
     pthread_t thread;
     int started, stopping;
+    atomic_ulong batches, items; /* committed so far (tt_store_group_counts) */
 };
 
 struct tt__txn_group *tt__txn_group_new(struct tt_store *s)
@@ -131,6 +133,8 @@ static void *committer(void *arg)
         if (!g->head)
             g->tail = NULL;
         pthread_mutex_unlock(&g->mu);
+        atomic_fetch_add(&g->batches, 1);
+        atomic_fetch_add(&g->items, n);
         run_batch(g->store, items, n);
         /* only after the COMMIT returned: callbacks first (they may free their item), then the
          * waiting callers */
@@ -211,4 +215,23 @@ int tt_store_txn_grouped_async(struct tt_store *s, tt_txn_fn fn, void *cls, tt_t
     if (rc != 0)
         free(it);
     return rc;
+}
+
+static enum tt_qs nothing(struct tt_store_conn *c, void *cls)
+{
+    (void)c;
+    (void)cls;
+    return TT_QS_ONE;
+}
+
+void tt_store_group_drain(struct tt_store *s)
+{
+    if (s->group) /* FIFO: once this empty function is through, so is all queued before it */
+        tt_store_txn_grouped(s, nothing, NULL);
+}
+
+void tt_store_group_counts(struct tt_store *s, unsigned long *batches, unsigned long *items)
+{
+    *batches = s->group ? atomic_load(&s->group->batches) : 0;
+    *items = s->group ? atomic_load(&s->group->items) : 0;
 }

@@ -84,7 +84,7 @@ static void concurrent_events_share_commits_and_chain_intact(void **state)
         assert_int_equal(w[i].failed, 0);
     }
     unsigned long batches = 0, events = 0;
-    tt_audit_committer_counts(s, &batches, &events);
+    tt_store_group_counts(s, &batches, &events);
     printf("audit group commit: %lu events in %lu transactions\n", events, batches);
     assert_int_equal(events, THREADS * PER_THREAD);
     assert_true(batches < events); /* eight waiting threads: some commits carry several */
@@ -95,7 +95,6 @@ static void concurrent_events_share_commits_and_chain_intact(void **state)
         assert_int_equal(v.r[i].broken, TT_LEDGER_OK);
         assert_int_equal(v.r[i].events, THREADS / 2 * PER_THREAD);
     }
-    tt_audit_committer_stop(s);
     tt_store_close(s);
 }
 
@@ -115,7 +114,8 @@ static void a_bad_event_fails_alone(void **state)
 {
     (void)state;
     struct tt_store *s = open_store("bad");
-    struct tt_audit_pending ev[5] = {{0}};
+    struct tt_audit_pending ev[5];
+    memset(ev, 0, sizeof ev);
     struct outcome out[5] = {{0}};
     for (int i = 0; i < 5; i++) {
         tt_audit_pending_set(&ev[i], "ten_a", AT0 + i, i == 2 ? "key_\xff" : "key_1",
@@ -124,7 +124,7 @@ static void a_bad_event_fails_alone(void **state)
         ev[i].cls = &out[i];
         assert_int_equal(tt_audit_submit(s, &ev[i]), 0);
     }
-    tt_audit_committer_stop(s); /* returns once everything queued was written */
+    tt_store_group_drain(s); /* returns once everything queued was written */
     for (int i = 0; i < 5; i++) {
         assert_int_equal(out[i].calls, 1);
         assert_int_equal(out[i].rc, i == 2 ? -TT_E_STORE : 0);
