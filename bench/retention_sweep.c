@@ -21,7 +21,7 @@
 #define AT 1800000000LL
 #define PER_SUBJECT 100
 #define SWEEP_BUDGET_S 45.0
-#define BATCH 100000 /* rows per sweep transaction and per recomputation page */
+#define BATCH 250000 /* rows per sweep transaction and per recomputation page */
 
 static double secs(void)
 {

@@ -14,7 +14,7 @@
 
 #define TT_STATS_K_DEFAULT 5 /* the smallest published crowd (issue 6) */
 #define TT_STATS_K_MAX 1000
-#define TT_STATS_MAX_CELLS 131072 /* per fold (one sweep batch: at least TT_SWEEP_BATCH_MAX) */
+#define TT_STATS_MAX_CELLS 262144 /* per fold (one sweep batch: at least TT_SWEEP_BATCH_MAX) */
 
 struct tt_stats_fold;
 

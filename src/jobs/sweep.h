@@ -17,7 +17,7 @@
 #include "../store/store.h"
 
 #define TT_SWEEP_BATCH_DEFAULT 50000 /* rows per transaction: each commit costs a sync */
-#define TT_SWEEP_BATCH_MAX 100000
+#define TT_SWEEP_BATCH_MAX 250000
 #define TT_SWEEP_LEASE_DEFAULT 300
 
 struct tt_sweep_opts {

@@ -19,7 +19,6 @@ enum {
     ST_HOLD_COUNT,
     ST_EXP_CHILD,
     ST_EXP_CHILD_HOLDS,
-    ST_EXP_DUE,
     ST_EXP_DUE_HOLDS,
     ST_EXP_DELETE,
     ST_HORIZON,
@@ -36,6 +35,8 @@ enum {
     ST_CLAIM_CURSOR,
     ST_SWEEP_SUBJECT,
     ST_BULK_CACHE,
+    ST_DUE_BOUND,
+    ST_DUE_RANGE,
     ST__END
 };
 _Static_assert(ST__END <= TT_STORE_SLOT_BASE(TT_AREA_RETENTION) + TT_STORE_SLOTS_PER_AREA,
@@ -247,6 +248,54 @@ static enum tt_qs run_take(struct sq_conn *q, int id, const char *sql, const cha
     return tt__sq_each(q, st, take_row, e);
 }
 
+/* Without holds, the due rows of a batch are a plain range of records_retention_idx: the batch's
+ * last (retention_until, rowid) is found in the index alone, and the delete is the same range
+ * statement as a raw DELETE (no list of rowids to build first). */
+#define DUE_RANGE                                                                                  \
+    "DELETE FROM records INDEXED BY records_retention_idx WHERE tenant_id = ?1"                    \
+    " AND retention_until > 0 AND retention_until <= ?2"                                           \
+    " AND (retention_until, rowid) <= (?3, ?4)" TAKE_RETURNING
+
+struct bound {
+    int64_t until, rowid;
+};
+
+static int bound_row(sqlite3_stmt *st, void *ctx)
+{
+    struct bound *b = ctx;
+    b->until = sqlite3_column_int64(st, 0);
+    b->rowid = sqlite3_column_int64(st, 1);
+    return 0;
+}
+
+static enum tt_qs take_due_range(struct sq_conn *q, const char *tenant_id, tt_time at, int limit,
+                                 struct take_each *e)
+{
+    enum tt_qs qs = TT_QS_HARD;
+    sqlite3_stmt *st = tt__sq_stmt(q, ST_DUE_BOUND,
+                                   "SELECT retention_until, rowid FROM records INDEXED BY"
+                                   " records_retention_idx WHERE tenant_id = ?1"
+                                   " AND retention_until > 0 AND retention_until <= ?2"
+                                   " ORDER BY retention_until, rowid LIMIT 1 OFFSET ?3",
+                                   &qs);
+    if (!st)
+        return qs;
+    if (tt__sq_bind_text(st, 1, tenant_id) || tt__sq_bind_int(st, 2, at) ||
+        tt__sq_bind_int(st, 3, limit - 1))
+        return tt__sq_bind_failed(q, st);
+    struct bound b = {at, INT64_MAX}; /* fewer than limit due: all of them */
+    qs = tt__sq_one(q, st, bound_row, &b);
+    if (qs < 0)
+        return qs;
+    st = tt__sq_stmt(q, ST_DUE_RANGE, DUE_RANGE, &qs);
+    if (!st)
+        return qs;
+    if (tt__sq_bind_text(st, 1, tenant_id) || tt__sq_bind_int(st, 2, at) ||
+        tt__sq_bind_int(st, 3, b.until) || tt__sq_bind_int(st, 4, b.rowid))
+        return tt__sq_bind_failed(q, st);
+    return tt__sq_each(q, st, take_row, e);
+}
+
 /* S10.1 first: a child's records go ahead of any rule; then what has expired. */
 static enum tt_qs expired_take(struct tt_store_conn *c, const char *tenant_id, tt_time at,
                                int with_holds, int limit, tt_swept_cb cb, void *cls)
@@ -265,10 +314,9 @@ static enum tt_qs expired_take(struct tt_store_conn *c, const char *tenant_id, t
     if (n1 < 0 || (int)n1 >= limit)
         return n1;
     e.child = 0;
-    enum tt_qs n2 =
-        with_holds
-            ? run_take(q, ST_EXP_DUE_HOLDS, TAKE_DUE(NOT_HELD), tenant_id, at, limit - (int)n1, &e)
-            : run_take(q, ST_EXP_DUE, TAKE_DUE(""), tenant_id, at, limit - (int)n1, &e);
+    enum tt_qs n2 = with_holds ? run_take(q, ST_EXP_DUE_HOLDS, TAKE_DUE(NOT_HELD), tenant_id, at,
+                                          limit - (int)n1, &e)
+                               : take_due_range(q, tenant_id, at, limit - (int)n1, &e);
     if (n2 < 0)
         return n2;
     return (enum tt_qs)((int)n1 + (int)n2);
