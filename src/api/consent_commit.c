@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../jobs/feed.h"
 #include "../core/error.h"
 #include "audit.h"
 #include "consent_int.h"
@@ -128,9 +129,19 @@ static enum tt_qs batch_txn(struct tt_store_conn *c, void *cls)
     for (size_t i = 0; i < b->n; i++) {
         if (!b->w[i]->has_state)
             continue;
-        enum tt_qs qs = ops->purpose_state_put(c, &b->w[i]->ps);
+        const struct tt_purpose_state *ps = &b->w[i]->ps;
+        enum tt_qs qs = ops->purpose_state_put(c, ps);
         if (qs <= 0)
             return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+        /* the other nodes' indexes follow (issue 9): one feed row per subject, whose changes
+         * arrive side by side */
+        const struct tt_purpose_state *prev =
+            i > 0 && b->w[i - 1]->has_state ? &b->w[i - 1]->ps : NULL;
+        if (prev && strcmp(prev->subject_id, ps->subject_id) == 0 &&
+            strcmp(prev->tenant_id, ps->tenant_id) == 0)
+            continue;
+        if ((qs = tt_feed_append(c, ps->tenant_id, TT_FEED_PURPOSE, ps->subject_id)) < 0)
+            return qs;
     }
     /* S6.3: one audit event per tenant and batch names the ledger span it wrote; the consent
      * chain itself holds each event */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../jobs/feed.h"
 #include "../core/error.h"
 #include "../http/i18n.h"
 #include "../jobs/outbox.h"
@@ -159,6 +160,8 @@ static enum tt_qs flag_child(struct tt_store_conn *c, struct import *x, tt_time 
     s.updated_at = now;
     if ((qs = ops->subject_update(c, &s)) <= 0)
         return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    if ((qs = tt_feed_append(c, tenant, TT_FEED_SUBJECT, s.id)) < 0) /* other nodes (issue 9) */
+        return qs;
     snprintf(x->r->kase.subject_id, TT_ID_MAX, "%s", s.id);
     json_t *d = json_pack("{s:s, s:s}", "case", x->r->kase.id, "reason", "children report");
     qs = d ? tt_audit_emit(c, tenant, now, x->actor, "subject.child_flag", s.id, d) : TT_QS_HARD;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../jobs/feed.h"
 #include "../core/decide.h"
 #include "../core/error.h"
 #include "../core/retention.h"
@@ -198,6 +199,10 @@ static enum tt_qs write_txn(struct tt_store_conn *c, void *cls)
             enum tt_qs qs = ops->subject_update(c, &sl->fresh);
             if (qs <= 0)
                 return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+            /* the other nodes' indexes learn the new horizon too (issue 9) */
+            qs = tt_feed_append(c, sl->fresh.tenant_id, TT_FEED_SUBJECT, sl->fresh.id);
+            if (qs < 0)
+                return qs;
             sl->changed = 1;
         }
         json_t *detail;

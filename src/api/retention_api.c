@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../jobs/feed.h"
 #include "../core/error.h"
 #include "../jobs/sweep.h"
 #include "../store/retention_store.h"
@@ -120,6 +121,9 @@ static enum tt_qs end_write(struct tt_store_conn *c, void *cls)
     qs = ops->subject_update(c, &x->s);
     if (qs <= 0)
         return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    qs = tt_feed_append(c, x->tenant_id, TT_FEED_SUBJECT, x->id); /* other nodes (issue 9) */
+    if (qs < 0)
+        return qs;
     qs = tt_retention_recompute_subject(c, x->p, x->tenant_id, x->id, &x->changed);
     if (qs < 0)
         return qs;

@@ -149,6 +149,33 @@ describe('two nodes on one PostgreSQL', { skip: !PG && 'TUTELA_TEST_PG_URL is un
     assert.ok(applied, 'node A applied a change of node B from the feed');
   });
 
+  test('consent_withdrawn_on_a_is_refused_on_b_within_the_bound', async () => {
+    // S8.2 across nodes: the consent ledger's state change goes through the change feed too
+    const MKT = 'marketing.communications.email';
+    const decide = (node, id) => request(node.base, 'POST', '/v1/decisions', {
+      key: serviceKey, body: { subject: id, purpose: MKT } });
+    const c = await request(a.base, 'POST', '/v1/subjects', {
+      key: serviceKey,
+      body: { kind: 'customer', jurisdiction: 'NL', contract_active: true,
+        identities: [{ type: 'email', value: `w${randomBytes(4).toString('hex')}@example.org` }] } });
+    assert.equal(c.status, 201, c.text);
+    const consent = (node, action) => request(node.base, 'POST', `/v1/subjects/${c.json.id}/consents`, {
+      key: serviceKey, body: { purpose: MKT, action, method: 'api', notice_version: '2022.1' } });
+    let r = await consent(a, 'grant');
+    assert.equal(r.status, 201, r.text);
+    const allowedOnB = await until(async () => (await decide(b, c.json.id)).json?.allow === true, 10000, 20);
+    assert.ok(allowedOnB, 'node B sees the grant made on node A');
+    r = await consent(a, 'withdraw');
+    assert.equal(r.status, 201, r.text);
+    const t0 = Date.now();
+    const refusedOnB = await until(async () => {
+      const x = await decide(b, c.json.id);
+      return x.json?.allow === false && x.json.reasons.includes('consent_withdrawn') && x;
+    }, 10000, 20);
+    assert.ok(refusedOnB, 'node B refuses after the withdrawal made on node A');
+    assert.ok(Date.now() - t0 < POLL_MS * 5 + 1000, `seen on B after ${Date.now() - t0} ms`);
+  });
+
   test('notify_wakes_the_other_node_well_inside_its_poll_and_the_poll_covers_a_lost_listener', async () => {
     // two more nodes that poll only every 3 s: seeing a change sooner is LISTEN/NOTIFY's doing
     const SLOW_POLL = 3000;
