@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "../core/retention.h"
+
 static int add(json_t *changes, const char *kind, const char *key, int substantial, json_t *before,
                json_t *after)
 {
@@ -33,6 +35,61 @@ static int recipient_category_used(const struct tt_policy *p, const char *cat)
 static int transfers_to(const struct tt_policy *p, const struct tt_recipient *r)
 {
     return r->country && !tt_policy_in_eea(p, r->country);
+}
+
+/* 1 when some record the selector covers is kept longer under n than under o: the rule each
+ * policy picks for it (core/retention.h precedence), over every service it can concern. */
+static int selector_longer(const struct tt_policy *o, const struct tt_policy *n,
+                           const struct tt_retention_selector *sel, const char **before,
+                           const char **after)
+{
+    for (size_t i = 0; i < n->n_services; i++) {
+        const char *svc = n->services[i].key;
+        if (sel->service && strcmp(sel->service, svc) != 0)
+            continue;
+        const struct tt_retention *was = tt_retention_rule_for(o, svc, sel->category, sel->purpose);
+        const struct tt_retention *is = tt_retention_rule_for(n, svc, sel->category, sel->purpose);
+        if (was && is && (is->months > was->months || is->max_months > was->max_months)) {
+            *before = was->key;
+            *after = is->key;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int change_named(const json_t *ch, const char *kind, const char *key)
+{
+    size_t i;
+    const json_t *c;
+    json_array_foreach(ch, i, c)
+    {
+        if (strcmp(json_string_value(json_object_get(c, "kind")), kind) == 0 &&
+            strcmp(json_string_value(json_object_get(c, "key")), key) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Rules by data category or purpose (issue 6): a selector added, moved or dropped so that the
+ * records it covers fall under a longer rule lengthens retention (S12.1). Once per rule. */
+static int selectors_longer(json_t *ch, const struct tt_policy *o, const struct tt_policy *n)
+{
+    const struct tt_policy *side[2] = {n, o};
+    for (int k = 0; k < 2; k++) {
+        for (size_t i = 0; i < side[k]->n_retention; i++) {
+            const struct tt_retention *r = &side[k]->retention[i];
+            for (size_t j = 0; j < r->n_applies_to; j++) {
+                const char *before, *after;
+                if (!selector_longer(o, n, &r->applies_to[j], &before, &after) ||
+                    change_named(ch, "longer_retention", after))
+                    continue;
+                if (add(ch, "longer_retention", after, 1, json_string(before), json_string(after)))
+                    return -1;
+            }
+        }
+    }
+    return 0;
 }
 
 json_t *tt_notice_diff(const struct tt_policy *o, const struct tt_policy *n)
@@ -80,6 +137,8 @@ json_t *tt_notice_diff(const struct tt_policy *o, const struct tt_policy *n)
             if (!tt_policy_service_has_purpose(os, ns->purposes[k]))
                 bad |= add(ch, "new_purpose", ns->key, 1, NULL, json_string(ns->purposes[k]));
     }
+    if (!bad)
+        bad |= selectors_longer(ch, o, n);
     for (size_t i = 0; !bad && i < n->n_recipients; i++) {
         const struct tt_recipient *nr = &n->recipients[i], * or = tt_policy_recipient(o, nr->key);
         if (nr->category && !recipient_category_used(o, nr->category)) {
