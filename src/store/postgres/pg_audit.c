@@ -27,19 +27,24 @@ static const struct pg_stmt ST_GET = {
     "SELECT " EVENT_COLS " FROM audit_events WHERE tenant_id = $1 AND seq = $2", NULL};
 /* Inserts the event only if it follows the tail, then moves the tail to it; answers
  * (events inserted, tails moved). */
+#define APPEND_CTE                                                                                 \
+    "WITH ev AS ("                                                                                 \
+    "  INSERT INTO audit_events (" EVENT_COLS ")"                                                  \
+    "  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9"                                                  \
+    "  WHERE EXISTS (SELECT 1 FROM audit_heads WHERE tenant_id = $1 AND seq + 1 = $2"              \
+    "                AND (seq = 0 OR hash = $8))"                                                  \
+    "  ON CONFLICT DO NOTHING RETURNING seq),"                                                     \
+    " head AS ("                                                                                   \
+    "  UPDATE audit_heads SET seq = $2, hash = $9"                                                 \
+    "  WHERE tenant_id = $1 AND seq + 1 = $2 AND EXISTS (SELECT 1 FROM ev) RETURNING seq)"
 static const struct pg_stmt ST_APPEND = {
     PG_AUDIT_APPEND, "tt_audit_append", "tiittttbb",
-    "WITH ev AS ("
-    "  INSERT INTO audit_events (" EVENT_COLS ")"
-    "  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9"
-    "  WHERE EXISTS (SELECT 1 FROM audit_heads WHERE tenant_id = $1 AND seq + 1 = $2"
-    "                AND (seq = 0 OR hash = $8))"
-    "  ON CONFLICT DO NOTHING RETURNING seq),"
-    " head AS ("
-    "  UPDATE audit_heads SET seq = $2, hash = $9"
-    "  WHERE tenant_id = $1 AND seq + 1 = $2 AND EXISTS (SELECT 1 FROM ev) RETURNING seq)"
-    " SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM head)",
-    NULL};
+    APPEND_CTE " SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM head)", NULL};
+/* The guarded variant (pg_pipeline.c) for group commit: where the event did not go in or did
+ * not move the tail, it divides by zero, which aborts the transaction and the COMMIT sent
+ * behind it. */
+static const char APPEND_GUARDED[] =
+    APPEND_CTE " SELECT 1 / ((SELECT count(*) FROM ev) * (SELECT count(*) FROM head))";
 static const struct pg_stmt ST_SCAN_TENANT = {
     PG_AUDIT_SCAN_TENANT, "tt_audit_scan_tenant", "tii",
     "DECLARE tt_audit_scan_tenant NO SCROLL CURSOR FOR SELECT " EVENT_COLS
@@ -149,17 +154,10 @@ enum tt_qs tt__pg_audit_last(struct tt_store_conn *c, const char *tenant_id,
     return qs;
 }
 
-/* The speculative append's assumption: the event went in and moved the tail; if not, the tail
- * had moved (a writer elsewhere): the batch runs again on the new tail. */
-static int appended(const PGresult *r)
-{
-    return PQntuples(r) == 1 && tt__pg_int(r, 0, 0) == 1 && tt__pg_int(r, 0, 1) == 1 ? 0 : 1;
-}
-
 static enum tt_qs append_once(struct pg_conn *c, const struct pg_args *a)
 {
-    if (c->speculative && c->in_txn)
-        return tt__pg_defer(c, &ST_APPEND, a, appended);
+    if (c->speculative && c->in_txn) /* the tail moved (a writer elsewhere): run the batch again */
+        return tt__pg_defer_guarded(c, &ST_APPEND, APPEND_GUARDED, a, TT_QS_SOFT);
     PGresult *r = NULL;
     enum tt_qs qs = tt__pg_exec(c, &ST_APPEND, a, &r);
     if (qs < 0)

@@ -90,15 +90,19 @@ typedef int (*pg_check_fn)(const PGresult *r);
 struct pg_pending {
     pg_check_fn check;
     int prep_id;
+    enum tt_qs on_guard; /* a guarded statement: the status its guard error means, else ONE */
 };
+/* SQLSTATE of a guarded statement's false assumption (division_by_zero, see
+ * tt__pg_defer_guarded) */
+#define PG_GUARD_STATE "22012"
 
 struct pg_conn {
     struct tt_store_conn base; /* first member: the generic connection */
     PGconn *pq;
     struct pg_conn *next_free;
-    unsigned char prepared[PG_STMT_MAX];
-    int in_txn;         /* a transaction is open (ours or the caller's) */
-    char *audit_detail; /* detail of the last audit_last result (owned) */
+    unsigned char prepared[2 * PG_STMT_MAX]; /* then the guarded variants (pg_pipeline.c) */
+    int in_txn;                              /* a transaction is open (ours or the caller's) */
+    char *audit_detail;                      /* detail of the last audit_last result (owned) */
     /* pg_audit.c: the tail this transaction has locked and moved (valid until pg_begin) */
     struct tt_audit_event audit_tail;
     int audit_tail_valid;
@@ -191,6 +195,22 @@ enum tt_qs tt__pg_drain(struct pg_conn *c, const struct pg_stmt *st, const struc
                         PGresult **out);
 void tt__pg_discard(struct pg_conn *c);
 int tt__pg_check_one(const PGresult *r);
+
+/* Guarded statements, so that COMMIT can ride behind a transaction's writes in the same round
+ * trip: tt__pg_defer_guarded sends st's variant that raises PG_GUARD_STATE where st would not
+ * do what is assumed — guard_sql, or (NULL) st's own INSERT/UPDATE/DELETE wrapped so that
+ * changing no row divides by zero (tt__pg_guardable says whether st can be) — prepared as
+ * "<name>_g". The error aborts the transaction, and so the COMMIT behind it; the drain then
+ * answers on_guard (SOFT: run the batch again; HARD: run its functions alone).
+ * tt__pg_guarded_only: nothing pending needs its result read before COMMIT.
+ * tt__pg_commit_pipelined sends COMMIT behind what is pending and reads everything in one
+ * round trip: ONE only when every statement succeeded and the server answered COMMIT; else
+ * the transaction is rolled back or still open (in error) for the caller's rollback. */
+int tt__pg_guardable(const struct pg_stmt *st);
+enum tt_qs tt__pg_defer_guarded(struct pg_conn *c, const struct pg_stmt *st, const char *guard_sql,
+                                const struct pg_args *a, enum tt_qs on_guard);
+int tt__pg_guarded_only(const struct pg_conn *c);
+enum tt_qs tt__pg_commit_pipelined(struct pg_conn *c);
 
 /* Change-feed notifications (pg_listen.c; jobs_store.h feed_listen, feed_wait, unlisten). */
 struct tt_feed_listener *tt__pg_feed_listen(struct tt_store *s, const char *node);

@@ -193,7 +193,8 @@ enum tt_qs tt__pg_exec(struct pg_conn *c, const struct pg_stmt *st, const struct
 enum tt_qs tt__pg_exec_one(struct pg_conn *c, const struct pg_stmt *st, const struct pg_args *a)
 {
     if (c->speculative && c->in_txn)
-        return tt__pg_defer(c, st, a, tt__pg_check_one);
+        return tt__pg_guardable(st) ? tt__pg_defer_guarded(c, st, NULL, a, TT_QS_HARD)
+                                    : tt__pg_defer(c, st, a, tt__pg_check_one);
     PGresult *r = NULL;
     enum tt_qs qs = tt__pg_exec(c, st, a, &r);
     if (qs < 0)
@@ -328,18 +329,22 @@ static enum tt_qs pg_commit(struct tt_store_conn *base)
     struct pg_conn *c = pg_conn_of(base);
     if (PQstatus(c->pq) != CONNECTION_OK)
         return TT_QS_SOFT;
-    enum tt_qs dq = tt__pg_drain(c, NULL, NULL, NULL); /* every speculative write as assumed */
-    if (dq < 0)
-        return dq;
-    PGresult *r = PQexec(c->pq, "COMMIT");
     enum tt_qs qs;
-    if (!r || !tt__pg_ok_result(r))
-        qs = tt__pg_classify(c, r);
-    else if (strcmp(PQcmdStatus(r), "COMMIT") != 0)
-        qs = TT_QS_HARD; /* an earlier statement failed: the server rolled the whole thing back */
-    else
-        qs = TT_QS_ONE;
-    PQclear(r);
+    if (c->n_pending && tt__pg_guarded_only(c)) {
+        qs = tt__pg_commit_pipelined(c); /* writes, their checks and COMMIT: one round trip */
+    } else {
+        enum tt_qs dq = tt__pg_drain(c, NULL, NULL, NULL); /* every speculative write as assumed */
+        if (dq < 0)
+            return dq;
+        PGresult *r = PQexec(c->pq, "COMMIT");
+        if (!r || !tt__pg_ok_result(r))
+            qs = tt__pg_classify(c, r);
+        else if (strcmp(PQcmdStatus(r), "COMMIT") != 0)
+            qs = TT_QS_HARD; /* an earlier statement failed: the server rolled it all back */
+        else
+            qs = TT_QS_ONE;
+        PQclear(r);
+    }
     if (qs != TT_QS_ONE && PQtransactionStatus(c->pq) != PQTRANS_IDLE)
         return qs; /* still open: the runner's rollback ends it */
     c->in_txn = 0;
