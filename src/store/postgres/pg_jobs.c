@@ -344,7 +344,10 @@ static enum tt_qs feed_append(struct tt_store_conn *c, const char *tenant_id, in
     tt__pg_arg_text(&a, subject_id);
     tt__pg_arg_text(&a, node);
     tt__pg_arg_int(&a, at);
-    enum tt_qs qs = tt__pg_exec_one(P(c), st_of(S_FEED_APPEND), &a);
+    const struct pg_stmt *st = st_of(S_FEED_APPEND);
+    if (P(c)->speculative && P(c)->in_txn) /* it inserts its row or raises: guarded as it is */
+        return tt__pg_defer_guarded(P(c), st, st->sql, &a, TT_QS_HARD);
+    enum tt_qs qs = tt__pg_exec_one(P(c), st, &a);
     return qs == TT_QS_NONE ? TT_QS_HARD : qs;
 }
 
