@@ -6,7 +6,10 @@
  * result the caller needs, or the COMMIT, sends a sync and reads every pending result in one
  * round trip. If any of them did not do what was assumed (no row, or an error), the call that
  * drained them fails, the transaction is rolled back, and the group runs its functions again
- * without speculation — so a caller never acts on an assumption that was false. */
+ * without speculation — so a caller never acts on an assumption that was false. Writes sent in
+ * their guarded form (tt__pg_defer_guarded) raise an error instead of answering "no row", so
+ * when only such writes are pending the COMMIT goes out behind them in the same round trip
+ * (tt__pg_commit_pipelined): a false assumption aborts the transaction, COMMIT included. */
 #include "pg_internal.h"
 
 #include <stdio.h>
