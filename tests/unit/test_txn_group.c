@@ -3,8 +3,9 @@
  * audited writes share transactions and every one is committed before its caller returns, the
  * tenant's audit chain stays linear, a function that fails alone leaves nothing behind while the
  * others of its batch commit, and (PostgreSQL) a speculative write whose assumption was false —
- * a duplicate — is found before COMMIT and answered as it really ended. Runs against
- * TUTELA_TEST_DB when set (a PostgreSQL URL), else a fresh SQLite file. */
+ * a duplicate, alone or among others of its batch — is found at COMMIT and answered as it
+ * really ended, the others committed. Runs against TUTELA_TEST_DB when set (a PostgreSQL URL),
+ * else a fresh SQLite file. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -225,12 +226,66 @@ static void a_false_assumption_is_found_before_commit(void **state)
     assert_int_equal(v.events, 2);
 }
 
+static enum tt_qs slow_txn(struct tt_store_conn *c, void *cls)
+{
+    (void)c;
+    (void)cls;
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL); /* the committer is busy: what is queued meanwhile is one batch */
+    return TT_QS_ONE;
+}
+
+static void record_qs(void *cls, enum tt_qs qs)
+{
+    *(enum tt_qs *)cls = qs;
+}
+
+/* A duplicate among others in one batch: on PostgreSQL its guarded insert raises and aborts the
+ * batch's transaction, COMMIT included (sent in the same round trip); every function then runs
+ * alone — the duplicate fails with nothing written, the others commit, the chain stays linear. */
+static void a_false_assumption_in_a_batch_fails_alone(void **state)
+{
+    struct fx *f = *state;
+    struct write first = {.tenant = f->tenant};
+    snprintf(first.subject, sizeof first.subject, "sub_taken");
+    assert_true(tt_store_txn_grouped(f->s, write_txn, &first) >= 0);
+    enum tt_qs slow_qs = TT_QS_HARD, qs[6];
+    static struct write w[6];
+    assert_int_equal(tt_store_txn_grouped_async(f->s, slow_txn, NULL, record_qs, &slow_qs), 0);
+    for (int i = 0; i < 6; i++) {
+        memset(&w[i], 0, sizeof w[i]);
+        w[i].tenant = f->tenant;
+        snprintf(w[i].subject, sizeof w[i].subject, i == 3 ? "sub_taken" : "sub_b%d", i);
+        qs[i] = TT_QS_ONE;
+        assert_int_equal(tt_store_txn_grouped_async(f->s, write_txn, &w[i], record_qs, &qs[i]), 0);
+    }
+    tt_store_group_drain(f->s);
+    assert_int_equal(slow_qs, TT_QS_ONE);
+    for (int i = 0; i < 6; i++) {
+        /* in the batch, then alone; those after the duplicate ran in the batch only where its
+         * failure showed at COMMIT (PostgreSQL), not at once (SQLite) */
+        if (i <= 3)
+            assert_int_equal(w[i].runs, 2);
+        else
+            assert_in_range(w[i].runs, 1, 2);
+        if (i == 3)
+            assert_int_equal(qs[i], TT_QS_HARD);
+        else
+            assert_true(qs[i] >= 0 && subject_exists(f->s, f->tenant, w[i].subject));
+    }
+    struct verdict v = {0, 1};
+    assert_int_equal(tt_audit_verify(f->s, f->tenant, verdict_cb, &v), 0);
+    assert_int_equal(v.broken, 0);
+    assert_int_equal(v.events, 6); /* the first and the five others, none of the duplicate */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(concurrent_writes_commit_with_a_linear_chain, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_false_assumption_is_found_before_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_false_assumption_in_a_batch_fails_alone, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
