@@ -5,8 +5,12 @@
 // (2) with TUTELA_BENCH_PG (a PostgreSQL URL): pgbench single-row INSERT transactions per second
 //     on that cluster, beside durable audited writes per second through tutela (subjects created
 //     by wrk, one audit event each) with one and with two nodes — same cluster, same durability
-//     settings (printed), same client concurrency. Stops by itself (bounded counts/times).
-//     BENCH_PARTS=pg runs only (2).
+//     settings (printed), same client concurrency; and durable consent events per second
+//     (POST /v1/subjects/{id}/consents by wrk, bench/consent_grant.lua, over a few hundred
+//     subjects created before the timed part; counted afterwards in consent_events, not from the
+//     answers) with one and two nodes, at pgbench's client count and at a higher one
+//     (BENCH_PG_HIGH, default 64), each beside pgbench at the same client count.
+//     Stops by itself (bounded counts/times). BENCH_PARTS=pg runs only (2).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -70,6 +74,9 @@ async function outbox() {
 // Client concurrency of both sides of the PostgreSQL comparison: pgbench clients, wrk connections.
 const CLIENTS = Number(process.env.BENCH_PG_CLIENTS || 8);
 const SECS = Number(process.env.BENCH_PG_SECS || 8);
+const HIGH = Number(process.env.BENCH_PG_HIGH || 64);
+const CSECS = Number(process.env.BENCH_CONSENT_SECS || 6);
+const SUBJECTS = 300;
 
 // wrk: the subject-creating requests (bench/subject_create.lua) on `conns` connections to base;
 // resolves to { n, secs } (201 answers only).
@@ -86,11 +93,9 @@ function wrkCreate(base, key, conns) {
   });
 }
 
-async function audit(pgUrl) {
-  const setting = (name) => execFileSync('psql', [pgUrl, '-Atc', `SHOW ${name}`], { encoding: 'utf8' }).trim();
-  const durability = `synchronous_commit=${setting('synchronous_commit')}, fsync=${setting('fsync')}`;
-  // pgbench: one single-row INSERT per transaction (autocommit: one round trip and one commit
-  // each), CLIENTS clients, SECS s
+// pgbench: one single-row INSERT per transaction (autocommit: one round trip and one commit
+// each), `clients` clients, SECS s, in a database of its own; resolves to its tps.
+function pgbench(pgUrl, clients) {
   const pgdb = `ttb_${randomBytes(4).toString('hex')}`;
   execFileSync('psql', [pgUrl, '-qc', `CREATE DATABASE ${pgdb}`]);
   const u = new URL(pgUrl);
@@ -98,10 +103,74 @@ async function audit(pgUrl) {
   execFileSync('psql', [u.href, '-qc', 'CREATE TABLE ins (id bigserial PRIMARY KEY, v text, at bigint)']);
   const script = path.join(dir, 'ins.sql');
   fs.writeFileSync(script, "INSERT INTO ins (v, at) VALUES ('x', 1);\n");
-  const pb = spawnSync('pgbench', ['-n', '-c', String(CLIENTS), '-j', '2', '-T', String(SECS), '-f', script, u.href],
+  const pb = spawnSync('pgbench', ['-n', '-c', String(clients), '-j', '2', '-T', String(SECS), '-f', script, u.href],
     { encoding: 'utf8', timeout: 60000 });
-  const tps = Number((pb.stdout.match(/tps = ([0-9.]+)/) || [])[1] || 0);
   execFileSync('psql', [pgUrl, '-qc', `DROP DATABASE ${pgdb} WITH (FORCE)`]);
+  return Number((pb.stdout.match(/tps = ([0-9.]+)/) || [])[1] || 0);
+}
+
+// wrk: consent events (bench/consent_grant.lua over the subject ids in idsFile) on `conns`
+// connections to base for CSECS s; resolves to { sent, secs } (2xx answers only).
+function wrkConsent(base, key, conns, idsFile) {
+  return new Promise((resolve) => {
+    const c = spawn('wrk', ['-t', String(Math.min(2, conns)), '-c', String(conns), '-d', `${CSECS}s`,
+      '-s', 'bench/consent_grant.lua', base, '--', key, idsFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    c.stdout.on('data', (d) => { out += d; });
+    c.on('exit', () => {
+      const m = out.match(/sent (\d+) in ([0-9.]+) s, (\d+) refused/);
+      resolve(m ? { sent: Number(m[1]) - Number(m[3]), secs: Number(m[2]) } : { sent: 0, secs: CSECS });
+    });
+  });
+}
+
+// `n` connections in all split over the nodes: share of node i.
+const share = (n, nodes, i) => Math.floor(n / nodes) + (i < n % nodes ? 1 : 0);
+
+// Durable consent events per second through `nodes` nodes on a fresh database, `conns` wrk
+// connections in all: SUBJECTS subjects are created first (untimed), then wrk records consents
+// for CSECS s; the figure is count(*) of consent_events once the nodes stopped, over wrk's
+// duration (it includes the at most `conns` writes still in flight when wrk stopped).
+async function consentRun(pgUrl, env, nodes, conns) {
+  const name = `ttb_${randomBytes(4).toString('hex')}`;
+  execFileSync('psql', [pgUrl, '-qc', `CREATE DATABASE ${name}`]);
+  const v = new URL(pgUrl);
+  v.pathname = `/${name}`;
+  const ns = [];
+  try {
+    for (let i = 0; i < nodes; i++) ns.push(await startNode({ db: v.href, mk, env }));
+    const key = adminKey(v.href);
+    const ids = [];
+    for (let i = 0; i < SUBJECTS; i += 50) {
+      const rs = await Promise.all(Array.from({ length: 50 }, () => request(ns[0].base, 'POST', '/v1/subjects', {
+        key, body: { kind: 'end_user', jurisdiction: 'NL', contract_active: true } })));
+      for (const r of rs) {
+        if (r.status !== 201) throw new Error(`subject creation failed: ${r.status} ${r.text}`);
+        ids.push(r.json.id);
+      }
+    }
+    const idsFile = path.join(dir, `ids-${name}.txt`);
+    fs.writeFileSync(idsFile, `${ids.join('\n')}\n`);
+    const before = Number(execFileSync('psql', [v.href, '-Atc', 'SELECT count(*) FROM consent_events'], { encoding: 'utf8' }));
+    const runs = await Promise.all(ns.map((n, i) => wrkConsent(n.base, key, share(conns, nodes, i), idsFile)));
+    for (const n of ns.splice(0)) await n.stop();
+    const events = Number(execFileSync('psql', [v.href, '-Atc', 'SELECT count(*) FROM consent_events'], { encoding: 'utf8' })) - before;
+    const secs = Math.max(...runs.map((r) => r.secs));
+    const answered = runs.reduce((a, r) => a + r.sent, 0);
+    const verify = spawnSync(BIN, ['consent', 'verify', '--db', v.href, '--master-key', mk], { encoding: 'utf8' });
+    if (verify.status !== 0) throw new Error(`consent verify failed after the run:\n${verify.stdout}${verify.stderr}`);
+    return { rate: events / secs, events, answered, secs };
+  } finally {
+    for (const n of ns) await n.stop();
+    execFileSync('psql', [pgUrl, '-qc', `DROP DATABASE ${name} WITH (FORCE)`]);
+  }
+}
+
+async function audit(pgUrl) {
+  const setting = (name) => execFileSync('psql', [pgUrl, '-Atc', `SHOW ${name}`], { encoding: 'utf8' }).trim();
+  const durability = `synchronous_commit=${setting('synchronous_commit')}, fsync=${setting('fsync')}`;
+  const tps = pgbench(pgUrl, CLIENTS);
+  const tpsHigh = pgbench(pgUrl, HIGH);
   // tutela: CLIENTS connections in all (wrk), spread over the nodes; each 201 is sent after the
   // COMMIT of its subject row, subject key, audit event and change-feed row (the request is
   // parked meanwhile, so every client's creation can join the node's next batch).
@@ -116,7 +185,7 @@ async function audit(pgUrl) {
     for (let i = 0; i < nodes; i++) ns.push(await startNode({ db: v.href, mk, env }));
     const key = adminKey(v.href);
     const runs = await Promise.all(ns.map((n, i) =>
-      wrkCreate(n.base, key, Math.floor(CLIENTS / nodes) + (i < CLIENTS % nodes ? 1 : 0))));
+      wrkCreate(n.base, key, share(CLIENTS, nodes, i))));
     const rate = runs.reduce((a, r) => a + r.n / r.secs, 0);
     for (const n of ns) await n.stop();
     const verify = spawnSync(BIN, ['audit', 'verify', '--db', v.href, '--master-key', mk], { encoding: 'utf8' });
@@ -125,6 +194,14 @@ async function audit(pgUrl) {
     results.push(rate);
   }
   console.log(`PostgreSQL (same cluster, ${durability}, ${CLIENTS} clients each, ${SECS} s): pgbench single-row INSERT ${tps.toFixed(0)} tps | tutela durable audited subject creations (group commit, audit chains verified after): one node ${results[0].toFixed(0)}/s (ratio ${(results[0] / tps).toFixed(2)}), two nodes ${results[1].toFixed(0)}/s (ratio ${(results[1] / tps).toFixed(2)}); goal ratio >= 0.50`);
+  // consent events: at pgbench's client count, then at HIGH connections (the consent group
+  // commit batches across callers, so more callers make larger batches)
+  for (const [conns, base] of [[CLIENTS, tps], [HIGH, tpsHigh]]) {
+    const one = await consentRun(pgUrl, env, 1, conns);
+    const two = await consentRun(pgUrl, env, 2, conns);
+    const fig = (r) => `${r.rate.toFixed(0)}/s (${r.events} events in consent_events, ${r.answered} answered 2xx, ${r.secs.toFixed(2)} s; ratio ${(r.rate / base).toFixed(2)}, vs pgbench ${CLIENTS} clients ${(r.rate / tps).toFixed(2)})`;
+    console.log(`PostgreSQL (same cluster, ${durability}, ${conns} connections): pgbench single-row INSERT ${conns} clients ${base.toFixed(0)} tps | tutela durable consent events (group commit, ledger verified after): one node ${fig(one)}, two nodes ${fig(two)}; two/one ${(two.rate / one.rate).toFixed(2)}; goal ratio >= 0.50, two > one`);
+  }
 }
 
 try {

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # jobs_bench.sh BUILD — issue 9 benchmarks (bench/jobs_bench.mjs): outbox delivery beside a raw
 # libcurl loop; on a throwaway PostgreSQL cluster (scripts/pg-cluster.sh), pgbench inserts beside
-# durable audit events through one and two tutela nodes. Bounded: about a minute.
+# durable audit events and durable consent events through one and two tutela nodes. Bounded:
+# under three minutes.
 set -uo pipefail
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
