@@ -138,7 +138,11 @@ async function consentRun(pgUrl, env, nodes, conns) {
   v.pathname = `/${name}`;
   const ns = [];
   try {
-    for (let i = 0; i < nodes; i++) ns.push(await startNode({ db: v.href, mk, env }));
+    // a consent request holds its server thread until its batch committed (consent_commit.c),
+    // so each node gets one server thread per connection it takes, as bench/consent_api.sh does
+    for (let i = 0; i < nodes; i++) {
+      ns.push(await startNode({ db: v.href, mk, env: { ...env, TUTELA_THREADS: String(share(conns, nodes, i)) } }));
+    }
     const key = adminKey(v.href);
     const ids = [];
     for (let i = 0; i < SUBJECTS; i += 50) {
