@@ -203,7 +203,7 @@ async function audit(pgUrl) {
   for (const [conns, base] of [[CLIENTS, tps], [HIGH, tpsHigh]]) {
     const one = await consentRun(pgUrl, env, 1, conns);
     const two = await consentRun(pgUrl, env, 2, conns);
-    const fig = (r) => `${r.rate.toFixed(0)}/s (${r.events} events in consent_events, ${r.answered} answered 2xx, ${r.secs.toFixed(2)} s; ratio ${(r.rate / base).toFixed(2)}, vs pgbench ${CLIENTS} clients ${(r.rate / tps).toFixed(2)})`;
+    const fig = (r) => `${r.rate.toFixed(0)}/s (${r.events} events in consent_events, ${r.answered} answered 2xx, ${r.secs.toFixed(2)} s; ratio ${base ? (r.rate / base).toFixed(2) : 'n/a: pgbench failed (max_connections?)'}, vs pgbench ${CLIENTS} clients ${(r.rate / tps).toFixed(2)})`;
     console.log(`PostgreSQL (same cluster, ${durability}, ${conns} connections): pgbench single-row INSERT ${conns} clients ${base.toFixed(0)} tps | tutela durable consent events (group commit, ledger verified after): one node ${fig(one)}, two nodes ${fig(two)}; two/one ${(two.rate / one.rate).toFixed(2)}; goal ratio >= 0.50, two > one`);
   }
 }
