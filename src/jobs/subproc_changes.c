@@ -239,6 +239,12 @@ static enum tt_qs tenant_txn(struct tt_store_conn *c, void *cls)
         qs = ops->snap_get(c, x->t.id, snap_cb, &old);
     if (qs < 0)
         goto out;
+    if (qs == TT_QS_NONE) { /* the first read or subscription seeds the registry from the policy
+                               and takes the first snapshot (tt__subproc_prepare); a snapshot
+                               taken here first would be of a registry not yet seeded */
+        qs = TT_QS_ONE;
+        goto out;
+    }
     struct tt_subs_snapshot s = {.updated_at = x->now};
     snprintf(s.tenant_id, sizeof s.tenant_id, "%s", x->t.id);
     doc = tt__subproc_snapshot_doc(now_l, now_n, s.digest);
@@ -267,7 +273,6 @@ static enum tt_qs tenant_txn(struct tt_store_conn *c, void *cls)
                 goto out;
         }
     }
-    /* the first snapshot tells nobody: subscribing takes one first (tt__subproc_prepare) */
     qs = ops->snap_put(c, &s, old.doc ? old.digest : NULL);
     if (qs == TT_QS_NONE)
         qs = TT_QS_SOFT; /* another writer moved it: look again */
