@@ -20,8 +20,9 @@
 long tt_export_csv_cell(const char *src, size_t len, char *out, size_t size);
 
 /* Writes src (len bytes of UTF-8) as a quoted JSON string into out (size bytes, NUL-terminated):
- * '"' and '\\' escaped, control characters as \\u00hh, two hex digits (\\n, \\r, \\t short). Returns its length,
- * or -1 when out is too small (out then holds ""). At most 6 * len + 3 bytes are ever needed. */
+ * '"' and '\\' escaped, control characters as \\u00hh, two hex digits (\\n, \\r, \\t short).
+ * Returns its length, or -1 when out is too small (out then holds ""). At most 6 * len + 3 bytes
+ * are ever needed. */
 long tt_export_json_string(const char *src, size_t len, char *out, size_t size);
 
 /* Writes t (unix seconds, UTC) as the JSON value of a time: "YYYY-MM-DDTHH:MM:SSZ" with its
