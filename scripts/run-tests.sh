@@ -13,6 +13,7 @@ passed=0
 failed=0
 log_mark=$(mktemp)
 failures=()
+fail_lines=$(mktemp) # the failed meson tests and valgrind's reports, repeated before the summary
 
 count() { # parse meson's "Ok: N" / "Fail: N" / "Timeout: N" lines from a log
   local log=$1 ok fail to
@@ -30,6 +31,10 @@ step() { # step NAME command...
   "$@" >"$log" 2>&1
   rc=$?
   cat "$log"
+  if [ "$rc" -ne 0 ]; then
+    { grep -E '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT|ERROR) ' "$log" | sed "s|^|  $name: |"
+      grep -E '^==[0-9]+== ' "$log" | head -30; } >>"$fail_lines"
+  fi
   if grep -qE '^Ok:' "$log"; then
     count "$log"
     if [ "$rc" -ne 0 ]; then failures+=("$name"); fi
@@ -74,13 +79,14 @@ for t in clock policy vault ident decide index ledger retention; do
   [ -x "$BUILD/tests/test_$t" ] && core_tests+=("$t")
 done
 if [ ${#core_tests[@]} -gt 0 ]; then
-  step "valgrind: core unit tests" meson test -C "$BUILD" --print-errorlogs --logbase valgrind --wrap="$VG" "${core_tests[@]}"
+  step "valgrind: core unit tests" meson test -C "$BUILD" --print-errorlogs --logbase valgrind --timeout-multiplier 3 --wrap="$VG" "${core_tests[@]}"
 fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 step "asan+ubsan: all suites" meson test -C "$ASAN" --print-errorlogs --num-processes 2
 
 echo
+cat "$fail_lines"
 if [ ${#failures[@]} -gt 0 ]; then echo "failed steps: ${failures[*]}"; fi
 echo "summary: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
