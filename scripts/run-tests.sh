@@ -75,7 +75,8 @@ if [ -n "${TUTELA_TEST_PG_URL:-}" ]; then
 fi
 VG="valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --quiet"
 core_tests=()
-for t in clock policy vault ident decide index ledger retention; do
+for t in clock policy vault ident decide index ledger tcf consent transfer notice export deadline \
+  request_state password totp ratelimit ropa; do
   [ -x "$BUILD/tests/test_$t" ] && core_tests+=("$t")
 done
 if [ ${#core_tests[@]} -gt 0 ]; then
