@@ -16,6 +16,7 @@
 #include "api/audit.h"
 #include "cli/context.h"
 #include "core/clock.h"
+#include "../tests/support/tt_tmp.h"
 
 #define THREADS 2
 #define SECONDS 1.5 /* per slice; the two runs alternate over 3 slices each */
@@ -109,8 +110,8 @@ static double run(struct shared *s, void *(*fn)(void *))
 
 int main(int argc, char **argv)
 {
-    char dir[] = "/tmp/tt-bench-acc.XXXXXX";
-    if (sodium_init() < 0 || !mkdtemp(dir))
+    char dir[64];
+    if (sodium_init() < 0 || !tt_tmpdir("/tmp/tt-bench-acc.", dir, sizeof dir))
         return 1;
     char url[128], err[256] = "";
     snprintf(url, sizeof url, "sqlite:%s/b.db", dir);

@@ -23,6 +23,7 @@
 
 #include "api/consent_int.h"
 #include "core/vault.h"
+#include "../tests/support/tt_tmp.h"
 
 #define RAW_BATCH 512
 
@@ -216,8 +217,8 @@ int main(int argc, char **argv)
     if (tt_vault_init() != 0)
         return 1;
     randombytes_buf(evidence, sizeof evidence);
-    char dir[] = "/tmp/tt-bench-consent-XXXXXX";
-    if (!mkdtemp(dir))
+    char dir[64];
+    if (!tt_tmpdir("/tmp/tt-bench-consent-", dir, sizeof dir))
         return 1;
     char db[128], db8[128], raw[128], sq_url[160], sq_url8[160];
     snprintf(db, sizeof db, "%s/ledger.db", dir);

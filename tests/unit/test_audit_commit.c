@@ -19,6 +19,7 @@
 #include "api/audit.h"
 #include "api/audit_commit.h"
 #include "core/error.h"
+#include "../support/tt_tmp.h"
 
 #define THREADS 8
 #define PER_THREAD 40
@@ -142,11 +143,7 @@ static int setup(void **state)
     (void)state;
     if (sodium_init() < 0)
         return -1;
-    /* mkdtemp's template: the prefix, then six 'X' it replaces */
-    int n = snprintf(dir, sizeof dir, "/tmp/tt_audit_commit_");
-    memset(dir + n, 'X', 6);
-    dir[n + 6] = '\0';
-    return mkdtemp(dir) ? 0 : -1;
+    return tt_tmpdir("/tmp/tt_audit_commit_", dir, sizeof dir) ? 0 : -1;
 }
 
 static int teardown(void **state)

@@ -20,6 +20,7 @@
 #include "api/audit.h"
 #include "core/error.h"
 #include "core/ledger.h"
+#include "../support/tt_tmp.h"
 
 #define N_A 20 /* events in ten_a's chain */
 #define N_B 5  /* events in ten_b's chain, never tampered with */
@@ -384,11 +385,7 @@ static int setup(void **state)
     (void)state;
     if (sodium_init() < 0)
         return -1;
-    /* mkdtemp's template: the prefix, then six 'X' it replaces */
-    int n = snprintf(dir, sizeof dir, "/tmp/tt_audit_tamper_");
-    memset(dir + n, 'X', 6);
-    dir[n + 6] = '\0';
-    return mkdtemp(dir) ? 0 : -1;
+    return tt_tmpdir("/tmp/tt_audit_tamper_", dir, sizeof dir) ? 0 : -1;
 }
 
 static int teardown(void **state)

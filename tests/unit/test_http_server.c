@@ -27,6 +27,7 @@
 #include "http/http.h"
 #include "http/log.h"
 #include "store/store_impl.h"
+#include "../support/tt_tmp.h"
 
 /* --- a fake store that knows three keys ------------------------------------------------------*/
 
@@ -291,15 +292,14 @@ static int start(void **state)
     (void)state;
     assert_int_equal(tt_vault_init(), 0);
     curl_global_init(CURL_GLOBAL_ALL);
-    snprintf(web_root, sizeof web_root, "/tmp/tt_http_web_XXXXXX");
-    assert_non_null(mkdtemp(web_root));
+    assert_non_null(tt_tmpdir("/tmp/tt_http_web_", web_root, sizeof web_root));
     char p[128];
     snprintf(p, sizeof p, "%s/app.js", web_root);
     FILE *f = fopen(p, "w");
     fputs("console.log(1)", f);
     fclose(f);
-    char logpath[] = "/tmp/tt_http_log_XXXXXX";
-    log_fd = mkstemp(logpath);
+    char logpath[64];
+    log_fd = tt_tmpfile("/tmp/tt_http_log_", logpath, sizeof logpath);
     unlink(logpath);
     tt_log_set_fd(log_fd);
     app.store = &fake_store;

@@ -24,6 +24,7 @@
 #include "jobs/outbox_int.h"
 #include "store/jobs_store.h"
 #include "store/store.h"
+#include "../support/tt_tmp.h"
 
 #define T0 1764000000
 
@@ -66,8 +67,7 @@ static int setup(void **state)
         const char *slash = strrchr(base, '/');
         snprintf(f->url, sizeof f->url, "%.*s/%s", (int)(slash - base), base, f->pg_db);
     } else {
-        snprintf(f->dir, sizeof f->dir, "/tmp/tt-jobs-XXXXXX");
-        assert_non_null(mkdtemp(f->dir));
+        assert_non_null(tt_tmpdir("/tmp/tt-jobs-", f->dir, sizeof f->dir));
         snprintf(f->url, sizeof f->url, "sqlite:%s/t.db", f->dir);
     }
     char err[256] = "";

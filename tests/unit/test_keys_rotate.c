@@ -20,6 +20,7 @@
 #include "core/error.h"
 #include "core/vault.h"
 #include "store/store.h"
+#include "../support/tt_tmp.h"
 
 #define N_SUBJECTS 7
 
@@ -86,9 +87,7 @@ static int setup(void **state)
     if (!f || tt_vault_init() != 0)
         return -1;
     unsetenv("TUTELA_MASTER_KEY");
-    int n = snprintf(f->dir, sizeof f->dir, "/tmp/tt_rotate_%6s", ""); /* mkdtemp: six 'X' */
-    memset(f->dir + n - 6, 'X', 6);
-    if (!mkdtemp(f->dir))
+    if (!tt_tmpdir("/tmp/tt_rotate_", f->dir, sizeof f->dir))
         return -1;
     snprintf(f->key_path, sizeof f->key_path, "%s/master.key", f->dir);
     snprintf(f->url, sizeof f->url, "sqlite:%s/tutela.db", f->dir);

@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "core/policy.h"
 #include "core/retention.h"
+#include "../support/tt_tmp.h"
 
 static char root[2048];
 
@@ -426,8 +427,8 @@ static void check_collects_several_problems(void **state)
         free(text);
         text = nt;
     }
-    char tmp[] = "/tmp/tt_policy_XXXXXX";
-    int fd = mkstemp(tmp);
+    char tmp[64];
+    int fd = tt_tmpfile("/tmp/tt_policy_", tmp, sizeof tmp);
     assert_true(fd >= 0);
     assert_int_equal(write(fd, text, len), (ssize_t)len);
     close(fd);

@@ -20,6 +20,7 @@
 #include "http/http.h"
 #include "http/internal.h"
 #include "http/log.h"
+#include "../support/tt_tmp.h"
 
 static int h_dummy(struct tt_req *req, struct tt_resp *resp)
 {
@@ -412,8 +413,8 @@ static void metrics_registry(void **state)
 
 static char *capture_log(void (*fn)(void))
 {
-    char path[] = "/tmp/tt_log_XXXXXX";
-    int fd = mkstemp(path);
+    char path[64];
+    int fd = tt_tmpfile("/tmp/tt_log_", path, sizeof path);
     assert_true(fd >= 0);
     unlink(path);
     tt_log_set_fd(fd);
@@ -545,8 +546,8 @@ static void openapi_lists_every_route(void **state)
 static void static_paths_stay_inside_root(void **state)
 {
     (void)state;
-    char root[] = "/tmp/tt_web_XXXXXX";
-    assert_non_null(mkdtemp(root));
+    char root[64];
+    assert_non_null(tt_tmpdir("/tmp/tt_web_", root, sizeof root));
     char p[512], outside[512];
     snprintf(p, sizeof p, "%s/www", root);
     assert_int_equal(mkdir(p, 0700), 0);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "../support/tt_tmp.h"
 
 struct fx {
     struct tt_store *s;
@@ -104,9 +105,9 @@ static int setup(void **state)
     if (env && *env) {
         snprintf(f->url, sizeof f->url, "%s", env);
     } else {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(f->dir, sizeof f->dir, "%s/tt_store_XXXXXX", tmp && *tmp ? tmp : "/tmp");
-        assert_non_null(mkdtemp(f->dir));
+        char prefix[256];
+        snprintf(prefix, sizeof prefix, "%s/tt_store_", tt_tmp_root());
+        assert_non_null(tt_tmpdir(prefix, f->dir, sizeof f->dir));
         snprintf(f->url, sizeof f->url, "sqlite:%s/t.db", f->dir);
     }
     assert_int_equal(open_store(f, 4), 0);

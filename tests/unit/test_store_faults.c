@@ -17,6 +17,7 @@
 
 #include "store/sqlite/sq.h"
 #include "store/store.h"
+#include "../support/tt_tmp.h"
 
 /* ---- allocation-failure injection (SQLite's own allocator hook) ---- */
 
@@ -69,9 +70,9 @@ static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/tt_faults_XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    assert_non_null(mkdtemp(f->dir));
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "%s/tt_faults_", tt_tmp_root());
+    assert_non_null(tt_tmpdir(prefix, f->dir, sizeof f->dir));
     snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
     snprintf(f->url, sizeof f->url, "sqlite:%s", f->path);
     char err[256] = "";

@@ -27,6 +27,7 @@
 #include "jobs/sweep.h"
 #include "store/retention_store.h"
 #include "store/store.h"
+#include "../support/tt_tmp.h"
 
 #define DAY 86400
 #define AT 1800000000 /* the sweep's "now" */
@@ -53,8 +54,7 @@ static int setup(void **state)
     if (db && *db) {
         snprintf(f->url, sizeof f->url, "%s", db);
     } else {
-        snprintf(f->dir, sizeof f->dir, "/tmp/tt_sweep_XXXXXX");
-        assert_non_null(mkdtemp(f->dir));
+        assert_non_null(tt_tmpdir("/tmp/tt_sweep_", f->dir, sizeof f->dir));
         snprintf(f->url, sizeof f->url, "sqlite:%s/t.db", f->dir);
     }
     char err[512] = "";

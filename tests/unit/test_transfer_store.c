@@ -17,6 +17,7 @@
 
 #include "api/recipients_doc.h"
 #include "store/recipients_store.h"
+#include "../support/tt_tmp.h"
 
 struct fx {
     char dir[256];
@@ -43,8 +44,7 @@ static int setup(void **state)
     if (env && *env) {
         snprintf(f->url, sizeof f->url, "%s", env);
     } else {
-        snprintf(f->dir, sizeof f->dir, "/tmp/tt_rcp_XXXXXX");
-        assert_non_null(mkdtemp(f->dir));
+        assert_non_null(tt_tmpdir("/tmp/tt_rcp_", f->dir, sizeof f->dir));
         snprintf(f->url, sizeof f->url, "sqlite:%s/t.db", f->dir);
     }
     char err[256];

@@ -22,6 +22,7 @@
 
 #include "api/audit.h"
 #include "store/store.h"
+#include "../support/tt_tmp.h"
 
 #define THREADS 8
 #define PER_THREAD 25
@@ -60,9 +61,9 @@ static int setup(void **state)
     if (env && *env) {
         snprintf(f->url, sizeof f->url, "%s", env);
     } else {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(f->dir, sizeof f->dir, "%s/tt_group_XXXXXX", tmp && *tmp ? tmp : "/tmp");
-        assert_non_null(mkdtemp(f->dir));
+        char prefix[256];
+        snprintf(prefix, sizeof prefix, "%s/tt_group_", tt_tmp_root());
+        assert_non_null(tt_tmpdir(prefix, f->dir, sizeof f->dir));
         snprintf(f->url, sizeof f->url, "sqlite:%s/t.db", f->dir);
     }
     char err[256] = "";

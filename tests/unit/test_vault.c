@@ -20,6 +20,7 @@
 
 #include "core/error.h"
 #include "core/vault.h"
+#include "../support/tt_tmp.h"
 
 static struct tt_master *master_of(uint8_t fill)
 {
@@ -34,9 +35,7 @@ static struct tt_master *master_of(uint8_t fill)
 /* A fresh private temporary directory per test; removed by the caller via rm_dir. */
 static void tmp_dir(char *dir, size_t size)
 {
-    int n = snprintf(dir, size, "/tmp/tt_vault_%6s", ""); /* mkdtemp wants six 'X' */
-    memset(dir + n - 6, 'X', 6);
-    assert_non_null(mkdtemp(dir));
+    assert_non_null(tt_tmpdir("/tmp/tt_vault_", dir, size));
 }
 
 static void rm_dir(const char *dir)
