@@ -12,7 +12,7 @@ BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 command -v wrk >/dev/null || { echo "accounts_auth: wrk not installed (scripts/install-deps.sh)"; exit 0; }
-TMP=$(mktemp -d /tmp/tutela-bench-auth.XXXXXX)
+TMP=$(mktemp -d -p /tmp --suffix=.tutela-bench-auth)
 PID=
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT

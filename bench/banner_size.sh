@@ -25,7 +25,7 @@ printf '%-58s %6d B  (%s)\n' "goal (issue 4)" "$GOAL" "$(kb "$GOAL")"
 printf '%-58s %6d B  (%s) -> tutela is %s of it\n' "Klaro, gzipped with CSS and translations (consent.md)" \
   "$KLARO" "$(kb "$KLARO")" "$(awk -v a="$total" -v b="$KLARO" 'BEGIN { printf "%.0f%%", 100 * a / b }')"
 # the peers measured in this run from their npm packages (dist files as a site includes them)
-TMP=$(mktemp -d /tmp/tutela-banner-size.XXXXXX)
+TMP=$(mktemp -d -p /tmp --suffix=.tutela-banner-size)
 trap 'rm -rf "$TMP"' EXIT
 peer() { # name@version file...: gzip size summed over the files
   local spec=$1; shift

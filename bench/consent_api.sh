@@ -11,7 +11,7 @@ BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 command -v wrk >/dev/null || { echo "consent_api: wrk not installed (scripts/install-deps.sh)"; exit 0; }
-TMP=$(mktemp -d /tmp/tutela-bench-consent.XXXXXX)
+TMP=$(mktemp -d -p /tmp --suffix=.tutela-bench-consent)
 PID=
 PGDB=
 cleanup() {

@@ -19,7 +19,7 @@ BATCHES=${DISCLOSURE_BENCH_BATCHES:-20}
 for tool in sqlite3 python3 curl; do
   command -v "$tool" >/dev/null || { echo "disclosures: $tool not installed, skipped"; exit 0; }
 done
-TMP=$(mktemp -d /tmp/tutela-disclose.XXXXXX)
+TMP=$(mktemp -d -p /tmp --suffix=.tutela-disclose)
 SERVER=
 cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$TMP"; }
 trap cleanup EXIT

@@ -22,7 +22,7 @@ SECS=${SECONDS_PER_RUN:-10}
 for tool in wrk sqlite3 python3; do
   command -v "$tool" >/dev/null || { echo "http_decisions: $tool not installed, skipped"; exit 0; }
 done
-TMP=$(mktemp -d /tmp/tutela-httpdec.XXXXXX)
+TMP=$(mktemp -d -p /tmp --suffix=.tutela-httpdec)
 SERVER=
 cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT

@@ -15,7 +15,7 @@ cleanup() { [ -n "$PGDIR" ] && bash scripts/pg-cluster.sh stop "$PGDIR" >/dev/nu
 trap cleanup EXIT
 if command -v pgbench >/dev/null 2>&1 || [ -x /usr/lib/postgresql/15/bin/pgbench ]; then
   PATH="$PATH:$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1)"
-  PGDIR=$(mktemp -d /tmp/tutela-jobsb.XXXXXX)
+  PGDIR=$(mktemp -d -p /tmp --suffix=.tutela-jobsb)
   if url=$(bash scripts/pg-cluster.sh start "$PGDIR" 2>/dev/null); then export TUTELA_BENCH_PG=$url; fi
 fi
 [ "${BENCH_SCALE:-full}" = small ] && export BENCH_OUTBOX_N=300

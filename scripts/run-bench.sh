@@ -8,7 +8,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 BIN=$BUILD/tutela
 SMALL=${BENCH_SCALE:-full}
-TMP=$(mktemp -d /tmp/tutela-bench.XXXXXX)
+TMP=$(mktemp -d -p /tmp --suffix=.tutela-bench)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"; \
   [ -n "${PGDIR:-}" ] && bash scripts/pg-cluster.sh stop "$PGDIR" >/dev/null 2>&1; }
@@ -48,7 +48,7 @@ done
 
 if [ -f scripts/pg-cluster.sh ]; then
   echo "## PostgreSQL (issue 9)"
-  PGDIR=$(mktemp -d /tmp/tutela-pgb.XXXXXX)
+  PGDIR=$(mktemp -d -p /tmp --suffix=.tutela-pgb)
   if url=$(bash scripts/pg-cluster.sh start "$PGDIR"); then
     TUTELA_BENCH_DB=$url "$BUILD/bench/bench_store" "$N_STORE" "$TMP"
   fi

@@ -54,7 +54,7 @@ step() { # step NAME command...
 }
 
 # A throwaway PostgreSQL cluster for the PostgreSQL runs of the store and API suites (issue 9).
-PGDIR=$(mktemp -d /tmp/tutela-pg.XXXXXX)
+PGDIR=$(mktemp -d -p /tmp --suffix=.tutela-pg)
 cleanup() { bash scripts/pg-cluster.sh stop "$PGDIR" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 if [ -x scripts/pg-cluster.sh ] || [ -f scripts/pg-cluster.sh ]; then
