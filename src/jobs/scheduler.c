@@ -28,7 +28,8 @@ static struct {
     pthread_t thread;
     int running, stopping;
     struct tt_app *app;
-    double next_due[JOBS_MAX]; /* monotonic seconds */
+    double next_due[JOBS_MAX];   /* monotonic seconds */
+    unsigned interval[JOBS_MAX]; /* seconds between passes: the job's own, or the operator's */
 } S = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 static pthread_once_t node_once = PTHREAD_ONCE_INIT;
@@ -93,6 +94,38 @@ static int job_enabled(const char *job)
         if (len == n && strncmp(p, job, n) == 0)
             return 1;
         p += len + (end ? 1 : 0);
+    }
+    return 0;
+}
+
+/* TUTELA_JOB_INTERVALS: "job=seconds,…" sets the interval of the jobs named (e.g. a sweep once
+ * a day: "retention.sweep=86400"); the others keep their own. Fills S.interval; an entry that
+ * names no job, or seconds outside 1..31 days, is refused with the entry in err. */
+static int intervals_read(char *err, size_t err_size)
+{
+    for (size_t i = 0; tt_jobs[i].name && i < JOBS_MAX; i++)
+        S.interval[i] = tt_jobs[i].interval_s;
+    const char *list = getenv("TUTELA_JOB_INTERVALS");
+    for (const char *p = list ? list : ""; *p;) {
+        size_t len = strcspn(p, ",");
+        const char *eq = memchr(p, '=', len);
+        size_t i = 0;
+        while (eq && tt_jobs[i].name && i < JOBS_MAX &&
+               !(strlen(tt_jobs[i].name) == (size_t)(eq - p) &&
+                 strncmp(tt_jobs[i].name, p, (size_t)(eq - p)) == 0))
+            i++;
+        char *end = NULL;
+        unsigned long secs = eq ? strtoul(eq + 1, &end, 10) : 0;
+        if (!eq || !tt_jobs[i].name || i >= JOBS_MAX || end != p + len || end == eq + 1 ||
+            secs < 1 || secs > 31ul * 86400) {
+            snprintf(err, err_size,
+                     "TUTELA_JOB_INTERVALS: \"%.*s\" is not job=seconds with a known job and "
+                     "1 to 2678400 seconds",
+                     (int)(len > 80 ? 80 : len), p);
+            return -TT_E_BAD_FIELD;
+        }
+        S.interval[i] = (unsigned)secs;
+        p += len + (p[len] == ',' ? 1 : 0);
     }
     return 0;
 }
@@ -177,10 +210,10 @@ static void *loop(void *arg)
                 pthread_mutex_unlock(&S.mu);
                 const struct tt_job *job = &tt_jobs[i];
                 /* held elsewhere or not due: look again after one interval */
-                (void)pass(app, job, tt_now(&app->clock), job->interval_s);
+                (void)pass(app, job, tt_now(&app->clock), S.interval[i]);
                 pthread_mutex_lock(&S.mu);
                 now = mono_now();
-                S.next_due[i] = now + (job->interval_s ? job->interval_s : 1);
+                S.next_due[i] = now + (S.interval[i] ? S.interval[i] : 1);
                 if (S.stopping)
                     break;
             }
@@ -208,6 +241,11 @@ int tt_jobs_start(struct tt_app *app, char *err, size_t err_size)
         pthread_mutex_unlock(&S.mu);
         snprintf(err, err_size, "the job scheduler is already running");
         return -TT_E_CONFLICT;
+    }
+    int irc = intervals_read(err, err_size);
+    if (irc != 0) {
+        pthread_mutex_unlock(&S.mu);
+        return irc;
     }
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);

@@ -20,6 +20,8 @@ import { freePort, smtpReceiver, startNode, until, webhookReceiver } from '../to
 
 const PUBLIC = 'http://public.example';
 const JOBS = 'outbox.deliver,subscriptions.changes,subscriptions.notices';
+// the change and notice jobs every second (5 s and 10 s by default), so waits are short
+const FAST_JOBS = 'subscriptions.changes=1,subscriptions.notices=1';
 
 /** The notices file the server reads at every pass (TUTELA_NOTICES): the shipped one, or with
  * a future version flagged substantial added (what a policy reload with a new version brings). */
@@ -43,6 +45,13 @@ function decode(msg) {
 
 const mailsTo = (smtp, addr) => smtp.messages().filter((m) => m.includes(`To: ${addr}`)).map(decode);
 const local = (srv, url) => url.replace(PUBLIC, srv.base);
+/** Waits until `job` has run `n` more passes on srv (job_leases.runs): what a job would do after
+ * a change has been done by then, so "nothing more arrived" is checked without a fixed sleep. */
+async function waitPasses(srv, job, n) {
+  const runs = () => Number(srv.sql(`SELECT coalesce(max(runs), 0) FROM job_leases WHERE job = '${job}'`).trim());
+  const target = runs() + n;
+  assert.ok(await until(() => runs() >= target, 30000), `${n} passes of ${job}`);
+}
 
 /** Runs a writing statement through srv.sql, retrying while the server holds SQLite's lock (the
  * sqlite3 shell has no busy timeout). */
@@ -72,6 +81,7 @@ for (const backend of backends()) {
     const env = {
       TUTELA_JOBS: JOBS, TUTELA_PUBLIC_URL: PUBLIC, TUTELA_OUTBOX_BACKOFF_S: '1',
       TUTELA_OUTBOX_BACKOFF_CAP_S: '2', TUTELA_OUTBOX_MAX_ATTEMPTS: '8', TUTELA_SUBS_RATE: '1000',
+      TUTELA_JOB_INTERVALS: FAST_JOBS,
     };
     before(async () => {
       tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tutela-subs-'));
@@ -98,6 +108,8 @@ for (const backend of backends()) {
     const sealedHas = (text) => Number(srv.sql(backend === 'sqlite'
       ? `SELECT count(*) FROM sub_subscribers WHERE instr(to_enc, CAST(${q(text)} AS BLOB)) > 0`
       : `SELECT count(*) FROM sub_subscribers WHERE position(convert_to(${q(text)}, 'UTF8') in to_enc) > 0`).trim());
+    /** Waits until `job` has run `n` more passes on the server (job_leases.runs). */
+    const passes = (job, n) => waitPasses(srv, job, n);
     /** Changes the registry behind the list (what part A's API does), then waits for the job. */
     async function change(sql) {
       const before = digest();
@@ -167,7 +179,7 @@ for (const backend of backends()) {
 
       // a pending subscriber is told nothing
       await addEntry();
-      await new Promise((r) => setTimeout(r, 2500));
+      await passes('outbox.deliver', 2);
       assert.equal(mailsTo(smtp, addr).length, 1, 'only the confirm mail');
 
       const ok = await request(local(srv, link), 'GET', '');
@@ -200,7 +212,7 @@ for (const backend of backends()) {
       assert.equal(one.status, 200, one.text);
       assert.equal(rows(`AND status = 'unsubscribed' AND to_enc IS NULL AND blind LIKE 'gone:%'`), 1, 'address wiped');
       await addEntry();
-      await new Promise((r) => setTimeout(r, 2500));
+      await passes('outbox.deliver', 2);
       assert.equal(mailsTo(smtp, addr).length, 2, 'nothing after unsubscribing');
     });
 
@@ -232,7 +244,7 @@ for (const backend of backends()) {
         assertProblem(await request(local(srv, s.json.delete_url), 'DELETE', ''), 400, 'invalid-link', 'token');
         const n = rx.got.length;
         await addEntry();
-        await new Promise((r) => setTimeout(r, 2500));
+        await passes('outbox.deliver', 2);
         assert.equal(rx.got.length, n, 'nothing after the delete');
       } finally {
         await rx.close();
@@ -259,7 +271,7 @@ for (const backend of backends()) {
         });
         assert.equal(r.status, 201, r.text);
         assert.equal((await act(r.json.id, 'vet', { passed: true })).status, 200);
-        await new Promise((res) => setTimeout(res, 6000)); // a pass of the job or more
+        await passes('subscriptions.changes', 2); // a whole pass of the job after the vetting
         assert.ok(!(await keys()).includes('api_mailer'), 'proposed and vetted entries are not public');
         assert.equal(rx.got.length, 0, 'nothing to tell yet');
         assert.equal((await act(r.json.id, 'approve')).status, 200);
@@ -308,7 +320,7 @@ for (const backend of backends()) {
         assert.equal(a.status, 201, a.text);
       }
       const announced = (addr) => mailsTo(smtp, addr).filter((m) => /2099\.test/.test(m.body));
-      await new Promise((r) => setTimeout(r, 1500));
+      await passes('subscriptions.notices', 2);
       assert.equal(announced(addrs[0]).length, 0, 'nothing substantial yet');
       writeNotices(env.TUTELA_NOTICES, true); // the new version arrives
       for (const addr of addrs) assert.ok(await until(() => announced(addr)[0], 30000), 'each account got the announcement');
@@ -318,7 +330,8 @@ for (const backend of backends()) {
       assert.match(mail.body, /Lire la nouvelle déclaration/);
       assert.equal(srv.sql(`SELECT accounts FROM sub_announcements WHERE version = '2099.test'`).trim(), '2');
       // later passes announce nothing again
-      await new Promise((r) => setTimeout(r, 12000));
+      await passes('subscriptions.notices', 3);
+      await passes('outbox.deliver', 2);
       for (const addr of addrs) assert.equal(announced(addr).length, 1, 'exactly once');
       const j = await pub('GET', '/notice');
       assert.equal(j.json.version, '2022.1', 'the version in effect is still the old one');
@@ -367,7 +380,10 @@ for (const backend of backends()) {
       notices = path.join(tmp, 'notices.yaml');
       smtp = await smtpReceiver(path.join(tmp, 'mail'));
       srv = await startServer(backend, {
-        env: { TUTELA_JOBS: 'outbox.deliver,subscriptions.notices', TUTELA_SMTP_URL: smtp.url, TUTELA_SMTP_FROM: 'privacy@tutela.example' },
+        env: {
+          TUTELA_JOBS: 'outbox.deliver,subscriptions.notices', TUTELA_SMTP_URL: smtp.url,
+          TUTELA_SMTP_FROM: 'privacy@tutela.example', TUTELA_JOB_INTERVALS: FAST_JOBS,
+        },
         args: ['--policy', policy],
       });
       t = await tenant(srv);
@@ -398,7 +414,8 @@ for (const backend of backends()) {
       assert.ok(await until(() => srv.sql("SELECT count(*) FROM sub_policy_texts WHERE version = '2022.1'").trim() === '1', 20000));
       // a new version that changes nothing that affects rights: not announced
       await release('2099.same', (x) => x);
-      await new Promise((r) => setTimeout(r, 11000));
+      await waitPasses(srv, 'subscriptions.notices', 3);
+      await waitPasses(srv, 'outbox.deliver', 2);
       assert.equal(srv.sql("SELECT count(*) FROM sub_announcements").trim(), '0');
       // a longer retention is substantial (S12.1): announced once
       await release('2099.auto', (x) => x.replace(/(key: sms_voice[\s\S]*?months: )6\n/, '$112\n'));
