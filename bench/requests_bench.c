@@ -24,6 +24,7 @@
 #include "jobs/erasure.h"
 #include "store/requests_store.h"
 #include "store/store.h"
+#include "../tests/support/tt_tmp.h"
 
 #define TEN "ten_bench"
 #define PER_SUBJECT 100
@@ -259,8 +260,8 @@ int main(int argc, char **argv)
         n = strtol(argv[1], NULL, 10);
     if (n < PER_SUBJECT)
         return die("N too small");
-    char dir[] = "/tmp/tt_bench_rq_XXXXXX";
-    if (!mkdtemp(dir) || tt_vault_init() != 0)
+    char dir[64];
+    if (!tt_tmpdir("/tmp/tt_bench_rq_", dir, sizeof dir) || tt_vault_init() != 0)
         return die("set-up");
     char url[128], path[96], raw[96], err[512];
     snprintf(path, sizeof path, "%s/s.db", dir);

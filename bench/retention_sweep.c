@@ -17,6 +17,7 @@
 #include "core/policy.h"
 #include "jobs/sweep.h"
 #include "store/store.h"
+#include "../tests/support/tt_tmp.h"
 
 #define AT 1800000000LL
 #define PER_SUBJECT 100
@@ -91,8 +92,8 @@ int main(int argc, char **argv)
         n = strtol(argv[1], NULL, 10);
     if (n < PER_SUBJECT)
         return die("N too small");
-    char dir[] = "/tmp/tt_bench_ret_XXXXXX";
-    if (!mkdtemp(dir))
+    char dir[64];
+    if (!tt_tmpdir("/tmp/tt_bench_ret_", dir, sizeof dir))
         return die("mkdtemp");
     char url[128], path[96], raw[96];
     snprintf(path, sizeof path, "%s/s.db", dir);
