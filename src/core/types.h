@@ -135,6 +135,7 @@ enum tt_key_class {
     TT_KEYCLASS_FINANCIAL = 1,
     TT_KEYCLASS_CONSENT = 2,
     TT_KEYCLASS_REQUEST = 3,
+    TT_KEYCLASS_ERASING = 4, /* MAIN re-wrapped while an erasure re-seals what stays, then gone */
     TT_KEYCLASS__COUNT
 };
 

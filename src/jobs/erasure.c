@@ -40,7 +40,7 @@ struct shred_ctx {
     struct tt_hold *holds; /* the holds in force that cover this subject */
     size_t n_holds, cap_holds;
     char last[TT_ID_MAX];
-    int64_t n_seen; /* records of the subject when its key was destroyed */
+    int64_t n_seen; /* records of the subject when what stays was re-sealed */
     int page_n, failed, erased_now;
 };
 
@@ -154,8 +154,7 @@ static enum tt_qs collect_all(struct tt_store_conn *c, struct shred_ctx *x)
     }
     if (x->n_holds == 0) {
         /* no hold: only a running legal obligation keeps a record (S7.4), and the store finds
-         * those without reading the subject's other records — how soon the subject is unusable
-         * does not grow with what it holds */
+         * those without reading the subject's other records */
         int64_t total = 0;
         qs = ops->requests->record_kept_list(c, x->s.tenant_id, x->s.id, x->now, collect_kept, x,
                                              &total);
@@ -181,17 +180,80 @@ static enum tt_qs collect_all(struct tt_store_conn *c, struct shred_ctx *x)
     return TT_QS_ONE;
 }
 
-/* Re-seals the kept records from MAIN to FINANCIAL (in place: same length). */
+static int got_one(void *cls, const struct tt_request *r)
+{
+    struct tt_request *out = cls;
+    *out = *r;
+    out->attachment_enc = NULL;
+    out->attachment_enc_len = 0;
+    out->confirmation_enc = NULL;
+    return 0;
+}
+
+/* The subject's key of class kc unwrapped into key: ONE, NONE when absent or destroyed. */
+static enum tt_qs class_key(struct tt_store_conn *c, struct shred_ctx *x, enum tt_key_class kc,
+                            uint8_t key[32])
+{
+    struct tt_subject_key k;
+    enum tt_qs qs = tt_store_ops_of(c)->subject_key_get(c, x->s.tenant_id, x->s.id, kc, &k);
+    if (qs <= 0 || k.destroyed_at != 0)
+        return qs < 0 ? qs : TT_QS_NONE;
+    char ad[TT_KEY_AD_MAX];
+    tt_vault_key_ad(x->s.tenant_id, x->s.id, kc, ad);
+    int rc = k.wrapped_len == TT_WRAPPED_BYTES ? tt_vault_unwrap(x->app->master, k.wrapped, ad, key)
+                                               : -1;
+    sodium_memzero(k.wrapped, sizeof k.wrapped);
+    return rc < 0 ? TT_QS_HARD : TT_QS_ONE;
+}
+
+/* Destroys the key row *k (wrapped bytes zeroed, destroyed_at set). */
+static enum tt_qs destroy_key(struct tt_store_conn *c, struct tt_subject_key *k, tt_time now)
+{
+    k->destroyed_at = now;
+    memset(k->wrapped, 0, sizeof k->wrapped);
+    enum tt_qs qs = tt_store_ops_of(c)->subject_key_put(c, k);
+    return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+}
+
+/* Step 1's key work, constant in size: the MAIN key is re-wrapped as the ERASING key (read only
+ * by this job, to re-seal what stays) and MAIN is destroyed, so nothing reads the subject's
+ * data any more; step 3 destroys ERASING. */
+static enum tt_qs escrow_main(struct tt_store_conn *c, struct shred_ctx *x,
+                              struct tt_subject_key *mk)
+{
+    uint8_t key[32];
+    enum tt_qs qs = class_key(c, x, TT_KEYCLASS_MAIN, key);
+    if (qs == TT_QS_ONE) {
+        struct tt_subject_key e = *mk;
+        char ad[TT_KEY_AD_MAX];
+        e.key_class = TT_KEYCLASS_ERASING;
+        e.created_at = x->now;
+        e.destroyed_at = 0;
+        tt__api_copy(e.master_key_id, sizeof e.master_key_id, x->app->master->id);
+        tt_vault_key_ad(x->s.tenant_id, x->s.id, TT_KEYCLASS_ERASING, ad);
+        qs = tt_vault_wrap(x->app->master, key, ad, e.wrapped) < 0 ? TT_QS_HARD : TT_QS_ONE;
+        e.wrapped_len = TT_WRAPPED_BYTES;
+        if (qs == TT_QS_ONE)
+            qs = tt_store_ops_of(c)->subject_key_put(c, &e);
+        sodium_memzero(e.wrapped, sizeof e.wrapped);
+    }
+    sodium_memzero(key, sizeof key);
+    if (qs < 0)
+        return qs;
+    return destroy_key(c, mk, x->now);
+}
+
+/* Re-seals the kept records from the ERASING key (MAIN as it was) to FINANCIAL (in place: same
+ * length). */
 static enum tt_qs reseal_kept(struct tt_store_conn *c, struct shred_ctx *x)
 {
     if (!x->n_kept)
         return TT_QS_ONE;
     uint8_t main_key[32], fin[32];
-    struct tt_resp scratch = {0};
-    if (tt__api_subject_key(x->app, c, &x->s, main_key, &scratch) < 0)
-        return TT_QS_HARD;
-    enum tt_qs qs =
-        tt__rq_class_key(x->app, c, x->s.tenant_id, x->s.id, TT_KEYCLASS_FINANCIAL, x->now, fin);
+    enum tt_qs qs = class_key(c, x, TT_KEYCLASS_ERASING, main_key);
+    if (qs <= 0)
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs; /* kept data and no key to open it */
+    qs = tt__rq_class_key(x->app, c, x->s.tenant_id, x->s.id, TT_KEYCLASS_FINANCIAL, x->now, fin);
     for (size_t i = 0; qs == TT_QS_ONE && i < x->n_kept; i++) {
         struct kept *k = &x->kept[i];
         if (k->len < TT_SEAL_OVERHEAD) {
@@ -217,12 +279,13 @@ static enum tt_qs reseal_kept(struct tt_store_conn *c, struct shred_ctx *x)
     return qs == TT_QS_NONE ? TT_QS_HARD : qs;
 }
 
-/* Step 1: everything that makes the subject unusable, in one transaction. */
+/* Step 1: what makes the subject unusable, in one transaction whose size does not grow with
+ * the subject's records: MAIN key escrowed and destroyed, identities deleted (a handful per
+ * subject), subject marked erased, change feed and audit. */
 static enum tt_qs shred_txn(struct tt_store_conn *c, void *cls)
 {
     struct shred_ctx *x = cls;
     const struct tt_store_ops *ops = tt_store_ops_of(c);
-    free_kept(x);
     x->erased_now = 0;
     enum tt_qs qs = ops->subject_get(c, x->r.tenant_id, x->r.subject_id, &x->s);
     if (qs <= 0)
@@ -231,26 +294,14 @@ static enum tt_qs shred_txn(struct tt_store_conn *c, void *cls)
     qs = ops->subject_key_get(c, x->s.tenant_id, x->s.id, TT_KEYCLASS_MAIN, &mk);
     if (qs < 0)
         return qs;
-    int done = x->s.erased_at != 0 && (qs == TT_QS_NONE || mk.destroyed_at != 0);
-    x->failed = 0;
-    x->n_seen = 0;
-    qs = collect_all(c, x);
-    if (qs < 0 || done)
-        return qs; /* done before a crash: what stays is known again for the batches */
-    qs = reseal_kept(c, x);
-    if (qs < 0)
-        return qs;
-    if (mk.destroyed_at == 0) {
-        mk.destroyed_at = x->now;
-        memset(mk.wrapped, 0, sizeof mk.wrapped);
-        qs = ops->subject_key_put(c, &mk);
-        if (qs <= 0)
-            return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    if (x->s.erased_at != 0 && (qs == TT_QS_NONE || mk.destroyed_at != 0))
+        return TT_QS_ONE; /* done before a crash */
+    if (qs == TT_QS_ONE && mk.destroyed_at == 0) {
+        qs = escrow_main(c, x, &mk);
+        if (qs < 0)
+            return qs;
     }
     qs = ops->requests->identity_delete_subject(c, x->s.tenant_id, x->s.id);
-    if (qs < 0)
-        return qs;
-    qs = ops->requests->rct_delete_subject(c, x->s.tenant_id, x->s.id); /* S1.5 history */
     if (qs < 0)
         return qs;
     x->s.erased_at = x->now;
@@ -259,24 +310,53 @@ static enum tt_qs shred_txn(struct tt_store_conn *c, void *cls)
     qs = ops->subject_update(c, &x->s);
     if (qs <= 0)
         return qs == TT_QS_NONE ? TT_QS_HARD : qs;
-    /* how many records there were, kept with the request: a run resumed after a crash still
-     * tells the requester how many went in all, not only since the crash */
-    snprintf(x->r.outcome, sizeof x->r.outcome, "{\"records_total\":%lld}", (long long)x->n_seen);
-    x->r.updated_at = x->now;
-    qs = ops->requests->update(c, &x->r);
-    if (qs <= 0)
-        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
     /* other nodes (and a server beside `tutela requests`) see the erasure through the feed */
     qs = tt_feed_append(c, x->s.tenant_id, TT_FEED_SUBJECT, x->s.id);
     if (qs < 0)
         return qs;
-    json_t *d = json_pack("{s:s, s:i}", "request", x->r.id, "records_kept", (int)x->n_kept);
+    json_t *d = json_pack("{s:s}", "request", x->r.id);
     if (!d)
         return TT_QS_HARD;
     qs = tt_audit_emit(c, x->s.tenant_id, x->now, x->actor, "subject.erase", x->s.id, d);
     json_decref(d);
     x->erased_now = 1;
     return qs < 0 ? qs : TT_QS_ONE;
+}
+
+/* Step 2a, after the subject is unusable: lists what stays (collect_all, on every pass so a
+ * batch after a crash never deletes a held record) and, once per erasure, re-seals it under
+ * FINANCIAL and keeps with the request how many records the subject had (a run resumed after a
+ * crash still tells the requester how many went in all). "records_total" in the request's
+ * outcome says the re-seal was done. */
+static enum tt_qs keep_txn(struct tt_store_conn *c, void *cls)
+{
+    struct shred_ctx *x = cls;
+    const struct tt_store_ops *ops = tt_store_ops_of(c);
+    free_kept(x);
+    x->failed = 0;
+    x->n_seen = 0;
+    struct tt_request cur;
+    enum tt_qs qs = ops->requests->get(c, x->r.tenant_id, x->r.id, got_one, &cur);
+    if (qs <= 0)
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    qs = collect_all(c, x);
+    if (qs < 0)
+        return qs;
+    json_t *o = json_loads(cur.outcome, 0, NULL);
+    int resealed = json_is_integer(json_object_get(o, "records_total"));
+    json_decref(o);
+    if (resealed || tt_rq_state_terminal(cur.state))
+        return TT_QS_ONE;
+    qs = reseal_kept(c, x);
+    if (qs < 0)
+        return qs;
+    snprintf(cur.outcome, sizeof cur.outcome, "{\"records_total\":%lld}", (long long)x->n_seen);
+    cur.updated_at = x->now;
+    qs = ops->requests->update(c, &cur);
+    if (qs <= 0)
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    x->r = cur;
+    return TT_QS_ONE;
 }
 
 /* Test-only knobs (documented in erasure.h): records per batch and a pause after each
@@ -428,16 +508,6 @@ struct done_ctx {
     int64_t deleted;
 };
 
-static int got_one(void *cls, const struct tt_request *r)
-{
-    struct tt_request *out = cls;
-    *out = *r;
-    out->attachment_enc = NULL;
-    out->attachment_enc_len = 0;
-    out->confirmation_enc = NULL;
-    return 0;
-}
-
 static enum tt_qs done_txn(struct tt_store_conn *c, void *cls)
 {
     struct done_ctx *d = cls;
@@ -450,6 +520,15 @@ static enum tt_qs done_txn(struct tt_store_conn *c, void *cls)
         x->r = cur;
         return TT_QS_ONE;
     }
+    /* what stays is re-sealed and the rest deleted: the escrowed key and the S1.5 history go */
+    struct tt_subject_key ek;
+    qs = tt_store_ops_of(c)->subject_key_get(c, x->s.tenant_id, x->s.id, TT_KEYCLASS_ERASING, &ek);
+    if (qs == TT_QS_ONE && ek.destroyed_at == 0)
+        qs = destroy_key(c, &ek, x->now);
+    if (qs >= 0)
+        qs = tt_store_ops_of(c)->requests->rct_delete_subject(c, x->s.tenant_id, x->s.id);
+    if (qs < 0)
+        return qs;
     /* the original letter stays as stored (NULL blobs are left alone by update); the
      * confirmation is sealed under the REQUEST key (S7.7) */
     json_t *before = json_loads(cur.outcome, 0, NULL);
@@ -525,7 +604,9 @@ int tt_erasure_run(struct tt_app *app, const char *tenant_id, const char *reques
     struct tt_store_conn *c = tt_store_acquire(app->store);
     struct shred_ctx x = {.app = app, .actor = actor, .now = now};
     int rc = begin(c, &x, tenant_id, request_id);
-    enum tt_qs qs;
+    enum tt_qs qs = rc == 0 ? tt_store_txn(c, keep_txn, &x) : TT_QS_ONE;
+    if (qs < 0)
+        rc = qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
     int64_t deleted = 0;
     struct batch_ctx b = {tenant_id, x.r.subject_id, now, batch_size(), 0};
     int any_held = 0;

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* erasure.h — the erasure of a subject for a verified erasure request (S8.1, S7.4–S7.7,
  * DESIGN.md crypto-shredding), as a resumable job step keyed by the request id:
- *   1. one transaction: records under a legal retention obligation still running (S7.4) are
- *      re-sealed under the subject's FINANCIAL key, the MAIN key is destroyed, identities are
- *      deleted and the subject marked erased (audited); the decision index hook runs at once —
- *      from here the subject is unusable;
- *   2. the remaining records are deleted in batches of TT_ERASURE_BATCH, one transaction each;
- *   3. the request is completed (or partially completed when data was kept, listed with its
- *      reason in the outcome, S7.6) with its confirmation sealed under the REQUEST key (S7.7).
+ *   1. one transaction, its size independent of the subject's records: the MAIN key is
+ *      re-wrapped as the ERASING key (read by this job alone) and destroyed, identities are
+ *      deleted and the subject marked erased (audited, change feed); the decision index hook
+ *      runs at once — from here the subject is unusable (decisions deny, reads refuse);
+ *   2. one transaction re-seals under the FINANCIAL key, with the ERASING key, the records a
+ *      legal retention obligation still running (S7.4) or a legal hold in force (S7.6) keeps,
+ *      and keeps with the request how many records the subject had; then the remaining records
+ *      are deleted in batches of TT_ERASURE_BATCH, one transaction each;
+ *   3. the ERASING key is destroyed, the rectification history deleted (S1.5) and the request
+ *      completed (or partially completed when data was kept, listed with its reason in the
+ *      outcome, S7.6) with its confirmation sealed under the REQUEST key (S7.7).
  * Each step is idempotent, so running it again after a crash (the job requests.erasure, or
  * `tutela requests resume`) finishes the work. Consent proofs live under their own key class
  * and are untouched (S7.5). Thread safe against other requests; two runs of one request are
@@ -31,8 +35,8 @@
 int tt_erasure_run(struct tt_app *app, const char *tenant_id, const char *request_id,
                    const char *actor, tt_time now, struct tt_request *out);
 
-/* Step 1 alone: after it returns 0 the subject is unusable (key destroyed, identities gone,
- * marked erased, index told); tt_erasure_run (or a resume) finishes the rest. Same errors.
+/* Step 1 alone: after it returns 0 the subject is unusable (MAIN key destroyed, identities
+ * gone, marked erased, index told); tt_erasure_run (or a resume) finishes the rest. Same errors.
  * Used by bench/requests_bench.c to time how soon an erasure takes effect. */
 int tt_erasure_shred(struct tt_app *app, const char *tenant_id, const char *request_id,
                      const char *actor, tt_time now);

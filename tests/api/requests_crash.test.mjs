@@ -56,6 +56,9 @@ for (const backend of backends()) {
       // what the crash left: the key destroyed and the subject erased in step 1, work unfinished
       assert.equal(srv.sql(`SELECT state FROM requests WHERE request_id = '${c.json.id}'`).trim(), '3');
       assert.notEqual(srv.sql(`SELECT erased_at FROM subjects WHERE subject_id = '${s.id}'`).trim(), '0');
+      // MAIN (class 0) destroyed in step 1; the ERASING copy (class 4) lives until step 3
+      const keys = () => srv.sql(`SELECT key_class, CASE WHEN destroyed_at > 0 THEN 1 ELSE 0 END FROM subject_keys WHERE subject_id = '${s.id}' AND key_class IN (0, 4) ORDER BY key_class`).trim().split('\n').map((l) => l.split('|').join(','));
+      assert.deepEqual(keys(), ['0,1', '4,0']);
       return { s, c, kept, ids };
     }
 
@@ -78,6 +81,8 @@ for (const backend of backends()) {
       for (const id of ids) assert.ok(left.some((l) => l.startsWith(id)), `S7.4 record ${id} kept`);
       if (hold) assert.equal(left.filter((l) => l.endsWith('voice')).length, 4);
       assert.equal(srv.sql(`SELECT count(*) FROM identities WHERE subject_id = '${s.id}'`).trim(), '0');
+      // no key that opens the subject's MAIN data is left (S7.4 rows live under FINANCIAL)
+      assert.equal(srv.sql(`SELECT count(*) FROM subject_keys WHERE subject_id = '${s.id}' AND key_class IN (0, 4) AND destroyed_at = 0`).trim(), '0');
       // each step once on the timeline; one erase event in the audit trail; the chain verifies
       assert.deepEqual(r.json.timeline.map((e) => e.event), ['created', 'verify', 'start', 'partial']);
       assert.equal(srv.sql(`SELECT count(*) FROM audit_events WHERE action = 'subject.erase' AND target = '${s.id}'`).trim(), '1');
