@@ -7,6 +7,10 @@
 import { api, current, el, lang, loadTexts, say, sayProblem, signIn, signOut, t, when } from '/web/dashboard/ui.js';
 
 let chosen = null; // the registry entry the manage panel acts on
+// Each read of a list is numbered; a read that a newer one overtook writes nothing, so a load
+// that ends after an add (or a filter change) cannot bring back the older rows or status line.
+let registryRead = 0;
+let govRead = 0;
 
 const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
@@ -44,12 +48,17 @@ function choose(r) {
   document.getElementById('vet-outcome').focus();
 }
 
+/** The registry (as filtered) and the flagged list; the rows, or null when this read failed or a
+ * newer one overtook it (then it wrote nothing). */
 async function loadRegistry() {
+  const mine = ++registryRead;
   const q = document.getElementById('filter').value;
   const r = await api('GET', `/v1/recipients${q ? `?${q}` : ''}`);
+  if (mine !== registryRead) return null;
   if (r.status !== 200) return sayProblem(r);
   document.querySelector('#registry tbody').replaceChildren(...r.body.items.map(row));
   const f = await api('GET', '/v1/recipients?flagged=true');
+  if (mine !== registryRead) return null;
   if (f.status === 200) {
     document.getElementById('flagged').replaceChildren(...f.body.items.map((x) => el('li',
       t('console.flagged.item', { name: x.name, reason: x.flag_reason, when: when(x.flagged_at) }))));
@@ -58,11 +67,14 @@ async function loadRegistry() {
   return r.body.items;
 }
 
+/** The government requests (DPO only); false when a newer read overtook this one. */
 async function loadGov() {
+  const mine = ++govRead;
   const r = await api('GET', '/v1/government-requests');
+  if (mine !== govRead) return false;
   const box = document.getElementById('gov-box');
   box.hidden = r.status === 403; // the DPO role only
-  if (r.status !== 200) return;
+  if (r.status !== 200) return true;
   document.querySelector('#govreqs tbody').replaceChildren(...r.body.items.map((g) => {
     const tr = el('tr');
     tr.append(el('td', when(g.created_at)), el('td', g.authority), el('td', g.legal_instrument),
@@ -70,6 +82,7 @@ async function loadGov() {
     return tr;
   }));
   document.getElementById('gov-empty').hidden = r.body.items.length > 0;
+  return true;
 }
 
 /** After a change: the registry again, the entry re-chosen, a status line. */
@@ -86,8 +99,10 @@ async function load() {
   document.getElementById('signin-box').hidden = true;
   for (const id of ['registry-box', 'flagged-box', 'add-box', 'signout']) document.getElementById(id).hidden = false;
   const items = await loadRegistry();
-  await loadGov();
-  if (items) say('console.loaded', { n: items.length });
+  const read = registryRead;
+  const gov = await loadGov();
+  // the count only while nothing newer (an add, a change, a filter) has written since
+  if (items && gov && read === registryRead) say('console.loaded', { n: items.length });
 }
 
 document.getElementById('filter').addEventListener('change', loadRegistry);
