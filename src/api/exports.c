@@ -226,19 +226,31 @@ static la_ssize_t zip_write(struct archive *a, void *cls, const void *p, size_t 
     return buf_put(cls, p, n) < 0 ? -1 : (la_ssize_t)n;
 }
 
-static int zip_add(struct archive *a, const char *name, const char *data, size_t len, tt_time at)
+/* one part of an archive entry */
+struct piece {
+    const char *p;
+    size_t n;
+};
+
+/* Adds the entry name made of n parts, written in turn (no copy of the whole). */
+static int zip_add(struct archive *a, const char *name, const struct piece *parts, size_t n,
+                   tt_time at)
 {
     struct archive_entry *e = archive_entry_new();
     if (!e)
         return -1;
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += parts[i].n;
     archive_entry_set_pathname(e, name);
     archive_entry_set_size(e, (la_int64_t)len);
     archive_entry_set_filetype(e, AE_IFREG);
     archive_entry_set_perm(e, 0600);
     archive_entry_set_mtime(e, (time_t)at, 0);
     int rc = archive_write_header(a, e);
-    if (rc == ARCHIVE_OK && len && archive_write_data(a, data, len) != (la_ssize_t)len)
-        rc = ARCHIVE_FATAL;
+    for (size_t i = 0; rc == ARCHIVE_OK && i < n; i++)
+        if (parts[i].n && archive_write_data(a, parts[i].p, parts[i].n) != (la_ssize_t)parts[i].n)
+            rc = ARCHIVE_FATAL;
     archive_entry_free(e);
     return rc == ARCHIVE_OK ? 0 : -1;
 }
@@ -257,43 +269,42 @@ static int build_zip(struct gather *g, tt_time now, struct buf *out)
     }
     char *head = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
-    /* export.json: the object above with "records" (already JSON text) as its last member */
     size_t head_n = head ? strlen(head) : 0;
-    struct buf jsonf = {0};
-    if (head_n > 1) {
-        buf_put(&jsonf, head, head_n - 1);
-        buf_put(&jsonf, ",\"records\":[", 12);
-        buf_put(&jsonf, g->records.p ? g->records.p : "", g->records.n);
-        buf_put(&jsonf, "]}", 2);
-    }
-    if (head)
-        sodium_memzero(head, head_n);
-    free(head);
-    if (head_n <= 1 || jsonf.failed) {
-        buf_wipe(&jsonf);
+    if (head_n <= 1) {
+        free(head);
         return -1;
     }
-    const char *txt = jsonf.p;
     static const char header[] = "id,service,data_category,purpose,legal_basis,source,"
                                  "collected_at,retention_until,value\n";
+    /* export.json: the object above with "records" (already JSON text) as its last member */
+    const struct piece json_parts[] = {{head, head_n - 1},
+                                       {",\"records\":[", 12},
+                                       {g->records.p ? g->records.p : "", g->records.n},
+                                       {"]}", 2}};
+    const struct piece csv_parts[] = {{header, sizeof header - 1},
+                                      {g->csv.p ? g->csv.p : "", g->csv.n}};
+    /* the archive is about the size of its parts: reserved at once, not doubled into */
+    size_t want = head_n + g->records.n + g->csv.n + 4096;
+    if (!out->p && (out->p = malloc(want)) != NULL)
+        out->cap = want;
     struct archive *a = archive_write_new();
     int rc = a && archive_write_set_format_zip(a) == ARCHIVE_OK &&
                      archive_write_set_bytes_in_last_block(a, 1) == ARCHIVE_OK &&
+                     /* deflate's fastest level: a third of the CPU of its default for an
+                      * archive a few percent larger (bench_requests: 100,000 records) */
+                     archive_write_set_options(a, "zip:compression-level=1") == ARCHIVE_OK &&
                      archive_write_open2(a, out, NULL, zip_write, NULL, NULL) == ARCHIVE_OK
                  ? 0
                  : -1;
-    struct buf csvf = {0};
-    buf_put(&csvf, header, sizeof header - 1);
-    buf_put(&csvf, g->csv.p ? g->csv.p : "", g->csv.n);
     if (rc == 0)
-        rc = zip_add(a, "export.json", txt, jsonf.n, now);
+        rc = zip_add(a, "export.json", json_parts, 4, now);
     if (rc == 0)
-        rc = csvf.failed ? -1 : zip_add(a, "records.csv", csvf.p, csvf.n, now);
+        rc = zip_add(a, "records.csv", csv_parts, 2, now);
     if (a && archive_write_close(a) != ARCHIVE_OK)
         rc = -1;
     archive_write_free(a);
-    buf_wipe(&jsonf);
-    buf_wipe(&csvf);
+    sodium_memzero(head, head_n);
+    free(head);
     return rc == 0 && !out->failed ? 0 : -1;
 }
 
