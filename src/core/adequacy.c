@@ -4,47 +4,33 @@
  * country at this time" (S5.1, S5.2). */
 #include "adequacy.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
 #include "error.h"
-#include "policy_int.h"
+#include "yaml_doc.h"
 
-#define ADEQUACY_MAX_BYTES (1u << 20)
-
-static const struct tt__ynode *map_get(const struct tt__ynode *m, const char *key)
-{
-    if (!m || m->type != TT_Y_MAP)
-        return NULL;
-    for (size_t i = 0; i + 1 < m->n; i += 2)
-        if (m->kids[i]->type == TT_Y_SCALAR && strcmp(m->kids[i]->str, key) == 0)
-            return m->kids[i + 1];
-    return NULL;
-}
-
-static const char *scalar(const struct tt__ynode *n)
-{
-    return n && n->type == TT_Y_SCALAR && n->len == strlen(n->str) ? n->str : NULL;
-}
+#define ADEQUACY_MAX_MIB 1
 
 static int country_ok(const char *c)
 {
     return c && strlen(c) == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z';
 }
 
-static int build(struct tt__arena *ar, const struct tt__ynode *root, struct tt_adequacy *a,
-                 struct tt__perr *e)
+static int build(struct tt__arena *ar, const struct tt__ynode *root, void *obj, struct tt__perr *e)
 {
+    struct tt_adequacy *a = obj;
     static const char *const known[] = {"key", "country", "name", "from", "until", "instrument"};
     for (size_t i = 0; i + 1 < root->n; i += 2) {
         const char *k = root->kids[i]->str;
         if (strcmp(k, "eea") != 0 && strcmp(k, "decisions") != 0)
             tt__perr_add(e, root->kids[i]->line, "unknown key '%s'", k);
     }
-    const struct tt__ynode *eea = map_get(root, "eea");
-    const struct tt__ynode *dec = map_get(root, "decisions");
+    const struct tt__ynode *eea = tt__ydoc_get(root, "eea");
+    const struct tt__ynode *dec = tt__ydoc_get(root, "decisions");
     if (!eea || eea->type != TT_Y_SEQ) {
         tt__perr_add(e, root->line, "'eea' must be a list of country codes");
         return -TT_E_BAD_FIELD;
@@ -58,7 +44,7 @@ static int build(struct tt__arena *ar, const struct tt__ynode *root, struct tt_a
     if (!a->eea || !en)
         return -TT_E_NOMEM;
     for (size_t i = 0; i < eea->n; i++) {
-        const char *c = scalar(eea->kids[i]);
+        const char *c = tt__ydoc_scalar(eea->kids[i]);
         if (!country_ok(c))
             tt__perr_add(e, eea->kids[i]->line, "an EEA country must be an ISO alpha-2 code");
         a->eea[a->n_eea++] = c ? c : "";
@@ -78,12 +64,12 @@ static int build(struct tt__arena *ar, const struct tt__ynode *root, struct tt_a
                 tt__perr_add(e, d->kids[j]->line, "unknown key '%s'", d->kids[j]->str);
         }
         struct tt_adequacy_entry *x = &en[a->n_entries];
-        x->key = scalar(map_get(d, "key"));
-        x->country = scalar(map_get(d, "country"));
-        x->name = scalar(map_get(d, "name"));
-        x->instrument = scalar(map_get(d, "instrument"));
-        const char *from = scalar(map_get(d, "from"));
-        const char *until = scalar(map_get(d, "until"));
+        x->key = tt__ydoc_scalar(tt__ydoc_get(d, "key"));
+        x->country = tt__ydoc_scalar(tt__ydoc_get(d, "country"));
+        x->name = tt__ydoc_scalar(tt__ydoc_get(d, "name"));
+        x->instrument = tt__ydoc_scalar(tt__ydoc_get(d, "instrument"));
+        const char *from = tt__ydoc_scalar(tt__ydoc_get(d, "from"));
+        const char *until = tt__ydoc_scalar(tt__ydoc_get(d, "until"));
         if (!x->key || !*x->key)
             tt__perr_add(e, line, "a decision needs a 'key'");
         if (!country_ok(x->country))
@@ -111,53 +97,23 @@ static int build(struct tt__arena *ar, const struct tt__ynode *root, struct tt_a
 int tt_adequacy_load_buffer(const char *name, const char *yaml, size_t len,
                             struct tt_adequacy **out, char err[TT_ADEQUACY_ERR_MAX])
 {
-    char dummy[TT_ADEQUACY_ERR_MAX];
-    if (!err)
-        err = dummy;
-    err[0] = '\0';
-    struct tt__perr e = {name ? name : "adequacy", err, TT_ADEQUACY_ERR_MAX, 0, 1, 0};
-    struct tt__arena *ar = tt__arena_new();
-    if (!ar)
-        return -TT_E_NOMEM;
-    struct tt__ynode *root = NULL;
-    int rc = tt__yaml_parse(ar, yaml, len, &root, &e);
-    struct tt_adequacy *a = rc == 0 ? tt__arena_alloc(ar, sizeof *a) : NULL;
-    if (rc == 0 && !a)
-        rc = -TT_E_NOMEM;
+    void *obj = NULL;
+    int rc =
+        tt__ydoc_parse(name ? name : "adequacy", yaml, len, sizeof(struct tt_adequacy),
+                       offsetof(struct tt_adequacy, arena), build, &obj, err, TT_ADEQUACY_ERR_MAX);
     if (rc == 0)
-        rc = build(ar, root, a, &e);
-    if (rc != 0) {
-        if (!err[0])
-            snprintf(err, TT_ADEQUACY_ERR_MAX, "%s: cannot load (code %d)", e.name, rc);
-        tt__arena_free(ar);
-        return rc < 0 ? rc : -TT_E_BAD_FIELD;
-    }
-    a->arena = ar;
-    *out = a;
-    return 0;
+        *out = obj;
+    return rc;
 }
 
 int tt_adequacy_load(const char *path, struct tt_adequacy **out, char err[TT_ADEQUACY_ERR_MAX])
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (err)
-            snprintf(err, TT_ADEQUACY_ERR_MAX, "%s: cannot open", path);
-        return -TT_E_NOT_FOUND;
-    }
-    char *buf = malloc(ADEQUACY_MAX_BYTES + 1);
-    size_t n = buf ? fread(buf, 1, ADEQUACY_MAX_BYTES + 1, f) : 0;
-    fclose(f);
-    if (!buf)
-        return -TT_E_NOMEM;
-    if (n > ADEQUACY_MAX_BYTES) {
-        free(buf);
-        if (err)
-            snprintf(err, TT_ADEQUACY_ERR_MAX, "%s: larger than 1 MiB", path);
-        return -TT_E_BAD_FIELD;
-    }
-    buf[n] = '\0';
-    int rc = tt_adequacy_load_buffer(path, buf, n, out, err);
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = tt__ydoc_read(path, ADEQUACY_MAX_MIB, &buf, &len, err, TT_ADEQUACY_ERR_MAX);
+    if (rc != 0)
+        return rc;
+    rc = tt_adequacy_load_buffer(path, buf, len, out, err);
     free(buf);
     return rc;
 }

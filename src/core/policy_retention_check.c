@@ -8,21 +8,11 @@
 
 #include "policy_int.h"
 #include "retention.h"
-
-/* The value node of key in mapping m, or NULL. */
-static const struct tt__ynode *map_get(const struct tt__ynode *m, const char *key)
-{
-    if (!m || m->type != TT_Y_MAP)
-        return NULL;
-    for (size_t i = 0; i + 1 < m->n; i += 2)
-        if (m->kids[i]->type == TT_Y_SCALAR && strcmp(m->kids[i]->str, key) == 0)
-            return m->kids[i + 1];
-    return NULL;
-}
+#include "yaml_doc.h"
 
 static unsigned line_of(const struct tt__ynode *n, const char *key, unsigned fallback)
 {
-    const struct tt__ynode *v = map_get(n, key);
+    const struct tt__ynode *v = tt__ydoc_get(n, key);
     return v ? v->line : n ? n->line : fallback;
 }
 
@@ -53,7 +43,7 @@ static void check_rule(const struct tt_retention *r, const struct tt__ynode *nod
                      "retention '%s': a financial-year (legal obligation) rule cannot end on "
                      "consent withdrawal",
                      k);
-    const struct tt__ynode *ovs = map_get(node, "overrides");
+    const struct tt__ynode *ovs = tt__ydoc_get(node, "overrides");
     for (size_t i = 0; i < r->n_overrides; i++) {
         const struct tt_retention_override *a = &r->overrides[i];
         const struct tt__ynode *an =
@@ -90,7 +80,7 @@ static int same(const char *a, const char *b)
 /* The node of the j-th selector of a rule's applies_to list (or the rule's node). */
 static const struct tt__ynode *selector_node(const struct tt__ynode *rule, size_t j)
 {
-    const struct tt__ynode *l = map_get(rule, "applies_to");
+    const struct tt__ynode *l = tt__ydoc_get(rule, "applies_to");
     return l && l->type == TT_Y_SEQ && j < l->n ? l->kids[j] : rule;
 }
 
@@ -141,7 +131,7 @@ void tt__policy_retention_check(const struct tt_policy *p, const struct tt__ynod
 {
     if (!p || !e)
         return;
-    const struct tt__ynode *seq = map_get(root, "retention");
+    const struct tt__ynode *seq = tt__ydoc_get(root, "retention");
     for (size_t i = 0; i < p->n_retention; i++) {
         const struct tt__ynode *node =
             seq && seq->type == TT_Y_SEQ && i < seq->n ? seq->kids[i] : NULL;

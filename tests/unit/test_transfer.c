@@ -14,7 +14,9 @@
 
 #include "core/adequacy.h"
 #include "core/clock.h"
+#include "core/error.h"
 #include "core/transfer.h"
+#include "../support/tt_tmp.h"
 
 static struct tt_policy *policy;
 static struct tt_adequacy *adequacy;
@@ -191,6 +193,37 @@ static void bad_adequacy_files_name_the_line(void **state)
     }
 }
 
+/* The file around the document: a missing file and one over 1 MiB are refused by name, and the
+ * loaded file is the one read back (S5.1). */
+static void adequacy_file_errors_name_the_file(void **state)
+{
+    (void)state;
+    struct tt_adequacy *a = NULL;
+    char err[TT_ADEQUACY_ERR_MAX] = "";
+    assert_int_equal(tt_adequacy_load("/nonexistent/adequacy.yaml", &a, err), -TT_E_NOT_FOUND);
+    assert_null(a);
+    assert_string_equal(err, "/nonexistent/adequacy.yaml: cannot open");
+    char path[64];
+    int fd = tt_tmpfile("/tmp/tt_adequacy_", path, sizeof path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs("eea: [NL]\ndecisions: []\n", f);
+    for (size_t i = 0; i < (1u << 20) / 8; i++)
+        fputs("#      \n", f);
+    fclose(f);
+    assert_int_equal(tt_adequacy_load(path, &a, err), -TT_E_BAD_FIELD);
+    assert_null(a);
+    char want[128];
+    snprintf(want, sizeof want, "%s: larger than 1 MiB", path);
+    assert_string_equal(err, want);
+    assert_int_equal(truncate(path, 24), 0); /* the two lines alone */
+    assert_int_equal(tt_adequacy_load(path, &a, err), 0);
+    assert_true(tt_adequacy_in_eea(a, "NL"));
+    tt_adequacy_free(a);
+    unlink(path);
+}
+
 static void seed_from_policy_matches_s4_3(void **state)
 {
     (void)state;
@@ -219,6 +252,7 @@ int main(void)
         cmocka_unit_test(lapse_detected_after_strike_down),
         cmocka_unit_test(adequacy_dates_and_history),
         cmocka_unit_test(bad_adequacy_files_name_the_line),
+        cmocka_unit_test(adequacy_file_errors_name_the_file),
         cmocka_unit_test(seed_from_policy_matches_s4_3),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
