@@ -3,7 +3,9 @@
  * within 7 days or overdue is flagged (an audit event per request and day) and counted in the
  * gauges tutela_requests_due_soon / tutela_requests_overdue; requests.erasure, which resumes
  * erasures a crash interrupted; and requests.purge, which deletes requests (their confirmations,
- * timelines and export rows) 5 years after they were finished (S7.7). */
+ * timelines and export rows) 5 years after they were finished (S7.7) — each page with one audit
+ * event per tenant it touched (request ids, types, counts: no personal value) in its
+ * transaction, and each run with one requests.purge.run event on the platform's chain. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +22,7 @@
 #define SOON_DAYS 7
 #define PAGE 500
 #define DAY_S 86400
+#define PLATFORM "ten_platform" /* the run's own event goes on its chain */
 
 struct watch {
     tt_time now;
@@ -116,16 +119,62 @@ int tt_job_requests_erasure(struct tt_app *app, tt_time now, void *cls)
     return n < 0 ? n : 0;
 }
 
+/* What one page of the purge deleted, per tenant (ids and counts only: S7.7 audit). */
 struct purge_txn {
-    tt_time before;
+    tt_time before, now;
     int64_t deleted;
+    json_t *by_tenant; /* tenant id -> {requests, timeline_events, exports, request_ids, types} */
+    int failed;
 };
 
+static int purged_cb(void *cls, const struct tt_purged *p)
+{
+    struct purge_txn *t = cls;
+    static const char *const counter[] = {"timeline_events", "exports", "requests"};
+    json_t *o = json_object_get(t->by_tenant, p->tenant_id);
+    if (!o) {
+        o = json_pack("{s:i, s:i, s:i, s:[], s:{}}", "requests", 0, "timeline_events", 0, "exports",
+                      0, "request_ids", "types");
+        if (!o || json_object_set_new(t->by_tenant, p->tenant_id, o) < 0) {
+            t->failed = 1;
+            return 0;
+        }
+    }
+    const char *k = counter[p->what];
+    json_object_set_new(o, k, json_integer(json_integer_value(json_object_get(o, k)) + 1));
+    if (p->what == TT_PURGED_REQUEST) {
+        json_t *types = json_object_get(o, "types");
+        const char *name = tt_rq_type_name(p->type);
+        json_object_set_new(types, name,
+                            json_integer(json_integer_value(json_object_get(types, name)) + 1));
+        if (json_array_append_new(json_object_get(o, "request_ids"), json_string(p->request_id)))
+            t->failed = 1;
+    }
+    return 0;
+}
+
+/* One page: the deletes, then one audit event per tenant touched, in the same transaction. */
 static enum tt_qs purge_txn(struct tt_store_conn *c, void *cls)
 {
     struct purge_txn *p = cls;
     p->deleted = 0;
-    return tt_store_ops_of(c)->requests->purge_finished(c, p->before, PAGE, &p->deleted);
+    p->failed = 0;
+    json_object_clear(p->by_tenant);
+    enum tt_qs qs =
+        tt_store_ops_of(c)->requests->purge_finished(c, p->before, PAGE, purged_cb, p, &p->deleted);
+    if (qs < 0 || p->failed)
+        return qs < 0 ? qs : TT_QS_HARD;
+    const char *tenant;
+    json_t *d;
+    json_object_foreach(p->by_tenant, tenant, d)
+    {
+        json_object_set_new(d, "finished_before", tt__api_time(p->before));
+        json_object_set_new(d, "requirement", json_string("S7.7"));
+        enum tt_qs a = tt_audit_emit(c, tenant, p->now, "system", "requests.purge", "requests", d);
+        if (a < 0)
+            return a;
+    }
+    return qs;
 }
 
 int tt_job_requests_purge(struct tt_app *app, tt_time now, void *cls)
@@ -138,17 +187,32 @@ int tt_job_requests_purge(struct tt_app *app, tt_time now, void *cls)
         return 0;
     }
     /* S7.7: the confirmation of a rights request is kept 5 years from when it was sent */
-    struct purge_txn p = {.before = now - TT_RQ_CONFIRMATION_KEEP_S};
-    for (;;) {
+    struct purge_txn p = {
+        .before = now - TT_RQ_CONFIRMATION_KEEP_S, .now = now, .by_tenant = json_object()};
+    int64_t total = 0, pages = 0;
+    if (!p.by_tenant)
+        rc = -TT_E_NOMEM;
+    while (rc == 0) {
         enum tt_qs qs = tt_store_txn(c, purge_txn, &p);
         if (qs < 0) {
             rc = qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
             break;
         }
         tt_jobs_note(p.deleted);
+        total += p.deleted;
+        pages += p.deleted > 0;
         if (qs == TT_QS_NONE || p.deleted < PAGE)
             break;
     }
+    json_decref(p.by_tenant);
     tt_store_release(c);
-    return rc;
+    /* every run leaves one event on the platform's chain, a run that found nothing included */
+    json_t *d = json_pack("{s:o, s:I, s:I, s:s, s:s}", "finished_before", tt__api_time(p.before),
+                          "requests", (json_int_t)total, "pages", (json_int_t)pages, "outcome",
+                          rc == 0 ? "done" : "failed", "requirement", "S7.7");
+    int a = d ? tt_audit_emit_now(app->store, PLATFORM, now, "system", "requests.purge.run",
+                                  "requests", d)
+              : -TT_E_NOMEM;
+    json_decref(d);
+    return rc < 0 ? rc : a < 0 ? a : 0;
 }

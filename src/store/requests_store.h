@@ -98,6 +98,14 @@ struct tt_rectification {
     size_t old_enc_len;
 };
 
+/* One row the purge of finished requests deleted (S7.7): ids only, never a value. */
+struct tt_purged {
+    enum { TT_PURGED_EVENT, TT_PURGED_EXPORT, TT_PURGED_REQUEST } what;
+    char tenant_id[TT_ID_MAX];
+    char request_id[TT_ID_MAX];
+    enum tt_rq_type type; /* TT_PURGED_REQUEST only */
+};
+
 /* The current sealed value of a record to rectify, with its owner. */
 struct tt_rct_target {
     char subject_id[TT_ID_MAX];
@@ -158,9 +166,12 @@ struct tt_requests_store_ops {
                                           const char *subject_id);
 
     /* S7.7: deletes up to limit requests finished (completed, partially completed, rejected)
-     * before `before`, oldest first, with their timelines and export rows; *deleted gets how
-     * many requests went. ONE when some went, NONE when none was due. */
+     * before `before`, oldest first, with their timelines and export rows; cb (when not NULL)
+     * gets every row deleted (timeline events, exports, then requests; it must not stop
+     * early); *deleted gets how many requests went. ONE when some went, NONE when none was
+     * due. */
     enum tt_qs (*purge_finished)(struct tt_store_conn *c, tt_time before, int limit,
+                                 int (*cb)(void *, const struct tt_purged *), void *cls,
                                  int64_t *deleted);
 
     /* rectification (S1.5): record target_id of the tenant (its new value is written with

@@ -45,6 +45,7 @@ for (const backend of backends()) {
         srv.sql(`UPDATE requests SET received_at = received_at - ${1900 * DAY} WHERE request_id = '${open}'`);
         const count = (table, id) => Number(srv.sql(`SELECT count(*) FROM ${table} WHERE request_id = '${id}'`).trim());
         assert.equal(count('exports', old), 1);
+        const events = count('request_events', old) + count('request_events', oldRejected);
         await stopKeepingStore(srv);
         again = await restart(srv);
         for (let i = 0; i < 200 && count('requests', old) > 0; i++) await sleep(50);
@@ -57,6 +58,23 @@ for (const backend of backends()) {
           assert.equal(count('requests', id), 1, `${id} kept`);
           assert.ok(count('request_events', id) > 0);
         }
+        // S7.7: the purge is audited on the tenant's chain — what went, counted, by id and
+        // type only (no subject, no reason text) — and the run on the platform's chain
+        const audit = (tenantId, action) => srv.sql(`SELECT detail FROM audit_events WHERE tenant_id = '${tenantId}' AND action = '${action}' ORDER BY seq`).trim().split('\n').filter(Boolean);
+        let purged = [];
+        for (let i = 0; i < 100 && purged.length === 0; i++, await sleep(50)) purged = audit(t.id, 'requests.purge');
+        assert.equal(purged.length, 1, purged.join('\n'));
+        const d = JSON.parse(purged[0]);
+        assert.equal(d.requests, 2);
+        assert.deepEqual(d.request_ids.sort(), [old, oldRejected].sort());
+        assert.deepEqual(d.types, { access: 1, objection: 1 });
+        assert.equal(d.exports, 1);
+        assert.equal(d.timeline_events, events);
+        assert.equal(d.requirement, 'S7.7');
+        assert.ok(!purged[0].includes(s.id) && !purged[0].includes('legal claim'), purged[0]);
+        const runs = audit('ten_platform', 'requests.purge.run').map((l) => JSON.parse(l));
+        assert.ok(runs.some((r) => r.requests === 2 && r.outcome === 'done'), JSON.stringify(runs));
+        srv.cli('audit', 'verify'); // throws unless every chain verifies
         const gone = await fetch(`${again.base}/v1/requests/${old}`, { headers: { Authorization: `Bearer ${t.keys.service}` } });
         assert.equal(gone.status, 404);
       } finally {

@@ -120,10 +120,12 @@ static const struct pg_stmt ST[] = {
      "UPDATE records SET value_enc = $1 WHERE tenant_id = $2 AND record_id = $3", NULL},
     {S_IDENTITY_DELETE, "tt_rq_identity_delete", "tt",
      "DELETE FROM identities WHERE tenant_id = $1 AND subject_id = $2", NULL},
-    {S_PURGE_EVENTS, "tt_rq_purge_events", "ii", "DELETE FROM request_events WHERE " FINISHED,
-     NULL},
-    {S_PURGE_EXPORTS, "tt_rq_purge_exports", "ii", "DELETE FROM exports WHERE " FINISHED, NULL},
-    {S_PURGE, "tt_rq_purge", "ii", "DELETE FROM requests WHERE " FINISHED, NULL},
+    {S_PURGE_EVENTS, "tt_rq_purge_events", "ii",
+     "DELETE FROM request_events WHERE " FINISHED " RETURNING tenant_id, request_id, 0", NULL},
+    {S_PURGE_EXPORTS, "tt_rq_purge_exports", "ii",
+     "DELETE FROM exports WHERE " FINISHED " RETURNING tenant_id, request_id, 0", NULL},
+    {S_PURGE, "tt_rq_purge", "ii",
+     "DELETE FROM requests WHERE " FINISHED " RETURNING tenant_id, request_id, type", NULL},
     {S_RECORD_KEPT, "tt_rq_record_kept", "tti",
      "SELECT tenant_id, record_id, subject_id, service, data_category, legal_basis,"
      " retention_until, value_enc FROM records WHERE tenant_id = $1 AND subject_id = $2"
@@ -466,25 +468,44 @@ static enum tt_qs ident_delete(struct tt_store_conn *c, const char *tenant_id,
     return tt__pg_exec_one(P(c), st_of(S_IDENTITY_DELETE), &a);
 }
 
-static enum tt_qs rq_purge(struct tt_store_conn *c, tt_time before, int limit, int64_t *deleted)
+struct purge_each {
+    int what;
+    int (*cb)(void *, const struct tt_purged *);
+    void *cls;
+};
+
+static int purge_row(void *cls, const PGresult *res, int row)
+{
+    struct purge_each *e = cls;
+    struct tt_purged p;
+    memset(&p, 0, sizeof p);
+    p.what = e->what;
+    if (tt__pg_text(res, row, 0, p.tenant_id, sizeof p.tenant_id) < 0 ||
+        tt__pg_text(res, row, 1, p.request_id, sizeof p.request_id) < 0)
+        return -1;
+    p.type = (enum tt_rq_type)tt__pg_int(res, row, 2);
+    if (e->cb)
+        e->cb(e->cls, &p); /* every row RETURNING yields is deleted: no early stop */
+    return 0;
+}
+
+static enum tt_qs rq_purge(struct tt_store_conn *c, tt_time before, int limit,
+                           int (*cb)(void *, const struct tt_purged *), void *cls, int64_t *deleted)
 {
     static const int ids[] = {S_PURGE_EVENTS, S_PURGE_EXPORTS, S_PURGE};
-    long long n = 0;
-    for (size_t i = 0; i < 3; i++) {
+    static const int what[] = {TT_PURGED_EVENT, TT_PURGED_EXPORT, TT_PURGED_REQUEST};
+    enum tt_qs qs = TT_QS_NONE;
+    for (size_t i = 0; i < 3 && qs >= 0; i++) {
         struct pg_args a = {0};
         tt__pg_arg_int(&a, before);
         tt__pg_arg_int(&a, limit < 1 ? 1 : limit);
-        PGresult *r = NULL;
-        enum tt_qs qs = tt__pg_exec(P(c), st_of(ids[i]), &a, &r);
-        if (qs < 0)
-            return qs;
-        n = strtoll(PQcmdTuples(r), NULL, 10);
-        PQclear(r);
+        struct purge_each e = {what[i], cb, cls};
+        qs = tt__pg_each(P(c), st_of(ids[i]), &a, purge_row, &e);
     }
-    if (n <= 0)
-        return TT_QS_NONE;
-    *deleted = n;
-    return TT_QS_ONE;
+    if (qs < 0)
+        return qs;
+    *deleted = (int64_t)qs;
+    return qs > 0 ? TT_QS_ONE : TT_QS_NONE;
 }
 
 const struct tt_requests_store_ops tt__pg_requests_ops = {

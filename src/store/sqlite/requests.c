@@ -483,7 +483,29 @@ static enum tt_qs ident_delete(struct tt_store_conn *c, const char *tenant_id,
     " WHERE state >= 5 AND completed_at > 0 AND completed_at < ?1"                                 \
     " ORDER BY completed_at, tenant_id, request_id LIMIT ?2)"
 
-static enum tt_qs purge_one(struct sq_conn *q, int slot, const char *sql, tt_time before, int limit)
+struct purge_each {
+    int what;
+    int (*cb)(void *, const struct tt_purged *);
+    void *cls;
+};
+
+static int purge_row(sqlite3_stmt *st, void *ctx)
+{
+    struct purge_each *e = ctx;
+    struct tt_purged p;
+    memset(&p, 0, sizeof p);
+    p.what = e->what;
+    tt__sq_col_text(st, 0, p.tenant_id, sizeof p.tenant_id);
+    tt__sq_col_text(st, 1, p.request_id, sizeof p.request_id);
+    p.type = (enum tt_rq_type)sqlite3_column_int64(st, 2);
+    if (e->cb)
+        e->cb(e->cls, &p); /* every row RETURNING yields is deleted: no early stop */
+    return 0;
+}
+
+/* one of the three deletes; each deleted row is passed on; the number of rows, or SOFT/HARD */
+static enum tt_qs purge_one(struct sq_conn *q, int slot, const char *sql, tt_time before, int limit,
+                            struct purge_each *e)
 {
     enum tt_qs qs = TT_QS_HARD;
     sqlite3_stmt *st = tt__sq_stmt(q, SLOT(slot), sql, &qs);
@@ -491,23 +513,35 @@ static enum tt_qs purge_one(struct sq_conn *q, int slot, const char *sql, tt_tim
         return qs;
     if (tt__sq_bind_int(st, 1, before) || tt__sq_bind_int(st, 2, limit))
         return tt__sq_bind_failed(q, st);
-    return tt__sq_write(q, st);
+    return tt__sq_each(q, st, purge_row, e);
 }
 
-static enum tt_qs rq_purge(struct tt_store_conn *c, tt_time before, int limit, int64_t *deleted)
+static enum tt_qs rq_purge(struct tt_store_conn *c, tt_time before, int limit,
+                           int (*cb)(void *, const struct tt_purged *), void *cls, int64_t *deleted)
 {
     struct sq_conn *q = sq_of(c);
     if (limit < 1)
         limit = 1;
-    enum tt_qs qs =
-        purge_one(q, RQ_PURGE_EVENTS, "DELETE FROM request_events WHERE " FINISHED, before, limit);
+    struct purge_each e = {TT_PURGED_EVENT, cb, cls};
+    enum tt_qs qs = purge_one(q, RQ_PURGE_EVENTS,
+                              "DELETE FROM request_events WHERE " FINISHED
+                              " RETURNING tenant_id, request_id, 0",
+                              before, limit, &e);
+    e.what = TT_PURGED_EXPORT;
     if (qs >= 0)
-        qs = purge_one(q, RQ_PURGE_EXPORTS, "DELETE FROM exports WHERE " FINISHED, before, limit);
+        qs = purge_one(q, RQ_PURGE_EXPORTS,
+                       "DELETE FROM exports WHERE " FINISHED " RETURNING tenant_id, request_id, 0",
+                       before, limit, &e);
+    e.what = TT_PURGED_REQUEST;
     if (qs >= 0)
-        qs = purge_one(q, RQ_PURGE, "DELETE FROM requests WHERE " FINISHED, before, limit);
-    if (qs == TT_QS_ONE)
-        *deleted = sqlite3_changes64(q->db);
-    return qs;
+        qs = purge_one(q, RQ_PURGE,
+                       "DELETE FROM requests WHERE " FINISHED
+                       " RETURNING tenant_id, request_id, type",
+                       before, limit, &e);
+    if (qs < 0)
+        return qs;
+    *deleted = (int64_t)qs;
+    return qs > 0 ? TT_QS_ONE : TT_QS_NONE;
 }
 
 const struct tt_requests_store_ops tt__sq_requests_ops = {
