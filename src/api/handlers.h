@@ -15,10 +15,9 @@
 #include "handlers_accounts.h"
 #include "handlers_subprocessors.h"
 
-/* The JSON text of the OpenAPI component schemas named by the route table (openapi.c). */
-extern const char tt_api_openapi_components[];
-/* Each area's component schemas (src/api/openapi/<area>.json, embedded at build time), a
- * NULL-terminated list of JSON object texts {"schemas": {…}} merged into the document. */
+/* The component schemas named by the route table: the core's (src/api/openapi/core.json) then
+ * each area's (src/api/openapi/<area>.json), embedded at build time, a NULL-terminated list of
+ * JSON object texts {"schemas": {…}} merged into the document. */
 extern const char *const tt_api_openapi_area_components[];
 
 /* health.c: liveness, readiness, metrics, the OpenAPI document (public) */

@@ -50,15 +50,14 @@ int tt_api_metrics(struct tt_req *req, struct tt_resp *resp)
     return 0;
 }
 
-/* The core components with every area's schemas merged in, as one JSON text (malloc'd). */
+/* The core's and every area's component schemas merged, as one JSON text (malloc'd); NULL when
+ * out of memory. */
 static char *components_text(void)
 {
-    json_t *all = json_loads(tt_api_openapi_components, 0, NULL);
-    json_t *schemas = all ? json_object_get(all, "schemas") : NULL;
-    if (!json_is_object(schemas)) {
-        json_decref(all);
+    json_t *schemas = json_object();
+    json_t *all = json_pack("{s:o}", "schemas", schemas);
+    if (!all)
         return NULL;
-    }
     for (size_t i = 0; tt_api_openapi_area_components[i]; i++) {
         json_t *area = json_loads(tt_api_openapi_area_components[i], 0, NULL);
         json_object_update(schemas, json_object_get(area, "schemas"));

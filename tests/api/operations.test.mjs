@@ -62,9 +62,9 @@ for (const backend of backends()) {
         assert.ok(doc.paths[p], `path ${p} documented`);
         assert.ok(doc.paths[p][method.toLowerCase()], `${method} ${p} documented`);
       }
-      // every documented operation names schemas that exist
+      // every documented operation, and every schema, names schemas that exist
       const schemas = doc.components.schemas;
-      const refs = JSON.stringify(doc.paths).match(/#\/components\/schemas\/[A-Za-z]+/g) || [];
+      const refs = JSON.stringify([doc.paths, doc.components]).match(/#\/components\/schemas\/[A-Za-z]+/g) || [];
       for (const ref of refs) assert.ok(schemas[ref.split('/').pop()], `${ref} defined`);
     });
 
