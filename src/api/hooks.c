@@ -45,6 +45,19 @@ void tt_hook_identity_added(struct tt_app *app, const struct tt_identity *i)
     with_index(app, put_identity, i);
 }
 
+static void drop_identity(struct tt_index *ix, const void *row)
+{
+    const struct tt_identity *i = row;
+    (void)tt_index_drop_identity(ix, (int)i->type, i->blind_hex);
+}
+
+void tt_hook_identity_replaced(struct tt_app *app, const struct tt_identity *old,
+                               const struct tt_identity *i)
+{
+    with_index(app, drop_identity, old);
+    with_index(app, put_identity, i);
+}
+
 void tt_hook_purpose_state_changed(struct tt_app *app, const struct tt_purpose_state *ps)
 {
     with_index(app, put_purpose_state, ps);

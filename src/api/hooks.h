@@ -9,6 +9,9 @@
 
 void tt_hook_subject_changed(struct tt_app *app, const struct tt_subject *s);
 void tt_hook_identity_added(struct tt_app *app, const struct tt_identity *i);
+/* old (its type and former blind index) was rectified into i: the old one finds nobody */
+void tt_hook_identity_replaced(struct tt_app *app, const struct tt_identity *old,
+                               const struct tt_identity *i);
 void tt_hook_purpose_state_changed(struct tt_app *app, const struct tt_purpose_state *ps);
 
 #endif

@@ -2,8 +2,10 @@
 /* rectifications.c — correcting a record's value with its history (S1.5, S8.0 "verify and
  * control"; issue 5): POST /v1/subjects/{id}/rectifications replaces the value and keeps the one
  * it had sealed under the subject's MAIN key with who, when, why and the rectification request
- * it answers; GET lists that history (values opened only for a stated purpose, S1.1, audited).
- * Erasure deletes the history with the key (jobs/erasure.c); the export carries it. */
+ * it answers; an identifier (idn_…) is corrected in place the same way — normalised for its
+ * type, blind index and sealed value replaced together, the decision index told; GET lists that
+ * history (values opened only for a stated purpose, S1.1, audited). Erasure deletes the history
+ * with the key (jobs/erasure.c); the export carries it. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +14,10 @@
 #include "../core/error.h"
 #include "audit.h"
 #include "common.h"
+#include "../core/ident.h"
+#include "../jobs/feed.h"
 #include "handlers_requests.h"
+#include "hooks.h"
 #include "requests_int.h"
 #include "spec.h"
 
@@ -81,25 +86,35 @@ static enum tt_qs fail(struct rct_ctx *x, int err, const char *field, const char
     return TT_QS_ONE; /* nothing written; the caller answers with the problem */
 }
 
+/* The rectification request named in the body, when one is: it must be the subject's, verified
+ * and open. ONE (g filled when named) or a failure set in x (x->err) or SOFT/HARD. */
+static enum tt_qs request_check(struct tt_store_conn *c, struct rct_ctx *x, struct rq_got *g)
+{
+    if (!x->request)
+        return TT_QS_ONE;
+    enum tt_qs qs = tt_store_ops_of(c)->requests->get(c, x->s->tenant_id, x->request, rq_cb, g);
+    if (qs < 0)
+        return qs;
+    if (!g->found || strcmp(g->r.subject_id, x->s->id) != 0)
+        return fail(x, TT_E_NOT_FOUND, "request", "no such request of this subject");
+    if (g->r.type != TT_RQ_RECTIFICATION ||
+        (g->r.state != TT_RQS_VERIFIED && g->r.state != TT_RQS_IN_PROGRESS &&
+         g->r.state != TT_RQS_EXTENDED))
+        return fail(x, TT_E_INVALID_STATE, "request",
+                    "'request' must be a verified, open rectification request");
+    return TT_QS_ONE;
+}
+
 static enum tt_qs rct_txn(struct tt_store_conn *c, void *cls)
 {
     struct rct_ctx *x = cls;
     const struct tt_store_ops *ops = tt_store_ops_of(c);
     x->err = 0;
     struct rq_got g = {0};
-    if (x->request) {
-        enum tt_qs qs = ops->requests->get(c, x->s->tenant_id, x->request, rq_cb, &g);
-        if (qs < 0)
-            return qs;
-        if (!g.found || strcmp(g.r.subject_id, x->s->id) != 0)
-            return fail(x, TT_E_NOT_FOUND, "request", "no such request of this subject");
-        if (g.r.type != TT_RQ_RECTIFICATION ||
-            (g.r.state != TT_RQS_VERIFIED && g.r.state != TT_RQS_IN_PROGRESS &&
-             g.r.state != TT_RQS_EXTENDED))
-            return fail(x, TT_E_INVALID_STATE, "request",
-                        "'request' must be a verified, open rectification request");
-    }
-    enum tt_qs qs = ops->requests->rct_target_get(c, x->s->tenant_id, x->target, target_cb, x);
+    enum tt_qs qs = request_check(c, x, &g);
+    if (qs < 0 || x->err)
+        return qs;
+    qs = ops->requests->rct_target_get(c, x->s->tenant_id, x->target, target_cb, x);
     if (qs < 0)
         return qs;
     if (qs == TT_QS_NONE || x->err == TT_E_NOT_FOUND)
@@ -121,6 +136,119 @@ static enum tt_qs rct_txn(struct tt_store_conn *c, void *cls)
     if (qs >= 0 && g.found) /* the request's timeline shows each correction (no value) */
         qs = tt__rq_note(c, &g.r, "rectified", x->actor, x->reason, x->now);
     return qs < 0 ? qs : TT_QS_ONE;
+}
+
+/* ---- an identifier (S1.5): corrected in place, blind index and sealed value together ---- */
+
+struct idn_ctx {
+    struct rct_ctx *x;
+    struct tt_identity old, now; /* before and after; now.value_enc = x->new_sealed */
+    int found;
+};
+
+/* finds the identity x->target among the subject's and moves its sealed value to the history */
+static int idn_cb(void *cls, const struct tt_identity *i)
+{
+    struct idn_ctx *d = cls;
+    if (strcmp(i->id, d->x->target) != 0)
+        return 0;
+    d->found = 1;
+    d->old = *i;
+    d->old.value_enc = NULL;
+    struct tt_rct_target t = {.value_enc = i->value_enc, .value_enc_len = i->value_enc_len};
+    tt__api_copy(t.subject_id, sizeof t.subject_id, i->subject_id);
+    tt__api_copy(t.field, sizeof t.field, tt__api_identity_category(i->type));
+    return target_cb(d->x, &t) || 1;
+}
+
+static enum tt_qs idn_txn(struct tt_store_conn *c, void *cls)
+{
+    struct idn_ctx *d = cls;
+    struct rct_ctx *x = d->x;
+    const struct tt_store_ops *ops = tt_store_ops_of(c);
+    x->err = 0;
+    struct rq_got g = {0};
+    enum tt_qs qs = request_check(c, x, &g);
+    if (qs < 0 || x->err)
+        return qs;
+    d->found = 0;
+    qs = ops->identity_list(c, x->s->tenant_id, x->s->id, idn_cb, d);
+    if (qs < 0)
+        return qs;
+    if (!d->found || x->err == TT_E_NOT_FOUND)
+        return fail(x, TT_E_NOT_FOUND, "record", "no such identity of this subject");
+    if (x->err)
+        return fail(x, x->err, "", "the identity could not be opened; nothing was changed");
+    if (d->old.type != d->now.type) /* the value was normalised for the type read before */
+        return fail(x, TT_E_CONFLICT, "record", "the identity changed meanwhile");
+    struct tt_identity other;
+    qs = ops->identity_find(c, x->s->tenant_id, d->now.type, d->now.blind_hex, &other);
+    if (qs < 0)
+        return qs;
+    if (qs == TT_QS_ONE && strcmp(other.id, d->now.id) != 0)
+        return fail(x, TT_E_CONFLICT, "value",
+                    "this identifier already belongs to a subject of the tenant");
+    qs = ops->requests->rct_identity_set(c, x->s->tenant_id, x->s->id, d->now.id, d->now.blind_hex,
+                                         x->new_sealed, x->new_len);
+    if (qs <= 0)
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    qs = ops->requests->rct_put(c, &x->h);
+    if (qs <= 0)
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    json_t *dt = json_pack("{s:s, s:s, s:s, s:s}", "identity", d->now.id, "type",
+                           tt_identity_type_name(d->now.type), "rectification", x->h.id, "request",
+                           x->h.request_id);
+    if (!dt)
+        return TT_QS_HARD;
+    qs = tt_audit_emit(c, x->s->tenant_id, x->now, x->actor, "identity.rectify", x->s->id, dt);
+    json_decref(dt);
+    if (qs >= 0) /* other nodes' indexes learn the new identifier */
+        qs = tt_feed_append(c, x->s->tenant_id, TT_FEED_IDENTITY, x->s->id);
+    if (qs >= 0 && g.found)
+        qs = tt__rq_note(c, &g.r, "rectified", x->actor, x->reason, x->now);
+    return qs < 0 ? qs : TT_QS_ONE;
+}
+
+/* the identity's type, read before the transaction (to normalise the new value for it) */
+static int idn_type_cb(void *cls, const struct tt_identity *i)
+{
+    struct idn_ctx *d = cls;
+    if (strcmp(i->id, d->x->target) != 0)
+        return 0;
+    d->found = 1;
+    d->now = *i;
+    d->now.value_enc = NULL;
+    return 1;
+}
+
+/* x->new_sealed and d->now (blind index, id) from the new value; 0 or a problem */
+static int idn_prepare(struct tt_app *app, struct tt_store_conn *c, struct idn_ctx *d,
+                       const uint8_t *key, struct tt_resp *resp)
+{
+    struct rct_ctx *x = d->x;
+    enum tt_qs qs = tt_store_ops_of(c)->identity_list(c, x->s->tenant_id, x->s->id, idn_type_cb, d);
+    if (qs < 0)
+        return tt__api_store_err(resp, qs);
+    if (!d->found)
+        return tt_problem(resp, TT_E_NOT_FOUND, "record", "no such identity of this subject");
+    char norm[TT_IDENT_MAX];
+    int rc = tt_ident_normalise(d->now.type, x->value, NULL, norm);
+    if (rc < 0)
+        return tt_problem(resp, -rc, "value", "'value' is not a valid %s identifier",
+                          tt_identity_type_name(d->now.type));
+    tt_vault_blind(app->master, x->s->tenant_id, d->now.type, norm, d->now.blind_hex);
+    size_t n = strlen(norm);
+    char ad[TT_VALUE_AD_MAX];
+    tt__api_value_ad(x->s->tenant_id, x->s->id, d->now.id, ad);
+    x->new_sealed = malloc(n + TT_SEAL_OVERHEAD);
+    x->new_len = n + TT_SEAL_OVERHEAD;
+    rc = x->new_sealed ? tt_vault_seal(key, (const uint8_t *)norm, n, ad, x->new_sealed) : -1;
+    sodium_memzero(norm, sizeof norm);
+    if (rc < 0)
+        return tt_problem(resp, TT_E_CRYPTO, "", "sealing failed; nothing was changed");
+    d->now.value_enc = x->new_sealed;
+    d->now.value_enc_len = x->new_len;
+    return 0;
 }
 
 static json_t *history_json(const struct tt_rectification *h)
@@ -146,7 +274,8 @@ int tt_api_rectification_create(struct tt_req *req, struct tt_resp *resp)
     int rc = tt_spec_parse_body(req, spec, resp);
     if (rc < 0)
         return rc;
-    if (!tt__api_id_ok(x.target, "rec_"))
+    int identity = tt__api_id_ok(x.target, "idn_");
+    if (!identity && !tt__api_id_ok(x.target, "rec_"))
         return tt_problem(resp, TT_E_NOT_FOUND, "record", "no such record of this subject");
     if (!*x.reason)
         return tt_problem(resp, TT_E_BAD_FIELD, "reason", "'reason' must say why it is corrected");
@@ -173,6 +302,20 @@ int tt_api_rectification_create(struct tt_req *req, struct tt_resp *resp)
         tt__api_copy(x.h.actor, sizeof x.h.actor, x.actor);
         tt__api_copy(x.h.reason, sizeof x.h.reason, x.reason);
         x.h.at = x.now;
+    }
+    struct idn_ctx d = {.x = &x};
+    if (rc == 0 && identity) {
+        rc = idn_prepare(app, c, &d, key, resp);
+        if (rc == 0) {
+            enum tt_qs qs = tt_store_txn(c, idn_txn, &d);
+            if (qs < 0)
+                rc = tt__api_store_err(resp, qs);
+            else if (x.err)
+                rc = tt_problem(resp, x.err, x.field, "%s", x.detail);
+            else
+                tt_hook_identity_replaced(app, &d.old, &d.now); /* the old one finds nobody */
+        }
+    } else if (rc == 0) {
         size_t n = strlen(x.value);
         char ad[TT_VALUE_AD_MAX];
         tt__api_value_ad(s.tenant_id, s.id, x.target, ad);
@@ -180,13 +323,13 @@ int tt_api_rectification_create(struct tt_req *req, struct tt_resp *resp)
         x.new_len = n + TT_SEAL_OVERHEAD;
         if (!x.new_sealed || tt_vault_seal(key, (const uint8_t *)x.value, n, ad, x.new_sealed) < 0)
             rc = tt_problem(resp, TT_E_CRYPTO, "", "sealing failed; nothing was changed");
-    }
-    if (rc == 0) {
-        enum tt_qs qs = tt_store_txn(c, rct_txn, &x);
-        if (qs < 0)
-            rc = tt__api_store_err(resp, qs);
-        else if (x.err)
-            rc = tt_problem(resp, x.err, x.field, "%s", x.detail);
+        if (rc == 0) {
+            enum tt_qs qs = tt_store_txn(c, rct_txn, &x);
+            if (qs < 0)
+                rc = tt__api_store_err(resp, qs);
+            else if (x.err)
+                rc = tt_problem(resp, x.err, x.field, "%s", x.detail);
+        }
     }
     if (have_key)
         sodium_memzero(key, sizeof key);

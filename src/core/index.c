@@ -818,6 +818,22 @@ out:
     return rc;
 }
 
+int tt_index_drop_identity(struct tt_index *ix, int ident_type, const char *blind_hex)
+{
+    uint64_t k = ix && blind_hex ? idn_key(ident_type, blind_hex) : 0;
+    if (!k)
+        return -TT_E_BAD_FIELD;
+    struct shard *sh = shard_of(ix, k);
+    pthread_rwlock_wrlock(&sh->lock);
+    write_begin(sh);
+    struct idn *e = idn_claim(sh->idn, sh->idn_cap, k);
+    if (e->key) /* the slot stays (probe chains stay whole); subject key 0 maps to nobody */
+        e->skey = 0;
+    write_end(sh);
+    pthread_rwlock_unlock(&sh->lock);
+    return 0;
+}
+
 uint64_t tt__index_ident_subject(const struct tt_index *ix, uint64_t k)
 {
     const struct shard *sh = shard_of(ix, k);

@@ -70,6 +70,9 @@ const char *tt_index_jurisdiction(const struct tt_index *ix, unsigned juris);
 int tt_index_put_subject(struct tt_index *ix, const struct tt_subject *s);
 int tt_index_put_purpose_state(struct tt_index *ix, const struct tt_purpose_state *ps);
 int tt_index_put_identity(struct tt_index *ix, const struct tt_identity *i);
+/* An identifier no longer names its subject (rectified, S1.5): lookups by it find nobody until
+ * it is added again. 0, or -TT_E_BAD_FIELD when blind_hex is malformed. */
+int tt_index_drop_identity(struct tt_index *ix, int ident_type, const char *blind_hex);
 
 /* Compiled per-policy views that make decisions fast (core/decide.c owns their contents). The
  * index keeps them until it is freed. tt__index_view_find returns the view registered for that

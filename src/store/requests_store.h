@@ -183,6 +183,12 @@ struct tt_requests_store_ops {
     /* the subject's former values, oldest first (in the order they were written) */
     enum tt_qs (*rct_list)(struct tt_store_conn *c, const char *tenant_id, const char *subject_id,
                            int (*cb)(void *, const struct tt_rectification *), void *cls);
+    /* identity rectification (S1.5): replaces identity_id's blind index and sealed value in
+     * place when it belongs to subject_id; NONE when absent or when another identity of the
+     * tenant holds that blind index (look it up first to tell which) */
+    enum tt_qs (*rct_identity_set)(struct tt_store_conn *c, const char *tenant_id,
+                                   const char *subject_id, const char *identity_id,
+                                   const char *blind_hex, const uint8_t *value_enc, size_t len);
     /* erasure: deletes the subject's history; ONE/NONE whether any went */
     enum tt_qs (*rct_delete_subject)(struct tt_store_conn *c, const char *tenant_id,
                                      const char *subject_id);

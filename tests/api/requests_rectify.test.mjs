@@ -141,5 +141,61 @@ for (const backend of backends()) {
       assert.equal(rows(s.id), 0);
       assert.deepEqual((await history(s.id)).json.items, []);
     });
+
+    test('identifier_rectified_in_place_blind_index_sealed_value_decisions_and_history_S1_5', async () => {
+      const before = email('idold');
+      const taken = email('idtaken');
+      const fixed = email('idnew');
+      const s = await subject(srv, t.keys.service, { identities: [{ type: 'email', value: before }] });
+      await subject(srv, t.keys.service, { identities: [{ type: 'email', value: taken }] });
+      const idn = (await get(`/v1/subjects/${s.id}/identities`)).json.items[0].id;
+      assert.match(idn, /^idn_/);
+      const stored = () => srv.sql(`SELECT identity_id, blind, ${backend === 'sqlite' ? 'hex(value_enc)' : "encode(value_enc, 'hex')"} FROM identities WHERE subject_id = '${s.id}'`).trim();
+      const was = stored();
+      const rq = await rectificationRequest(s.id);
+      const fix = (value) => post(`/v1/subjects/${s.id}/rectifications`, { record: idn, value, reason: 'typo in the address', request: rq });
+      const decide = (addr) => post('/v1/decisions', { identifier: { type: 'email', value: addr }, purpose: 'essential.service' });
+      // bad input names the field and changes nothing: not an address; another subject's one
+      assertProblem(await fix('not an address'), 422, 'invalid-email', 'value');
+      assertProblem(await fix(taken.toUpperCase()), 409, 'conflict', 'value');
+      assert.equal(stored(), was);
+      assert.equal(rows(s.id), 0);
+      // corrected: the same identity, its blind index and sealed value replaced together
+      const r = await fix(fixed.toUpperCase());
+      assert.equal(r.status, 201, r.text);
+      assert.equal(r.json.record, idn);
+      assert.equal(r.json.data_category, 'user.contact.email');
+      assert.equal(r.json.request, rq);
+      const now = stored();
+      assert.equal(now.split('\n').length, 1, now);
+      const [id, blind, enc] = now.split('|');
+      assert.equal(id, idn);
+      assert.notEqual(blind, was.split('|')[1]);
+      assert.notEqual(enc, was.split('|')[2]);
+      assert.ok(!enc.toLowerCase().includes(Buffer.from(fixed).toString('hex')), 'sealed, not clear');
+      // decisions find the subject by the new identifier at once, and nobody by the old one
+      const byNew = await decide(fixed);
+      assert.equal(byNew.status, 200, byNew.text);
+      assert.ok(!byNew.json.reasons.includes('unknown_subject'), byNew.text);
+      assert.deepEqual((await decide(before)).json.reasons, ['unknown_subject']);
+      // the value as read for a stated purpose is the new one, normalised
+      const ids = await get(`/v1/subjects/${s.id}/identities?purpose=essential.service.account_creation`);
+      assert.equal(ids.json.items[0].value, fixed, ids.text);
+      // the history keeps the former value with who, when, why and which request
+      const h = (await history(s.id)).json.items;
+      assert.equal(h.length, 1);
+      assert.equal(h[0].record, idn);
+      assert.equal(h[0].old_value, before);
+      assert.equal(h[0].reason, 'typo in the address');
+      assert.equal(h[0].request, rq);
+      assert.ok(h[0].by && h[0].at);
+      assert.equal(clearAtRest(s.id, before), 0);
+      const got = await get(`/v1/requests/${rq}`);
+      assert.ok(got.json.timeline.some((e) => e.event === 'rectified'), got.text);
+      // audited without the addresses
+      const audit = srv.sql(`SELECT detail FROM audit_events WHERE tenant_id = '${t.id}' AND action = 'identity.rectify' AND target = '${s.id}'`).trim();
+      assert.match(audit, new RegExp(idn));
+      assert.ok(!audit.includes(before) && !audit.includes(fixed), audit);
+    });
   });
 }

@@ -9,7 +9,7 @@
 
 #define RC_BASE (TT_STORE_SLOT_BASE(TT_AREA_REQUESTS) + 32)
 
-enum { S_RECORD_GET = RC_BASE, S_PUT, S_LIST, S_DELETE, S__END };
+enum { S_RECORD_GET = RC_BASE, S_PUT, S_LIST, S_DELETE, S_IDENTITY_SET, S__END };
 _Static_assert(S__END <= TT_STORE_SLOT_BASE(TT_AREA_REQUESTS) + TT_STORE_SLOTS_PER_AREA,
                "rectification statements overflow the requests range");
 
@@ -33,6 +33,10 @@ static const struct pg_stmt ST[] = {
      NULL},
     {S_DELETE, "tt_rc_delete", "tt",
      "DELETE FROM rectifications WHERE tenant_id = $1 AND subject_id = $2", NULL},
+    {S_IDENTITY_SET, "tt_rc_identity_set", "tbttt",
+     "UPDATE identities SET blind = $1, value_enc = $2"
+     " WHERE tenant_id = $3 AND identity_id = $4 AND subject_id = $5",
+     NULL},
 };
 
 static const struct pg_stmt *st_of(int id)
@@ -126,4 +130,17 @@ enum tt_qs tt__pg_rct_delete_subject(struct tt_store_conn *c, const char *tenant
     tt__pg_arg_text(&a, tenant_id);
     tt__pg_arg_text(&a, subject_id);
     return tt__pg_exec_one(pg_conn_of(c), st_of(S_DELETE), &a);
+}
+
+enum tt_qs tt__pg_rct_identity_set(struct tt_store_conn *c, const char *tenant_id,
+                                   const char *subject_id, const char *identity_id,
+                                   const char *blind_hex, const uint8_t *value_enc, size_t len)
+{
+    struct pg_args a = {0};
+    tt__pg_arg_text(&a, blind_hex);
+    tt__pg_arg_bytes(&a, value_enc, len);
+    tt__pg_arg_text(&a, tenant_id);
+    tt__pg_arg_text(&a, identity_id);
+    tt__pg_arg_text(&a, subject_id);
+    return tt__pg_exec_one(pg_conn_of(c), st_of(S_IDENTITY_SET), &a);
 }

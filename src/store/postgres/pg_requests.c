@@ -528,5 +528,6 @@ const struct tt_requests_store_ops tt__pg_requests_ops = {
     .rct_target_get = tt__pg_rct_target_get,
     .rct_put = tt__pg_rct_put,
     .rct_list = tt__pg_rct_list,
+    .rct_identity_set = tt__pg_rct_identity_set,
     .rct_delete_subject = tt__pg_rct_delete_subject,
 };

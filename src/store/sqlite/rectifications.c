@@ -11,7 +11,7 @@
 
 #define SLOT(n) (TT_STORE_SLOT_BASE(TT_AREA_REQUESTS) + 32 + (n))
 
-enum { RC_RECORD_GET, RC_PUT, RC_LIST, RC_DELETE, RC__COUNT };
+enum { RC_RECORD_GET, RC_PUT, RC_LIST, RC_DELETE, RC_IDENTITY_SET, RC__COUNT };
 _Static_assert(32 + RC__COUNT <= TT_STORE_SLOTS_PER_AREA, "rectification statements overflow");
 
 #define RC_COLS                                                                                    \
@@ -127,6 +127,25 @@ enum tt_qs tt__sq_rct_delete_subject(struct tt_store_conn *c, const char *tenant
     if (!st)
         return qs;
     if (tt__sq_bind_text(st, 1, tenant_id) || tt__sq_bind_text(st, 2, subject_id))
+        return tt__sq_bind_failed(q, st);
+    return tt__sq_write(q, st);
+}
+
+enum tt_qs tt__sq_rct_identity_set(struct tt_store_conn *c, const char *tenant_id,
+                                   const char *subject_id, const char *identity_id,
+                                   const char *blind_hex, const uint8_t *value_enc, size_t len)
+{
+    struct sq_conn *q = sq_of(c);
+    enum tt_qs qs = TT_QS_HARD;
+    sqlite3_stmt *st = tt__sq_stmt(q, SLOT(RC_IDENTITY_SET),
+                                   "UPDATE identities SET blind = ?, value_enc = ?"
+                                   " WHERE tenant_id = ? AND identity_id = ? AND subject_id = ?",
+                                   &qs);
+    if (!st)
+        return qs;
+    if (tt__sq_bind_text(st, 1, blind_hex) || tt__sq_bind_blob(st, 2, value_enc, len) ||
+        tt__sq_bind_text(st, 3, tenant_id) || tt__sq_bind_text(st, 4, identity_id) ||
+        tt__sq_bind_text(st, 5, subject_id))
         return tt__sq_bind_failed(q, st);
     return tt__sq_write(q, st);
 }

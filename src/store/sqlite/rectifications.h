@@ -12,6 +12,9 @@ enum tt_qs tt__sq_rct_target_get(struct tt_store_conn *c, const char *tenant_id,
 enum tt_qs tt__sq_rct_put(struct tt_store_conn *c, const struct tt_rectification *h);
 enum tt_qs tt__sq_rct_list(struct tt_store_conn *c, const char *tenant_id, const char *subject_id,
                            int (*cb)(void *, const struct tt_rectification *), void *cls);
+enum tt_qs tt__sq_rct_identity_set(struct tt_store_conn *c, const char *tenant_id,
+                                   const char *subject_id, const char *identity_id,
+                                   const char *blind_hex, const uint8_t *value_enc, size_t len);
 enum tt_qs tt__sq_rct_delete_subject(struct tt_store_conn *c, const char *tenant_id,
                                      const char *subject_id);
 

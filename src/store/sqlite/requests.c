@@ -564,5 +564,6 @@ const struct tt_requests_store_ops tt__sq_requests_ops = {
     .rct_target_get = tt__sq_rct_target_get,
     .rct_put = tt__sq_rct_put,
     .rct_list = tt__sq_rct_list,
+    .rct_identity_set = tt__sq_rct_identity_set,
     .rct_delete_subject = tt__sq_rct_delete_subject,
 };
