@@ -105,6 +105,22 @@ static enum tt_qs request_check(struct tt_store_conn *c, struct rct_ctx *x, stru
     return TT_QS_ONE;
 }
 
+/* After the new value is written: the history row, the audit event (detail: ids only; taken),
+ * and a `rectified` step on the request's timeline (no value) when one is answered. */
+static enum tt_qs keep_history(struct tt_store_conn *c, struct rct_ctx *x, struct rq_got *g,
+                               const char *action, json_t *detail)
+{
+    enum tt_qs qs = detail ? tt_store_ops_of(c)->requests->rct_put(c, &x->h) : TT_QS_HARD;
+    if (qs == TT_QS_NONE)
+        qs = TT_QS_HARD;
+    if (qs == TT_QS_ONE)
+        qs = tt_audit_emit(c, x->s->tenant_id, x->now, x->actor, action, x->s->id, detail);
+    json_decref(detail);
+    if (qs >= 0 && g->found)
+        qs = tt__rq_note(c, &g->r, "rectified", x->actor, x->reason, x->now);
+    return qs < 0 ? qs : TT_QS_ONE;
+}
+
 static enum tt_qs rct_txn(struct tt_store_conn *c, void *cls)
 {
     struct rct_ctx *x = cls;
@@ -124,18 +140,9 @@ static enum tt_qs rct_txn(struct tt_store_conn *c, void *cls)
     qs = ops->requests->record_reseal(c, x->s->tenant_id, x->target, x->new_sealed, x->new_len);
     if (qs <= 0)
         return qs == TT_QS_NONE ? TT_QS_HARD : qs;
-    qs = ops->requests->rct_put(c, &x->h);
-    if (qs <= 0)
-        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
     json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "record", x->target, "data_category", x->h.field,
                           "rectification", x->h.id, "request", x->h.request_id);
-    if (!d)
-        return TT_QS_HARD;
-    qs = tt_audit_emit(c, x->s->tenant_id, x->now, x->actor, "record.rectify", x->s->id, d);
-    json_decref(d);
-    if (qs >= 0 && g.found) /* the request's timeline shows each correction (no value) */
-        qs = tt__rq_note(c, &g.r, "rectified", x->actor, x->reason, x->now);
-    return qs < 0 ? qs : TT_QS_ONE;
+    return keep_history(c, x, &g, "record.rectify", d);
 }
 
 /* ---- an identifier (S1.5): corrected in place, blind index and sealed value together ---- */
@@ -192,21 +199,14 @@ static enum tt_qs idn_txn(struct tt_store_conn *c, void *cls)
                                          x->new_sealed, x->new_len);
     if (qs <= 0)
         return qs == TT_QS_NONE ? TT_QS_HARD : qs;
-    qs = ops->requests->rct_put(c, &x->h);
-    if (qs <= 0)
-        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    /* other nodes' indexes learn the new identifier */
+    qs = tt_feed_append(c, x->s->tenant_id, TT_FEED_IDENTITY, x->s->id);
+    if (qs < 0)
+        return qs;
     json_t *dt = json_pack("{s:s, s:s, s:s, s:s}", "identity", d->now.id, "type",
                            tt_identity_type_name(d->now.type), "rectification", x->h.id, "request",
                            x->h.request_id);
-    if (!dt)
-        return TT_QS_HARD;
-    qs = tt_audit_emit(c, x->s->tenant_id, x->now, x->actor, "identity.rectify", x->s->id, dt);
-    json_decref(dt);
-    if (qs >= 0) /* other nodes' indexes learn the new identifier */
-        qs = tt_feed_append(c, x->s->tenant_id, TT_FEED_IDENTITY, x->s->id);
-    if (qs >= 0 && g.found)
-        qs = tt__rq_note(c, &g.r, "rectified", x->actor, x->reason, x->now);
-    return qs < 0 ? qs : TT_QS_ONE;
+    return keep_history(c, x, &g, "identity.rectify", dt);
 }
 
 /* the identity's type, read before the transaction (to normalise the new value for it) */
