@@ -174,7 +174,7 @@ static enum tt_qs run_batch(struct tt_store *store, struct tt_consent_write **w,
         if (w[i]->ev.at > b.now)
             b.now = w[i]->ev.at;
     struct tt_store_conn *c = tt_store_acquire(store);
-    enum tt_qs qs = tt_store_txn(c, batch_txn, &b);
+    enum tt_qs qs = tt_store_txn_pipelined(c, batch_txn, &b);
     tt_store_release(c);
     free(b.run);
     return qs;

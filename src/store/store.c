@@ -104,3 +104,15 @@ enum tt_qs tt_store_txn(struct tt_store_conn *c, tt_txn_fn fn, void *cls)
     }
     return qs;
 }
+
+enum tt_qs tt_store_txn_pipelined(struct tt_store_conn *c, tt_txn_fn fn, void *cls)
+{
+    struct tt_store *s = c->store;
+    if (!s->speculate)
+        return tt_store_txn(c, fn, cls);
+    s->speculate(c, 1);
+    enum tt_qs qs = tt_store_txn(c, fn, cls);
+    s->speculate(c, 0);
+    /* HARD may be an assumption found false: the run without pipelining tells */
+    return qs == TT_QS_HARD ? tt_store_txn(c, fn, cls) : qs;
+}

@@ -154,6 +154,12 @@ const char *tt_store_backend(const struct tt_store *s);
  * leaves the store as it was. */
 typedef enum tt_qs (*tt_txn_fn)(struct tt_store_conn *c, void *cls);
 enum tt_qs tt_store_txn(struct tt_store_conn *c, tt_txn_fn fn, void *cls);
+/* The same, with the transaction's writes pipelined where the backend can (PostgreSQL: sent
+ * without waiting, assumed to succeed, checked before or with the COMMIT), so a transaction of
+ * many writes costs a few round trips. A false assumption rolls back; fn is then run once more
+ * without pipelining, which gives its true status — so fn must be safe to run again (as for
+ * retries). Same result as tt_store_txn. */
+enum tt_qs tt_store_txn_pipelined(struct tt_store_conn *c, tt_txn_fn fn, void *cls);
 
 /* Group commit: runs fn like tt_store_txn, on a connection of the store and on the store's
  * committer thread (started on first use), in a transaction it may share with other callers'

@@ -37,6 +37,30 @@ _Static_assert(S__END <= TT_STORE_SLOT_BASE(TT_AREA_CONSENT) + TT_STORE_SLOTS_PE
 #define HEAD_COLS "tenant_id, seq, hash, floor_seq, floor_hash"
 #define ZERO_HASH "'\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea"
 
+/* inserts a run of events (one array per column, unnest()) only if the first follows the
+ * tail, then moves the tail to the last */
+#define APPEND_CTE                                                                                 \
+    "WITH ev AS ("                                                                                 \
+    "  INSERT INTO consent_events (" EV_COLS ")"                                                   \
+    "  SELECT $1, u.* FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[],"               \
+    "    $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[],"              \
+    "    $12::text[], $13::text[], $14::bigint[], $15::bigint[], $16::bytea[], $17::bytea[],"      \
+    "    $18::bytea[]) AS u"                                                                       \
+    "  WHERE EXISTS (SELECT 1 FROM consent_heads WHERE tenant_id = $1 AND seq = $19"               \
+    "                AND (seq = 0 OR hash = $20))"                                                 \
+    "  ON CONFLICT DO NOTHING RETURNING seq),"                                                     \
+    " head AS ("                                                                                   \
+    "  UPDATE consent_heads SET seq = $21, hash = $22"                                             \
+    "  WHERE tenant_id = $1 AND seq = $19 AND (SELECT count(*) FROM ev) = $23 RETURNING seq)"
+
+/* The guarded variant (pg_pipeline.c) for a pipelined batch: where the run did not follow the
+ * tail, or the tail moved, it divides by zero (the batch runs again on the new tail); where only
+ * some rows went in (a seq taken: a broken chain) it takes the log of zero, a hard error. Either
+ * aborts the transaction and the COMMIT sent behind it. */
+static const char APPEND_GUARDED[] =
+    APPEND_CTE " SELECT ln(((SELECT count(*) FROM ev) IN (0, $23))::int)"
+               " + 1 / ((SELECT count(*) FROM ev) * (SELECT count(*) FROM head))";
+
 static const struct pg_stmt ST[] = {
     /* an empty chain is a tail at seq 0: a row to lock before the first event exists */
     {S_HEAD_INIT, "tt_consent_head_init", "t",
@@ -45,23 +69,9 @@ static const struct pg_stmt ST[] = {
      NULL},
     {S_HEAD_LOCK, "tt_consent_head_lock", "t",
      "SELECT " HEAD_COLS " FROM consent_heads WHERE tenant_id = $1 FOR UPDATE", NULL},
-    /* inserts a run of events (one array per column, unnest()) only if the first follows the
-     * tail, then moves the tail to the last; answers (events inserted, tails moved) */
+    /* answers (events inserted, tails moved) */
     {S_APPEND, "tt_consent_append", "ttttttttttttttttttibibi",
-     "WITH ev AS ("
-     "  INSERT INTO consent_events (" EV_COLS ")"
-     "  SELECT $1, u.* FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[],"
-     "    $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[],"
-     "    $12::text[], $13::text[], $14::bigint[], $15::bigint[], $16::bytea[], $17::bytea[],"
-     "    $18::bytea[]) AS u"
-     "  WHERE EXISTS (SELECT 1 FROM consent_heads WHERE tenant_id = $1 AND seq = $19"
-     "                AND (seq = 0 OR hash = $20))"
-     "  ON CONFLICT DO NOTHING RETURNING seq),"
-     " head AS ("
-     "  UPDATE consent_heads SET seq = $21, hash = $22"
-     "  WHERE tenant_id = $1 AND seq = $19 AND (SELECT count(*) FROM ev) = $23 RETURNING seq)"
-     " SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM head)",
-     NULL},
+     APPEND_CTE " SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM head)", NULL},
     /* a tail at seq 0 is a lock row, not a chain (SQLite has no such row) */
     {S_HEAD_LIST, "tt_consent_head_list", "",
      "SELECT " HEAD_COLS " FROM consent_heads WHERE seq > 0 ORDER BY tenant_id", NULL},
@@ -134,10 +144,12 @@ static enum tt_qs lock_head(struct pg_conn *c, const char *tenant_id, int create
         PQclear(r);
         if (qs != TT_QS_NONE || !create)
             return qs;
-        /* a concurrent creator makes ours a no-op; the lock then waits for it */
-        qs = tt__pg_exec_one(c, st(S_HEAD_INIT), &a);
+        /* a concurrent creator makes ours a no-op; the lock then waits for it (run at once,
+         * never pipelined: no row is not a failure here) */
+        qs = tt__pg_exec(c, st(S_HEAD_INIT), &a, &r);
         if (qs < 0)
             return qs;
+        PQclear(r);
     }
     return TT_QS_HARD;
 }
@@ -156,6 +168,8 @@ static enum tt_qs head(struct tt_store_conn *c, const char *tenant_id, struct tt
 
 static enum tt_qs append_once(struct pg_conn *c, const struct pg_args *a, size_t n)
 {
+    if (c->speculative && c->in_txn) /* pipelined: checked with the batch's COMMIT */
+        return tt__pg_defer_guarded(c, st(S_APPEND), APPEND_GUARDED, a, TT_QS_SOFT);
     PGresult *r = NULL;
     enum tt_qs qs = tt__pg_exec(c, st(S_APPEND), a, &r);
     if (qs < 0)
