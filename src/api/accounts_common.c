@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "../core/error.h"
-#include "../core/ratelimit.h"
 #include "common.h"
+#include "limiter.h"
 
 const struct tt_accounts_store_ops *tt__acc_ops(struct tt_store_conn *c)
 {
@@ -164,54 +164,34 @@ struct tt_pwhash_params tt__acc_pwhash_params(void)
  * consecutive failure; per account (and per account's second factor) the core defaults. ---- */
 
 #define RL_SLOTS 16384
-static struct tt_rl_slot ip_slots[RL_SLOTS], acct_slots[RL_SLOTS];
-static struct tt_ratelimit rl_ip, rl_acct;
-static pthread_mutex_t rl_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t rl_once = PTHREAD_ONCE_INIT;
 
-static void rl_start(void)
+static struct tt_rl_rules ip_rules(void)
 {
-    struct tt_rl_rules ip = {60, 300, 50, 2, 900};
-    tt_rl_init(&rl_ip, ip_slots, RL_SLOTS, ip);
-    tt_rl_init(&rl_acct, acct_slots, RL_SLOTS, tt_rl_rules_default());
+    return (struct tt_rl_rules){60, 300, 50, 2, 900};
 }
 
-static struct tt_ratelimit *rl_for(const char *kind)
+static struct tt_rl_slot ip_slots[RL_SLOTS], acct_slots[RL_SLOTS];
+static struct tt__limiter rl_ip = TT__LIMITER(ip_slots, ip_rules);
+static struct tt__limiter rl_acct = TT__LIMITER(acct_slots, tt_rl_rules_default);
+
+static struct tt__limiter *rl_for(const char *kind)
 {
-    pthread_once(&rl_once, rl_start);
     return strcmp(kind, "ip") == 0 ? &rl_ip : &rl_acct;
 }
 
 int tt__acc_rl_attempt(const char *kind, const char *value, tt_time now, int *retry_after)
 {
-    struct tt_ratelimit *rl = rl_for(kind);
-    uint8_t tag[TT_RL_TAG_BYTES];
-    pthread_mutex_lock(&rl_lock);
-    tt_rl_tag(rl, kind, value, tag);
-    int rc = tt_rl_attempt(rl, tag, now, retry_after);
-    pthread_mutex_unlock(&rl_lock);
-    return rc;
+    return tt__limiter_attempt(rl_for(kind), kind, value, now, retry_after);
 }
 
 int tt__acc_rl_fail(const char *kind, const char *value, tt_time now)
 {
-    struct tt_ratelimit *rl = rl_for(kind);
-    uint8_t tag[TT_RL_TAG_BYTES];
-    pthread_mutex_lock(&rl_lock);
-    tt_rl_tag(rl, kind, value, tag);
-    int lock = tt_rl_fail(rl, tag, now);
-    pthread_mutex_unlock(&rl_lock);
-    return lock;
+    return tt__limiter_fail(rl_for(kind), kind, value, now);
 }
 
 void tt__acc_rl_success(const char *kind, const char *value)
 {
-    struct tt_ratelimit *rl = rl_for(kind);
-    uint8_t tag[TT_RL_TAG_BYTES];
-    pthread_mutex_lock(&rl_lock);
-    tt_rl_tag(rl, kind, value, tag);
-    tt_rl_success(rl, tag);
-    pthread_mutex_unlock(&rl_lock);
+    tt__limiter_success(rl_for(kind), kind, value);
 }
 
 const char *tt__acc_status_name(enum tt_account_status s)

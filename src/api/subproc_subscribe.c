@@ -6,7 +6,6 @@
  * an http(s) URL, confirmed at once (its owner proves control by verifying the signature of what
  * arrives), answered with its whsec_ signing secret and delete token, shown once. Rate-limited
  * per client address and per subscriber; bad input names the field and stores nothing. */
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,12 +13,12 @@
 
 #include "../core/error.h"
 #include "../core/ident.h"
-#include "../core/ratelimit.h"
 #include "../http/i18n.h"
 #include "../jobs/outbox.h"
 #include "audit.h"
 #include "common.h"
 #include "handlers_subprocessors.h"
+#include "limiter.h"
 #include "spec.h"
 #include "subproc_int.h"
 
@@ -27,34 +26,24 @@
  * (3 confirm mails a minute); in memory per node ---- */
 
 #define RL_SLOTS 4096
-static struct tt_rl_slot ip_slots[RL_SLOTS], who_slots[RL_SLOTS];
-static struct tt_ratelimit rl_ip, rl_who;
-static pthread_mutex_t rl_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t rl_once = PTHREAD_ONCE_INIT;
 
-static void rl_start(void)
+static struct tt_rl_rules ip_rules(void)
 {
     const char *v = getenv("TUTELA_SUBS_RATE");
     long per_min = v ? strtol(v, NULL, 10) : 10;
     if (per_min < 1 || per_min > 100000)
         per_min = 10;
-    struct tt_rl_rules ip = {60, (int)per_min, 1000000, 1, 1};
-    struct tt_rl_rules who = {60, 3, 1000000, 1, 1};
-    tt_rl_init(&rl_ip, ip_slots, RL_SLOTS, ip);
-    tt_rl_init(&rl_who, who_slots, RL_SLOTS, who);
+    return (struct tt_rl_rules){60, (int)per_min, 1000000, 1, 1};
 }
 
-static int rl_attempt(struct tt_ratelimit *rl, const char *kind, const char *value, tt_time now,
-                      int *retry_after)
+static struct tt_rl_rules who_rules(void)
 {
-    pthread_once(&rl_once, rl_start);
-    uint8_t tag[TT_RL_TAG_BYTES];
-    pthread_mutex_lock(&rl_lock);
-    tt_rl_tag(rl, kind, value, tag);
-    int rc = tt_rl_attempt(rl, tag, now, retry_after);
-    pthread_mutex_unlock(&rl_lock);
-    return rc;
+    return (struct tt_rl_rules){60, 3, 1000000, 1, 1};
 }
+
+static struct tt_rl_slot ip_slots[RL_SLOTS], who_slots[RL_SLOTS];
+static struct tt__limiter rl_ip = TT__LIMITER(ip_slots, ip_rules);
+static struct tt__limiter rl_who = TT__LIMITER(who_slots, who_rules);
 
 static int limited(struct tt_resp *resp, int retry_after, const char *field)
 {
@@ -254,7 +243,7 @@ int tt_api_subproc_subscribe(struct tt_req *req, struct tt_resp *resp)
     struct tt_app *app = req->app;
     tt_time now = tt_now(&app->clock);
     int retry = 0;
-    if (rl_attempt(&rl_ip, "ip", req->client_ip, now, &retry) != 0)
+    if (tt__limiter_attempt(&rl_ip, "ip", req->client_ip, now, &retry) != 0)
         return limited(resp, retry, NULL);
     struct sub_ctx *x = sodium_malloc(sizeof *x);
     if (!x)
@@ -271,7 +260,7 @@ int tt_api_subproc_subscribe(struct tt_req *req, struct tt_resp *resp)
         snprintf(x->tenant_id, sizeof x->tenant_id, "%s", t.id);
         snprintf(x->tenant_name, sizeof x->tenant_name, "%s", t.name);
         tt__subs_blind(app->master, t.id, x->kind, x->value, x->blind);
-        if (rl_attempt(&rl_who, "who", x->blind, now, &retry) != 0)
+        if (tt__limiter_attempt(&rl_who, "who", x->blind, now, &retry) != 0)
             rc = limited(resp, retry, strcmp(x->kind, "email") == 0 ? "email" : "webhook_url");
     }
     if (rc == 0) {
