@@ -119,7 +119,8 @@ static int conn_open(struct sq_store *s, struct sq_conn *c, char *err, size_t er
     rc = sqlite3_exec(c->db,
                       "PRAGMA foreign_keys = ON;"
                       "PRAGMA synchronous = FULL;"
-                      "PRAGMA secure_delete = ON;",
+                      "PRAGMA secure_delete = ON;"
+                      "PRAGMA temp_store = MEMORY;",
                       NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         set_err(err, err_size, "sqlite: cannot configure the connection: %s",
