@@ -9,33 +9,13 @@
 # under a minute and kills its server. Usage: bench/disclosures.sh [BUILD_DIR]
 #   (env: DISCLOSURE_BENCH_SUBJECTS, DISCLOSURE_BENCH_BATCHES)
 set -euo pipefail
-BUILD=${1:-build}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
-case "$BUILD" in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-BIN=$BUILD/tutela
+. "$(dirname "$0")/lib.sh"
+bench_init "${1:-build}" disclosures sqlite3 python3 curl
 N=${DISCLOSURE_BENCH_SUBJECTS:-5000}
 BATCHES=${DISCLOSURE_BENCH_BATCHES:-20}
-for tool in sqlite3 python3 curl; do
-  command -v "$tool" >/dev/null || { echo "disclosures: $tool not installed, skipped"; exit 0; }
-done
-TMP=$(mktemp -d -p /tmp --suffix=.tutela-disclose)
-SERVER=
-cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$TMP"; }
-trap cleanup EXIT
-export TUTELA_MASTER_KEY_FILE=$TMP/mk
-DB=sqlite:$TMP/bench.db
-
-timeout 60 "$BIN" demo seed --db "$DB" --customers 1 --end-users "$N" --messages 0 >/dev/null
-TENANT=$(sqlite3 "$TMP/bench.db" "SELECT tenant_id FROM subjects WHERE tenant_id <> 'ten_platform' LIMIT 1")
-KEY=$("$BIN" keys create --db "$DB" --tenant "$TENANT" --role service)
-sqlite3 "$TMP/bench.db" "SELECT subject_id FROM subjects WHERE tenant_id = '$TENANT' ORDER BY subject_id" \
-  >"$TMP/ids"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-TUTELA_JOBS=none "$BIN" serve --db "$DB" --listen "127.0.0.1:$PORT" --policy policy/default.yaml \
-  >"$TMP/serve.out" 2>"$TMP/serve.log" &
-SERVER=$!
-for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+bench_tmp tutela-disclose
+bench_seed "$N"
+bench_serve TUTELA_JOBS=none
 
 timeout 120 python3 - "http://127.0.0.1:$PORT" "$KEY" "$TMP/ids" "$BATCHES" <<'PY'
 import json, sys, time, urllib.request, urllib.error

@@ -11,29 +11,13 @@
 # runs. Stops by itself in under 2 minutes and kills its server.
 # Usage: bench/http_decisions.sh [BUILD_DIR]   (env: HTTP_BENCH_SUBJECTS, RATE, SECONDS)
 set -euo pipefail
-BUILD=${1:-build}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
-case "$BUILD" in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-BIN=$BUILD/tutela
+. "$(dirname "$0")/lib.sh"
+bench_init "${1:-build}" http_decisions wrk sqlite3 python3
 N=${HTTP_BENCH_SUBJECTS:-20000}
 RATE=${RATE:-10000}
 SECS=${SECONDS_PER_RUN:-10}
-for tool in wrk sqlite3 python3; do
-  command -v "$tool" >/dev/null || { echo "http_decisions: $tool not installed, skipped"; exit 0; }
-done
-TMP=$(mktemp -d -p /tmp --suffix=.tutela-httpdec)
-SERVER=
-cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null; rm -rf "$TMP"; }
-trap cleanup EXIT
-export TUTELA_MASTER_KEY_FILE=$TMP/mk
-DB=sqlite:$TMP/bench.db
-
-timeout 60 "$BIN" demo seed --db "$DB" --customers 1 --end-users "$N" --messages 0 >/dev/null
-TENANT=$(sqlite3 "$TMP/bench.db" "SELECT tenant_id FROM subjects WHERE tenant_id <> 'ten_platform' LIMIT 1")
-KEY=$("$BIN" keys create --db "$DB" --tenant "$TENANT" --role service)
-sqlite3 "$TMP/bench.db" "SELECT subject_id FROM subjects WHERE tenant_id = '$TENANT' ORDER BY random()" \
-  >"$TMP/ids"
+bench_tmp tutela-httpdec
+bench_seed "$N" 'random()'
 
 # request bodies: 16 batches of 1,000 and 4,096 single decisions over the seeded subjects, the
 # purposes and services of the default policy
@@ -59,12 +43,7 @@ with open(f"{tmp}/single.bodies", "w") as f:
 PY
 echo "-" >"$TMP/none.bodies"
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$BIN" serve --db "$DB" --listen "127.0.0.1:$PORT" --policy policy/default.yaml \
-  >"$TMP/serve.out" 2>"$TMP/serve.log" &
-SERVER=$!
-for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
-URL=http://127.0.0.1:$PORT
+bench_serve
 # one request of each kind must succeed before anything is measured
 code=$(curl -s -o "$TMP/check.json" -w '%{http_code}' -H "authorization: Bearer $KEY" \
   -H 'content-type: application/json' --data-binary @<(head -1 "$TMP/batch.bodies") "$URL/v1/decisions")

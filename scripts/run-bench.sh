@@ -42,6 +42,7 @@ for b in "$BUILD"/bench/bench_*; do
 done
 for s in bench/*.sh; do
   [ -f "$s" ] || continue
+  case "$s" in */lib.sh) continue ;; esac # sourced by the others
   echo "## $(basename "$s")"
   bash "$s" "$BUILD"
 done
