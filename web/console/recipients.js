@@ -4,7 +4,8 @@
 // (filter by status or flag), adds a recipient (proposed), vets, approves and suspends the one
 // chosen with its row's button (S4.3), lists the recipients flagged by an adequacy
 // re-evaluation (S5.2) and logs government requests (S4.8). Plain DOM, no HTML from data.
-import { api, current, el, lang, loadTexts, say, sayProblem, signIn, signOut, t, when } from '/web/dashboard/ui.js';
+import { api, current, el, lang, loadTexts, say, sayProblem, t, when } from '/web/dashboard/ui.js';
+import { signInBox } from '/web/dashboard/signin.js';
 
 let chosen = null; // the registry entry the manage panel acts on
 // Each read of a list is numbered; a read that a newer one overtook writes nothing, so a load
@@ -159,19 +160,7 @@ document.getElementById('gov').addEventListener('submit', async (ev) => {
   return null;
 });
 
-document.getElementById('signin').addEventListener('submit', async (ev) => {
-  ev.preventDefault();
-  const field = document.getElementById('api-key');
-  const r = await signIn(field.value.trim());
-  field.value = '';
-  if (r.status === 201) return load();
-  if (r.status === 401) return say('signin.refused', {}, true);
-  return sayProblem(r);
-});
-document.getElementById('signout').addEventListener('click', async () => {
-  await signOut();
-  location.reload();
-});
+signInBox(load);
 
 await loadTexts('recipients');
 document.getElementById('console-nav').setAttribute('aria-label', t('console.nav'));

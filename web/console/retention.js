@@ -3,7 +3,8 @@
 // (an API key becomes an HttpOnly session cookie; the key is kept nowhere), then draws the rows
 // due per day over the next 30 days as an SVG bar chart (plain DOM, no library, no HTML from
 // data) with an accessible table beside it, and lists the legal holds in force.
-import { api, current, el, lang, loadTexts, say, sayProblem, signIn, signOut, t, when } from '/web/dashboard/ui.js';
+import { api, current, el, lang, loadTexts, say, sayProblem, t, when } from '/web/dashboard/ui.js';
+import { signInBox } from '/web/dashboard/signin.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const DAYS = 30;
@@ -106,19 +107,7 @@ async function load() {
   return null;
 }
 
-document.getElementById('signin').addEventListener('submit', async (ev) => {
-  ev.preventDefault();
-  const field = document.getElementById('api-key');
-  const r = await signIn(field.value.trim());
-  field.value = '';
-  if (r.status === 201) return load();
-  if (r.status === 401) return say('signin.refused', {}, true);
-  return sayProblem(r);
-});
-document.getElementById('signout').addEventListener('click', async () => {
-  await signOut();
-  location.reload();
-});
+signInBox(load);
 
 await loadTexts('retention');
 if (await current()) await load();

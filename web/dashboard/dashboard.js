@@ -6,8 +6,13 @@
 // consent-ledger event, S8.2). Rights are exercised as
 // requests the signed-in controller verifies (S1.4, S8.1): an export downloadable once, an erasure
 // whose reply names what the law keeps (S7.6), a correction request with its deadline (S8.4).
-import { api, current, el, loadTexts, say, sayProblem, signIn, signOut, t, when } from '/web/dashboard/ui.js';
+import { api, current, el, loadTexts, say, sayProblem, t, when } from '/web/dashboard/ui.js';
+import { signInBox } from '/web/dashboard/signin.js';
 
+signInBox(() => {
+  signedIn(true);
+  say('signin.done');
+}, () => signedIn(false));
 await loadTexts('dashboard');
 let person = null;
 
@@ -120,17 +125,6 @@ async function exercise(type) {
   return v.status === 200 ? { req: v.body } : { res: v };
 }
 
-document.getElementById('signin').addEventListener('submit', async (ev) => {
-  ev.preventDefault();
-  const field = document.getElementById('api-key');
-  const r = await signIn(field.value.trim());
-  field.value = '';
-  if (r.status === 201) {
-    signedIn(true);
-    say('signin.done');
-  } else if (r.status === 401) say('signin.refused', {}, true);
-  else sayProblem(r);
-});
 
 document.getElementById('find').addEventListener('submit', async (ev) => {
   ev.preventDefault();
@@ -205,9 +199,5 @@ document.getElementById('erase').addEventListener('click', async () => {
   return say(kept ? 'done.erase' : 'done.erase_all', { kept });
 });
 
-document.getElementById('signout').addEventListener('click', async () => {
-  await signOut();
-  signedIn(false);
-});
 
 signedIn(Boolean(await current()));
