@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { launch, shot, startServer } from './lib/browser.mjs';
+import { openPage, signInWith } from './lib/pages.mjs';
 import { email, smsRecord, subject, tenant } from '../api/lib/fixtures.mjs';
 
 let srv;
@@ -25,22 +26,12 @@ after(async () => {
   if (srv) await srv.stop();
 });
 
-async function page(tc, locale) {
-  const ctx = await browser.newContext({ viewport: { width: 1000, height: 900 }, locale, acceptDownloads: true });
-  tc.after(() => ctx.close());
-  const p = await ctx.newPage();
-  const errors = [];
-  p.on('pageerror', (e) => errors.push(e));
-  tc.after(() => assert.deepEqual(errors.map(String), [], 'no script errors'));
-  return p;
-}
+const page = (tc, locale) => openPage(browser, tc,
+  { base: srv.base, locale, viewport: { width: 1000, height: 900 }, acceptDownloads: true });
 
 async function signIn(p, lang) {
   await p.goto(`${srv.base}/web/dashboard/index.html?lang=${lang}`);
-  await p.waitForSelector('#signin-box:not([hidden])');
-  await p.fill('#api-key', t.keys.service);
-  await p.click('#signin-submit');
-  await p.waitForSelector('#find-box:not([hidden])');
+  await signInWith(p, t.keys.service, '#find-box:not([hidden])');
 }
 
 test('find_an_end_user_download_the_export_once_and_ask_a_correction', async (tc) => {

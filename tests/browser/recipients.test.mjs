@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { launch, shot, startServer, ROOT } from './lib/browser.mjs';
+import { openPage, signInWith } from './lib/pages.mjs';
 import { tenant } from '../api/lib/fixtures.mjs';
 
 let srv;
@@ -48,29 +49,9 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function open(tt, lang) {
-  const ctx = await browser.newContext({ viewport: { width: 1100, height: 1000 }, locale: lang });
-  tt.after(() => ctx.close());
-  const p = await ctx.newPage();
-  const errors = [];
-  p.on('pageerror', (e) => errors.push(e));
-  const outside = [];
-  p.on('request', (r) => {
-    if (!r.url().startsWith(srv.base)) outside.push(r.url());
-  });
-  tt.after(() => {
-    assert.deepEqual(errors.map(String), [], 'no script errors');
-    assert.deepEqual(outside, [], 'nothing fetched from outside the server');
-  });
-  return p;
-}
+const open = (tt, lang) => openPage(browser, tt, { base: srv.base, locale: lang });
 
-async function signInAs(p, key) {
-  await p.waitForSelector('#signin-box:not([hidden])');
-  await p.fill('#api-key', key);
-  await p.click('#signin-submit');
-  await p.waitForSelector('#registry-box:not([hidden])');
-}
+const signInAs = (p, key) => signInWith(p, key, '#registry-box:not([hidden])');
 
 /** Focuses a field with Tab presses from the one before, so the form is keyboard usable. */
 async function typeInto(p, selector, text) {
@@ -182,10 +163,7 @@ test('a_load_that_ends_after_an_add_leaves_the_add_s_rows_and_line', async (tt) 
     await route.continue();
   });
   await p.goto(`${srv.base}/web/console/recipients.html?lang=en`);
-  await p.waitForSelector('#signin-box:not([hidden])');
-  await p.fill('#api-key', dpo);
-  await p.click('#signin-submit');
-  await p.waitForSelector('#add-box:not([hidden])');
+  await signInWith(p, dpo, '#add-box:not([hidden])');
   await p.fill('#add-key', 'late_load_mail');
   await p.fill('#add-name', 'Late Load Mail BV');
   await p.fill('#add-country', 'NL');

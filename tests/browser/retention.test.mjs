@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { launch, shot, startServer } from './lib/browser.mjs';
+import { openPage, signInWith } from './lib/pages.mjs';
 import { smsRecord, subject, tenant } from '../api/lib/fixtures.mjs';
 
 const DAY = 86400000;
@@ -47,34 +48,15 @@ after(async () => {
   if (srv) await srv.stop();
 });
 
-async function open(tt, lang) {
-  const ctx = await browser.newContext({ viewport: { width: 960, height: 1000 }, locale: lang });
-  tt.after(() => ctx.close());
-  const p = await ctx.newPage();
-  const errors = [];
-  p.on('pageerror', (e) => errors.push(e));
-  const outside = [];
-  p.on('request', (r) => {
-    if (!r.url().startsWith(srv.base)) outside.push(r.url());
-  });
-  tt.after(() => {
-    assert.deepEqual(errors.map(String), [], 'no script errors');
-    assert.deepEqual(outside, [], 'nothing fetched from outside the server');
-  });
-  return p;
-}
+const open = (tt, lang) =>
+  openPage(browser, tt, { base: srv.base, locale: lang, viewport: { width: 960, height: 1000 } });
 
 test('chart_of_rows_due_per_day_and_holds_after_sign_in_en', async (tt) => {
   const p = await open(tt, 'en-GB');
   await p.goto(`${srv.base}/web/console/retention.html?lang=en`);
-  await p.waitForSelector('#signin-box:not([hidden])');
+  await signInWith(p, 'tt_wrong_key', '#status.error');
   assert.equal(await p.textContent('h1'), 'Retention');
-  await p.fill('#api-key', 'tt_wrong_key');
-  await p.click('#signin-submit');
-  await p.waitForSelector('#status.error');
-  await p.fill('#api-key', t.keys.readonly);
-  await p.click('#signin-submit');
-  await p.waitForSelector('#due-box:not([hidden])');
+  await signInWith(p, t.keys.readonly, '#due-box:not([hidden])');
   const cookies = await p.context().cookies();
   assert.ok(cookies.some((c) => c.httpOnly), 'the session is an HttpOnly cookie');
   assert.equal(await p.evaluate(() => JSON.stringify(sessionStorage).includes('tt_')), false,
@@ -106,10 +88,7 @@ test('chart_of_rows_due_per_day_and_holds_after_sign_in_en', async (tt) => {
 test('the_same_view_in_french', async (tt) => {
   const p = await open(tt, 'fr-FR');
   await p.goto(`${srv.base}/web/console/retention.html?lang=fr`);
-  await p.waitForSelector('#signin-box:not([hidden])');
-  await p.fill('#api-key', t.keys.readonly);
-  await p.click('#signin-submit');
-  await p.waitForSelector('#due-box:not([hidden])');
+  await signInWith(p, t.keys.readonly, '#due-box:not([hidden])');
   assert.equal(await p.textContent('h1'), 'Conservation');
   assert.equal(await p.textContent('#holds-box h2'), 'Gels juridiques en vigueur');
   assert.match(await p.textContent('#due-total'), /^8 lignes/);
