@@ -20,7 +20,9 @@
 #include "consent_int.h"
 
 #define MAX_COMMITTERS 8
-#define TENANT_CACHE TT_CONSENT_SUBMIT_MAX /* chains per batch: one caller's always fit */
+#define TENANT_CACHE                                                                               \
+    TT_CONSENT_SUBMIT_MAX /* chains per batch: one caller's always fit (a                          \
+                           * caller of more writes names one tenant) */
 
 /* The queue is a lock-free stack (callers push, the writer takes it whole and reverses it to
  * arrival order), so a caller never waits on a lock shared with the others. Committed batches go
@@ -39,10 +41,14 @@ struct committer {
     pthread_t notifier;
 };
 
-/* One caller's wait: woken once all of its writes ended, by its own semaphore. */
+/* One caller's wait: woken once all of its writes ended, by its own semaphore (sync) or by a
+ * call of done from the notifier thread (async; the waiter is then on the heap). */
 struct tt_consent_waiter {
     sem_t sem;
     atomic_size_t left;
+    int rc; /* the first failure among its writes (set by the notifier thread) */
+    tt_consent_done_cb done;
+    void *cls;
 };
 
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -233,8 +239,16 @@ static void wake_all(struct tt_consent_write *w)
         struct tt_consent_write *next = w->next;
         struct tt_consent_waiter *wt = w->waiter;
         w->done = 1;
-        if (atomic_fetch_sub(&wt->left, 1) == 1)
-            sem_post(&wt->sem);
+        if (w->qs < 0 && wt->rc == 0)
+            wt->rc = w->qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
+        if (atomic_fetch_sub(&wt->left, 1) == 1) {
+            if (wt->done) {
+                wt->done(wt->cls, wt->rc);
+                free(wt);
+            } else {
+                sem_post(&wt->sem);
+            }
+        }
         w = next;
     }
 }
@@ -269,7 +283,7 @@ static int seen(const char *const *tenants, size_t n, const char *tenant_id)
 
 /* Moves the next batch from the queue *w into batch: whole callers (a caller's writes are
  * pushed together and never split between transactions), up to TT_CONSENT_BATCH_MAX writes
- * (or one caller's TT_CONSENT_SUBMIT_MAX) and TENANT_CACHE chains. Returns its size. */
+ * (or one caller's TT_CONSENT_ITEMS_MAX) and TENANT_CACHE chains. Returns its size. */
 static size_t next_batch(struct tt_consent_write **w, struct tt_consent_write **batch)
 {
     size_t n = 0, n_tenants = 0;
@@ -280,7 +294,8 @@ static size_t next_batch(struct tt_consent_write **w, struct tt_consent_write **
         for (struct tt_consent_write *x = g; x && x->waiter == g->waiter; x = x->next) {
             if (!seen(tenants, t, x->ev.tenant_id)) {
                 if (t == TENANT_CACHE)
-                    return n; /* (never for the first caller: it has <= TENANT_CACHE writes) */
+                    return n; /* (never for the first caller: its writes name <= TENANT_CACHE
+                               * tenants) */
                 tenants[t++] = x->ev.tenant_id;
             }
             k++;
@@ -300,7 +315,7 @@ static size_t next_batch(struct tt_consent_write **w, struct tt_consent_write **
 static void *writer(void *arg)
 {
     struct committer *cm = arg;
-    struct tt_consent_write *batch[TT_CONSENT_BATCH_MAX + TT_CONSENT_SUBMIT_MAX];
+    struct tt_consent_write *batch[TT_CONSENT_BATCH_MAX + TT_CONSENT_ITEMS_MAX];
     for (;;) {
         struct tt_consent_write *w = take_all(cm);
         if (!w) {
@@ -377,23 +392,24 @@ static struct committer *committer_of(struct tt_store *store)
     return cm;
 }
 
-int tt_consent_submit(struct tt_store *store, struct tt_consent_write **w, size_t n)
+/* Queues the n writes for wt (see tt_consent_submit). Returns 0, or a negative code with nothing
+ * queued. */
+static int push(struct tt_store *store, struct tt_consent_write **w, size_t n,
+                struct tt_consent_waiter *wt)
 {
-    if (n == 0)
-        return 0;
-    if (n > TT_CONSENT_SUBMIT_MAX)
+    if (n > TT_CONSENT_ITEMS_MAX)
         return -TT_E_BAD_FIELD;
+    for (size_t i = 1; n > TT_CONSENT_SUBMIT_MAX && i < n; i++)
+        if (strcmp(w[i]->ev.tenant_id, w[0]->ev.tenant_id) != 0)
+            return -TT_E_BAD_FIELD; /* the writer's batches hold TENANT_CACHE chains at most */
     struct committer *cm = committer_of(store);
     if (!cm)
         return -TT_E_UNAVAILABLE;
-    struct tt_consent_waiter wt;
-    if (sem_init(&wt.sem, 0, 0) != 0)
-        return -TT_E_UNAVAILABLE;
-    atomic_init(&wt.left, n);
+    atomic_init(&wt->left, n);
+    wt->rc = 0;
     atomic_fetch_add(&cm->pushing, 1);
     if (atomic_load(&cm->stop)) {
         atomic_fetch_sub(&cm->pushing, 1);
-        sem_destroy(&wt.sem);
         return -TT_E_UNAVAILABLE;
     }
     /* the proof text is made here, in parallel in the callers, not under the writer's lock; an
@@ -407,7 +423,7 @@ int tt_consent_submit(struct tt_store *store, struct tt_consent_write **w, size_
     for (size_t i = 0; i < n; i++) {
         w[i]->done = 0;
         w[i]->qs = TT_QS_HARD;
-        w[i]->waiter = &wt;
+        w[i]->waiter = wt;
         w[i]->next = i ? w[i - 1] : NULL;
     }
     struct tt_consent_write *old = atomic_load(&cm->inbox);
@@ -417,14 +433,37 @@ int tt_consent_submit(struct tt_store *store, struct tt_consent_write **w, size_
     atomic_fetch_sub(&cm->pushing, 1);
     if (!old)
         sem_post(&cm->work); /* the writer may be asleep on an empty inbox */
+    return 0;
+}
+
+int tt_consent_submit(struct tt_store *store, struct tt_consent_write **w, size_t n)
+{
+    if (n == 0)
+        return 0;
+    struct tt_consent_waiter wt = {0};
+    if (sem_init(&wt.sem, 0, 0) != 0)
+        return -TT_E_UNAVAILABLE;
+    int rc = push(store, w, n, &wt);
     /* never answered before the batch's COMMIT returned */
-    while (sem_wait(&wt.sem) != 0 && errno == EINTR)
+    while (rc == 0 && sem_wait(&wt.sem) != 0 && errno == EINTR)
         ;
     sem_destroy(&wt.sem);
-    int rc = 0;
-    for (size_t i = 0; i < n; i++)
-        if (w[i]->qs < 0)
-            rc = w[i]->qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
+    return rc < 0 ? rc : wt.rc;
+}
+
+int tt_consent_submit_async(struct tt_store *store, struct tt_consent_write **w, size_t n,
+                            tt_consent_done_cb done, void *cls)
+{
+    if (n == 0 || !done)
+        return -TT_E_BAD_FIELD;
+    struct tt_consent_waiter *wt = calloc(1, sizeof *wt);
+    if (!wt)
+        return -TT_E_NOMEM;
+    wt->done = done;
+    wt->cls = cls;
+    int rc = push(store, w, n, wt);
+    if (rc < 0)
+        free(wt);
     return rc;
 }
 

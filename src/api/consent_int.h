@@ -30,21 +30,29 @@ struct tt_consent_write {
     struct tt_consent_write *next;
 };
 
-/* Group commit (S7.5 proofs, S8.2): queues the n writes (1..TT_CONSENT_SUBMIT_MAX) for the
- * store's committer thread, which takes everything queued, writes it in transactions of up to
- * TT_CONSENT_BATCH_MAX writes — events (each chain's run with one append), state and audit —
- * and wakes the callers (from a notifier thread) once those committed; writes queued meanwhile
- * form the next batch (no timer: a lone write commits at once); each caller is woken by its own
- * semaphore, never by a broadcast. A caller's n writes are never split between transactions:
- * they commit together or not at all. Blocks until they are committed or failed. A failed batch
- * is retried caller by caller, so one bad caller fails alone and nothing is half-written.
- * Returns 0 when every write committed, else a negative tt_err code (-TT_E_UNAVAILABLE /
- * -TT_E_STORE; -TT_E_BAD_FIELD when n is too large); each w->qs says how that write ended.
- * Thread safe. The committer is started on first use and lives until tt_consent_committer_stop
- * or process exit. */
+/* Group commit (S7.5 proofs, S8.2): queues the n writes (1..TT_CONSENT_ITEMS_MAX; more than
+ * TT_CONSENT_SUBMIT_MAX only when all name one tenant) for the store's committer thread, which
+ * takes everything queued, writes it in transactions of up to TT_CONSENT_BATCH_MAX writes —
+ * events (each chain's run with one append), state and audit — and wakes the callers (from a
+ * notifier thread) once those committed; writes queued meanwhile form the next batch (no timer:
+ * a lone write commits at once); each caller is woken by its own semaphore, never by a
+ * broadcast. A caller's n writes are never split between transactions: they commit together or
+ * not at all. Blocks until they are committed or failed. A failed batch is retried caller by
+ * caller, so one bad caller fails alone and nothing is half-written. Returns 0 when every write
+ * committed, else a negative tt_err code (-TT_E_UNAVAILABLE / -TT_E_STORE; -TT_E_BAD_FIELD when
+ * n is too large); each w->qs says how that write ended. Thread safe. The committer is started
+ * on first use and lives until tt_consent_committer_stop or process exit. */
 #define TT_CONSENT_BATCH_MAX 4096
 #define TT_CONSENT_SUBMIT_MAX 32
+#define TT_CONSENT_ITEMS_MAX 1000 /* writes of one caller (POST /v1/consents' items) */
 int tt_consent_submit(struct tt_store *store, struct tt_consent_write **w, size_t n);
+/* The same without waiting: returns 0 once queued, and done(cls, rc) is then called exactly once
+ * from the notifier thread after the writes committed (rc 0) or failed (rc as above) — possibly
+ * before this returns; the writes must stay alive until then, and done must not block. Returns
+ * a negative code (done never called, nothing queued) when the writes cannot be queued. */
+typedef void (*tt_consent_done_cb)(void *cls, int rc);
+int tt_consent_submit_async(struct tt_store *store, struct tt_consent_write **w, size_t n,
+                            tt_consent_done_cb done, void *cls);
 /* Stops the committer of store after the batch in flight (benchmarks, tests). */
 void tt_consent_committer_stop(struct tt_store *store);
 
@@ -115,6 +123,39 @@ int tt_consent_record_changes(struct tt_app *app, const struct tt_subject *s,
                               const char *notice_version, const char *actor, const char *page,
                               const char *user_agent, const char *ip, struct tt_resp *resp,
                               struct tt_consent_event *out);
+
+/* Reads, on c, what recording the n changes of subject s needs: the current state of each
+ * change's purpose into prev (n; zeroed when the subject has none yet) and, when key is not
+ * NULL, the CONSENT key (which only seals evidence; the caller wipes it). Returns 0 or a
+ * negative code (resp filled). */
+int tt_consent_prepare(struct tt_app *app, struct tt_store_conn *c, const struct tt_subject *s,
+                       const struct tt_consent_change *ch, size_t n, struct tt_purpose_state *prev,
+                       uint8_t *key, struct tt_resp *resp);
+/* Fills w (zeroed first) with a new event of subject s for change ch, and the state it leaves
+ * after prev (the state before; NULL: none). Evidence is left for the caller to seal. */
+void tt_consent_write_fill(struct tt_consent_write *w, const struct tt_subject *s,
+                           const struct tt_consent_change *ch, const char *method,
+                           const char *notice_version, const char *actor,
+                           const struct tt_purpose_state *prev, tt_time now);
+
+/* One consent change as the API takes it: the body of POST /v1/subjects/{id}/consents, or an
+ * item of POST /v1/consents. Strings borrow from the parsed JSON. */
+#define TT_CONSENT_FIELD_MAX 96 /* "items/999/evidence/user_agent" and the like */
+struct tt_consent_item {
+    const char *subject;      /* POST /v1/consents: the subject id, or */
+    const json_t *identifier; /* its identifier {type, value} */
+    const char *purpose, *feature, *action_name, *method, *notice_version;
+    const char *page, *user_agent, *ip; /* evidence (each may be NULL) */
+    const struct tt_purpose *pu;        /* the policy purpose it changes */
+    enum tt_consent_action action;
+    struct tt_consent_change change; /* ready for tt_consent_write_fill */
+};
+/* Checks one item object (prefix "items/3/" or "" names it in problems): shape, exactly one of
+ * purpose and feature (known to policy p), action, method, notice version, evidence; with
+ * with_subject, exactly one of subject and identifier (their values are checked by the caller).
+ * Returns 0 and fills out, or a 400/422 problem naming the field. */
+int tt_consent_item_parse(const struct tt_policy *p, const json_t *obj, const char *prefix,
+                          int with_subject, struct tt_consent_item *out, struct tt_resp *resp);
 
 /* One chain's verdict (`tutela consent verify`). */
 struct tt_consent_chain {

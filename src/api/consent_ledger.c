@@ -192,6 +192,48 @@ static int states_cb(void *cls, const struct tt_purpose_state *ps)
     return 0;
 }
 
+int tt_consent_prepare(struct tt_app *app, struct tt_store_conn *c, const struct tt_subject *s,
+                       const struct tt_consent_change *ch, size_t n, struct tt_purpose_state *prev,
+                       uint8_t *key, struct tt_resp *resp)
+{
+    memset(prev, 0, n * sizeof *prev);
+    if (key) {
+        int rc = tt_consent_subject_key(app, c, s->tenant_id, s->id, key);
+        if (rc < 0)
+            return tt_problem(resp, -rc, NULL, "the subject's consent key is not available");
+    }
+    struct states st = {ch, n, prev};
+    enum tt_qs qs = tt_store_ops_of(c)->purpose_state_list(c, s->tenant_id, s->id, states_cb, &st);
+    if (qs < 0) {
+        if (key)
+            sodium_memzero(key, TT_KEY_BYTES);
+        return tt__api_store_err(resp, qs);
+    }
+    return 0;
+}
+
+void tt_consent_write_fill(struct tt_consent_write *w, const struct tt_subject *s,
+                           const struct tt_consent_change *ch, const char *method,
+                           const char *notice_version, const char *actor,
+                           const struct tt_purpose_state *prev, tt_time now)
+{
+    memset(w, 0, sizeof *w);
+    tt_consent_event_init(&w->ev, s->tenant_id, now, ch->action, method, notice_version);
+    tt__api_copy(w->ev.subject_id, sizeof w->ev.subject_id, s->id);
+    tt__api_copy(w->ev.target_kind, sizeof w->ev.target_kind, ch->target_kind);
+    tt__api_copy(w->ev.target, sizeof w->ev.target, ch->target);
+    w->actor = actor;
+    /* S8.2: the current state changes in the same transaction as its proof */
+    w->has_state = 1;
+    if (prev)
+        w->ps = *prev;
+    tt__api_copy(w->ps.tenant_id, sizeof w->ps.tenant_id, s->tenant_id);
+    tt__api_copy(w->ps.subject_id, sizeof w->ps.subject_id, s->id);
+    tt__api_copy(w->ps.purpose, sizeof w->ps.purpose, ch->purpose->key);
+    tt_consent_state_apply(ch->purpose, ch->action, &w->ps);
+    w->ps.updated_at = now;
+}
+
 int tt_consent_record_changes(struct tt_app *app, const struct tt_subject *s,
                               const struct tt_consent_change *ch, size_t n, const char *method,
                               const char *notice_version, const char *actor, const char *page,
@@ -202,11 +244,12 @@ int tt_consent_record_changes(struct tt_app *app, const struct tt_subject *s,
         return 0;
     if (n > TT_CONSENT_SUBMIT_MAX)
         return tt_problem(resp, TT_E_BAD_FIELD, NULL, "too many consent changes at once");
+    int sealing = page || user_agent || ip;
     struct tt_consent_write *w = calloc(n, sizeof *w);
     struct tt_consent_write **list = calloc(n, sizeof *list);
-    uint8_t(*sealed)[TT_CONSENT_EVIDENCE_MAX] = calloc(n, sizeof *sealed);
+    uint8_t(*sealed)[TT_CONSENT_EVIDENCE_MAX] = sealing ? calloc(n, sizeof *sealed) : NULL;
     struct tt_purpose_state *ps = calloc(n, sizeof *ps);
-    if (!w || !list || !sealed || !ps) {
+    if (!w || !list || (sealing && !sealed) || !ps) {
         free(w);
         free(list);
         free(sealed);
@@ -214,45 +257,28 @@ int tt_consent_record_changes(struct tt_app *app, const struct tt_subject *s,
         return tt__api_nomem(resp);
     }
     tt_time now = tt_now(&app->clock);
-    struct tt_store_conn *c = tt_store_acquire(app->store);
     uint8_t key[TT_KEY_BYTES];
-    int rc = tt_consent_subject_key(app, c, s->tenant_id, s->id, key);
-    struct states st = {ch, n, ps};
-    enum tt_qs qs = TT_QS_ONE;
-    if (rc == 0)
-        qs = tt_store_ops_of(c)->purpose_state_list(c, s->tenant_id, s->id, states_cb, &st);
+    struct tt_store_conn *c = tt_store_acquire(app->store);
+    /* the CONSENT key only seals evidence: unwrapped only when there is some */
+    int rc = tt_consent_prepare(app, c, s, ch, n, ps, sealing ? key : NULL, resp);
     tt_store_release(c);
-    if (rc < 0)
-        rc = tt_problem(resp, -rc, NULL, "the subject's consent key is not available");
-    else if (qs < 0)
-        rc = tt__api_store_err(resp, qs);
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        tt_consent_event_init(&w[i].ev, s->tenant_id, now, ch[i].action, method, notice_version);
-        tt__api_copy(w[i].ev.subject_id, sizeof w[i].ev.subject_id, s->id);
-        tt__api_copy(w[i].ev.target_kind, sizeof w[i].ev.target_kind, ch[i].target_kind);
-        tt__api_copy(w[i].ev.target, sizeof w[i].ev.target, ch[i].target);
-        w[i].actor = actor;
-        if (page || user_agent || ip) {
+        /* a purpose changed twice in one call carries the state its earlier change left */
+        const struct tt_purpose_state *prev = &ps[i];
+        for (size_t j = 0; j < i; j++)
+            if (ch[j].purpose == ch[i].purpose)
+                prev = &w[j].ps;
+        tt_consent_write_fill(&w[i], s, &ch[i], method, notice_version, actor, prev, now);
+        if (sealing) {
             w[i].ev.evidence_len =
                 tt_consent_seal_evidence(app, key, s->tenant_id, w[i].ev.id, page, user_agent, ip,
                                          sealed[i], sizeof sealed[i]);
             w[i].ev.evidence = w[i].ev.evidence_len ? sealed[i] : NULL;
         }
-        /* S8.2: the current state changes in the same transaction as its proof; a purpose
-         * changed twice in one call carries the state its earlier change left */
-        w[i].has_state = 1;
-        w[i].ps = ps[i];
-        for (size_t j = 0; j < i; j++)
-            if (ch[j].purpose == ch[i].purpose)
-                w[i].ps = w[j].ps;
-        tt__api_copy(w[i].ps.tenant_id, sizeof w[i].ps.tenant_id, s->tenant_id);
-        tt__api_copy(w[i].ps.subject_id, sizeof w[i].ps.subject_id, s->id);
-        tt__api_copy(w[i].ps.purpose, sizeof w[i].ps.purpose, ch[i].purpose->key);
-        tt_consent_state_apply(ch[i].purpose, ch[i].action, &w[i].ps);
-        w[i].ps.updated_at = now;
         list[i] = &w[i];
     }
-    sodium_memzero(key, sizeof key);
+    if (sealing)
+        sodium_memzero(key, sizeof key);
     if (rc == 0) {
         rc = tt_consent_submit(app->store, list, n); /* all of them, or none */
         if (rc < 0)
@@ -267,7 +293,8 @@ int tt_consent_record_changes(struct tt_app *app, const struct tt_subject *s,
             out[i].evidence_len = 0;
         }
     }
-    sodium_memzero(sealed, n * sizeof *sealed);
+    if (sealed)
+        sodium_memzero(sealed, n * sizeof *sealed);
     free(w);
     free(list);
     free(sealed);

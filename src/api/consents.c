@@ -12,87 +12,102 @@
 #include "common.h"
 #include "consent_int.h"
 #include "handlers.h"
+#include "hooks.h"
 #include "spec.h"
-
-#define EVIDENCE_FIELD_MAX 512
 
 /* ---- POST /v1/subjects/{id}/consents ---- */
 
+/* One parked request: its write, kept alive until the committer is done with it. */
+struct record_ctx {
+    struct tt_app *app;
+    struct tt_req *req;
+    struct tt_resp *resp;
+    struct tt_consent_write w;
+    struct tt_consent_write *list[1];
+    uint8_t sealed[TT_CONSENT_EVIDENCE_MAX];
+};
+
+/* After the commit: the problem, or the index updated and the 201 event. Frees x. */
+static int record_finish(struct record_ctx *x, int rc)
+{
+    struct tt_resp *resp = x->resp;
+    const struct tt_consent_event *ev = &x->w.ev;
+    if (rc < 0) {
+        rc = tt_problem(resp, -rc, NULL, "the consent event was not recorded");
+    } else {
+        /* committed: the next decision sees it, before this request is answered (S8.2) */
+        tt_hook_purpose_state_changed(x->app, &x->w.ps);
+        char hash[2 * TT_LEDGER_HASH_BYTES + 1];
+        sodium_bin2hex(hash, sizeof hash, ev->hash, sizeof ev->hash);
+        json_t *body =
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:s}", "id", ev->id,
+                      "subject_id", ev->subject_id, "target_kind", ev->target_kind, "target",
+                      ev->target, "action", tt_consent_action_name(ev->action), "method",
+                      ev->method, "notice_version", ev->notice_version, "recorded_at",
+                      tt__api_time(ev->at), "seq", (json_int_t)ev->seq, "hash", hash);
+        rc = body ? tt_reply(resp, 201, body) : tt__api_nomem(resp);
+    }
+    sodium_memzero(x->sealed, sizeof x->sealed);
+    free(x);
+    return rc;
+}
+
+/* The notifier thread's callback for a parked request. */
+static void recorded(void *cls, int rc)
+{
+    struct record_ctx *x = cls;
+    struct tt_req *req = x->req;
+    tt_req_resume(req, record_finish(x, rc), "the consent event was not recorded");
+}
+
 int tt_api_consent_record(struct tt_req *req, struct tt_resp *resp)
 {
-    const char *purpose = NULL, *feature = NULL, *action = NULL, *method = NULL, *notice = NULL;
-    const json_t *evidence = NULL;
-    struct tt_spec spec[] = {
-        tt_spec_key("purpose", &purpose, 0),
-        tt_spec_key("feature", &feature, 0),
-        tt_spec_key("action", &action, 1),
-        tt_spec_key("method", &method, 1),
-        tt_spec_string_max("notice_version", &notice, TT_CONSENT_SHORT_MAX - 1, 1),
-        tt_spec_object("evidence", &evidence, 0),
-        tt_spec_end(),
-    };
-    int rc = tt_spec_parse_body(req, spec, resp);
-    if (rc < 0)
-        return rc;
-    const char *page = NULL, *ua = NULL, *ip = NULL;
-    struct tt_spec ev_spec[] = {
-        tt_spec_string_max("page", &page, EVIDENCE_FIELD_MAX, 0),
-        tt_spec_string_max("user_agent", &ua, EVIDENCE_FIELD_MAX, 0),
-        tt_spec_string_max("ip", &ip, 64, 0),
-        tt_spec_end(),
-    };
-    if (evidence && (rc = tt_spec_parse(evidence, ev_spec, "evidence/", resp)) < 0)
-        return rc;
-    if (!purpose == !feature)
-        return tt_problem(resp, TT_E_BAD_FIELD, purpose ? "feature" : "purpose",
-                          "give exactly one of 'purpose' and 'feature'");
-    enum tt_consent_action a;
-    if (tt_consent_action_parse(action, &a) < 0)
-        return tt_problem(resp, TT_E_BAD_FIELD, "action", "'action' must be grant or withdraw");
-    if (!tt_consent_method_ok(method))
-        return tt_problem(resp, TT_E_BAD_FIELD, "method",
-                          "'method' must be banner, dashboard, api, email_unsubscribe, import or "
-                          "gpc");
-    if (!tt_consent_short_ok(notice))
-        return tt_problem(resp, TT_E_BAD_NOTICE_VERSION, "notice_version",
-                          "'notice_version' must be 1-31 of [A-Za-z0-9._-]");
-
-    struct tt_policy_ref *ref = tt_app_policy_acquire(req->app);
-    const char *key = purpose;
-    if (feature) {
-        const struct tt_consent_feature *f = tt_consent_feature(feature);
-        key = f ? f->purpose : NULL;
-    }
-    const struct tt_purpose *pu = key ? tt_policy_purpose(ref->policy, key) : NULL;
-    if (!pu) {
-        tt_app_policy_release(ref);
-        return tt_problem(resp, feature ? TT_E_BAD_FIELD : TT_E_UNKNOWN_PURPOSE,
-                          feature ? "feature" : "purpose",
-                          feature ? "no such feature in the preference centre"
-                                  : "the purpose is not in the policy");
-    }
-    struct tt_subject s;
-    struct tt_store_conn *c = tt_store_acquire(req->app->store);
-    rc = tt__api_subject_load(c, req->auth.tenant_id, tt_req_param(req, "id"), "id", &s, resp);
-    tt_store_release(c);
-    struct tt_consent_event ev;
-    if (rc == 0)
-        rc = tt_consent_record_subject(req->app, &s, pu, feature ? "feature" : "purpose",
-                                       feature ? feature : purpose, a, method, notice,
-                                       req->auth.key_id, page, ua, ip, resp, &ev);
-    tt_app_policy_release(ref);
-    if (rc < 0)
-        return rc;
-    char hash[2 * TT_LEDGER_HASH_BYTES + 1];
-    sodium_bin2hex(hash, sizeof hash, ev.hash, sizeof ev.hash);
-    json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:s}", "id", ev.id,
-                             "subject_id", ev.subject_id, "target_kind", ev.target_kind, "target",
-                             ev.target, "action", tt_consent_action_name(ev.action), "method",
-                             ev.method, "notice_version", ev.notice_version, "recorded_at",
-                             tt__api_time(ev.at), "seq", (json_int_t)ev.seq, "hash", hash);
-    if (!body)
+    if (!req->json)
+        return tt_problem(resp, TT_E_BAD_JSON, "", "a JSON object body is required");
+    struct tt_app *app = req->app;
+    struct record_ctx *x = calloc(1, sizeof *x);
+    if (!x)
         return tt__api_nomem(resp);
-    return tt_reply(resp, 201, body);
+    x->app = app;
+    x->req = req;
+    x->resp = resp;
+    struct tt_policy_ref *ref = tt_app_policy_acquire(app);
+    struct tt_consent_item it;
+    int rc = tt_consent_item_parse(ref->policy, req->json, "", 0, &it, resp);
+    int sealing = it.page || it.user_agent || it.ip;
+    struct tt_subject s;
+    struct tt_purpose_state prev;
+    uint8_t key[TT_KEY_BYTES];
+    if (rc == 0) {
+        /* one connection for the subject, its state and (with evidence) its CONSENT key */
+        struct tt_store_conn *c = tt_store_acquire(app->store);
+        rc = tt__api_subject_load(c, req->auth.tenant_id, tt_req_param(req, "id"), "id", &s, resp);
+        if (rc == 0)
+            rc = tt_consent_prepare(app, c, &s, &it.change, 1, &prev, sealing ? key : NULL, resp);
+        tt_store_release(c);
+    }
+    if (rc == 0) {
+        tt_consent_write_fill(&x->w, &s, &it.change, it.method, it.notice_version, req->auth.key_id,
+                              &prev, tt_now(&app->clock));
+        if (sealing) {
+            x->w.ev.evidence_len =
+                tt_consent_seal_evidence(app, key, s.tenant_id, x->w.ev.id, it.page, it.user_agent,
+                                         it.ip, x->sealed, sizeof x->sealed);
+            x->w.ev.evidence = x->w.ev.evidence_len ? x->sealed : NULL;
+            sodium_memzero(key, sizeof key);
+        }
+    }
+    tt_app_policy_release(ref); /* (the write holds copies of the keys it names) */
+    if (rc < 0) {
+        free(x);
+        return rc;
+    }
+    x->list[0] = &x->w;
+    /* group commit with the request parked: no server thread waits for the fsync, so a few
+     * threads serve every connection waiting for its batch. Answered only after the COMMIT. */
+    if (tt_req_defer(req) == 0 && tt_consent_submit_async(app->store, x->list, 1, recorded, x) == 0)
+        return TT_HTTP_DEFERRED;
+    return record_finish(x, tt_consent_submit(app->store, x->list, 1));
 }
 
 /* ---- GET /v1/subjects/{id}/consents ---- */

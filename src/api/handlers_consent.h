@@ -11,6 +11,8 @@
 int tt_api_consent_record(struct tt_req *req, struct tt_resp *resp);
 int tt_api_consent_state(struct tt_req *req, struct tt_resp *resp);
 int tt_api_consent_history(struct tt_req *req, struct tt_resp *resp);
+/* consents_batch.c */
+int tt_api_consent_batch(struct tt_req *req, struct tt_resp *resp);
 /* preferences.c */
 int tt_api_preferences_get(struct tt_req *req, struct tt_resp *resp);
 int tt_api_preferences_put(struct tt_req *req, struct tt_resp *resp);
