@@ -345,7 +345,8 @@ int tt_api_rectification_create(struct tt_req *req, struct tt_resp *resp)
 /* ---- history ---- */
 
 struct list_ctx {
-    const uint8_t *key;
+    const uint8_t *key;  /* NULL: former values withheld */
+    const char *request; /* only the corrections answering it, when not NULL */
     json_t *items;
     int failed;
 };
@@ -353,7 +354,16 @@ struct list_ctx {
 static int list_cb(void *cls, const struct tt_rectification *h)
 {
     struct list_ctx *x = cls;
+    if (x->request && strcmp(h->request_id, x->request) != 0)
+        return 0;
     json_t *o = history_json(h);
+    if (!x->key) {
+        if (!o || json_object_set_new(o, "old_value_withheld", json_true()) < 0 ||
+            json_array_append(x->items, o) < 0)
+            x->failed = 1;
+        json_decref(o);
+        return x->failed;
+    }
     size_t n = h->old_enc_len >= TT_SEAL_OVERHEAD ? h->old_enc_len - TT_SEAL_OVERHEAD : 0;
     char *plain = malloc(n + 1);
     char ad[TT_VALUE_AD_MAX];
@@ -370,10 +380,12 @@ static int list_cb(void *cls, const struct tt_rectification *h)
     return x->failed;
 }
 
-int tt__rct_history(struct tt_store_conn *c, const struct tt_subject *s, const uint8_t *key,
-                    json_t **out)
+/* the history of s as JSON items: former values opened with key, or withheld when key is NULL;
+ * only those answering request when it is not NULL */
+static int history(struct tt_store_conn *c, const struct tt_subject *s, const uint8_t *key,
+                   const char *request, json_t **out)
 {
-    struct list_ctx x = {.key = key, .items = json_array()};
+    struct list_ctx x = {.key = key, .request = request, .items = json_array()};
     if (!x.items)
         return -TT_E_NOMEM;
     enum tt_qs qs = tt_store_ops_of(c)->requests->rct_list(c, s->tenant_id, s->id, list_cb, &x);
@@ -385,17 +397,25 @@ int tt__rct_history(struct tt_store_conn *c, const struct tt_subject *s, const u
     return 0;
 }
 
+int tt__rct_history(struct tt_store_conn *c, const struct tt_subject *s, const uint8_t *key,
+                    json_t **out)
+{
+    return history(c, s, key, NULL, out);
+}
+
 struct audit_ctx {
     const struct tt_subject *s;
-    const char *actor, *purpose;
+    const char *actor, *purpose, *request;
     size_t n;
+    int values;
     tt_time at;
 };
 
 static enum tt_qs audit_txn(struct tt_store_conn *c, void *cls)
 {
     const struct audit_ctx *a = cls;
-    json_t *d = json_pack("{s:s, s:i}", "purpose", a->purpose, "rectifications", (int)a->n);
+    json_t *d = json_pack("{s:s, s:i, s:b, s:s}", "purpose", a->purpose, "rectifications",
+                          (int)a->n, "values", a->values, "request", a->request ? a->request : "");
     if (!d)
         return TT_QS_HARD;
     enum tt_qs qs =
@@ -418,23 +438,30 @@ int tt_api_rectification_list(struct tt_req *req, struct tt_resp *resp)
     tt_app_policy_release(pref);
     if (!known)
         return tt_problem(resp, TT_E_UNKNOWN_PURPOSE, "purpose", "not in the policy");
+    const char *request = tt_req_query(req, "request");
+    if (request && !tt__api_id_ok(request, "req_"))
+        return tt_problem(resp, TT_E_BAD_PARAM, "request",
+                          "'request' must be a request id (req_…)");
+    /* former values are personal data: only a role that may read record values sees them (the
+     * records route's, S1.1); a read-only staff member sees who, when, why and which request */
+    int values = req->auth.role >= TT_ROLE_SERVICE;
     struct tt_store_conn *c = tt_store_acquire(app->store);
     struct tt_subject s;
     uint8_t key[TT_KEY_BYTES];
     json_t *items = NULL;
     int rc = tt__api_subject_load(c, req->auth.tenant_id, tt_req_param(req, "id"), "id", &s, resp);
-    if (rc == 0)
+    if (rc == 0 && values)
         rc = tt__api_subject_key(app, c, &s, key, resp);
     if (rc == 0) {
-        int e = tt__rct_history(c, &s, key, &items);
+        int e = history(c, &s, values ? key : NULL, request, &items);
         sodium_memzero(key, sizeof key);
         if (e < 0)
             rc = tt_problem(resp, -e, "", "the history cannot be read");
     }
     if (rc == 0) {
         /* no audit, no data: the read and its audit event go together */
-        struct audit_ctx a = {&s, req->auth.key_id, purpose, json_array_size(items),
-                              tt_now(&app->clock)};
+        struct audit_ctx a = {&s,     req->auth.key_id,   purpose, request, json_array_size(items),
+                              values, tt_now(&app->clock)};
         enum tt_qs qs = tt_store_txn(c, audit_txn, &a);
         if (qs < 0)
             rc = tt__api_store_err(resp, qs);
@@ -444,8 +471,8 @@ int tt_api_rectification_list(struct tt_req *req, struct tt_resp *resp)
         json_decref(items);
         return rc;
     }
-    json_t *body =
-        json_pack("{s:s, s:s, s:o}", "subject", s.id, "purpose", purpose, "items", items);
+    json_t *body = json_pack("{s:s, s:s, s:b, s:o}", "subject", s.id, "purpose", purpose, "values",
+                             values, "items", items);
     if (!body)
         return tt__api_nomem(resp);
     snprintf(resp->cache_control, sizeof resp->cache_control, "no-store");

@@ -192,6 +192,17 @@ for (const backend of backends()) {
       assert.equal(clearAtRest(s.id, before), 0);
       const got = await get(`/v1/requests/${rq}`);
       assert.ok(got.json.timeline.some((e) => e.event === 'rectified'), got.text);
+      // a read-only key sees who, when, why and which request, never the former value;
+      // ?request= keeps one request's corrections
+      const ro = await get(`/v1/subjects/${s.id}/rectifications?purpose=essential.service&request=${rq}`, t.keys.readonly);
+      assert.equal(ro.status, 200, ro.text);
+      assert.equal(ro.json.values, false);
+      assert.equal(ro.json.items.length, 1);
+      assert.equal(ro.json.items[0].old_value, undefined);
+      assert.equal(ro.json.items[0].old_value_withheld, true);
+      assert.ok(!ro.text.includes(before), ro.text);
+      assert.deepEqual((await get(`/v1/subjects/${s.id}/rectifications?purpose=essential.service&request=req_none`)).json.items, []);
+      assertProblem(await get(`/v1/subjects/${s.id}/rectifications?purpose=essential.service&request=x`), 400, 'invalid-parameter', 'request');
       // audited without the addresses
       const audit = srv.sql(`SELECT detail FROM audit_events WHERE tenant_id = '${t.id}' AND action = 'identity.rectify' AND target = '${s.id}'`).trim();
       assert.match(audit, new RegExp(idn));

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // console.js — the request queue (sorted by due date by the server, due-soon and overdue rows
-// marked) and one request's detail: facts, timeline, and the staff actions. Nothing personal is
-// shown: requests carry ids, types, states and dates only.
+// marked) and one request's detail: facts, timeline, and the staff actions. Requests carry ids,
+// types, states and dates only; a rectification request's corrections (S1.5: who, when, why, what)
+// are read for a stated purpose, audited, and show former values only when the staff member's
+// role may read record values (the server decides and says so).
 import { api, current, el, lang, loadTexts, say, sayProblem, signOut, t, when } from '/web/dashboard/ui.js';
 
 await loadTexts('console');
@@ -55,11 +57,36 @@ function show(r) {
   document.getElementById('complete').hidden = !['verified', 'in_progress', 'extended'].includes(r.state);
 }
 
+// the purpose every read of the corrections states (S1.1): answering the rights request
+const CORRECTIONS_PURPOSE = 'legal.privacy_compliance';
+
+async function showCorrections(r) {
+  const box = document.getElementById('corrections');
+  const list = document.getElementById('corrections-list');
+  list.replaceChildren();
+  box.hidden = r.type !== 'rectification';
+  if (box.hidden) return null;
+  const h = await api('GET', `/v1/subjects/${encodeURIComponent(r.subject)}/rectifications`
+    + `?purpose=${CORRECTIONS_PURPOSE}&request=${encodeURIComponent(r.id)}`);
+  if (h.status !== 200) return sayProblem(h);
+  document.getElementById('corrections-purpose').textContent =
+    t(h.body.values ? 'corrections.purpose' : 'corrections.withheld', { purpose: CORRECTIONS_PURPOSE });
+  for (const c of h.body.items) {
+    const li = el('li', t('corrections.item',
+      { at: when(c.at), by: c.by, category: c.data_category, target: c.record, reason: c.reason }));
+    li.append(el('div', c.old_value_withheld ? t('corrections.value_withheld')
+      : t('corrections.former', { value: c.old_value }), 'former'));
+    list.append(li);
+  }
+  if (!h.body.items.length) list.append(el('li', t('corrections.none')));
+  return null;
+}
+
 async function open(id) {
   const r = await api('GET', `/v1/requests/${encodeURIComponent(id)}`);
   if (r.status !== 200) return sayProblem(r);
   show(r.body);
-  return null;
+  return showCorrections(r.body);
 }
 
 async function act(path, extra = {}) {
