@@ -282,7 +282,7 @@ static int erase(struct tt_app *app, const char *req_id, const char *subject, do
     uint8_t key[32];
     memset(&resp, 0, sizeof resp);
     int readable = tt__api_subject_load(c, TEN, subject, "subject", &s, &resp) == 0;
-    strcpy(s.tenant_id, TEN);
+    snprintf(s.tenant_id, sizeof s.tenant_id, TEN);
     snprintf(s.id, sizeof s.id, "%s", subject);
     readable |= tt__api_subject_key(app, c, &s, key, &resp) == 0;
     tt_store_release(c);
