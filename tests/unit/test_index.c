@@ -155,6 +155,34 @@ static void identifiers_find_their_subject(void **state)
     tt_index_free(ix);
 }
 
+/* S1.5: a rectified identifier finds nobody; the new one finds the subject; added again, the old
+ * one finds its subject again (the dropped slot is reused) */
+static void a_dropped_identifier_finds_nobody(void **state)
+{
+    (void)state;
+    struct tt_index *ix = NULL;
+    assert_int_equal(tt_index_new(0, &ix), 0);
+    struct tt_index_subject s = subj("ten_a", "sub_1");
+    assert_int_equal(tt_index_upsert(ix, &s), 0);
+    assert_int_equal(tt_index_add_identity(ix, "ten_a", "sub_1", TUTELA_IDENT_EMAIL, BLIND_A), 0);
+    assert_int_equal(tt_index_drop_identity(ix, TUTELA_IDENT_EMAIL, BLIND_A), 0);
+    assert_int_equal(tt_index_add_identity(ix, "ten_a", "sub_1", TUTELA_IDENT_EMAIL, BLIND_B), 0);
+    struct tt_index_state st;
+    assert_int_equal(tt_index_get_by_identity(ix, "ten_a", TUTELA_IDENT_EMAIL, BLIND_A, &st),
+                     TT_INDEX_NONE);
+    assert_int_equal(tt_index_get_by_identity(ix, "ten_a", TUTELA_IDENT_EMAIL, BLIND_B, &st),
+                     TT_INDEX_FOUND);
+    /* dropping what was never there, or under another type, changes nothing */
+    assert_int_equal(tt_index_drop_identity(ix, TUTELA_IDENT_PHONE, BLIND_B), 0);
+    assert_int_equal(tt_index_get_by_identity(ix, "ten_a", TUTELA_IDENT_EMAIL, BLIND_B, &st),
+                     TT_INDEX_FOUND);
+    assert_int_equal(tt_index_drop_identity(ix, TUTELA_IDENT_EMAIL, "abc"), -TT_E_BAD_FIELD);
+    assert_int_equal(tt_index_add_identity(ix, "ten_a", "sub_1", TUTELA_IDENT_EMAIL, BLIND_A), 0);
+    assert_int_equal(tt_index_get_by_identity(ix, "ten_a", TUTELA_IDENT_EMAIL, BLIND_A, &st),
+                     TT_INDEX_FOUND);
+    tt_index_free(ix);
+}
+
 static void million_subjects_take_at_most_64_bytes_each_when_sized(void **state)
 {
     (void)state;
@@ -452,6 +480,7 @@ int main(void)
         cmocka_unit_test(a_subject_of_another_tenant_is_told_apart),
         cmocka_unit_test(purpose_states_set_and_clear_their_bits),
         cmocka_unit_test(identifiers_find_their_subject),
+        cmocka_unit_test(a_dropped_identifier_finds_nobody),
         cmocka_unit_test(million_subjects_take_at_most_64_bytes_each_when_sized),
         cmocka_unit_test(a_sized_index_grows_out_of_its_arena),
         cmocka_unit_test(batch_lookup_pieces_match_the_plain_lookups),
