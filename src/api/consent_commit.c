@@ -69,7 +69,51 @@ struct batch {
     size_t n;
     tt_time now;
     const struct tt_consent_event **run; /* scratch: one tenant's events, n slots */
+    struct tt_consent_write **by_key;    /* scratch: the writes with a state, n slots */
 };
+
+/* Orders writes by tenant, subject and purpose, then arrival (their place in the batch). */
+static int by_state_key(const void *a, const void *b)
+{
+    const struct tt_consent_write *x = *(struct tt_consent_write *const *)a;
+    const struct tt_consent_write *y = *(struct tt_consent_write *const *)b;
+    int c = strcmp(x->ps.tenant_id, y->ps.tenant_id);
+    if (!c)
+        c = strcmp(x->ps.subject_id, y->ps.subject_id);
+    if (!c)
+        c = strcmp(x->ps.purpose, y->ps.purpose);
+    return c ? c : (x->seq_in_batch > y->seq_in_batch) - (x->seq_in_batch < y->seq_in_batch);
+}
+
+/* Stores the state each (tenant, subject, purpose) of the batch ends in — only the last write's,
+ * as a state row is replaced whole — and one change-feed row per subject (the other nodes'
+ * indexes then read the subject's states, issue 9). */
+static enum tt_qs put_states(struct tt_store_conn *c, struct batch *b)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->w[i]->has_state) {
+            b->w[i]->seq_in_batch = i;
+            b->by_key[m++] = b->w[i];
+        }
+    qsort(b->by_key, m, sizeof *b->by_key, by_state_key);
+    const struct tt_store_ops *ops = tt_store_ops_of(c);
+    for (size_t k = 0; k < m; k++) {
+        const struct tt_purpose_state *ps = &b->by_key[k]->ps;
+        const struct tt_purpose_state *next = k + 1 < m ? &b->by_key[k + 1]->ps : NULL;
+        int same_subject = next && strcmp(next->tenant_id, ps->tenant_id) == 0 &&
+                           strcmp(next->subject_id, ps->subject_id) == 0;
+        if (same_subject && strcmp(next->purpose, ps->purpose) == 0)
+            continue; /* a later write of the batch leaves this one's state */
+        enum tt_qs qs = ops->purpose_state_put(c, ps);
+        if (qs <= 0)
+            return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+        if (!same_subject &&
+            (qs = tt_feed_append(c, ps->tenant_id, TT_FEED_PURPOSE, ps->subject_id)) < 0)
+            return qs;
+    }
+    return TT_QS_ONE;
+}
 
 static enum tt_qs tail_of(struct tt_store_conn *c, struct tail *tails, size_t *n_tails,
                           const char *tenant_id, struct tail **out)
@@ -132,23 +176,9 @@ static enum tt_qs batch_txn(struct tt_store_conn *c, void *cls)
         if (qs == TT_QS_NONE) /* the chain moved under us: run again on the new tail */
             return TT_QS_SOFT;
     }
-    for (size_t i = 0; i < b->n; i++) {
-        if (!b->w[i]->has_state)
-            continue;
-        const struct tt_purpose_state *ps = &b->w[i]->ps;
-        enum tt_qs qs = ops->purpose_state_put(c, ps);
-        if (qs <= 0)
-            return qs == TT_QS_NONE ? TT_QS_HARD : qs;
-        /* the other nodes' indexes follow (issue 9): one feed row per subject, whose changes
-         * arrive side by side */
-        const struct tt_purpose_state *prev =
-            i > 0 && b->w[i - 1]->has_state ? &b->w[i - 1]->ps : NULL;
-        if (prev && strcmp(prev->subject_id, ps->subject_id) == 0 &&
-            strcmp(prev->tenant_id, ps->tenant_id) == 0)
-            continue;
-        if ((qs = tt_feed_append(c, ps->tenant_id, TT_FEED_PURPOSE, ps->subject_id)) < 0)
-            return qs;
-    }
+    enum tt_qs sqs = put_states(c, b);
+    if (sqs < 0)
+        return sqs;
     /* S6.3: one audit event per tenant and batch names the ledger span it wrote; the consent
      * chain itself holds each event */
     for (size_t i = 0; i < n_tails; i++) {
@@ -173,9 +203,12 @@ static enum tt_qs batch_txn(struct tt_store_conn *c, void *cls)
 
 static enum tt_qs run_batch(struct tt_store *store, struct tt_consent_write **w, size_t n)
 {
-    struct batch b = {w, n, 0, malloc(n * sizeof *b.run)};
-    if (!b.run)
+    struct batch b = {w, n, 0, malloc(n * sizeof *b.run), malloc(n * sizeof *b.by_key)};
+    if (!b.run || !b.by_key) {
+        free(b.run);
+        free(b.by_key);
         return TT_QS_HARD;
+    }
     for (size_t i = 0; i < n; i++)
         if (w[i]->ev.at > b.now)
             b.now = w[i]->ev.at;
@@ -183,6 +216,7 @@ static enum tt_qs run_batch(struct tt_store *store, struct tt_consent_write **w,
     enum tt_qs qs = tt_store_txn_pipelined(c, batch_txn, &b);
     tt_store_release(c);
     free(b.run);
+    free(b.by_key);
     return qs;
 }
 

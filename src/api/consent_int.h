@@ -26,6 +26,7 @@ struct tt_consent_write {
     /* set by the committer */
     enum tt_qs qs;
     int done;
+    size_t seq_in_batch;              /* its place in the committer's batch */
     struct tt_consent_waiter *waiter; /* the caller's wake-up (consent_commit.c) */
     struct tt_consent_write *next;
 };
