@@ -5,7 +5,9 @@
 // are read for a stated purpose, audited, and show former values only when the staff member's
 // role may read record values (the server decides and says so).
 import { api, current, el, lang, loadTexts, say, sayProblem, signOut, t, when } from '/web/dashboard/ui.js';
+import { consoleNav } from '/web/console/nav.js';
 
+consoleNav();
 await loadTexts('console');
 if (!(await current())) location.href = `/web/console/index.html?lang=${lang()}`;
 

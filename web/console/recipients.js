@@ -6,6 +6,7 @@
 // re-evaluation (S5.2) and logs government requests (S4.8). Plain DOM, no HTML from data.
 import { api, current, el, lang, loadTexts, say, sayProblem, t, when } from '/web/dashboard/ui.js';
 import { signInBox } from '/web/dashboard/signin.js';
+import { consoleNav } from '/web/console/nav.js';
 
 let chosen = null; // the registry entry the manage panel acts on
 // Each read of a list is numbered; a read that a newer one overtook writes nothing, so a load
@@ -160,6 +161,7 @@ document.getElementById('gov').addEventListener('submit', async (ev) => {
   return null;
 });
 
+consoleNav();
 signInBox(load);
 
 await loadTexts('recipients');

@@ -5,6 +5,7 @@
 // data) with an accessible table beside it, and lists the legal holds in force.
 import { api, current, el, lang, loadTexts, say, sayProblem, t, when } from '/web/dashboard/ui.js';
 import { signInBox } from '/web/dashboard/signin.js';
+import { consoleNav } from '/web/console/nav.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const DAYS = 30;
@@ -107,6 +108,7 @@ async function load() {
   return null;
 }
 
+consoleNav();
 signInBox(load);
 
 await loadTexts('retention');
