@@ -49,7 +49,8 @@ static void ctx_free(struct batch_ctx *x)
     free(x);
 }
 
-/* After the commit: the problem, or the index updated and the 201 list of events. Frees x. */
+/* After the commit: the problem, or the index updated and the 201 list of events (id, subject
+ * and place in the chain; the hashes are in the history). Frees x. */
 static int batch_finish(struct batch_ctx *x, int rc)
 {
     struct tt_resp *resp = x->resp;
@@ -63,12 +64,9 @@ static int batch_finish(struct batch_ctx *x, int rc)
         /* committed: the next decision sees it, before this request is answered (S8.2) */
         tt_hook_purpose_state_changed(x->app, &x->w[i].ps);
         const struct tt_consent_event *ev = &x->w[i].ev;
-        char hash[2 * TT_LEDGER_HASH_BYTES + 1];
-        sodium_bin2hex(hash, sizeof hash, ev->hash, sizeof ev->hash);
         if (events)
-            json_array_append_new(events, json_pack("{s:s, s:s, s:I, s:s}", "id", ev->id,
-                                                    "subject_id", ev->subject_id, "seq",
-                                                    (json_int_t)ev->seq, "hash", hash));
+            json_array_append_new(events, json_pack("{s:s, s:s, s:I}", "id", ev->id, "subject_id",
+                                                    ev->subject_id, "seq", (json_int_t)ev->seq));
     }
     json_t *body = events && json_array_size(events) == x->n
                        ? json_pack("{s:I, s:o}", "recorded", (json_int_t)x->n, "events", events)
