@@ -94,6 +94,16 @@ int tt__json_str_append(char *buf, size_t size, size_t *pos, const char *s)
         return -1;
     const unsigned char *u = (const unsigned char *)s;
     while (*u) {
+        /* a run of plain printable ASCII goes in one copy */
+        size_t run = 0;
+        while (u[run] >= 0x20 && u[run] < 0x7F && u[run] != '"' && u[run] != '\\')
+            run++;
+        if (run) {
+            if (put(buf, size, &p, (const char *)u, run) < 0)
+                return -1;
+            u += run;
+            continue;
+        }
         char esc[8];
         const char *out = esc;
         size_t n;
@@ -132,6 +142,54 @@ int tt__json_str_append(char *buf, size_t size, size_t *pos, const char *s)
     return 0;
 }
 
+/* Writes v in decimal into out (at least 21 bytes); returns the length. */
+static size_t fmt_u64(char *out, uint64_t v)
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+static size_t fmt_i64(char *out, int64_t v)
+{
+    if (v >= 0)
+        return fmt_u64(out, (uint64_t)v);
+    out[0] = '-';
+    return 1 + fmt_u64(out + 1, 0 - (uint64_t)v);
+}
+
+/* A double with at most 3 decimals, trailing zeros dropped ("1.5", "12", "0.042"); outside
+ * +-1e9 as %.6g. Durations in ms are the usual value: no printf on the request path. */
+static size_t fmt_dbl(char *out, size_t size, double d)
+{
+    if (!(d > -1e9 && d < 1e9)) {
+        int n = snprintf(out, size, "%.6g", d);
+        return n > 0 ? (size_t)n : 0;
+    }
+    int neg = d < 0;
+    uint64_t milli = (uint64_t)((neg ? -d : d) * 1000.0 + 0.5);
+    size_t n = 0;
+    if (neg && milli)
+        out[n++] = '-';
+    n += fmt_u64(out + n, milli / 1000);
+    unsigned frac = (unsigned)(milli % 1000);
+    if (frac) {
+        out[n++] = '.';
+        out[n++] = (char)('0' + frac / 100);
+        if (frac % 100)
+            out[n++] = (char)('0' + frac / 10 % 10);
+        if (frac % 10)
+            out[n++] = (char)('0' + frac % 10);
+    }
+    return n;
+}
+
 static int put_kv(char *buf, size_t size, size_t *pos, const struct tt_log_kv *kv)
 {
     size_t p = *pos;
@@ -145,16 +203,13 @@ static int put_kv(char *buf, size_t size, size_t *pos, const struct tt_log_kv *k
         rc = kv->s ? tt__json_str_append(buf, size, &p, kv->s) : put(buf, size, &p, "null", 4);
         break;
     case TT_LOG_T_INT:
-        snprintf(num, sizeof num, "%lld", (long long)kv->i);
-        rc = put(buf, size, &p, num, strlen(num));
+        rc = put(buf, size, &p, num, fmt_i64(num, kv->i));
         break;
     case TT_LOG_T_DBL:
-        if (isfinite(kv->d)) {
-            snprintf(num, sizeof num, "%.6g", kv->d);
-            rc = put(buf, size, &p, num, strlen(num));
-        } else {
+        if (isfinite(kv->d))
+            rc = put(buf, size, &p, num, fmt_dbl(num, sizeof num, kv->d));
+        else
             rc = put(buf, size, &p, "null", 4);
-        }
         break;
     case TT_LOG_T_BOOL:
         rc = kv->i ? put(buf, size, &p, "true", 4) : put(buf, size, &p, "false", 5);
@@ -169,6 +224,34 @@ static int put_kv(char *buf, size_t size, size_t *pos, const struct tt_log_kv *k
     return 0;
 }
 
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ" for now into when[25]: the part up to the seconds is kept per
+ * thread and redone only when the second changes. */
+static void timestamp(char when[25])
+{
+    static _Thread_local time_t cached_sec = -1;
+    static _Thread_local char cached[20];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (ts.tv_sec != cached_sec) {
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        char tmp[64];
+        snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        memcpy(cached, tmp, sizeof cached - 1);
+        cached[sizeof cached - 1] = '\0';
+        cached_sec = ts.tv_sec;
+    }
+    unsigned ms = (unsigned)(ts.tv_nsec / 1000000L) % 1000;
+    memcpy(when, cached, 19);
+    when[19] = '.';
+    when[20] = (char)('0' + ms / 100);
+    when[21] = (char)('0' + ms / 10 % 10);
+    when[22] = (char)('0' + ms % 10);
+    when[23] = 'Z';
+    when[24] = '\0';
+}
+
 void tt_log_kv(enum tt_log_level level, const char *msg, const struct tt_log_kv *kvs)
 {
     if ((int)level < threshold())
@@ -179,14 +262,8 @@ void tt_log_kv(enum tt_log_level level, const char *msg, const struct tt_log_kv 
     /* room kept for the truncation marker, the closing brace and the newline */
     const size_t body = sizeof buf - 32;
     size_t pos = 0;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    char when[64];
-    snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             (int)(ts.tv_nsec / 1000000L) % 1000);
+    char when[25];
+    timestamp(when);
     put(buf, body, &pos, "{\"ts\":", 6);
     tt__json_str_append(buf, body, &pos, when);
     put(buf, body, &pos, ",\"level\":", 9);

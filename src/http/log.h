@@ -18,7 +18,7 @@ struct tt_log_kv {
     enum tt_log_type type;
     const char *s; /* TT_LOG_T_STR; NULL renders as null */
     int64_t i;     /* TT_LOG_T_INT, TT_LOG_T_BOOL */
-    double d;      /* TT_LOG_T_DBL (non-finite renders as null) */
+    double d;      /* TT_LOG_T_DBL: at most 3 decimals (%.6g beyond +-1e9; non-finite: null) */
 };
 
 #define TT_LOG_S(k, v) ((struct tt_log_kv){.key = (k), .type = TT_LOG_T_STR, .s = (v)})

@@ -84,24 +84,37 @@ static int is_param(const struct seg *s)
 }
 
 /* 1 when the pattern matches the path segments; *mask gets one bit per literal segment, the
- * first segment in the highest bit, so a larger mask is the more specific route. */
+ * first segment in the highest bit, so a larger mask is the more specific route. Walks the
+ * pattern in place and stops at the first segment that differs: every request tries every
+ * route, and most differ in their first or second segment. */
 static int pattern_matches(const char *pattern, const struct seg *segs, int n, uint32_t *mask)
 {
-    struct seg ps[TT__PATH_SEGMENTS_MAX];
-    int pn = split(pattern, ps);
-    if (pn != n)
+    if (pattern[0] != '/')
         return 0;
+    const char *p = pattern + 1;
     uint32_t bits = 0;
     for (int i = 0; i < n; i++) {
-        if (is_param(&ps[i])) {
+        size_t len = 0;
+        while (p[len] && p[len] != '/')
+            len++;
+        struct seg ps = {p, len};
+        if (is_param(&ps)) {
             if (segs[i].len == 0)
                 return 0;
-            continue;
+        } else {
+            if (len != segs[i].len || memcmp(p, segs[i].p, len) != 0)
+                return 0;
+            bits |= 1u << (TT__PATH_SEGMENTS_MAX - 1 - i);
         }
-        if (ps[i].len != segs[i].len || memcmp(ps[i].p, segs[i].p, segs[i].len) != 0)
-            return 0;
-        bits |= 1u << (TT__PATH_SEGMENTS_MAX - 1 - i);
+        p += len;
+        if (i + 1 < n) {
+            if (*p != '/')
+                return 0; /* the pattern has fewer segments */
+            p++;
+        }
     }
+    if (*p)
+        return 0; /* the pattern has more segments */
     *mask = bits;
     return 1;
 }

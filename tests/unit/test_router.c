@@ -60,6 +60,11 @@ static void literal_route_matches_exactly(void **state)
     assert_int_equal(tt__route_match(routes, "GET", "healthz", &m), -TT_E_NO_ROUTE);
     assert_int_equal(tt__route_match(routes, "GET", "", &m), -TT_E_NO_ROUTE);
     assert_int_equal(tt__route_match(routes, "GET", "/", &m), -TT_E_NO_ROUTE);
+    /* a path with fewer or more segments than a pattern it starts like */
+    assert_int_equal(tt__route_match(routes, "GET", "/v1", &m), -TT_E_NO_ROUTE);
+    assert_int_equal(tt__route_match(routes, "GET", "/v1/subjects/x/records", &m), -TT_E_NO_ROUTE);
+    assert_int_equal(tt__route_match(routes, "GET", "/v1/subjects/x/records/y/z", &m),
+                     -TT_E_NO_ROUTE);
 }
 
 static void params_are_filled_and_decoded(void **state)
@@ -465,6 +470,28 @@ static void log_lines_are_json(void **state)
     free(out);
 }
 
+static void log_numbers(void)
+{
+    tt_log_set_level(TT_LOG_INFO);
+    tt_log(TT_LOG_INFO, "n", TT_LOG_D("a", 2.0), TT_LOG_D("b", 0.042), TT_LOG_D("c", -3.25),
+           TT_LOG_D("d", 1234.5678), TT_LOG_D("e", -0.0001), TT_LOG_D("f", 2e12),
+           TT_LOG_I("g", INT64_MIN), TT_LOG_I("h", 0));
+}
+
+/* Numbers are written without printf on the request path: doubles with at most 3 decimals. */
+static void log_number_forms(void **state)
+{
+    (void)state;
+    char *out = capture_log(log_numbers);
+    assert_non_null(strstr(out, ",\"a\":2,\"b\":0.042,\"c\":-3.25,\"d\":1234.568,\"e\":0,"
+                                "\"f\":2e+12,\"g\":-9223372036854775808,\"h\":0}\n"));
+    json_error_t e;
+    json_t *j = json_loads(out, 0, &e);
+    assert_non_null(j);
+    json_decref(j);
+    free(out);
+}
+
 static void log_long(void)
 {
     char big[3000];
@@ -650,6 +677,7 @@ int main(void)
         cmocka_unit_test(metrics_text_format),
         cmocka_unit_test(metrics_registry),
         cmocka_unit_test(log_lines_are_json),
+        cmocka_unit_test(log_number_forms),
         cmocka_unit_test(long_log_line_is_cut_but_valid),
         cmocka_unit_test(openapi_lists_every_route),
         cmocka_unit_test(static_paths_stay_inside_root),
