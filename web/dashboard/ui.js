@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// ui.js — shared by the privacy dashboard and the staff console (issue 5): texts from the message
-// catalogue web/i18n/<area>.<lang>.json (English fallback), sign-in with an API key into a
-// session (HttpOnly cookie; the CSRF token goes back on unsafe methods), API calls, status line.
+// ui.js — shared by the privacy dashboard, the staff console (issue 5) and the account pages
+// (issue 8, through web/account/account.js): texts from the message catalogue
+// web/i18n/<area>.<lang>.json (English fallback), sign-in with an API key into a session
+// (HttpOnly cookie; the CSRF token goes back on unsafe methods), API calls, status line.
 
 const LANGS = ['en', 'fr'];
 
@@ -43,11 +44,14 @@ export function t(key, vars = {}) {
 
 let csrf = null;
 
-/** Calls the API with the session cookie; unsafe methods carry the CSRF token. */
+/**
+ * Calls the API with the session cookie; unsafe methods carry the CSRF token (a session's, read
+ * first when not yet known, except to open a session). Returns { status, body, retryAfter }.
+ */
 export async function api(method, path, body) {
   const headers = {};
-  if (method !== 'GET' && path !== '/v1/sessions') {
-    if (!csrf) await current();
+  if (method !== 'GET') {
+    if (!csrf && path !== '/v1/sessions') await current();
     if (csrf) headers['x-csrf-token'] = csrf;
   }
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -62,7 +66,7 @@ export async function api(method, path, body) {
     json = null;
   }
   if (json && json.csrf_token) csrf = json.csrf_token;
-  return { status: r.status, body: json };
+  return { status: r.status, body: json, retryAfter: r.headers.get('retry-after') };
 }
 
 /** The current session, or null when signed out. */
