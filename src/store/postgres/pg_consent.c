@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../consent_store.h"
+#include "pg_batched.h"
 #include "pg_consent_rows.h"
 
 enum {
@@ -27,8 +28,7 @@ enum {
     S_OPEN_COUNT,
     S__END
 };
-_Static_assert(S__END <= TT_STORE_SLOT_BASE(TT_AREA_CONSENT) + TT_STORE_SLOTS_PER_AREA,
-               "consent statements overflow their range");
+_Static_assert(S__END <= TT_PG_BATCHED_SLOT, "consent statements overflow their range");
 
 #define EV_COLS                                                                                    \
     "tenant_id, seq, event_id, subject_id, cookie_id, target_kind, target, action, method,"        \
@@ -39,7 +39,7 @@ _Static_assert(S__END <= TT_STORE_SLOT_BASE(TT_AREA_CONSENT) + TT_STORE_SLOTS_PE
 
 /* inserts a run of events (one array per column, unnest()) only if the first follows the
  * tail, then moves the tail to the last */
-#define APPEND_CTE                                                                                 \
+#define APPEND_ROWS                                                                                \
     "WITH ev AS ("                                                                                 \
     "  INSERT INTO consent_events (" EV_COLS ")"                                                   \
     "  SELECT $1, u.* FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[],"               \
@@ -47,19 +47,19 @@ _Static_assert(S__END <= TT_STORE_SLOT_BASE(TT_AREA_CONSENT) + TT_STORE_SLOTS_PE
     "    $12::text[], $13::text[], $14::bigint[], $15::bigint[], $16::bytea[], $17::bytea[],"      \
     "    $18::bytea[]) AS u"                                                                       \
     "  WHERE EXISTS (SELECT 1 FROM consent_heads WHERE tenant_id = $1 AND seq = $19"               \
-    "                AND (seq = 0 OR hash = $20))"                                                 \
-    "  ON CONFLICT DO NOTHING RETURNING seq),"                                                     \
+    "                AND (seq = 0 OR hash = $20))"
+#define APPEND_HEAD                                                                                \
+    " RETURNING seq),"                                                                             \
     " head AS ("                                                                                   \
     "  UPDATE consent_heads SET seq = $21, hash = $22"                                             \
     "  WHERE tenant_id = $1 AND seq = $19 AND (SELECT count(*) FROM ev) = $23 RETURNING seq)"
 
-/* The guarded variant (pg_pipeline.c) for a pipelined batch: where the run did not follow the
- * tail, or the tail moved, it divides by zero (the batch runs again on the new tail); where only
- * some rows went in (a seq taken: a broken chain) it takes the log of zero, a hard error. Either
- * aborts the transaction and the COMMIT sent behind it. */
+/* The guarded variant (pg_pipeline.c) for a pipelined batch, which holds the chain's lock: where
+ * the run does not follow the tail it divides by zero (the batch runs again on the new tail);
+ * a seq already taken (a broken chain) is a unique violation, a hard error. Either aborts the
+ * transaction and the COMMIT sent behind it. */
 static const char APPEND_GUARDED[] =
-    APPEND_CTE " SELECT ln(((SELECT count(*) FROM ev) IN (0, $23))::int)"
-               " + 1 / ((SELECT count(*) FROM ev) * (SELECT count(*) FROM head))";
+    APPEND_ROWS APPEND_HEAD " SELECT 1 / ((SELECT count(*) FROM ev) * (SELECT count(*) FROM head))";
 
 static const struct pg_stmt ST[] = {
     /* an empty chain is a tail at seq 0: a row to lock before the first event exists */
@@ -71,7 +71,9 @@ static const struct pg_stmt ST[] = {
      "SELECT " HEAD_COLS " FROM consent_heads WHERE tenant_id = $1 FOR UPDATE", NULL},
     /* answers (events inserted, tails moved) */
     {S_APPEND, "tt_consent_append", "ttttttttttttttttttibibi",
-     APPEND_CTE " SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM head)", NULL},
+     APPEND_ROWS "  ON CONFLICT DO NOTHING" APPEND_HEAD
+                 " SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM head)",
+     NULL},
     /* a tail at seq 0 is a lock row, not a chain (SQLite has no such row) */
     {S_HEAD_LIST, "tt_consent_head_list", "",
      "SELECT " HEAD_COLS " FROM consent_heads WHERE seq > 0 ORDER BY tenant_id", NULL},

@@ -80,6 +80,7 @@ struct pg_args {
 };
 
 struct pg_store;
+struct pg_batched;
 
 /* pg_pipeline.c: a statement sent in pipeline mode whose result is read later. check: 0 when
  * the result is what the sender assumed (NULL: any success), > 0 when not but the transaction
@@ -114,6 +115,7 @@ struct pg_conn {
     int speculative;
     int n_pending;
     struct pg_pending pending[PG_PIPE_MAX];
+    struct pg_batched *batched; /* pg_batched.h: rows kept for multi-row statements (owned) */
 };
 
 struct pg_store {

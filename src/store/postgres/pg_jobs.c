@@ -5,6 +5,7 @@
  * transaction-id order below the oldest running writer, so no commit is ever skipped.
  * Statement slots 64..127 (store/areas.h). Same behaviour as src/store/sqlite/jobs.c. */
 #include "pg_internal.h"
+#include "pg_batched.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -345,8 +346,8 @@ static enum tt_qs feed_append(struct tt_store_conn *c, const char *tenant_id, in
     tt__pg_arg_text(&a, node);
     tt__pg_arg_int(&a, at);
     const struct pg_stmt *st = st_of(S_FEED_APPEND);
-    if (P(c)->speculative && P(c)->in_txn) /* it inserts its row or raises: guarded as it is */
-        return tt__pg_defer_guarded(P(c), st, st->sql, &a, TT_QS_HARD);
+    if (P(c)->speculative && P(c)->in_txn) /* one statement for the batch's rows */
+        return tt__pg_batched_feed(P(c), tenant_id, kind, subject_id, node, at);
     enum tt_qs qs = tt__pg_exec_one(P(c), st, &a);
     return qs == TT_QS_NONE ? TT_QS_HARD : qs;
 }

@@ -11,6 +11,7 @@
  * when only such writes are pending the COMMIT goes out behind them in the same round trip
  * (tt__pg_commit_pipelined): a false assumption aborts the transaction, COMMIT included. */
 #include "pg_internal.h"
+#include "pg_batched.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,9 @@ static enum tt_qs enter(struct pg_conn *c)
 {
     if (!tt__pg_usable(c))
         return TT_QS_SOFT;
+    enum tt_qs fq = tt__pg_batched_flush(c); /* rows kept for multi-row writes go first */
+    if (fq < 0)
+        return fq;
     if (PQpipelineStatus(c->pq) == PQ_PIPELINE_OFF && PQenterPipelineMode(c->pq) != 1)
         return TT_QS_HARD;
     return TT_QS_ONE;
@@ -234,6 +238,7 @@ enum tt_qs tt__pg_commit_pipelined(struct pg_conn *c)
 
 void tt__pg_discard(struct pg_conn *c)
 {
+    tt__pg_batched_drop(c);
     if (c->n_pending == 0 && PQpipelineStatus(c->pq) == PQ_PIPELINE_OFF)
         return;
     tt__pg_drain(c, NULL, NULL, NULL);

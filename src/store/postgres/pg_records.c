@@ -3,6 +3,7 @@
  * values), consent/objection state per purpose (S1.3, S8.2, S8.3), and the per-subject data keys
  * that crypto-shredding destroys (tables records, subject_purposes, subject_keys). */
 #include "pg_internal.h"
+#include "pg_batched.h"
 
 #include <string.h>
 
@@ -199,6 +200,8 @@ static int purpose_each_row(void *cls, const PGresult *r, int row)
 /* ONE when written (inserted or replaced); NONE when the subject does not exist. */
 enum tt_qs tt__pg_purpose_state_put(struct tt_store_conn *c, const struct tt_purpose_state *ps)
 {
+    if (pg_conn_of(c)->speculative && pg_conn_of(c)->in_txn) /* one statement for the batch */
+        return tt__pg_batched_purpose(pg_conn_of(c), ps);
     struct pg_args a = {0};
     tt__pg_arg_text(&a, ps->tenant_id);
     tt__pg_arg_text(&a, ps->subject_id);

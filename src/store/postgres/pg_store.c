@@ -5,6 +5,7 @@
  * transaction ops. The query families live in pg_tenants.c, pg_subjects.c, pg_records.c and
  * pg_audit.c; the schema in pg_migrate.c. */
 #include "pg_internal.h"
+#include "pg_batched.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -157,6 +158,9 @@ enum tt_qs tt__pg_exec(struct pg_conn *c, const struct pg_stmt *st, const struct
 {
     if (!tt__pg_usable(c))
         return TT_QS_SOFT;
+    enum tt_qs fq = tt__pg_batched_flush(c); /* rows kept for multi-row writes go first */
+    if (fq < 0)
+        return fq;
     if (c->n_pending) /* speculative writes before it: one round trip for all */
         return tt__pg_drain(c, st, a, out);
     int nparams = a ? a->n : 0;
@@ -237,6 +241,9 @@ enum tt_qs tt__pg_command(struct pg_conn *c, const char *sql)
 {
     if (!tt__pg_usable(c))
         return TT_QS_SOFT;
+    enum tt_qs fq = tt__pg_batched_flush(c);
+    if (fq < 0)
+        return fq;
     if (c->n_pending) {
         enum tt_qs qs = tt__pg_drain(c, NULL, NULL, NULL);
         if (qs < 0)
@@ -329,7 +336,9 @@ static enum tt_qs pg_commit(struct tt_store_conn *base)
     struct pg_conn *c = pg_conn_of(base);
     if (PQstatus(c->pq) != CONNECTION_OK)
         return TT_QS_SOFT;
-    enum tt_qs qs;
+    enum tt_qs qs = tt__pg_batched_flush(c);
+    if (qs < 0)
+        return qs;
     if (c->n_pending && tt__pg_guarded_only(c)) {
         qs = tt__pg_commit_pipelined(c); /* writes, their checks and COMMIT: one round trip */
     } else {
@@ -405,6 +414,7 @@ static void pg_close(struct tt_store *base)
         if (s->conns[i].pq)
             PQfinish(s->conns[i].pq);
         free(s->conns[i].audit_detail);
+        tt__pg_batched_free(&s->conns[i]);
     }
     free(s->conns);
     if (s->url) /* may hold a password */

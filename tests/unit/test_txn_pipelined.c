@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test_txn_pipelined.c — tt_store_txn_pipelined (store.h; issue 9) ends as tt_store_txn would:
+ * on PostgreSQL a consent batch's purpose states and change-feed rows go out as one multi-row
+ * statement per table (src/store/postgres/pg_batched.h), a state put twice keeps the later one,
+ * and a state of a missing subject fails the whole transaction with nothing written (found at
+ * COMMIT, then the function run once more unpipelined). Runs against TUTELA_TEST_DB when set (a
+ * PostgreSQL URL), else a fresh SQLite file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/jobs_store.h"
+#include "store/store.h"
+#include "../support/tt_tmp.h"
+
+struct fx {
+    struct tt_store *s;
+    char dir[256];
+    char tenant[TT_ID_MAX];
+    char subject[TT_ID_MAX];
+};
+
+/* the fixture's tenant and one subject of it */
+static enum tt_qs put_tenant_and_subject(struct tt_store_conn *c, void *cls)
+{
+    struct fx *f = cls;
+    struct tt_tenant t;
+    memset(&t, 0, sizeof t);
+    snprintf(t.id, sizeof t.id, "%s", f->tenant);
+    snprintf(t.name, sizeof t.name, "pipelined test");
+    t.kind = TT_TENANT_CUSTOMER;
+    t.created_at = 1764000000;
+    enum tt_qs qs = tt_store_ops_of(c)->tenant_put(c, &t);
+    if (qs <= 0)
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    struct tt_subject s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.tenant_id, sizeof s.tenant_id, "%s", f->tenant);
+    snprintf(s.id, sizeof s.id, "%s", f->subject);
+    s.kind = TT_SUBJECT_END_USER;
+    snprintf(s.jurisdiction, sizeof s.jurisdiction, "NL");
+    s.created_at = s.updated_at = 1764000100;
+    qs = tt_store_ops_of(c)->subject_put(c, &s);
+    return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    const char *env = getenv("TUTELA_TEST_DB");
+    char url[320];
+    if (env && *env) {
+        snprintf(url, sizeof url, "%s", env);
+    } else {
+        char prefix[256];
+        snprintf(prefix, sizeof prefix, "%s/tt_pipelined_", tt_tmp_root());
+        assert_non_null(tt_tmpdir(prefix, f->dir, sizeof f->dir));
+        snprintf(url, sizeof url, "sqlite:%s/t.db", f->dir);
+    }
+    char err[256] = "";
+    assert_int_equal(tt_store_open(url, 2, 1, &f->s, err, sizeof err), 0);
+    static unsigned n;
+    long tag = ((long)getpid() << 20) ^ ((long)time(NULL) * 64 + (long)++n);
+    snprintf(f->tenant, sizeof f->tenant, "ten_pl%lx", tag);
+    snprintf(f->subject, sizeof f->subject, "sub_pl%lx", tag);
+    struct tt_store_conn *c = tt_store_acquire(f->s);
+    assert_true(tt_store_txn(c, put_tenant_and_subject, f) >= 0);
+    tt_store_release(c);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    tt_store_close(f->s);
+    if (f->dir[0]) {
+        const char *files[] = {"t.db", "t.db-wal", "t.db-shm", "t.db-journal"};
+        char p[400];
+        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+            snprintf(p, sizeof p, "%s/%s", f->dir, files[i]);
+            unlink(p);
+        }
+        rmdir(f->dir);
+    }
+    free(f);
+    return 0;
+}
+
+/* What a consent batch writes per event: a purpose state and a feed row. */
+struct batch {
+    struct fx *f;
+    const char *missing; /* a subject id that does not exist, given a state too (NULL: none) */
+    int runs;
+};
+
+static enum tt_qs put_state(struct tt_store_conn *c, const char *tenant, const char *subject,
+                            const char *purpose, enum tt_consent_state consent, tt_time at)
+{
+    struct tt_purpose_state ps;
+    memset(&ps, 0, sizeof ps);
+    snprintf(ps.tenant_id, sizeof ps.tenant_id, "%s", tenant);
+    snprintf(ps.subject_id, sizeof ps.subject_id, "%s", subject);
+    snprintf(ps.purpose, sizeof ps.purpose, "%s", purpose);
+    ps.consent = consent;
+    ps.updated_at = at;
+    enum tt_qs qs = tt_store_ops_of(c)->purpose_state_put(c, &ps);
+    if (qs <= 0) /* NONE: no such subject */
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    qs = tt_store_ops_of(c)->jobs->feed_append(c, tenant, 3, subject, "node_test", at);
+    return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+}
+
+static enum tt_qs batch_txn(struct tt_store_conn *c, void *cls)
+{
+    struct batch *b = cls;
+    b->runs++;
+    const char *t = b->f->tenant, *s = b->f->subject;
+    enum tt_qs qs;
+    if ((qs = put_state(c, t, s, "marketing.email", TT_CONSENT_GIVEN, 1764000200)) < 0 ||
+        (qs = put_state(c, t, s, "product.news", TT_CONSENT_GIVEN, 1764000200)) < 0 ||
+        (qs = put_state(c, t, s, "marketing.email", TT_CONSENT_WITHDRAWN, 1764000201)) < 0)
+        return qs;
+    if (b->missing &&
+        (qs = put_state(c, t, b->missing, "marketing.email", TT_CONSENT_GIVEN, 1764000202)) < 0)
+        return qs;
+    return TT_QS_ONE;
+}
+
+struct states {
+    enum tt_consent_state email, news;
+    tt_time email_at;
+    int n;
+};
+
+static int collect(void *cls, const struct tt_purpose_state *ps)
+{
+    struct states *st = cls;
+    st->n++;
+    if (strcmp(ps->purpose, "marketing.email") == 0) {
+        st->email = ps->consent;
+        st->email_at = ps->updated_at;
+    } else if (strcmp(ps->purpose, "product.news") == 0) {
+        st->news = ps->consent;
+    }
+    return 0;
+}
+
+static struct states read_states(struct fx *f)
+{
+    struct states st = {0};
+    struct tt_store_conn *c = tt_store_acquire(f->s);
+    assert_true(tt_store_ops_of(c)->purpose_state_list(c, f->tenant, f->subject, collect, &st) >=
+                0);
+    tt_store_release(c);
+    return st;
+}
+
+struct feed_count {
+    const char *subject;
+    int n;
+};
+
+static int count_feed(void *cls, const struct tt_feed_row *r)
+{
+    struct feed_count *fc = cls;
+    fc->n += strcmp(r->subject_id, fc->subject) == 0;
+    return 0;
+}
+
+/* Feed rows of the subject once at least `least` are visible to readers (a row shows once every
+ * older transaction of the database ended: other suites may run beside this one, so wait up to
+ * 5 s). */
+static int feed_rows(struct fx *f, int least)
+{
+    struct feed_count fc = {f->subject, 0};
+    for (int i = 0; i < 50 && fc.n < least; i++) {
+        if (i)
+            usleep(100000);
+        fc.n = 0;
+        struct tt_store_conn *c = tt_store_acquire(f->s);
+        assert_true(tt_store_ops_of(c)->jobs->feed_read(c, 0, 0, 10000, count_feed, &fc) >= 0);
+        tt_store_release(c);
+    }
+    return fc.n;
+}
+
+static void a_state_put_twice_keeps_the_later_one(void **state)
+{
+    struct fx *f = *state;
+    struct batch b = {f, NULL, 0};
+    struct tt_store_conn *c = tt_store_acquire(f->s);
+    assert_int_equal(tt_store_txn_pipelined(c, batch_txn, &b), TT_QS_ONE);
+    tt_store_release(c);
+    assert_int_equal(b.runs, 1); /* no assumption was false */
+    struct states st = read_states(f);
+    assert_int_equal(st.n, 2);
+    assert_int_equal(st.email, TT_CONSENT_WITHDRAWN);
+    assert_int_equal(st.email_at, 1764000201);
+    assert_int_equal(st.news, TT_CONSENT_GIVEN);
+    assert_int_equal(feed_rows(f, 3), 3);
+}
+
+static enum tt_qs marker_txn(struct tt_store_conn *c, void *cls)
+{
+    struct fx *f = cls;
+    return tt_store_ops_of(c)->jobs->feed_append(c, f->tenant, 3, f->subject, "node_test",
+                                                 1764000300);
+}
+
+static void a_state_of_a_missing_subject_fails_the_whole_transaction(void **state)
+{
+    struct fx *f = *state;
+    struct batch b = {f, "sub_nobody_here", 0};
+    struct tt_store_conn *c = tt_store_acquire(f->s);
+    assert_int_equal(tt_store_txn_pipelined(c, batch_txn, &b), TT_QS_HARD);
+    tt_store_release(c);
+    /* PostgreSQL: found at COMMIT, then run unpipelined to learn the true status */
+    assert_int_equal(b.runs, strcmp(tt_store_backend(f->s), "postgres") == 0 ? 2 : 1);
+    struct states st = read_states(f);
+    assert_int_equal(st.n, 0); /* nothing of it stayed */
+    /* a feed row committed after it: once that one shows, a row of the failed one would too */
+    c = tt_store_acquire(f->s);
+    assert_int_equal(tt_store_txn(c, marker_txn, f), TT_QS_ONE);
+    tt_store_release(c);
+    assert_int_equal(feed_rows(f, 1), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(a_state_put_twice_keeps_the_later_one, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_state_of_a_missing_subject_fails_the_whole_transaction,
+                                        setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
