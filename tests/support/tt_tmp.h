@@ -61,4 +61,22 @@ static inline int tt_tmpfile(const char *prefix, char *buf, size_t size)
     return mkstemp(buf);
 }
 
+/* The store a test runs against: $TUTELA_TEST_DB when set (dir left empty), else the URL of a
+ * SQLite file t.db in a new temporary folder under tt_tmp_root() named "<name>" plus six random
+ * characters (its path in dir; the caller removes it). Returns 0, or -1 when the folder cannot be
+ * made or a name does not fit. */
+static inline int tt_test_store_url(const char *name, char *dir, size_t dir_size, char *url,
+                                    size_t url_size)
+{
+    const char *env = getenv("TUTELA_TEST_DB");
+    dir[0] = '\0';
+    if (env && *env)
+        return snprintf(url, url_size, "%s", env) < (int)url_size ? 0 : -1;
+    char prefix[256];
+    if (snprintf(prefix, sizeof prefix, "%s/%s", tt_tmp_root(), name) >= (int)sizeof prefix ||
+        !tt_tmpdir(prefix, dir, dir_size))
+        return -1;
+    return snprintf(url, url_size, "sqlite:%s/t.db", dir) < (int)url_size ? 0 : -1;
+}
+
 #endif

@@ -101,15 +101,8 @@ static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    const char *env = getenv("TUTELA_TEST_DB");
-    if (env && *env) {
-        snprintf(f->url, sizeof f->url, "%s", env);
-    } else {
-        char prefix[256];
-        snprintf(prefix, sizeof prefix, "%s/tt_store_", tt_tmp_root());
-        assert_non_null(tt_tmpdir(prefix, f->dir, sizeof f->dir));
-        snprintf(f->url, sizeof f->url, "sqlite:%s/t.db", f->dir);
-    }
+    assert_int_equal(tt_test_store_url("tt_store_", f->dir, sizeof f->dir, f->url, sizeof f->url),
+                     0);
     assert_int_equal(open_store(f, 4), 0);
     f->c = tt_store_acquire(f->s);
     f->ops = tt_store_ops_of(f->c);

@@ -50,13 +50,8 @@ static void uniq(char *buf, size_t size, const char *prefix)
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
-    const char *db = getenv("TUTELA_TEST_DB");
-    if (db && *db) {
-        snprintf(f->url, sizeof f->url, "%s", db);
-    } else {
-        assert_non_null(tt_tmpdir("/tmp/tt_sweep_", f->dir, sizeof f->dir));
-        snprintf(f->url, sizeof f->url, "sqlite:%s/t.db", f->dir);
-    }
+    assert_int_equal(tt_test_store_url("tt_sweep_", f->dir, sizeof f->dir, f->url, sizeof f->url),
+                     0);
     char err[512] = "";
     assert_int_equal(tt_store_open(f->url, 2, 1, &f->s, err, sizeof err), 0);
     assert_int_equal(tt_policy_load("policy/default.yaml", &f->p, err), 0);

@@ -40,13 +40,7 @@ static int setup(void **state)
     struct fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
     assert_true(sodium_init() >= 0);
-    const char *env = getenv("TUTELA_TEST_DB");
-    if (env && *env) {
-        snprintf(f->url, sizeof f->url, "%s", env);
-    } else {
-        assert_non_null(tt_tmpdir("/tmp/tt_rcp_", f->dir, sizeof f->dir));
-        snprintf(f->url, sizeof f->url, "sqlite:%s/t.db", f->dir);
-    }
+    assert_int_equal(tt_test_store_url("tt_rcp_", f->dir, sizeof f->dir, f->url, sizeof f->url), 0);
     char err[256];
     assert_int_equal(tt_store_open(f->url, 1, 1, &f->s, err, sizeof err), 0);
     f->c = tt_store_acquire(f->s);

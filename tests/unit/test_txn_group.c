@@ -57,15 +57,8 @@ static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    const char *env = getenv("TUTELA_TEST_DB");
-    if (env && *env) {
-        snprintf(f->url, sizeof f->url, "%s", env);
-    } else {
-        char prefix[256];
-        snprintf(prefix, sizeof prefix, "%s/tt_group_", tt_tmp_root());
-        assert_non_null(tt_tmpdir(prefix, f->dir, sizeof f->dir));
-        snprintf(f->url, sizeof f->url, "sqlite:%s/t.db", f->dir);
-    }
+    assert_int_equal(tt_test_store_url("tt_group_", f->dir, sizeof f->dir, f->url, sizeof f->url),
+                     0);
     char err[256] = "";
     assert_int_equal(tt_store_open(f->url, THREADS, 1, &f->s, err, sizeof err), 0);
     uniq(f->tenant, sizeof f->tenant, "ten_g");
