@@ -107,6 +107,7 @@ for (const backend of backends()) {
       assertProblem(await batch([ok, { ...ok, extra: true }]), 400, 'unknown-field', 'items/1/extra');
       assertProblem(await batch([ok, { ...ok, notice_version: 'v 1' }]), 422, 'invalid-notice-version', 'items/1/notice_version');
       assertProblem(await batch([]), 400, 'invalid-field', 'items');
+      assertProblem(await batch([ok, 5]), 400, 'wrong-type', 'items/1');
       const big = await batch(Array.from({ length: 1001 }, () => ok));
       assert.equal(big.status, 413, big.text);
       assert.equal(events(), before, 'nothing recorded');
