@@ -75,7 +75,8 @@ json_t *tt_sweep_report_json(const struct tt_sweep_report *r, tt_time at);
 void tt_sweep_report_free(struct tt_sweep_report *r); /* NULL is a no-op; r itself not freed */
 
 /* Recomputes the retention ends of a tenant's records (service "" or NULL = all) from the
- * policy, in batches of o->batch, each one transaction with an audit event (counts only);
+ * policy, set-based (each batch is one UPDATE of a range of o->batch records that computes the
+ * ends in SQL, core/retention_plan.h), each batch one transaction with an audit event (counts);
  * resumable: the cursor is kept with the tenant's "recompute" claim. *changed (may be NULL)
  * gets the number of ends that moved. Returns 0 when done, 1 when o->max_batches (0 = no bound)
  * ran out with records left (a later call resumes), -TT_E_CONFLICT when another holder has the
@@ -98,10 +99,20 @@ struct tt_app;
  * sweep. Logs the outcome; never fails the reload. */
 void tt_retention_policy_reloaded(struct tt_app *app, tt_time now);
 
-/* Recomputes one subject's ends after an event (contract end, S7.2), inside the caller's
- * transaction c; counts the ends that moved into *changed. Returns a store status. */
+/* Recomputes one subject's ends after an event (contract end S7.2, withdrawal S7.3), inside
+ * the caller's transaction c, in one set-based statement; adds the ends that moved to *changed.
+ * Returns a store status. */
 enum tt_qs tt_retention_recompute_subject(struct tt_store_conn *c, const struct tt_policy *p,
                                           const char *tenant_id, const char *subject_id,
                                           int64_t *changed);
+
+/* S7.3: the subject has withdrawn consent to a purpose or unsubscribed (its purpose state was
+ * committed): in one transaction its ends are recomputed (a rule that ends on withdrawal now
+ * ends at the withdrawal, so the next sweep deletes that data), its horizon follows, and an
+ * audit event "retention.withdrawal" (counts only, actor as given) is appended when an end moved.
+ * *changed (may be NULL) gets the ends that moved. Returns 0 or -TT_E_*. */
+int tt_retention_withdrawn(struct tt_store *s, const struct tt_policy *p, const char *tenant_id,
+                           const char *subject_id, tt_time now, const char *actor,
+                           int64_t *changed);
 
 #endif

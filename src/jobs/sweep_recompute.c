@@ -1,126 +1,99 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* sweep_recompute.c — retention ends recomputed from the policy (issue 6, S7.0–S7.3): after a
- * policy change, a tenant's records page by page (each page one transaction with an audit event
- * of counts, the cursor kept with the tenant's "recompute" claim so a crash resumes), and one
- * subject's records after its contract ended (inside the caller's transaction). */
+/* sweep_recompute.c — retention ends recomputed from the policy (issue 6, S7.0–S7.3), set-based:
+ * the policy's rules become one plan (core/retention_plan.h) and each batch is ONE UPDATE of a
+ * range of records that computes the new ends in SQL (store/retention_ends_sql.h). After a policy
+ * change, a tenant's records range by range (each range one transaction with an audit event of
+ * counts, the cursor kept with the tenant's "recompute" claim so a crash resumes); one subject's
+ * records after its contract ended or it withdrew a purpose (inside the caller's transaction). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../api/audit.h"
 #include "../core/error.h"
-#include "../core/retention.h"
+#include "../core/retention_plan.h"
 #include "../store/retention_store.h"
 #include "sweep.h"
 
 #define CLAIM_NAME "recompute"
 
-struct change {
-    char record_id[TT_ID_MAX];
-    int64_t rowid;
-    tt_time until;
-};
-
-struct page {
-    const struct tt_policy *policy;
-    struct change *ch;
-    struct tt_end_change *set; /* the changes' view for record_ends_set */
-    size_t n, cap;
-    int64_t seen;
-    char last[TT_ID_MAX];
-    /* the rule of the previous row's (service, category, purpose): rows come in runs (a key
-     * too long to keep never compares equal, so it is simply looked up again) */
-    char m_service[TT_KEY_MAX], m_category[TT_KEY_MAX], m_purpose[TT_KEY_MAX];
-    const struct tt_retention *m_rule;
-};
-
-static const struct tt_retention *rule_of(struct page *pg, const struct tt_recompute_row *r)
-{
-    if (strcmp(pg->m_service, r->service) != 0 || strcmp(pg->m_category, r->data_category) != 0 ||
-        strcmp(pg->m_purpose, r->purpose) != 0) {
-        snprintf(pg->m_service, sizeof pg->m_service, "%s", r->service);
-        snprintf(pg->m_category, sizeof pg->m_category, "%s", r->data_category);
-        snprintf(pg->m_purpose, sizeof pg->m_purpose, "%s", r->purpose);
-        pg->m_rule = tt_retention_rule_for(pg->policy, r->service, r->data_category, r->purpose);
-    }
-    return pg->m_rule;
-}
-
-static int page_row(void *cls, const struct tt_recompute_row *r)
-{
-    struct page *pg = cls;
-    pg->seen++;
-    snprintf(pg->last, sizeof pg->last, "%s", r->record_id);
-    const struct tt_retention *rule = rule_of(pg, r);
-    struct tt_retention_events ev = {.contract_ended_at = r->contract_ended_at};
-    tt_time until = rule ? tt_retention_end_ev(rule, r->jurisdiction, r->collected_at, &ev) : 0;
-    if (until == r->retention_until)
-        return 0;
-    if (pg->n == pg->cap) {
-        size_t ncap = pg->cap ? pg->cap * 2 : 256;
-        struct change *nc = realloc(pg->ch, ncap * sizeof *nc);
-        if (!nc)
-            return -1;
-        pg->ch = nc;
-        struct tt_end_change *ns = realloc(pg->set, ncap * sizeof *ns);
-        if (!ns)
-            return -1;
-        pg->set = ns;
-        pg->cap = ncap;
-    }
-    snprintf(pg->ch[pg->n].record_id, TT_ID_MAX, "%s", r->record_id);
-    pg->ch[pg->n].rowid = r->rowid;
-    pg->ch[pg->n++].until = until;
-    return 0;
-}
-
-/* One batched update of the page's moved ends (by rowid on SQLite, one statement on
- * PostgreSQL); every row was read in this transaction, so each must be found. */
-static enum tt_qs apply(struct tt_store_conn *c, const char *tenant_id, struct page *pg)
-{
-    if (pg->n == 0)
-        return TT_QS_ONE;
-    for (size_t i = 0; i < pg->n; i++)
-        pg->set[i] = (struct tt_end_change){pg->ch[i].rowid, pg->ch[i].record_id, pg->ch[i].until};
-    enum tt_qs qs = tt_store_ops_of(c)->retention->record_ends_set(c, tenant_id, pg->set, pg->n);
-    if (qs < 0)
-        return qs;
-    return (size_t)qs == pg->n ? TT_QS_ONE : TT_QS_HARD;
-}
-
 enum tt_qs tt_retention_recompute_subject(struct tt_store_conn *c, const struct tt_policy *p,
                                           const char *tenant_id, const char *subject_id,
                                           int64_t *changed)
 {
-    struct page pg = {.policy = p};
-    enum tt_qs qs =
-        tt_store_ops_of(c)->retention->recompute_subject(c, tenant_id, subject_id, page_row, &pg);
-    if (qs >= 0)
-        qs = apply(c, tenant_id, &pg);
+    struct tt_end_plan plan;
+    if (tt_end_plan_build(p, &plan) != 0)
+        return TT_QS_HARD;
+    struct tt_ends_result res;
+    enum tt_qs qs = tt_store_ops_of(c)->retention->recompute_ends(c, tenant_id, &plan, "",
+                                                                  subject_id, "", 0, &res);
+    tt_end_plan_free(&plan);
     if (qs >= 0 && changed)
-        *changed += (int64_t)pg.n;
-    free(pg.ch);
-    free(pg.set);
+        *changed += res.changed;
     return qs;
+}
+
+struct wd_txn {
+    const struct tt_policy *p;
+    const char *tenant_id, *subject_id, *actor;
+    tt_time now;
+    int64_t changed;
+};
+
+static enum tt_qs wd_write(struct tt_store_conn *c, void *cls)
+{
+    struct wd_txn *x = cls;
+    x->changed = 0;
+    enum tt_qs qs =
+        tt_retention_recompute_subject(c, x->p, x->tenant_id, x->subject_id, &x->changed);
+    if (qs < 0 || x->changed == 0)
+        return qs < 0 ? qs : TT_QS_ONE;
+    qs = tt_store_ops_of(c)->retention->subject_horizon(c, x->tenant_id, x->subject_id, x->now);
+    if (qs < 0)
+        return qs;
+    json_t *d = json_pack("{s:I}", "records_recomputed", (json_int_t)x->changed);
+    if (!d)
+        return TT_QS_HARD;
+    qs = tt_audit_emit(c, x->tenant_id, x->now, x->actor ? x->actor : "system",
+                       "retention.withdrawal", x->subject_id, d);
+    json_decref(d);
+    return qs;
+}
+
+int tt_retention_withdrawn(struct tt_store *s, const struct tt_policy *p, const char *tenant_id,
+                           const char *subject_id, tt_time now, const char *actor, int64_t *changed)
+{
+    if (!s || !p || !tenant_id || !subject_id || !*subject_id)
+        return -TT_E_BAD_PARAM;
+    struct wd_txn x = {p, tenant_id, subject_id, actor, now, 0};
+    struct tt_store_conn *c = tt_store_acquire(s);
+    enum tt_qs qs = tt_store_txn(c, wd_write, &x);
+    tt_store_release(c);
+    if (qs < 0)
+        return qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
+    if (changed)
+        *changed = x.changed;
+    return 0;
 }
 
 struct rc_txn {
     const struct tt_sweep_opts *o;
     const char *tenant_id;
     const char *service;
+    const struct tt_end_plan *plan;
     char cursor[TT_ID_MAX];
-    struct page pg;
+    struct tt_ends_result res;
     int lost;
 };
 
+/* One batch: a range of the tenant's records recomputed by one UPDATE (set-based), the cursor
+ * kept with the claim and an audit event of counts, in one transaction. */
 static enum tt_qs rc_batch(struct tt_store_conn *c, void *cls)
 {
     struct rc_txn *x = cls;
     const struct tt_retention_store_ops *rs = tt_store_ops_of(c)->retention;
     unsigned lease = x->o->lease_s ? x->o->lease_s : TT_SWEEP_LEASE_DEFAULT;
-    x->pg.n = 0;
-    x->pg.seen = 0;
-    x->pg.last[0] = '\0';
+    memset(&x->res, 0, sizeof x->res);
     enum tt_qs qs =
         rs->claim(c, x->tenant_id, CLAIM_NAME, x->o->holder, x->o->now, x->o->now + lease);
     if (qs <= 0) {
@@ -128,23 +101,20 @@ static enum tt_qs rc_batch(struct tt_store_conn *c, void *cls)
         return qs == TT_QS_NONE ? TT_QS_HARD : qs;
     }
     int limit = x->o->batch ? x->o->batch : TT_SWEEP_BATCH_DEFAULT;
-    qs = rs->recompute_page(c, x->tenant_id, x->service, x->cursor, limit, page_row, &x->pg);
+    qs = rs->recompute_ends(c, x->tenant_id, x->plan, x->service, "", x->cursor, limit, &x->res);
     if (qs < 0)
         return qs;
-    if (x->pg.seen == 0)
+    if (x->res.seen == 0)
         return rs->claim_cursor_set(c, x->tenant_id, CLAIM_NAME, x->o->holder, "");
-    qs = apply(c, x->tenant_id, &x->pg);
-    if (qs < 0)
-        return qs;
-    /* a short page is the last one: the run is complete, the next starts from the beginning */
+    /* a short range is the last one: the run is complete, the next starts from the beginning */
     qs = rs->claim_cursor_set(c, x->tenant_id, CLAIM_NAME, x->o->holder,
-                              x->pg.seen < limit ? "" : x->pg.last);
+                              x->res.seen < limit ? "" : x->res.last);
     if (qs <= 0)
         return qs == TT_QS_NONE ? TT_QS_HARD : qs;
-    if (x->pg.n == 0)
+    if (x->res.changed == 0)
         return TT_QS_ONE;
-    json_t *d = json_pack("{s:I, s:I, s:s}", "records", (json_int_t)x->pg.seen, "changed",
-                          (json_int_t)x->pg.n, "service", x->service ? x->service : "");
+    json_t *d = json_pack("{s:I, s:I, s:s}", "records", (json_int_t)x->res.seen, "changed",
+                          (json_int_t)x->res.changed, "service", x->service ? x->service : "");
     if (!d)
         return TT_QS_HARD;
     qs =
@@ -160,9 +130,12 @@ int tt_retention_recompute(struct tt_store *s, const struct tt_sweep_opts *o, co
     if (!o || !o->policy || !o->holder || !tenant_id || o->batch < 0 ||
         o->batch > TT_SWEEP_BATCH_MAX)
         return -TT_E_BAD_PARAM;
+    struct tt_end_plan plan;
+    if (tt_end_plan_build(o->policy, &plan) != 0)
+        return -TT_E_INTERNAL;
     struct tt_store_conn *c = tt_store_acquire(s);
-    struct rc_txn x = {.o = o, .tenant_id = tenant_id, .service = service ? service : ""};
-    x.pg.policy = o->policy;
+    struct rc_txn x = {
+        .o = o, .tenant_id = tenant_id, .service = service ? service : "", .plan = &plan};
     /* resume where a crashed run stopped */
     enum tt_qs qs = tt_store_ops_of(c)->retention->claim_cursor(c, tenant_id, CLAIM_NAME, x.cursor,
                                                                 sizeof x.cursor);
@@ -183,21 +156,20 @@ int tt_retention_recompute(struct tt_store *s, const struct tt_sweep_opts *o, co
             rc = qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
             break;
         }
-        if (x.pg.seen == 0)
+        if (x.res.seen == 0)
             break;
         batches++;
-        moved += (int64_t)x.pg.n;
-        snprintf(x.cursor, sizeof x.cursor, "%s", x.pg.last);
+        moved += x.res.changed;
+        snprintf(x.cursor, sizeof x.cursor, "%s", x.res.last);
         if (o->progress)
             o->progress(o->progress_cls, moved);
-        if (x.pg.seen < (o->batch ? o->batch : TT_SWEEP_BATCH_DEFAULT))
+        if (x.res.seen < (o->batch ? o->batch : TT_SWEEP_BATCH_DEFAULT))
             break;
     }
     if (!x.lost)
         tt_store_ops_of(c)->retention->claim_release(c, tenant_id, CLAIM_NAME, o->holder, NULL);
     tt_store_release(c);
-    free(x.pg.ch);
-    free(x.pg.set);
+    tt_end_plan_free(&plan);
     if (rc >= 0 && changed)
         *changed = moved;
     return rc;

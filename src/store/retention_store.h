@@ -7,6 +7,7 @@
 #ifndef TT_STORE_RETENTION_STORE_H
 #define TT_STORE_RETENTION_STORE_H
 
+#include "../core/retention_plan.h"
 #include "store.h"
 
 #define TT_HOLD_REASON_MAX 256
@@ -86,6 +87,14 @@ struct tt_recompute_row {
     tt_time collected_at;
     tt_time retention_until;
     tt_time contract_ended_at; /* the subject's, 0 = running */
+    tt_time withdrawn_at; /* when the subject withdrew the record's purpose (or objected), 0 none */
+};
+
+/* What one set-based recomputation (recompute_ends) did. */
+struct tt_ends_result {
+    int64_t seen;         /* records in the range (by subject: 0) */
+    int64_t changed;      /* ends moved */
+    char last[TT_ID_MAX]; /* the range's last record id, "" when it was empty */
 };
 
 /* A new retention end for one record, as recompute_page or recompute_subject saw it. */
@@ -164,6 +173,15 @@ struct tt_retention_store_ops {
                                     const char *subject_id, tt_recompute_cb cb, void *cls);
     enum tt_qs (*record_ends_set)(struct tt_store_conn *c, const char *tenant_id,
                                   const struct tt_end_change *v, size_t n);
+    /* Set-based recomputation (store/retention_ends_sql.h): the ends of the next range of up to
+     * limit of the tenant's records after after_id in record_id order — or, with subject_id
+     * non-empty, of all that subject's records — computed from plan in ONE UPDATE that writes
+     * only the ends that move (service "" = every service, else only that service's records).
+     * Fills *out; returns TT_QS_ONE or an error. */
+    enum tt_qs (*recompute_ends)(struct tt_store_conn *c, const char *tenant_id,
+                                 const struct tt_end_plan *plan, const char *service,
+                                 const char *subject_id, const char *after_id, int limit,
+                                 struct tt_ends_result *out);
 
     /* Claims (tenant, name) for holder until expires_at when free, expired, or already the
      * holder's: ONE when held by holder afterwards, NONE when someone else holds it. */

@@ -227,11 +227,12 @@ for (const backend of backends()) {
     let t;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tutela-ret-sel-'));
     const policy = path.join(dir, 'policy.yaml');
-    const marketingRule = /(\n  - key: marketing\n(?:    .*\n)*?    ends_on_withdrawal: true\n)/;
-    const selector = '    applies_to:\n      - {service: email, purpose: marketing.communications.email}\n';
-    const withSelector = (text, extra) => text.replace(marketingRule, `$1${selector}${extra}`);
+    // the default policy keys the marketing rules by purpose (S7.3); a service + purpose
+    // selector is added to the marketing rule's list, ahead of its purpose-only ones
+    const marketingApplies = /(\n  - key: marketing\n(?:    .*\n)*?    applies_to:\n)/;
+    const selector = '      - {service: email, purpose: marketing.communications.email}\n';
     before(async () => {
-      const text = withSelector(fs.readFileSync(POLICY, 'utf8'), '');
+      const text = fs.readFileSync(POLICY, 'utf8').replace(marketingApplies, `$1${selector}`);
       assert.ok(text.includes(selector), 'the marketing rule was found in the default policy');
       fs.writeFileSync(policy, text);
       srv = await startServer(backend, { args: ['--policy', policy] });
@@ -283,10 +284,10 @@ for (const backend of backends()) {
       // twice there: refused; were it loaded, marketing email would no longer get 12 months
       const good = fs.readFileSync(policy, 'utf8');
       const tied = good.replace(selector, '').replace(
-        /(\n  - key: marketing_customer\n(?:    .*\n)*?    ends_on_withdrawal: true\n)/,
-        `$1${selector}      - {service: email, purpose: marketing.communications.email}\n`);
+        /(\n  - key: marketing_customer\n(?:    .*\n)*?    applies_to:\n)/,
+        `$1${selector}${selector}`);
       assert.notEqual(tied, good);
-      assert.ok(!tied.includes(`ends_on_withdrawal: true\n${selector}  - key: marketing_customer`));
+      assert.equal(tied.split(selector).length, 3, 'listed twice, under marketing_customer only');
       const bad = path.join(dir, 'tied.yaml');
       fs.writeFileSync(bad, tied);
       let err = '';

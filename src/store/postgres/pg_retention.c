@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../retention_store.h"
+#include "pg_retention_ends.h"
 
 enum {
     S_HOLD_PUT = TT_STORE_SLOT_BASE(TT_AREA_RETENTION),
@@ -39,8 +40,7 @@ enum {
     S_SWEEP_SUBJECTS,
     S__END
 };
-_Static_assert(S__END <= TT_STORE_SLOT_BASE(TT_AREA_RETENTION) + TT_STORE_SLOTS_PER_AREA,
-               "retention statements overflow their range");
+_Static_assert(S__END <= TT_PG_ST_ENDS_RANGE, "retention statements overflow their range");
 
 #define HOLD_COLS                                                                                  \
     "tenant_id, hold_id, subject_id, service, data_category, reason, created_by, until_at,"        \
@@ -69,8 +69,10 @@ _Static_assert(S__END <= TT_STORE_SLOT_BASE(TT_AREA_RETENTION) + TT_STORE_SLOTS_
     " AND r.retention_until <= $2" held " LIMIT $3 FOR UPDATE OF r SKIP LOCKED"
 #define RC_COLS                                                                                    \
     "SELECT r.record_id, r.subject_id, r.service, s.jurisdiction, r.collected_at,"                 \
-    " r.retention_until, s.contract_ended_at, r.data_category, r.purpose FROM records r"           \
-    " JOIN subjects s"                                                                             \
+    " r.retention_until, s.contract_ended_at, r.data_category, r.purpose,"                         \
+    " COALESCE((SELECT sp.updated_at FROM subject_purposes sp WHERE sp.tenant_id = r.tenant_id"    \
+    " AND sp.subject_id = r.subject_id AND sp.purpose = r.purpose AND (sp.consent = 2"             \
+    " OR sp.objection <> 0)), 0) FROM records r JOIN subjects s"                                   \
     " ON s.tenant_id = r.tenant_id AND s.subject_id = r.subject_id"
 
 static const struct pg_stmt ST[] = {
@@ -613,6 +615,7 @@ static int rc_row(void *cls, const PGresult *r, int row)
         .contract_ended_at = tt__pg_int(r, row, 6),
         .data_category = PQgetvalue(r, row, 7),
         .purpose = PQgetvalue(r, row, 8),
+        .withdrawn_at = tt__pg_int(r, row, 9),
         .rowid = 0,
     };
     return e->cb && e->cb(e->cls, &x) ? 1 : 0;
@@ -743,6 +746,7 @@ const struct tt_retention_store_ops tt__pg_retention_ops = {
     .recompute_page = recompute_page,
     .recompute_subject = recompute_subject,
     .record_ends_set = record_ends_set,
+    .recompute_ends = tt__pg_recompute_ends,
     .claim = claim,
     .claim_release = claim_release,
     .claim_cursor_set = claim_cursor_set,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../retention_store.h"
+#include "retention_ends.h"
 
 enum {
     ST_HOLD_PUT = TT_STORE_SLOT_BASE(TT_AREA_RETENTION),
@@ -39,8 +40,7 @@ enum {
     ST_DUE_RANGE,
     ST__END
 };
-_Static_assert(ST__END <= TT_STORE_SLOT_BASE(TT_AREA_RETENTION) + TT_STORE_SLOTS_PER_AREA,
-               "retention statements overflow their range");
+_Static_assert(ST__END <= TT_SQ_ST_ENDS_RANGE, "retention statements overflow their range");
 
 #define HOLD_COLS                                                                                  \
     "tenant_id, hold_id, subject_id, service, data_category, reason, created_by, until_at,"        \
@@ -202,7 +202,7 @@ static enum tt_qs hold_active_count(struct tt_store_conn *c, const char *tenant_
 /* The bulk passes (sweep, recomputation) read a batch and then write the same pages: a 32 MiB
  * page cache on the connection keeps them between the two instead of re-reading them (the default
  * is 2 MiB). A pragma is cheap to run again, so every bulk statement sets it. */
-static enum tt_qs bulk_cache(struct sq_conn *q)
+enum tt_qs tt__sq_bulk_cache(struct sq_conn *q)
 {
     enum tt_qs qs = TT_QS_HARD;
     sqlite3_stmt *st = tt__sq_stmt(q, ST_BULK_CACHE, "PRAGMA cache_size = -32768", &qs);
@@ -303,7 +303,7 @@ static enum tt_qs expired_take(struct tt_store_conn *c, const char *tenant_id, t
     struct sq_conn *q = sq_of(c);
     if (limit < 1 || !cb)
         return TT_QS_NONE;
-    enum tt_qs qs = bulk_cache(q);
+    enum tt_qs qs = tt__sq_bulk_cache(q);
     if (qs < 0)
         return qs;
     struct take_each e = {cb, cls, 1};
@@ -576,6 +576,7 @@ static int rc_row(sqlite3_stmt *st, void *ctx)
         .rowid = sqlite3_column_int64(st, 7),
         .data_category = (const char *)sqlite3_column_text(st, 8),
         .purpose = (const char *)sqlite3_column_text(st, 9),
+        .withdrawn_at = sqlite3_column_int64(st, 10),
     };
     if (!r.record_id || !r.subject_id || !r.service || !r.jurisdiction || !r.data_category ||
         !r.purpose)
@@ -587,8 +588,10 @@ static int rc_row(sqlite3_stmt *st, void *ctx)
  * scan of every subject followed by a sort */
 #define RC_COLS                                                                                    \
     "SELECT r.record_id, r.subject_id, r.service, s.jurisdiction, r.collected_at,"                 \
-    " r.retention_until, s.contract_ended_at, r.rowid, r.data_category, r.purpose"                 \
-    " FROM records r CROSS JOIN subjects s"                                                        \
+    " r.retention_until, s.contract_ended_at, r.rowid, r.data_category, r.purpose,"                \
+    " COALESCE((SELECT sp.updated_at FROM subject_purposes sp WHERE sp.tenant_id = r.tenant_id"    \
+    " AND sp.subject_id = r.subject_id AND sp.purpose = r.purpose AND (sp.consent = 2"             \
+    " OR sp.objection <> 0)), 0) FROM records r CROSS JOIN subjects s"                             \
     " ON s.tenant_id = r.tenant_id AND s.subject_id = r.subject_id"
 
 static enum tt_qs recompute_page(struct tt_store_conn *c, const char *tenant_id,
@@ -597,7 +600,7 @@ static enum tt_qs recompute_page(struct tt_store_conn *c, const char *tenant_id,
 {
     struct sq_conn *q = sq_of(c);
     enum tt_qs qs = TT_QS_HARD;
-    if (bulk_cache(q) < 0)
+    if (tt__sq_bulk_cache(q) < 0)
         return TT_QS_HARD;
     sqlite3_stmt *st = tt__sq_stmt(q, ST_RECOMPUTE_PAGE,
                                    RC_COLS " WHERE r.tenant_id = ?1 AND r.record_id > ?2"
@@ -762,6 +765,7 @@ const struct tt_retention_store_ops tt__sq_retention_ops = {
     .recompute_page = recompute_page,
     .recompute_subject = recompute_subject,
     .record_ends_set = record_ends_set,
+    .recompute_ends = tt__sq_recompute_ends,
     .claim = claim,
     .claim_release = claim_release,
     .claim_cursor_set = claim_cursor_set,

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* retention_ends.h — the set-based recomputation of retention ends on SQLite (the recompute_ends
+ * op of store/retention_store.h). */
+#ifndef TT_STORE_SQLITE_RETENTION_ENDS_H
+#define TT_STORE_SQLITE_RETENTION_ENDS_H
+
+#include "../retention_store.h"
+
+/* the statement slot of the range query: the last of the retention area's range */
+#define TT_SQ_ST_ENDS_RANGE (TT_STORE_SLOT_BASE(TT_AREA_RETENTION) + TT_STORE_SLOTS_PER_AREA - 1)
+
+struct sq_conn;
+/* The bulk passes' 32 MiB page cache on the connection (retention.c): ONE or an error. */
+enum tt_qs tt__sq_bulk_cache(struct sq_conn *q);
+
+enum tt_qs tt__sq_recompute_ends(struct tt_store_conn *c, const char *tenant_id,
+                                 const struct tt_end_plan *plan, const char *service,
+                                 const char *subject_id, const char *after_id, int limit,
+                                 struct tt_ends_result *out);
+
+#endif
