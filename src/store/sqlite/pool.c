@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* pool.c — the SQLite backend's entry point: opens a pool of connections to one database file
  * (each in WAL mode, synchronous=FULL, foreign keys on, 5 s busy timeout, secure_delete so
- * shredded keys leave no bytes in free pages), hands them out one caller at a time (mutex +
+ * shredded keys leave no bytes in free pages, temporary files and statement journals in memory),
+ * hands them out one caller at a time (mutex +
  * condition variable), runs migrations, and publishes the ops table. */
 #include "sq.h"
 
