@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { launch, shot, startServer } from './lib/browser.mjs';
+import { openPage } from './lib/pages.mjs';
 import { email, smsRecord, subject, tenant } from '../api/lib/fixtures.mjs';
 
 let srv;
@@ -26,15 +27,8 @@ after(async () => {
   if (srv) await srv.stop();
 });
 
-async function page(tc, locale) {
-  const ctx = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale });
-  tc.after(() => ctx.close());
-  const p = await ctx.newPage();
-  const errors = [];
-  p.on('pageerror', (e) => errors.push(e));
-  tc.after(() => assert.deepEqual(errors.map(String), [], 'no script errors'));
-  return p;
-}
+const page = (tc, locale) =>
+  openPage(browser, tc, { base: srv.base, locale, viewport: { width: 1100, height: 900 } });
 
 async function signIn(p, lang, key = t.keys.admin) {
   await p.goto(`${srv.base}/web/console/index.html?lang=${lang}`);
