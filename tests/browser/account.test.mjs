@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 
 import { launch, shot, startServer } from './lib/browser.mjs';
+import { openPage } from './lib/pages.mjs';
 
 const PW = 'Correct-Horse-9x';
 let srv;
@@ -36,13 +37,8 @@ async function account(role = 'admin') {
 }
 
 async function page(t, lang) {
-  const ctx = await browser.newContext({ viewport: { width: 900, height: 900 }, locale: lang });
-  t.after(() => ctx.close());
-  const p = await ctx.newPage();
-  const errors = [];
-  p.on('pageerror', (e) => errors.push(e));
-  t.after(() => assert.deepEqual(errors.map(String), [], 'no script errors'));
-  return { ctx, p };
+  const p = await openPage(browser, t, { base: srv.base, locale: lang, viewport: { width: 900, height: 900 } });
+  return { ctx: p.context(), p };
 }
 
 async function signIn(p, addr, lang = 'en') {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { launch, request, shot, startServer } from './lib/browser.mjs';
+import { openPage } from './lib/pages.mjs';
 import { email, tenant } from '../api/lib/fixtures.mjs';
 import { smtpReceiver, until } from '../tools/receivers.mjs';
 
@@ -53,17 +54,7 @@ after(async () => {
 });
 
 async function open(tt, { lang = 'en', width = 1100 } = {}) {
-  const ctx = await browser.newContext({ viewport: { width, height: 900 }, locale: lang });
-  tt.after(() => ctx.close());
-  const p = await ctx.newPage();
-  const errors = [];
-  const outside = [];
-  p.on('pageerror', (e) => errors.push(e));
-  p.on('request', (r) => { if (!r.url().startsWith(srv.base)) outside.push(r.url()); });
-  tt.after(() => {
-    assert.deepEqual(errors.map(String), [], 'no script error');
-    assert.deepEqual(outside, [], 'no request leaves the server');
-  });
+  const p = await openPage(browser, tt, { base: srv.base, locale: lang, viewport: { width, height: 900 } });
   await p.goto(`${srv.base}/web/subprocessors/?tenant=${t.id}&lang=${lang}`);
   await p.waitForSelector('#list tbody tr');
   return p;
