@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// pages.mjs — the steps the staff pages' browser tests share: a fresh page that fails its test on
-// a script error or on anything fetched from outside the server, and signing in through the
-// pages' sign-in box (web/dashboard/signin.js: #signin-box, #api-key, #signin-submit).
+// pages.mjs — steps the browser tests share: a fresh page that fails its test on a script error
+// or on anything fetched from outside the server, and signing in through the staff pages' sign-in
+// box (web/dashboard/signin.js: #signin-box, #api-key, #signin-submit).
 import assert from 'node:assert/strict';
 
 /**
