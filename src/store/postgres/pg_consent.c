@@ -26,6 +26,7 @@ enum {
     S_SWEEP_FLOOR,
     S_OPEN_PUT,
     S_OPEN_COUNT,
+    S_APPEND_ASSUMED,
     S__END
 };
 _Static_assert(S__END <= TT_PG_BATCHED_SLOT, "consent statements overflow their range");
@@ -99,6 +100,14 @@ static const struct pg_stmt ST[] = {
      NULL},
     {S_OPEN_COUNT, "tt_consent_open_count", "tt",
      "SELECT count(*) FROM consent_opens WHERE tenant_id = $1 AND subject_id = $2", NULL},
+    /* a pipelined batch that assumed the node's known tail without locking it (head()): the
+     * UPDATE of the tail takes the lock; where another node moved the tail first, or inserted
+     * the same seqs, fewer rows go in or the tail is not moved, and it divides by zero (the
+     * batch runs again, locking first). Sent only in its guarded form. */
+    {S_APPEND_ASSUMED, "tt_consent_append_assumed", "ttttttttttttttttttibibi",
+     APPEND_ROWS "  ON CONFLICT DO NOTHING" APPEND_HEAD
+                 " SELECT 1 / ((SELECT count(*) FROM ev) * (SELECT count(*) FROM head))",
+     NULL},
 };
 _Static_assert(sizeof ST / sizeof ST[0] == S__END - TT_STORE_SLOT_BASE(TT_AREA_CONSENT),
                "one statement per slot");
@@ -156,12 +165,84 @@ static enum tt_qs lock_head(struct pg_conn *c, const char *tenant_id, int create
     return TT_QS_HARD;
 }
 
+/* Batches that lock the tail first once another node was seen writing the chain. */
+#define LOCK_AFTER_OTHERS 64
+
+static struct pg_store *store_of(struct pg_conn *c)
+{
+    return (struct pg_store *)c->base.store;
+}
+
+/* A pipelined batch takes the tail this node last committed, unlocked, unless another node was
+ * seen writing lately: the append's guarded UPDATE of the tail checks it (S_APPEND_ASSUMED). */
+static int assume_known(struct pg_conn *c, const char *tenant_id, struct tt_consent_head *out)
+{
+    if (!c->speculative || !c->in_txn)
+        return 0;
+    struct pg_store *s = store_of(c);
+    pthread_mutex_lock(&s->mu);
+    const struct pg_consent_tail *k = &s->consent_known;
+    int ok = k->valid && s->consent_lock_next == 0 && strcmp(k->tenant_id, tenant_id) == 0;
+    if (ok) {
+        memset(out, 0, sizeof *out); /* the floor is not known here (no batch reads it) */
+        memcpy(out->tenant_id, k->tenant_id, sizeof out->tenant_id);
+        out->seq = k->seq;
+        memcpy(out->hash, k->hash, sizeof out->hash);
+    }
+    pthread_mutex_unlock(&s->mu);
+    c->consent_assumed = ok;
+    return ok;
+}
+
+/* After locking: a tail other than the one this node committed last means another writer. */
+static void saw_locked(struct pg_conn *c, const struct tt_consent_head *h)
+{
+    struct pg_store *s = store_of(c);
+    pthread_mutex_lock(&s->mu);
+    const struct pg_consent_tail *k = &s->consent_known;
+    if (k->valid && strcmp(k->tenant_id, h->tenant_id) == 0 &&
+        (k->seq != h->seq || memcmp(k->hash, h->hash, sizeof k->hash) != 0))
+        s->consent_lock_next = LOCK_AFTER_OTHERS;
+    pthread_mutex_unlock(&s->mu);
+}
+
+void tt__pg_consent_committed(struct pg_conn *c)
+{
+    struct pg_store *s = store_of(c);
+    if (!c->consent_pending.valid && !c->consent_assumed)
+        return;
+    pthread_mutex_lock(&s->mu);
+    if (c->consent_pending.valid)
+        s->consent_known = c->consent_pending;
+    if (s->consent_lock_next > 0)
+        s->consent_lock_next--;
+    pthread_mutex_unlock(&s->mu);
+    c->consent_pending.valid = 0;
+    c->consent_assumed = 0;
+}
+
+void tt__pg_consent_rolled_back(struct pg_conn *c)
+{
+    if (c->consent_assumed) { /* perhaps the assumption failed: lock for a while */
+        struct pg_store *s = store_of(c);
+        pthread_mutex_lock(&s->mu);
+        s->consent_known.valid = 0;
+        s->consent_lock_next = LOCK_AFTER_OTHERS;
+        pthread_mutex_unlock(&s->mu);
+    }
+    c->consent_pending.valid = 0;
+    c->consent_assumed = 0;
+}
+
 static enum tt_qs head(struct tt_store_conn *c, const char *tenant_id, struct tt_consent_head *out)
 {
+    if (assume_known(pg_conn_of(c), tenant_id, out))
+        return TT_QS_ONE;
     struct tt_consent_head h;
     enum tt_qs qs = lock_head(pg_conn_of(c), tenant_id, 1, &h);
     if (qs != TT_QS_ONE)
         return qs;
+    saw_locked(pg_conn_of(c), &h);
     if (h.seq == 0)
         return TT_QS_NONE; /* locked, but no event yet */
     *out = h;
@@ -170,6 +251,9 @@ static enum tt_qs head(struct tt_store_conn *c, const char *tenant_id, struct tt
 
 static enum tt_qs append_once(struct pg_conn *c, const struct pg_args *a, size_t n)
 {
+    if (c->speculative && c->in_txn && c->consent_assumed) /* checked with the COMMIT */
+        return tt__pg_defer_guarded(c, st(S_APPEND_ASSUMED), st(S_APPEND_ASSUMED)->sql, a,
+                                    TT_QS_SOFT);
     if (c->speculative && c->in_txn) /* pipelined: checked with the batch's COMMIT */
         return tt__pg_defer_guarded(c, st(S_APPEND), APPEND_GUARDED, a, TT_QS_SOFT);
     PGresult *r = NULL;
@@ -265,6 +349,14 @@ static enum tt_qs append(struct tt_store_conn *c, const struct tt_consent_event 
     }
     for (int k = 0; k < N_COLS; k++)
         pg_array_free(&col[k]);
+    struct pg_conn *pc = pg_conn_of(c);
+    if (qs == TT_QS_ONE) { /* the node's known tail once this commits */
+        memcpy(pc->consent_pending.tenant_id, e[0]->tenant_id,
+               sizeof pc->consent_pending.tenant_id);
+        pc->consent_pending.seq = e[n - 1]->seq;
+        memcpy(pc->consent_pending.hash, e[n - 1]->hash, sizeof pc->consent_pending.hash);
+        pc->consent_pending.valid = 1;
+    }
     return qs;
 }
 

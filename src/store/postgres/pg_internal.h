@@ -82,6 +82,14 @@ struct pg_args {
 struct pg_store;
 struct pg_batched;
 
+/* A consent chain's tail (pg_consent.c). */
+struct pg_consent_tail {
+    char tenant_id[TT_ID_MAX];
+    int64_t seq;
+    uint8_t hash[32];
+    int valid;
+};
+
 /* pg_pipeline.c: a statement sent in pipeline mode whose result is read later. check: 0 when
  * the result is what the sender assumed (NULL: any success), > 0 when not but the transaction
  * may simply run again (SOFT: a concurrent writer moved something), < 0 when not (HARD);
@@ -116,6 +124,10 @@ struct pg_conn {
     int n_pending;
     struct pg_pending pending[PG_PIPE_MAX];
     struct pg_batched *batched; /* pg_batched.h: rows kept for multi-row statements (owned) */
+    /* pg_consent.c: the consent tail this transaction appended up to, and whether its batch
+     * assumed the node's known tail instead of locking it */
+    struct pg_consent_tail consent_pending;
+    int consent_assumed;
 };
 
 struct pg_store {
@@ -126,6 +138,11 @@ struct pg_store {
     int n_conns;
     struct pg_conn *free_list;
     char *url; /* as opened (pg_listen.c opens its own connection with it) */
+    /* pg_consent.c, under mu: the consent tail this node last committed, which its next
+     * pipelined batch assumes instead of locking and reading the tail (one round trip less);
+     * consent_lock_next > 0 counts batches that lock first because another node wrote */
+    struct pg_consent_tail consent_known;
+    int consent_lock_next;
 };
 
 extern const struct tt_store_ops tt__pg_ops;
@@ -218,6 +235,10 @@ enum tt_qs tt__pg_commit_pipelined(struct pg_conn *c);
 struct tt_feed_listener *tt__pg_feed_listen(struct tt_store *s, const char *node);
 int tt__pg_feed_wait(struct tt_feed_listener *l, long ms);
 void tt__pg_feed_unlisten(struct tt_feed_listener *l);
+
+/* pg_consent.c: the end of a transaction, for the node's known consent tail. */
+void tt__pg_consent_committed(struct pg_conn *c);
+void tt__pg_consent_rolled_back(struct pg_conn *c);
 
 /* Runs a plain SQL command outside the statement table (BEGIN, DDL, …). */
 enum tt_qs tt__pg_command(struct pg_conn *c, const char *sql);

@@ -324,6 +324,8 @@ static enum tt_qs pg_begin(struct tt_store_conn *base)
     if (c->in_txn)
         return TT_QS_HARD; /* transactions do not nest */
     c->audit_tail_valid = 0;
+    c->consent_pending.valid = 0;
+    c->consent_assumed = 0;
     enum tt_qs qs = c->speculative ? tt__pg_defer_sql(c, "BEGIN") : tt__pg_command(c, "BEGIN");
     if (qs < 0)
         return qs;
@@ -357,6 +359,8 @@ static enum tt_qs pg_commit(struct tt_store_conn *base)
     if (qs != TT_QS_ONE && PQtransactionStatus(c->pq) != PQTRANS_IDLE)
         return qs; /* still open: the runner's rollback ends it */
     c->in_txn = 0;
+    if (qs == TT_QS_ONE)
+        tt__pg_consent_committed(c);
     if (qs == TT_QS_ONE && c->audit_tail_valid) { /* pg_audit.c: the tail is committed now */
         c->audit_known = c->audit_tail;
         c->audit_known_valid = 1;
@@ -374,6 +378,7 @@ static void pg_rollback(struct tt_store_conn *base)
     c->in_txn = 0;
     c->audit_tail_valid = 0;
     c->audit_known_valid = 0; /* it may be what failed (pg_audit.c): read it again */
+    tt__pg_consent_rolled_back(c);
 }
 
 /* ---- the pool ---- */
