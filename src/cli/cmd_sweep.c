@@ -120,8 +120,11 @@ int tt_cmd_sweep(int argc, char **argv)
                               .holder = holder,
                               .actor = "cli",
                               .progress = tty && !dry ? progress : NULL};
-    struct tt_sweep_report r;
-    int err = dry ? tt_sweep_preview(ctx.store, &o, &r) : tt_sweep_run(ctx.store, &o, &r);
+    struct tt_sweep_report r = {0};
+    /* S7.3: withdrawals since the last pass end what their rules keep, before the sweep */
+    int err = dry ? 0 : tt_retention_withdrawals(ctx.store, &o, NULL);
+    if (err == 0)
+        err = dry ? tt_sweep_preview(ctx.store, &o, &r) : tt_sweep_run(ctx.store, &o, &r);
     if (tty && !dry)
         fputc('\n', stderr);
     if (json) {

@@ -115,4 +115,18 @@ int tt_retention_withdrawn(struct tt_store *s, const struct tt_policy *p, const 
                            const char *subject_id, tt_time now, const char *actor,
                            int64_t *changed);
 
+/* S7.3, for the retention.sweep job: the subjects that withdrew a purpose or objected since the
+ * tenant's last pass (o->tenant_id, or every tenant) get their ends recomputed
+ * (tt_retention_withdrawn); the time cursor is kept in the settings
+ * ("retention.withdrawals_at.<tenant>"). *changed (may be NULL) gets the ends that moved.
+ * Returns 0 or -TT_E_*. */
+int tt_retention_withdrawals(struct tt_store *s, const struct tt_sweep_opts *o, int64_t *changed);
+
+/* internal to the jobs: tenant ids collected by a tenant_list callback (the caller frees ids) */
+struct tt_sweep_tenants {
+    char (*ids)[TT_ID_MAX];
+    size_t n, cap;
+};
+int tt__sweep_tenant_collect(void *cls, const struct tt_tenant *t);
+
 #endif

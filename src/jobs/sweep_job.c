@@ -2,7 +2,8 @@
 /* sweep_job.c — the retention.sweep job of `tutela serve` (jobs_retention.inc): one bounded pass
  * at the scheduler's time, under the current policy, as this process. Ends computed under an
  * older policy are recomputed first (issue 6: a policy change recomputes the ends it touches),
- * and a pass sweeps only once they follow the current policy, so nothing goes by a stale end. */
+ * and a pass sweeps only once they follow the current policy, so nothing goes by a stale end;
+ * the withdrawals committed since the last pass end what their rules keep first (S7.3). */
 #include <stdio.h>
 #include <unistd.h>
 
@@ -40,6 +41,13 @@ int tt_job_retention_sweep(struct tt_app *app, tt_time now, void *cls)
     int rc = tt_retention_recompute_pending(app->store, &o, &moved, &more);
     if (moved)
         tt_jobs_note(moved);
+    /* S7.3: withdrawals since the last pass end what their rules keep, before the sweep */
+    if (rc == 0) {
+        moved = 0;
+        rc = tt_retention_withdrawals(app->store, &o, &moved);
+        if (moved)
+            tt_jobs_note(moved);
+    }
     if (rc == 0 && !more) {
         struct tt_sweep_report r;
         rc = tt_sweep_run(app->store, &o, &r);

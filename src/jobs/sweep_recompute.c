@@ -33,49 +33,6 @@ enum tt_qs tt_retention_recompute_subject(struct tt_store_conn *c, const struct 
     return qs;
 }
 
-struct wd_txn {
-    const struct tt_policy *p;
-    const char *tenant_id, *subject_id, *actor;
-    tt_time now;
-    int64_t changed;
-};
-
-static enum tt_qs wd_write(struct tt_store_conn *c, void *cls)
-{
-    struct wd_txn *x = cls;
-    x->changed = 0;
-    enum tt_qs qs =
-        tt_retention_recompute_subject(c, x->p, x->tenant_id, x->subject_id, &x->changed);
-    if (qs < 0 || x->changed == 0)
-        return qs < 0 ? qs : TT_QS_ONE;
-    qs = tt_store_ops_of(c)->retention->subject_horizon(c, x->tenant_id, x->subject_id, x->now);
-    if (qs < 0)
-        return qs;
-    json_t *d = json_pack("{s:I}", "records_recomputed", (json_int_t)x->changed);
-    if (!d)
-        return TT_QS_HARD;
-    qs = tt_audit_emit(c, x->tenant_id, x->now, x->actor ? x->actor : "system",
-                       "retention.withdrawal", x->subject_id, d);
-    json_decref(d);
-    return qs;
-}
-
-int tt_retention_withdrawn(struct tt_store *s, const struct tt_policy *p, const char *tenant_id,
-                           const char *subject_id, tt_time now, const char *actor, int64_t *changed)
-{
-    if (!s || !p || !tenant_id || !subject_id || !*subject_id)
-        return -TT_E_BAD_PARAM;
-    struct wd_txn x = {p, tenant_id, subject_id, actor, now, 0};
-    struct tt_store_conn *c = tt_store_acquire(s);
-    enum tt_qs qs = tt_store_txn(c, wd_write, &x);
-    tt_store_release(c);
-    if (qs < 0)
-        return qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE;
-    if (changed)
-        *changed = x.changed;
-    return 0;
-}
-
 struct rc_txn {
     const struct tt_sweep_opts *o;
     const char *tenant_id;
@@ -191,14 +148,9 @@ static void digest_hex(const struct tt_policy *p, char out[65])
     out[64] = '\0';
 }
 
-struct tenant_ids {
-    char (*ids)[TT_ID_MAX];
-    size_t n, cap;
-};
-
-static int tenant_id_collect(void *cls, const struct tt_tenant *t)
+int tt__sweep_tenant_collect(void *cls, const struct tt_tenant *t)
 {
-    struct tenant_ids *ts = cls;
+    struct tt_sweep_tenants *ts = cls;
     if (ts->n == ts->cap) {
         size_t ncap = ts->cap ? ts->cap * 2 : 16;
         char(*ni)[TT_ID_MAX] = realloc(ts->ids, ncap * sizeof *ni);
@@ -219,9 +171,9 @@ int tt_retention_recompute_pending(struct tt_store *s, const struct tt_sweep_opt
     *more = 0;
     char want[65];
     digest_hex(o->policy, want);
-    struct tenant_ids ts = {0};
+    struct tt_sweep_tenants ts = {0};
     struct tt_store_conn *c = tt_store_acquire(s);
-    enum tt_qs qs = tt_store_ops_of(c)->tenant_list(c, tenant_id_collect, &ts);
+    enum tt_qs qs = tt_store_ops_of(c)->tenant_list(c, tt__sweep_tenant_collect, &ts);
     tt_store_release(c);
     int rc = qs < 0 ? (qs == TT_QS_SOFT ? -TT_E_UNAVAILABLE : -TT_E_STORE) : 0;
     struct tt_sweep_opts left = *o;

@@ -111,6 +111,7 @@ typedef int (*tt_preview_cb)(void *cls, const struct tt_sweep_preview_row *r);
 typedef int (*tt_stat_cb)(void *cls, const struct tt_stat_cell *cell);
 typedef int (*tt_due_cb)(void *cls, int64_t day, const char *service, int64_t rows);
 typedef int (*tt_recompute_cb)(void *cls, const struct tt_recompute_row *r);
+typedef int (*tt_withdrawal_cb)(void *cls, const char *subject_id, tt_time at);
 
 struct tt_retention_store_ops {
     /* holds: put (NONE if the id exists), release (NONE if unknown or released already), get,
@@ -182,6 +183,12 @@ struct tt_retention_store_ops {
                                  const struct tt_end_plan *plan, const char *service,
                                  const char *subject_id, const char *after_id, int limit,
                                  struct tt_ends_result *out);
+
+    /* S7.3: the subjects of tenant with a purpose withdrawn or objected to at or after "since",
+     * each once with its latest such time, in time order, at most limit of them. Returns how
+     * many were passed to cb or an error. */
+    enum tt_qs (*withdrawals_since)(struct tt_store_conn *c, const char *tenant_id, tt_time since,
+                                    int limit, tt_withdrawal_cb cb, void *cls);
 
     /* Claims (tenant, name) for holder until expires_at when free, expired, or already the
      * holder's: ONE when held by holder afterwards, NONE when someone else holds it. */

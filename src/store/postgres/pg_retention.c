@@ -40,7 +40,7 @@ enum {
     S_SWEEP_SUBJECTS,
     S__END
 };
-_Static_assert(S__END <= TT_PG_ST_ENDS_RANGE, "retention statements overflow their range");
+_Static_assert(S__END <= TT_PG_ST_WITHDRAWALS, "retention statements overflow their range");
 
 #define HOLD_COLS                                                                                  \
     "tenant_id, hold_id, subject_id, service, data_category, reason, created_by, until_at,"        \
@@ -747,6 +747,7 @@ const struct tt_retention_store_ops tt__pg_retention_ops = {
     .recompute_subject = recompute_subject,
     .record_ends_set = record_ends_set,
     .recompute_ends = tt__pg_recompute_ends,
+    .withdrawals_since = tt__pg_withdrawals_since,
     .claim = claim,
     .claim_release = claim_release,
     .claim_cursor_set = claim_cursor_set,

@@ -18,6 +18,13 @@ static const struct pg_stmt RANGE = {
     " WHERE tenant_id = $1 AND record_id > $2 ORDER BY record_id LIMIT $3) x",
     NULL};
 
+static const struct pg_stmt WITHDRAWALS = {
+    TT_PG_ST_WITHDRAWALS, "tt_ret_withdrawals", "tii",
+    "SELECT subject_id, max(updated_at) AS at FROM subject_purposes WHERE tenant_id = $1"
+    " AND updated_at >= $2 AND (consent = 2 OR objection <> 0) GROUP BY subject_id"
+    " ORDER BY at, subject_id LIMIT $3",
+    NULL};
+
 static int range_row(void *cls, const PGresult *r, int row)
 {
     struct tt_ends_result *o = cls;
@@ -63,4 +70,26 @@ enum tt_qs tt__pg_recompute_ends(struct tt_store_conn *c, const char *tenant_id,
     out->changed = t && *t ? strtoll(t, NULL, 10) : 0;
     PQclear(r);
     return TT_QS_ONE;
+}
+
+struct wd_each {
+    tt_withdrawal_cb cb;
+    void *cls;
+};
+
+static int wd_row(void *cls, const PGresult *r, int row)
+{
+    struct wd_each *e = cls;
+    return e->cb(e->cls, PQgetvalue(r, row, 0), tt__pg_int(r, row, 1)) ? 1 : 0;
+}
+
+enum tt_qs tt__pg_withdrawals_since(struct tt_store_conn *c, const char *tenant_id, tt_time since,
+                                    int limit, tt_withdrawal_cb cb, void *cls)
+{
+    struct pg_args a = {0};
+    tt__pg_arg_text(&a, tenant_id);
+    tt__pg_arg_int(&a, since);
+    tt__pg_arg_int(&a, limit < 1 ? 1 : limit);
+    struct wd_each e = {cb, cls};
+    return tt__pg_each(pg_conn_of(c), &WITHDRAWALS, &a, wd_row, &e);
 }

@@ -40,7 +40,7 @@ enum {
     ST_DUE_RANGE,
     ST__END
 };
-_Static_assert(ST__END <= TT_SQ_ST_ENDS_RANGE, "retention statements overflow their range");
+_Static_assert(ST__END <= TT_SQ_ST_WITHDRAWALS, "retention statements overflow their range");
 
 #define HOLD_COLS                                                                                  \
     "tenant_id, hold_id, subject_id, service, data_category, reason, created_by, until_at,"        \
@@ -766,6 +766,7 @@ const struct tt_retention_store_ops tt__sq_retention_ops = {
     .recompute_subject = recompute_subject,
     .record_ends_set = record_ends_set,
     .recompute_ends = tt__sq_recompute_ends,
+    .withdrawals_since = tt__sq_withdrawals_since,
     .claim = claim,
     .claim_release = claim_release,
     .claim_cursor_set = claim_cursor_set,

@@ -80,3 +80,37 @@ enum tt_qs tt__sq_recompute_ends(struct tt_store_conn *c, const char *tenant_id,
     sqlite3_finalize(st);
     return qs;
 }
+
+struct wd_each {
+    tt_withdrawal_cb cb;
+    void *cls;
+};
+
+static int wd_row(sqlite3_stmt *st, void *ctx)
+{
+    struct wd_each *e = ctx;
+    const char *id = (const char *)sqlite3_column_text(st, 0);
+    if (!id)
+        return -1;
+    return e->cb(e->cls, id, sqlite3_column_int64(st, 1)) ? 1 : 0;
+}
+
+enum tt_qs tt__sq_withdrawals_since(struct tt_store_conn *c, const char *tenant_id, tt_time since,
+                                    int limit, tt_withdrawal_cb cb, void *cls)
+{
+    struct sq_conn *q = sq_of(c);
+    enum tt_qs qs = TT_QS_HARD;
+    sqlite3_stmt *st = tt__sq_stmt(q, TT_SQ_ST_WITHDRAWALS,
+                                   "SELECT subject_id, max(updated_at) AS at FROM subject_purposes"
+                                   " WHERE tenant_id = ?1 AND updated_at >= ?2 AND (consent = 2"
+                                   " OR objection <> 0) GROUP BY subject_id ORDER BY at, subject_id"
+                                   " LIMIT ?3",
+                                   &qs);
+    if (!st)
+        return qs;
+    if (tt__sq_bind_text(st, 1, tenant_id) || tt__sq_bind_int(st, 2, since) ||
+        tt__sq_bind_int(st, 3, limit < 1 ? 1 : limit))
+        return tt__sq_bind_failed(q, st);
+    struct wd_each e = {cb, cls};
+    return tt__sq_each(q, st, wd_row, &e);
+}
