@@ -9,8 +9,10 @@
 //     (POST /v1/subjects/{id}/consents by wrk, bench/consent_grant.lua, over a few hundred
 //     subjects created before the timed part; counted afterwards in consent_events, not from the
 //     answers) with one and two nodes, at pgbench's client count and at a higher one
-//     (BENCH_PG_HIGH, default 64), each beside pgbench at the same client count.
-//     Stops by itself (bounded counts/times). BENCH_PARTS=pg runs only (2).
+//     (BENCH_PG_HIGH, default 64), each beside pgbench at the same client count run for the
+//     same time just before and just after it.
+//     Stops by itself (bounded counts/times). BENCH_PARTS=pg runs only (2), BENCH_PARTS=consent
+//     only its consent figures.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -94,8 +96,8 @@ function wrkCreate(base, key, conns) {
 }
 
 // pgbench: one single-row INSERT per transaction (autocommit: one round trip and one commit
-// each), `clients` clients, SECS s, in a database of its own; resolves to its tps.
-function pgbench(pgUrl, clients) {
+// each), `clients` clients, `secs` s, in a database of its own; resolves to its tps.
+function pgbench(pgUrl, clients, secs = SECS) {
   const pgdb = `ttb_${randomBytes(4).toString('hex')}`;
   execFileSync('psql', [pgUrl, '-qc', `CREATE DATABASE ${pgdb}`]);
   const u = new URL(pgUrl);
@@ -103,7 +105,7 @@ function pgbench(pgUrl, clients) {
   execFileSync('psql', [u.href, '-qc', 'CREATE TABLE ins (id bigserial PRIMARY KEY, v text, at bigint)']);
   const script = path.join(dir, 'ins.sql');
   fs.writeFileSync(script, "INSERT INTO ins (v, at) VALUES ('x', 1);\n");
-  const pb = spawnSync('pgbench', ['-n', '-c', String(clients), '-j', '2', '-T', String(SECS), '-f', script, u.href],
+  const pb = spawnSync('pgbench', ['-n', '-c', String(clients), '-j', '2', '-T', String(secs), '-f', script, u.href],
     { encoding: 'utf8', timeout: 60000 });
   execFileSync('psql', [pgUrl, '-qc', `DROP DATABASE ${pgdb} WITH (FORCE)`]);
   return Number((pb.stdout.match(/tps = ([0-9.]+)/) || [])[1] || 0);
@@ -173,14 +175,14 @@ async function consentRun(pgUrl, env, nodes, conns) {
 async function audit(pgUrl) {
   const setting = (name) => execFileSync('psql', [pgUrl, '-Atc', `SHOW ${name}`], { encoding: 'utf8' }).trim();
   const durability = `synchronous_commit=${setting('synchronous_commit')}, fsync=${setting('fsync')}`;
-  const tps = pgbench(pgUrl, CLIENTS);
-  const tpsHigh = pgbench(pgUrl, HIGH);
+  const tps = process.env.BENCH_PARTS === 'consent' ? 0 : pgbench(pgUrl, CLIENTS);
   // tutela: CLIENTS connections in all (wrk), spread over the nodes; each 201 is sent after the
   // COMMIT of its subject row, subject key, audit event and change-feed row (the request is
   // parked meanwhile, so every client's creation can join the node's next batch).
   const env = { ...ONLY, TUTELA_JOBS: 'none', TUTELA_POOL: String(CLIENTS) };
   const results = [];
-  for (const nodes of [1, 2]) {
+  // BENCH_PARTS=consent: the consent figures only
+  for (const nodes of process.env.BENCH_PARTS === 'consent' ? [] : [1, 2]) {
     const name = `ttb_${randomBytes(4).toString('hex')}`;
     execFileSync('psql', [pgUrl, '-qc', `CREATE DATABASE ${name}`]);
     const v = new URL(pgUrl);
@@ -197,19 +199,27 @@ async function audit(pgUrl) {
     execFileSync('psql', [pgUrl, '-qc', `DROP DATABASE ${name} WITH (FORCE)`]);
     results.push(rate);
   }
-  console.log(`PostgreSQL (same cluster, ${durability}, ${CLIENTS} clients each, ${SECS} s): pgbench single-row INSERT ${tps.toFixed(0)} tps | tutela durable audited subject creations (group commit, audit chains verified after): one node ${results[0].toFixed(0)}/s (ratio ${(results[0] / tps).toFixed(2)}), two nodes ${results[1].toFixed(0)}/s (ratio ${(results[1] / tps).toFixed(2)}); goal ratio >= 0.50`);
+  if (results.length) console.log(`PostgreSQL (same cluster, ${durability}, ${CLIENTS} clients each, ${SECS} s): pgbench single-row INSERT ${tps.toFixed(0)} tps | tutela durable audited subject creations (group commit, audit chains verified after): one node ${results[0].toFixed(0)}/s (ratio ${(results[0] / tps).toFixed(2)}), two nodes ${results[1].toFixed(0)}/s (ratio ${(results[1] / tps).toFixed(2)}); goal ratio >= 0.50`);
   // consent events: at pgbench's client count, then at HIGH connections (the consent group
-  // commit batches across callers, so more callers make larger batches)
-  for (const [conns, base] of [[CLIENTS, tps], [HIGH, tpsHigh]]) {
-    const one = await consentRun(pgUrl, env, 1, conns);
-    const two = await consentRun(pgUrl, env, 2, conns);
-    const fig = (r) => `${r.rate.toFixed(0)}/s (${r.events} events in consent_events, ${r.answered} answered 2xx, ${r.secs.toFixed(2)} s; ratio ${base ? (r.rate / base).toFixed(2) : 'n/a: pgbench failed (max_connections?)'}, vs pgbench ${CLIENTS} clients ${(r.rate / tps).toFixed(2)})`;
-    console.log(`PostgreSQL (same cluster, ${durability}, ${conns} connections): pgbench single-row INSERT ${conns} clients ${base.toFixed(0)} tps | tutela durable consent events (group commit, ledger verified after): one node ${fig(one)}, two nodes ${fig(two)}; two/one ${(two.rate / one.rate).toFixed(2)}; goal ratio >= 0.50, two > one`);
+  // commit batches across callers, so more callers make larger batches). The machine's load
+  // changes from one moment to the next, so each tutela run is bracketed by pgbench runs of the
+  // same length and client count just before and just after it, and compared with their mean.
+  for (const conns of [CLIENTS, HIGH]) {
+    const figs = [];
+    for (const nodes of [1, 2]) {
+      const before = pgbench(pgUrl, conns, CSECS);
+      const r = await consentRun(pgUrl, env, nodes, conns);
+      const after = pgbench(pgUrl, conns, CSECS);
+      const base = before && after ? (before + after) / 2 : 0;
+      figs.push({ nodes, r, before, after, base });
+    }
+    const fig = ({ nodes, r, before, after, base }) => `${nodes === 1 ? 'one node' : 'two nodes'} ${r.rate.toFixed(0)}/s (${r.events} events in consent_events, ${r.answered} answered 2xx, ${r.secs.toFixed(2)} s) beside pgbench ${before.toFixed(0)} tps before and ${after.toFixed(0)} after: ratio ${base ? (r.rate / base).toFixed(2) : 'n/a: pgbench failed (max_connections?)'}`;
+    console.log(`PostgreSQL (same cluster, ${durability}, ${conns} connections / pgbench clients, ${CSECS} s each): tutela durable consent events (group commit, ledger verified after): ${figs.map(fig).join('; ')}; two/one ${(figs[1].r.rate / figs[0].r.rate).toFixed(2)}; goal ratio >= 0.50, two > one`);
   }
 }
 
 try {
-  if (process.env.BENCH_PARTS !== 'pg') await outbox();
+  if (!['pg', 'consent'].includes(process.env.BENCH_PARTS)) await outbox();
   if (process.env.TUTELA_BENCH_PG) await audit(process.env.TUTELA_BENCH_PG);
   else console.log('PostgreSQL part skipped: TUTELA_BENCH_PG unset');
 } finally {
