@@ -97,13 +97,6 @@ struct tt_ends_result {
     char last[TT_ID_MAX]; /* the range's last record id, "" when it was empty */
 };
 
-/* A new retention end for one record, as recompute_page or recompute_subject saw it. */
-struct tt_end_change {
-    int64_t rowid; /* from tt_recompute_row */
-    const char *record_id;
-    tt_time retention_until;
-};
-
 typedef int (*tt_hold_cb)(void *cls, const struct tt_hold *h);
 typedef int (*tt_swept_cb)(void *cls, const struct tt_swept_rows *g);
 typedef int (*tt_sweep_subject_cb)(void *cls, const struct tt_sweep_subject *s);
@@ -163,17 +156,14 @@ struct tt_retention_store_ops {
     enum tt_qs (*due_per_day)(struct tt_store_conn *c, const char *tenant_id, tt_time from,
                               tt_time to, tt_due_cb cb, void *cls);
 
-    /* recomputation: a page of the tenant's records after after_id in record_id order (a range
-     * of the primary key; service "" = all), one subject's records, and the update of n ends seen
-     * in the same transaction (by rowid on SQLite, one statement on PostgreSQL): the number
-     * updated (>= 0) or an error */
+    /* recomputation, read side (the per-row view of the ends: tests, erasure's held rows): a page
+     * of the tenant's records after after_id in record_id order (a range of the primary key;
+     * service "" = all), and one subject's records */
     enum tt_qs (*recompute_page)(struct tt_store_conn *c, const char *tenant_id,
                                  const char *service, const char *after_id, int limit,
                                  tt_recompute_cb cb, void *cls);
     enum tt_qs (*recompute_subject)(struct tt_store_conn *c, const char *tenant_id,
                                     const char *subject_id, tt_recompute_cb cb, void *cls);
-    enum tt_qs (*record_ends_set)(struct tt_store_conn *c, const char *tenant_id,
-                                  const struct tt_end_change *v, size_t n);
     /* Set-based recomputation (store/retention_ends_sql.h): the ends of the next range of up to
      * limit of the tenant's records after after_id in record_id order — or, with subject_id
      * non-empty, of all that subject's records — computed from plan in ONE UPDATE that writes

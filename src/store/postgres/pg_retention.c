@@ -32,7 +32,6 @@ enum {
     S_DUE_DAY,
     S_RC_PAGE,
     S_RC_SUBJECT,
-    S_END_SET,
     S_CLAIM,
     S_CLAIM_RELEASE,
     S_CLAIM_CURSOR_SET,
@@ -140,11 +139,6 @@ static const struct pg_stmt ST[] = {
      NULL},
     {S_RC_SUBJECT, "tt_ret_rc_subject", "tt",
      RC_COLS " WHERE r.tenant_id = $1 AND r.subject_id = $2 ORDER BY r.record_id", NULL},
-    /* one set-based UPDATE per page: ids and ends as two parallel arrays */
-    {S_END_SET, "tt_ret_end_set", "ttt",
-     "UPDATE records r SET retention_until = v.u FROM unnest($2::text[], $3::bigint[]) AS v (id, u)"
-     " WHERE r.tenant_id = $1 AND r.record_id = v.id",
-     NULL},
     {S_CLAIM, "tt_ret_claim", "tttii",
      "INSERT INTO retention_claims (tenant_id, name, holder, expires_at, cursor)"
      " VALUES ($1, $2, $3, $5, '') ON CONFLICT (tenant_id, name) DO UPDATE SET"
@@ -644,36 +638,6 @@ static enum tt_qs recompute_subject(struct tt_store_conn *c, const char *tenant_
     return tt__pg_each(P(c), st_of(S_RC_SUBJECT), &a, rc_row, &e);
 }
 
-static enum tt_qs record_ends_set(struct tt_store_conn *c, const char *tenant_id,
-                                  const struct tt_end_change *v, size_t n)
-{
-    if (n == 0)
-        return TT_QS_NONE;
-    struct lit ids = {0}, ends = {0};
-    lit_put(&ids, "{", 1);
-    lit_put(&ends, "{", 1);
-    for (size_t i = 0; i < n; i++) {
-        char num[32];
-        int len =
-            snprintf(num, sizeof num, "%s%lld", i ? "," : "", (long long)v[i].retention_until);
-        lit_text(&ids, v[i].record_id, i == 0);
-        lit_put(&ends, num, (size_t)len);
-    }
-    lit_put(&ids, "}", 1);
-    lit_put(&ends, "}", 1);
-    enum tt_qs qs = TT_QS_HARD;
-    if (!ids.oom && !ends.oom) {
-        struct pg_args a = {0};
-        tt__pg_arg_text(&a, tenant_id);
-        tt__pg_arg_text(&a, ids.p);
-        tt__pg_arg_text(&a, ends.p);
-        qs = exec_count(c, S_END_SET, &a);
-    }
-    free(ids.p);
-    free(ends.p);
-    return qs;
-}
-
 /* ---- claims ---- */
 
 static enum tt_qs claim(struct tt_store_conn *c, const char *tenant_id, const char *name,
@@ -745,7 +709,6 @@ const struct tt_retention_store_ops tt__pg_retention_ops = {
     .due_per_day = due_per_day,
     .recompute_page = recompute_page,
     .recompute_subject = recompute_subject,
-    .record_ends_set = record_ends_set,
     .recompute_ends = tt__pg_recompute_ends,
     .withdrawals_since = tt__pg_withdrawals_since,
     .claim = claim,

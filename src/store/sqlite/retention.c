@@ -29,7 +29,6 @@ enum {
     ST_DUE_DAY,
     ST_RECOMPUTE_PAGE,
     ST_RECOMPUTE_SUBJECT,
-    ST_END_SET,
     ST_CLAIM,
     ST_CLAIM_RELEASE,
     ST_CLAIM_CURSOR_SET,
@@ -633,30 +632,6 @@ static enum tt_qs recompute_subject(struct tt_store_conn *c, const char *tenant_
     return tt__sq_each(q, st, rc_row, &e);
 }
 
-static enum tt_qs record_ends_set(struct tt_store_conn *c, const char *tenant_id,
-                                  const struct tt_end_change *v, size_t n)
-{
-    struct sq_conn *q = sq_of(c);
-    enum tt_qs qs = TT_QS_HARD;
-    sqlite3_stmt *st = tt__sq_stmt(q, ST_END_SET,
-                                   "UPDATE records SET retention_until = ?3"
-                                   " WHERE rowid = ?2 AND tenant_id = ?1",
-                                   &qs);
-    if (!st)
-        return qs;
-    int updated = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (tt__sq_bind_text(st, 1, tenant_id) || tt__sq_bind_int(st, 2, v[i].rowid) ||
-            tt__sq_bind_int(st, 3, v[i].retention_until))
-            return tt__sq_bind_failed(q, st);
-        qs = tt__sq_write(q, st);
-        if (qs < 0)
-            return qs;
-        updated += qs == TT_QS_ONE;
-    }
-    return (enum tt_qs)updated;
-}
-
 /* ---- claims ---- */
 
 static enum tt_qs claim(struct tt_store_conn *c, const char *tenant_id, const char *name,
@@ -764,7 +739,6 @@ const struct tt_retention_store_ops tt__sq_retention_ops = {
     .due_per_day = due_per_day,
     .recompute_page = recompute_page,
     .recompute_subject = recompute_subject,
-    .record_ends_set = record_ends_set,
     .recompute_ends = tt__sq_recompute_ends,
     .withdrawals_since = tt__sq_withdrawals_since,
     .claim = claim,
