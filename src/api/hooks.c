@@ -58,6 +58,11 @@ void tt_hook_identity_replaced(struct tt_app *app, const struct tt_identity *old
     with_index(app, put_identity, i);
 }
 
+void tt_hook_identity_dropped(struct tt_app *app, const struct tt_identity *old)
+{
+    with_index(app, drop_identity, old);
+}
+
 void tt_hook_purpose_state_changed(struct tt_app *app, const struct tt_purpose_state *ps)
 {
     with_index(app, put_purpose_state, ps);

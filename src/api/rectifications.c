@@ -199,7 +199,10 @@ static enum tt_qs idn_txn(struct tt_store_conn *c, void *cls)
                                          x->new_sealed, x->new_len);
     if (qs <= 0)
         return qs == TT_QS_NONE ? TT_QS_HARD : qs;
-    /* other nodes' indexes learn the new identifier */
+    /* other nodes' indexes forget the former identifier, then learn the new one (issue 9) */
+    if (strcmp(d->old.blind_hex, d->now.blind_hex) != 0 &&
+        (qs = tt_feed_identity_gone(c, x->s->tenant_id, x->s->id, &d->old)) < 0)
+        return qs;
     qs = tt_feed_append(c, x->s->tenant_id, TT_FEED_IDENTITY, x->s->id);
     if (qs < 0)
         return qs;

@@ -34,6 +34,47 @@ enum tt_qs tt_feed_append(struct tt_store_conn *c, const char *tenant_id, enum t
                                                  tt_jobs_node_id(), (tt_time)time(NULL));
 }
 
+_Static_assert(TT_IDENT__COUNT <= 10, "an identifier type is one digit in a feed row's detail");
+
+/* 1 when blind_hex is a blind index: 64 lowercase hex digits, as tt_vault_blind writes it */
+static int blind_ok(const char *blind_hex, size_t n)
+{
+    if (n != TT_HASH_HEX - 1)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((blind_hex[i] >= '0' && blind_hex[i] <= '9') ||
+              (blind_hex[i] >= 'a' && blind_hex[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+enum tt_qs tt_feed_identity_gone(struct tt_store_conn *c, const char *tenant_id,
+                                 const char *subject_id, const struct tt_identity *old)
+{
+    char detail[TT_FEED_DETAIL_MAX];
+    if ((unsigned)old->type >= TT_IDENT__COUNT ||
+        !blind_ok(old->blind_hex, strnlen(old->blind_hex, sizeof old->blind_hex)))
+        return TT_QS_HARD;
+    snprintf(detail, sizeof detail, "%d:%s", (int)old->type, old->blind_hex);
+    return tt_store_ops_of(c)->jobs->feed_append_detail(c, tenant_id, TT_FEED_IDENTITY_GONE,
+                                                        subject_id, detail, tt_jobs_node_id(),
+                                                        (tt_time)time(NULL));
+}
+
+/* The identifier of a TT_FEED_IDENTITY_GONE row's detail ("<type>:<blind hex>") into i;
+ * 0, or -1 when malformed. */
+static int gone_parse(const char *detail, struct tt_identity *i)
+{
+    const char *colon = strchr(detail, ':');
+    if (!colon || colon - detail != 1 || detail[0] < '0' ||
+        detail[0] >= '0' + (int)TT_IDENT__COUNT || !blind_ok(colon + 1, strlen(colon + 1)))
+        return -1;
+    memset(i, 0, sizeof *i);
+    i->type = (enum tt_identity_type)(detail[0] - '0');
+    memcpy(i->blind_hex, colon + 1, TT_HASH_HEX);
+    return 0;
+}
+
 int tt_feed_head(struct tt_store *s, int64_t *txid, int64_t *seq)
 {
     struct tt_store_conn *c = tt_store_acquire(s);
@@ -93,6 +134,16 @@ static enum tt_qs apply(struct tt_app *app, struct tt_store_conn *c, const struc
         return ops->identity_list(c, r->tenant_id, r->subject_id, apply_identity, app);
     case TT_FEED_PURPOSE:
         return ops->purpose_state_list(c, r->tenant_id, r->subject_id, apply_purpose, app);
+    case TT_FEED_IDENTITY_GONE: { /* the TT_FEED_IDENTITY row after it re-adds what stays */
+        struct tt_identity old;
+        if (gone_parse(r->detail, &old) < 0) {
+            tt_log(TT_LOG_WARN, "change feed: an identifier-gone row without a valid detail",
+                   TT_LOG_I("seq", r->seq));
+            return TT_QS_NONE;
+        }
+        tt_hook_identity_dropped(app, &old);
+        return TT_QS_ONE;
+    }
     default:
         return TT_QS_NONE; /* a kind a newer node writes: nothing this one mirrors */
     }

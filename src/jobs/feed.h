@@ -20,6 +20,15 @@
 enum tt_qs tt_feed_append(struct tt_store_conn *c, const char *tenant_id, enum tt_feed_kind kind,
                           const char *subject_id);
 
+/* Appends, inside the caller's transaction on c, that old (its type and blind index; the other
+ * fields unread) no longer names subject_id of tenant_id — an identifier rectified in place
+ * (S1.5). The other nodes drop it from their indexes (TT_FEED_IDENTITY_GONE); append it BEFORE
+ * the subject's TT_FEED_IDENTITY row, which then re-adds the identities it has now. The row
+ * holds the blind index (a keyed hash), never the value. Returns as tt_feed_append;
+ * TT_QS_HARD when old's blind index is malformed. */
+enum tt_qs tt_feed_identity_gone(struct tt_store_conn *c, const char *tenant_id,
+                                 const char *subject_id, const struct tt_identity *old);
+
 /* A cursor to follow from, taken BEFORE the index is loaded from the store: every change
  * committed after it is read again, so none is lost between the load and the follower's start.
  * Returns 0 or -TT_E_STORE. */

@@ -55,7 +55,13 @@ enum tt_feed_kind {
     TT_FEED_SUBJECT = 0,  /* subject row changed (created, flags, erasure) */
     TT_FEED_IDENTITY = 1, /* an identity was added */
     TT_FEED_PURPOSE = 2,  /* a purpose state (consent, objection) changed */
+    /* an identifier no longer names the subject (rectified, S1.5): detail is
+     * "<enum tt_identity_type>:<blind index hex>" — a keyed hash, never the value */
+    TT_FEED_IDENTITY_GONE = 3,
 };
+
+/* Room for a row's detail: "3:" + 64 hex digits + NUL, with some to spare. */
+#define TT_FEED_DETAIL_MAX 80
 
 struct tt_feed_row {
     char tenant_id[TT_ID_MAX];
@@ -65,6 +71,7 @@ struct tt_feed_row {
     char subject_id[TT_ID_MAX];
     char node_id[TT_ID_MAX]; /* the node whose transaction wrote it */
     tt_time at;
+    char detail[TT_FEED_DETAIL_MAX]; /* what the kind needs beyond the subject; "" = none */
 };
 typedef int (*tt_feed_row_cb)(void *cls, const struct tt_feed_row *r);
 struct tt_feed_listener;
@@ -119,6 +126,11 @@ struct tt_jobs_store_ops {
     /* Appends one row inside the caller's transaction (seq and txid given by the store). */
     enum tt_qs (*feed_append)(struct tt_store_conn *c, const char *tenant_id, int kind,
                               const char *subject_id, const char *node, tt_time at);
+    /* The same with a detail (at most TT_FEED_DETAIL_MAX - 1 bytes, never a personal value),
+     * read back in tt_feed_row.detail (rows appended by feed_append read back ""). */
+    enum tt_qs (*feed_append_detail)(struct tt_store_conn *c, const char *tenant_id, int kind,
+                                     const char *subject_id, const char *detail, const char *node,
+                                     tt_time at);
     /* Rows after (txid, seq) in (txid, seq) order whose writers have all finished, at most
      * limit (1..10000). Returns the count. */
     enum tt_qs (*feed_read)(struct tt_store_conn *c, int64_t after_txid, int64_t after_seq,

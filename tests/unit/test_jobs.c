@@ -2,7 +2,8 @@
 /* test_jobs.c — the jobs area (issue 9) on SQLite and, when TUTELA_TEST_PG_URL is set, on a
  * fresh PostgreSQL database: leases (one holder, expiry and takeover, due times), outbox claims
  * (disjoint, a rolled-back message never exists, payload sealed and wiped on delivery, lost
- * claims refused), the change feed (commit order, head cursor), the Standard Webhooks signature
+ * claims refused), the change feed (commit order, head cursor, an identifier-gone row with its
+ * blind index before the identity row), the Standard Webhooks signature
  * and the retry schedule. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -374,6 +375,67 @@ static void feed_is_read_in_commit_order_from_the_head(void **state)
     assert_string_equal(u.subjects[0], "sub_5");
 }
 
+/* an identifier rectified in place (S1.5): "gone" row, then the subject's identity row */
+struct gone_rows {
+    int n;
+    struct tt_feed_row r[4];
+};
+
+static int gone_cb(void *cls, const struct tt_feed_row *r)
+{
+    struct gone_rows *g = cls;
+    if (g->n < 4)
+        g->r[g->n] = *r;
+    g->n++;
+    return 0;
+}
+
+static enum tt_qs gone_txn(struct tt_store_conn *c, void *cls)
+{
+    const struct tt_identity *old = cls;
+    enum tt_qs qs = tt_feed_identity_gone(c, "ten_a", "sub_9", old);
+    return qs < 0 ? qs : tt_feed_append(c, "ten_a", TT_FEED_IDENTITY, "sub_9");
+}
+
+static void feed_identifier_gone_row_carries_type_and_blind_index_first(void **state)
+{
+    struct fx *f = *state;
+    int64_t txid = 0, seq = 0;
+    assert_int_equal(tt_feed_head(f->s, &txid, &seq), 0);
+    struct tt_identity old = {.type = TT_IDENT_PHONE};
+    for (int i = 0; i < TT_HASH_HEX - 1; i++)
+        old.blind_hex[i] = "0123456789abcdef"[(i * 7) % 16];
+    assert_int_equal(tt_store_txn(f->c, gone_txn, &old), TT_QS_ONE);
+    struct gone_rows g = {0};
+    assert_int_equal(f->jb->feed_read(f->c, txid, seq, 100, gone_cb, &g), 2);
+    assert_int_equal(g.r[0].kind, TT_FEED_IDENTITY_GONE);
+    char want[TT_FEED_DETAIL_MAX];
+    snprintf(want, sizeof want, "1:%s", old.blind_hex);
+    assert_string_equal(g.r[0].detail, want);
+    assert_string_equal(g.r[0].subject_id, "sub_9");
+    assert_int_equal(g.r[1].kind, TT_FEED_IDENTITY);
+    assert_string_equal(g.r[1].detail, ""); /* rows without one read "" */
+    /* a blind index that is not one (upper case, short) or an unknown type: nothing written */
+    struct tt_identity bad = old;
+    bad.blind_hex[3] = 'A';
+    assert_int_equal(tt_store_txn(f->c, gone_txn, &bad), TT_QS_HARD);
+    bad = old;
+    bad.blind_hex[40] = '\0';
+    assert_int_equal(tt_store_txn(f->c, gone_txn, &bad), TT_QS_HARD);
+    bad = old;
+    bad.type = TT_IDENT__COUNT;
+    assert_int_equal(tt_store_txn(f->c, gone_txn, &bad), TT_QS_HARD);
+    /* a detail longer than a reader takes is refused by the store itself */
+    char longer[TT_FEED_DETAIL_MAX + 8];
+    memset(longer, 'x', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    assert_int_equal(f->jb->feed_append_detail(f->c, "ten_a", TT_FEED_IDENTITY_GONE, "sub_9",
+                                               longer, "node_a", T0),
+                     TT_QS_HARD);
+    struct gone_rows after = {0};
+    assert_int_equal(f->jb->feed_read(f->c, g.r[1].txid, g.r[1].seq, 100, gone_cb, &after), 0);
+}
+
 /* ---- signature and schedule (no store) ---- */
 
 static void webhook_signature_matches_the_standard_webhooks_vector(void **state)
@@ -432,6 +494,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(feed_is_read_in_commit_order_from_the_head, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(feed_identifier_gone_row_carries_type_and_blind_index_first,
+                                        setup, teardown),
     };
     const struct CMUnitTest pure_tests[] = {
         cmocka_unit_test(webhook_signature_matches_the_standard_webhooks_vector),

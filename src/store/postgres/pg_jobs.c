@@ -30,6 +30,7 @@ enum {
     S_FEED_READ,
     S_FEED_HEAD,
     S_FEED_PRUNE,
+    S_FEED_APPEND_DETAIL,
     S__END
 };
 _Static_assert(S__END <= TT_STORE_SLOT_BASE(TT_AREA_JOBS) + TT_STORE_SLOTS_PER_AREA,
@@ -42,7 +43,7 @@ _Static_assert(S__END <= TT_STORE_SLOT_BASE(TT_AREA_JOBS) + TT_STORE_SLOTS_PER_A
     "o.tenant_id, o.message_id, o.kind, o.channel, o.ref, o.status, o.attempts, o.created_at,"     \
     " o.next_at, o.claimed_by, o.claimed_until, o.delivered_at, o.updated_at, o.master_key_id,"    \
     " o.last_error, o.payload_enc"
-#define FEED_COLS "tenant_id, seq, txid, kind, subject_id, node_id, at"
+#define FEED_COLS "tenant_id, seq, txid, kind, subject_id, node_id, at, detail"
 /* every writer that started before this snapshot's oldest running one has finished */
 #define XMIN "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 
@@ -120,6 +121,11 @@ static const struct pg_stmt ST[] = {
     {S_FEED_PRUNE, "tt_jobs_feed_prune", "ii",
      "DELETE FROM change_feed WHERE (tenant_id, seq) IN (SELECT tenant_id, seq FROM change_feed"
      " WHERE at < $1 LIMIT $2)",
+     NULL},
+    {S_FEED_APPEND_DETAIL, "tt_jobs_feed_append_detail", "tittit",
+     "WITH f AS (INSERT INTO change_feed (tenant_id, kind, subject_id, node_id, at, detail)"
+     " VALUES ($1, $2, $3, $4, $5, $6) RETURNING 1)"
+     " SELECT pg_notify('tutela_feed', $4) FROM f",
      NULL},
 };
 
@@ -336,15 +342,22 @@ static enum tt_qs outbox_prune(struct tt_store_conn *c, tt_time before, int limi
 
 /* ---- change feed ---- */
 
+/* The parameters every feed append starts with: $1 tenant .. $5 at. */
+static void feed_args(struct pg_args *a, const char *tenant_id, int kind, const char *subject_id,
+                      const char *node, tt_time at)
+{
+    tt__pg_arg_text(a, tenant_id);
+    tt__pg_arg_int(a, kind);
+    tt__pg_arg_text(a, subject_id);
+    tt__pg_arg_text(a, node);
+    tt__pg_arg_int(a, at);
+}
+
 static enum tt_qs feed_append(struct tt_store_conn *c, const char *tenant_id, int kind,
                               const char *subject_id, const char *node, tt_time at)
 {
     struct pg_args a = {0};
-    tt__pg_arg_text(&a, tenant_id);
-    tt__pg_arg_int(&a, kind);
-    tt__pg_arg_text(&a, subject_id);
-    tt__pg_arg_text(&a, node);
-    tt__pg_arg_int(&a, at);
+    feed_args(&a, tenant_id, kind, subject_id, node, at);
     const struct pg_stmt *st = st_of(S_FEED_APPEND);
     if (P(c)->speculative && P(c)->in_txn) /* one statement for the batch's rows */
         return tt__pg_batched_feed(P(c), tenant_id, kind, subject_id, node, at);
@@ -370,6 +383,8 @@ static int feed_row(void *cls, const PGresult *r, int row)
     f.txid = tt__pg_int(r, row, 2);
     f.kind = (int)tt__pg_int(r, row, 3);
     f.at = tt__pg_int(r, row, 6);
+    if (tt__pg_text(r, row, 7, f.detail, sizeof f.detail) < 0) /* NULL reads "" */
+        return -1;
     return e->cb && e->cb(e->cls, &f) ? 1 : 0;
 }
 
@@ -382,6 +397,22 @@ static enum tt_qs feed_read(struct tt_store_conn *c, int64_t after_txid, int64_t
     tt__pg_arg_int(&a, limit < 1 ? 1 : limit > 10000 ? 10000 : limit);
     struct feed_each e = {cb, cls};
     return tt__pg_each(P(c), st_of(S_FEED_READ), &a, feed_row, &e);
+}
+
+static enum tt_qs feed_append_detail(struct tt_store_conn *c, const char *tenant_id, int kind,
+                                     const char *subject_id, const char *detail, const char *node,
+                                     tt_time at)
+{
+    if (detail && strlen(detail) >= TT_FEED_DETAIL_MAX)
+        return TT_QS_HARD; /* a row no reader could take */
+    struct pg_args a = {0};
+    feed_args(&a, tenant_id, kind, subject_id, node, at);
+    tt__pg_arg_text(&a, detail); /* $6 */
+    const struct pg_stmt *st = st_of(S_FEED_APPEND_DETAIL);
+    if (P(c)->speculative && P(c)->in_txn) /* it inserts its row or raises: guarded as it is */
+        return tt__pg_defer_guarded(P(c), st, st->sql, &a, TT_QS_HARD);
+    enum tt_qs qs = tt__pg_exec_one(P(c), st, &a);
+    return qs == TT_QS_NONE ? TT_QS_HARD : qs;
 }
 
 static int head_row(void *cls, const PGresult *r, int row)
@@ -427,6 +458,7 @@ const struct tt_jobs_store_ops tt__pg_jobs_ops = {
     .outbox_retry = outbox_retry,
     .outbox_prune = outbox_prune,
     .feed_append = feed_append,
+    .feed_append_detail = feed_append_detail,
     .feed_read = feed_read,
     .feed_head = feed_head,
     .feed_prune = feed_prune,

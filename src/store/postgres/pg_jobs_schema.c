@@ -46,5 +46,8 @@ const struct pg_migration tt__pg_schema_jobs[] = {
           "  PRIMARY KEY (tenant_id, seq));"
           "CREATE INDEX change_feed_order_idx ON change_feed (txid, seq);"
           "CREATE INDEX change_feed_at_idx ON change_feed (at);"},
+    /* what a row needs beyond its subject (jobs_store.h TT_FEED_DETAIL_MAX), e.g. the blind
+     * index of an identifier gone from it; NULL for rows of the first three kinds */
+    {101, "ALTER TABLE change_feed ADD COLUMN detail TEXT;"},
     {0, NULL},
 };

@@ -358,26 +358,35 @@ static enum tt_qs outbox_prune(struct tt_store_conn *c, tt_time before, int limi
 
 /* ---- change feed ---- */
 
-static enum tt_qs feed_append(struct tt_store_conn *c, const char *tenant_id, int kind,
-                              const char *subject_id, const char *node, tt_time at)
+static enum tt_qs feed_append_detail(struct tt_store_conn *c, const char *tenant_id, int kind,
+                                     const char *subject_id, const char *detail, const char *node,
+                                     tt_time at)
 {
+    if (detail && strlen(detail) >= TT_FEED_DETAIL_MAX)
+        return TT_QS_HARD; /* read back it would be cut short */
     struct sq_conn *q = sq_of(c);
     enum tt_qs qs = TT_QS_HARD;
     /* one writer at a time (BEGIN IMMEDIATE): the next number is the commit order */
     sqlite3_stmt *st =
         stmt(q, JB_FEED_APPEND,
-             "INSERT INTO change_feed (tenant_id, seq, txid, kind, subject_id, node_id, at)"
-             " SELECT ?1, n, n, ?2, ?3, ?4, ?5 FROM"
+             "INSERT INTO change_feed (tenant_id, seq, txid, kind, subject_id, node_id, at, detail)"
+             " SELECT ?1, n, n, ?2, ?3, ?4, ?5, ?6 FROM"
              " (SELECT COALESCE(MAX(txid), 0) + 1 AS n FROM change_feed)",
              &qs);
     if (!st)
         return qs;
     if (tt__sq_bind_text(st, 1, tenant_id) || tt__sq_bind_int(st, 2, kind) ||
         tt__sq_bind_text(st, 3, subject_id) || tt__sq_bind_text(st, 4, node) ||
-        tt__sq_bind_int(st, 5, at))
+        tt__sq_bind_int(st, 5, at) || tt__sq_bind_text(st, 6, detail))
         return tt__sq_bind_failed(q, st);
     qs = tt__sq_write(q, st);
     return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+}
+
+static enum tt_qs feed_append(struct tt_store_conn *c, const char *tenant_id, int kind,
+                              const char *subject_id, const char *node, tt_time at)
+{
+    return feed_append_detail(c, tenant_id, kind, subject_id, NULL, node, at);
 }
 
 struct feed_each {
@@ -397,6 +406,7 @@ static int feed_row(sqlite3_stmt *st, void *ctx)
     tt__sq_col_text(st, 4, r.subject_id, sizeof r.subject_id);
     tt__sq_col_text(st, 5, r.node_id, sizeof r.node_id);
     r.at = sqlite3_column_int64(st, 6);
+    tt__sq_col_text(st, 7, r.detail, sizeof r.detail); /* NULL reads "" */
     return e->cb && e->cb(e->cls, &r) ? 1 : 0;
 }
 
@@ -406,8 +416,8 @@ static enum tt_qs feed_read(struct tt_store_conn *c, int64_t after_txid, int64_t
     struct sq_conn *q = sq_of(c);
     enum tt_qs qs = TT_QS_HARD;
     sqlite3_stmt *st = stmt(q, JB_FEED_READ,
-                            "SELECT tenant_id, seq, txid, kind, subject_id, node_id, at"
-                            " FROM change_feed WHERE (txid, seq) > (?1, ?2)"
+                            "SELECT tenant_id, seq, txid, kind, subject_id, node_id, at,"
+                            " detail FROM change_feed WHERE (txid, seq) > (?1, ?2)"
                             " ORDER BY txid, seq LIMIT ?3",
                             &qs);
     if (!st)
@@ -482,6 +492,7 @@ const struct tt_jobs_store_ops tt__sq_jobs_ops = {
     .outbox_retry = outbox_retry,
     .outbox_prune = outbox_prune,
     .feed_append = feed_append,
+    .feed_append_detail = feed_append_detail,
     .feed_read = feed_read,
     .feed_head = feed_head,
     .feed_prune = feed_prune,
