@@ -26,7 +26,7 @@ enum {
     S_SWEEP_FLOOR,
     S_OPEN_PUT,
     S_OPEN_COUNT,
-    S_APPEND_ASSUMED,
+    S_HEAD_CHECK,
     S__END
 };
 _Static_assert(S__END <= TT_PG_BATCHED_SLOT, "consent statements overflow their range");
@@ -100,13 +100,12 @@ static const struct pg_stmt ST[] = {
      NULL},
     {S_OPEN_COUNT, "tt_consent_open_count", "tt",
      "SELECT count(*) FROM consent_opens WHERE tenant_id = $1 AND subject_id = $2", NULL},
-    /* a pipelined batch that assumed the node's known tail without locking it (head()): the
-     * UPDATE of the tail takes the lock; where another node moved the tail first, or inserted
-     * the same seqs, fewer rows go in or the tail is not moved, and it divides by zero (the
-     * batch runs again, locking first). Sent only in its guarded form. */
-    {S_APPEND_ASSUMED, "tt_consent_append_assumed", "ttttttttttttttttttibibi",
-     APPEND_ROWS "  ON CONFLICT DO NOTHING" APPEND_HEAD
-                 " SELECT 1 / ((SELECT count(*) FROM ev) * (SELECT count(*) FROM head))",
+    /* a pipelined batch that assumed the node's known tail (head()): locks the tail first, as
+     * every writer does, and divides by zero where it is not the one assumed (another node
+     * moved it; the batch runs again, locking and reading it). Sent only in this guarded form. */
+    {S_HEAD_CHECK, "tt_consent_head_check", "tib",
+     "SELECT 1 / count(*) FROM (SELECT 1 FROM consent_heads WHERE tenant_id = $1 AND seq = $2"
+     " AND hash = $3 FOR UPDATE) h",
      NULL},
 };
 _Static_assert(sizeof ST / sizeof ST[0] == S__END - TT_STORE_SLOT_BASE(TT_AREA_CONSENT),
@@ -173,8 +172,9 @@ static struct pg_store *store_of(struct pg_conn *c)
     return (struct pg_store *)c->base.store;
 }
 
-/* A pipelined batch takes the tail this node last committed, unlocked, unless another node was
- * seen writing lately: the append's guarded UPDATE of the tail checks it (S_APPEND_ASSUMED). */
+/* A pipelined batch takes the tail this node last committed without reading it, unless another
+ * node was seen writing lately; head() then sends the lock with a check that the tail is still
+ * that one (S_HEAD_CHECK) ahead of the writes, so nothing waits for its answer. */
 static int assume_known(struct pg_conn *c, const char *tenant_id, struct tt_consent_head *out)
 {
     if (!c->speculative || !c->in_txn)
@@ -236,8 +236,15 @@ void tt__pg_consent_rolled_back(struct pg_conn *c)
 
 static enum tt_qs head(struct tt_store_conn *c, const char *tenant_id, struct tt_consent_head *out)
 {
-    if (assume_known(pg_conn_of(c), tenant_id, out))
-        return TT_QS_ONE;
+    struct pg_conn *pc = pg_conn_of(c);
+    if (assume_known(pc, tenant_id, out)) { /* the lock and its check ride with the writes */
+        struct pg_args a = {0};
+        tt__pg_arg_text(&a, tenant_id);
+        tt__pg_arg_int(&a, out->seq);
+        tt__pg_arg_bytes(&a, out->hash, sizeof out->hash);
+        const struct pg_stmt *check = st(S_HEAD_CHECK);
+        return tt__pg_defer_guarded(pc, check, check->sql, &a, TT_QS_SOFT);
+    }
     struct tt_consent_head h;
     enum tt_qs qs = lock_head(pg_conn_of(c), tenant_id, 1, &h);
     if (qs != TT_QS_ONE)
@@ -251,9 +258,6 @@ static enum tt_qs head(struct tt_store_conn *c, const char *tenant_id, struct tt
 
 static enum tt_qs append_once(struct pg_conn *c, const struct pg_args *a, size_t n)
 {
-    if (c->speculative && c->in_txn && c->consent_assumed) /* checked with the COMMIT */
-        return tt__pg_defer_guarded(c, st(S_APPEND_ASSUMED), st(S_APPEND_ASSUMED)->sql, a,
-                                    TT_QS_SOFT);
     if (c->speculative && c->in_txn) /* pipelined: checked with the batch's COMMIT */
         return tt__pg_defer_guarded(c, st(S_APPEND), APPEND_GUARDED, a, TT_QS_SOFT);
     PGresult *r = NULL;
