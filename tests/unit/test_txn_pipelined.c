@@ -57,16 +57,8 @@ static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    const char *env = getenv("TUTELA_TEST_DB");
     char url[320];
-    if (env && *env) {
-        snprintf(url, sizeof url, "%s", env);
-    } else {
-        char prefix[256];
-        snprintf(prefix, sizeof prefix, "%s/tt_pipelined_", tt_tmp_root());
-        assert_non_null(tt_tmpdir(prefix, f->dir, sizeof f->dir));
-        snprintf(url, sizeof url, "sqlite:%s/t.db", f->dir);
-    }
+    assert_int_equal(tt_test_store_url("tt_pipelined_", f->dir, sizeof f->dir, url, sizeof url), 0);
     char err[256] = "";
     assert_int_equal(tt_store_open(url, 2, 1, &f->s, err, sizeof err), 0);
     static unsigned n;
