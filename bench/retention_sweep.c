@@ -3,8 +3,9 @@
  * (1) the sweep of N expired message records out of 2N (statistics fold, per-batch audit,
  *     horizons included) in rows/s, beside a raw SQLite DELETE of the same rows with the same
  *     indexes on an identical copy of the database; goals >= 300,000 rows/s, within 1.5x;
- * (2) set-based retention-end recomputation after a policy change on the N records left (goal: < 60
- * s at 10M), beside one raw SQLite UPDATE of the same ends on the copy. N = 1M by default;
+ * (2) set-based retention-end recomputation after a policy change on the N records left
+ *     (goal: < 60 s at 10M), beside one raw SQLite UPDATE of the same ends on the copy;
+ * each with the process's CPU time beside its wall time. N = 1M by default;
  * BENCH_SCALE=full 10M, BENCH_SCALE=small 100k; argv[1] = N; BENCH_KEEP=1 keeps the databases. */
 #include <stdio.h>
 #include <stdlib.h>
