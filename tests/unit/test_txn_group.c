@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,12 +221,18 @@ static void a_false_assumption_is_found_before_commit(void **state)
     assert_int_equal(v.events, 2);
 }
 
+/* The committer's first batch: it says it has started, then holds the committer until the test
+ * has queued all its writes, so those are one batch whatever the machine's load. */
+static atomic_int slow_started, slow_gate;
+
 static enum tt_qs slow_txn(struct tt_store_conn *c, void *cls)
 {
     (void)c;
     (void)cls;
-    struct timespec ts = {0, 100 * 1000 * 1000};
-    nanosleep(&ts, NULL); /* the committer is busy: what is queued meanwhile is one batch */
+    atomic_store(&slow_started, 1);
+    struct timespec ts = {0, 1000 * 1000};
+    while (!atomic_load(&slow_gate))
+        nanosleep(&ts, NULL);
     return TT_QS_ONE;
 }
 
@@ -245,7 +252,12 @@ static void a_false_assumption_in_a_batch_fails_alone(void **state)
     assert_true(tt_store_txn_grouped(f->s, write_txn, &first) >= 0);
     enum tt_qs slow_qs = TT_QS_HARD, qs[6];
     static struct write w[6];
+    atomic_store(&slow_started, 0);
+    atomic_store(&slow_gate, 0);
     assert_int_equal(tt_store_txn_grouped_async(f->s, slow_txn, NULL, record_qs, &slow_qs), 0);
+    struct timespec ms = {0, 1000 * 1000};
+    while (!atomic_load(&slow_started))
+        nanosleep(&ms, NULL); /* the committer is busy with slow_txn alone */
     for (int i = 0; i < 6; i++) {
         memset(&w[i], 0, sizeof w[i]);
         w[i].tenant = f->tenant;
@@ -253,6 +265,7 @@ static void a_false_assumption_in_a_batch_fails_alone(void **state)
         qs[i] = TT_QS_ONE;
         assert_int_equal(tt_store_txn_grouped_async(f->s, write_txn, &w[i], record_qs, &qs[i]), 0);
     }
+    atomic_store(&slow_gate, 1); /* all six queued: they go as the next batch */
     tt_store_group_drain(f->s);
     assert_int_equal(slow_qs, TT_QS_ONE);
     for (int i = 0; i < 6; i++) {
