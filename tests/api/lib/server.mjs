@@ -143,9 +143,12 @@ export async function startServer(backend = 'sqlite', { env = {}, args: extraArg
   return server;
 }
 
+const REQUEST_TIMEOUT_MS = Number(process.env.TUTELA_TEST_REQUEST_TIMEOUT_MS || 120000);
+
 /**
  * One HTTP request. opts: key (Bearer token), body (JSON-encoded), raw (sent as is),
- * contentType, headers. Returns { status, headers, type, json, text }.
+ * contentType, headers. Returns { status, headers, type, json, text }; throws when no answer
+ * came in REQUEST_TIMEOUT_MS (120 s unless TUTELA_TEST_REQUEST_TIMEOUT_MS says otherwise).
  */
 export async function request(base, method, p, opts = {}) {
   const headers = { ...(opts.headers || {}) };
@@ -158,8 +161,18 @@ export async function request(base, method, p, opts = {}) {
     body = JSON.stringify(opts.body);
     headers['content-type'] = opts.contentType || 'application/json';
   }
-  const r = await fetch(base + p, { method, headers, body });
-  const text = await r.text();
+  // a bounded wait: an answer that never comes fails the test naming the request, instead of
+  // leaving a promise pending until the suite's limit (seen once in CI, no socket left open)
+  const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  let r;
+  let text;
+  try {
+    r = await fetch(base + p, { method, headers, body, signal });
+    text = await r.text();
+  } catch (e) {
+    if (e.name === 'TimeoutError') throw new Error(`${method} ${p}: no answer in ${REQUEST_TIMEOUT_MS} ms`);
+    throw e;
+  }
   let json = null;
   const ct = r.headers.get('content-type') || '';
   if (ct.includes('json') && text.length > 0) json = JSON.parse(text);
