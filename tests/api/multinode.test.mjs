@@ -240,7 +240,7 @@ describe('two nodes on one PostgreSQL', { skip: !PG && 'TUTELA_TEST_PG_URL is un
       // the cluster starts: the node connects, migrates and turns ready on the same address
       execFileSync('bash', [PG_CLUSTER, 'start', pgDir],
         { encoding: 'utf8', env: { ...process.env, PG_CLUSTER_PORT: String(pgPort) }, timeout: 120000 });
-      const ready = await until(async () => (await fetch(`${n.base}/readyz`).catch(() => null))?.status === 200, 60000, 100);
+      const ready = await until(async () => (await fetch(`${n.base}/readyz`, { signal: AbortSignal.timeout(2000) }).catch(() => null))?.status === 200, 60000, 100);
       assert.ok(ready, `/readyz turns 200 once the database is up:\n${n.logs()}`);
       assert.equal(n.exited(), null);
     } finally {

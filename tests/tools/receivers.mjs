@@ -98,7 +98,7 @@ export async function startNode({ db, mk, env = {}, wait = true, port }) {
       for (;;) {
         if (exited) throw new Error(`tutela serve exited (${JSON.stringify(exited)}):\n${logs}`);
         try {
-          const r = await fetch(`${base}/readyz`);
+          const r = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2000) });
           if (r.status === 200) return;
         } catch {
           // not listening yet

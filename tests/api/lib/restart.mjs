@@ -31,7 +31,7 @@ export async function restart(srv, env = {}) {
   for (let i = 0; ; i++) {
     assert.ok(!exited && i < 400, `restarted server not ready:\n${logs}`);
     try {
-      if ((await fetch(`${base}/readyz`)).status === 200) break;
+      if ((await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2000) })).status === 200) break;
     } catch {
       // not listening yet
     }

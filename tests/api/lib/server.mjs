@@ -87,7 +87,9 @@ export async function startServer(backend = 'sqlite', { env = {}, args: extraArg
   for (;;) {
     if (exited) throw new Error(`tutela serve exited (${JSON.stringify(exited)}):\n${logs}`);
     try {
-      const r = await fetch(`${base}/readyz`);
+      // bounded: a fetch on a kept-alive connection that the server's start-up listener closed
+      // was seen to stay pending for good (node 20's fetch); it is simply asked again
+      const r = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2000) });
       if (r.status === 200) break;
     } catch {
       // not listening yet
