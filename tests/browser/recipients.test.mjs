@@ -59,7 +59,8 @@ async function typeInto(p, selector, text) {
   await p.keyboard.type(text);
 }
 
-const rowOf = (p, key) => p.$eval(`#registry tr[data-key="${key}"]`, (r) => r.textContent);
+/** The text of a registry row, once the row is there (the box shows before its first load ends). */
+const rowOf = async (p, key) => (await p.waitForSelector(`#registry tr[data-key="${key}"]`)).textContent();
 const statusLine = (p) => p.textContent('#status');
 /** Waits until the status line reads as re says (it is written after the rows it speaks of). */
 const statusReads = (p, re) => p.waitForFunction((src) => new RegExp(src).test(document.querySelector('#status').textContent), re.source);
@@ -74,6 +75,7 @@ test('dpo_adds_vets_approves_suspends_and_logs_a_government_request_en', async (
   // the seeded registry: the payment providers as independent controllers (S4.3)
   assert.match(await rowOf(p, 'stripe'), /Payment service provider.*Independent controller.*US.*Approved/);
   // the flagged one is listed as such (S5.2)
+  await p.waitForFunction(() => /Shield Vendor/.test(document.querySelector('#flagged').textContent));
   assert.match(await p.textContent('#flagged'), /Shield Vendor Inc\.: adequacy_lapsed:us_privacy_shield/);
   assert.match(await rowOf(p, 'shield_vendor'), /Flagged/);
 
