@@ -340,6 +340,30 @@ struct app_txn {
     const char *subject;
 };
 
+static int count_cb(void *cls, const struct tt_feed_row *r)
+{
+    (void)r;
+    (*(int *)cls)++;
+    return 0;
+}
+
+/* On PostgreSQL a feed row is readable once every writer older than it has ended, and the oldest
+ * writer is the cluster's: a test beside this one, in another database, holds rows back for as
+ * long as its transaction runs. Wait (at most a minute) until `want` rows after the cursor are
+ * readable; on SQLite they are at once. */
+static void feed_wait(struct fx *f, int64_t txid, int64_t seq, int want)
+{
+    for (int i = 0; i < 3000; i++) {
+        int n = 0;
+        assert_true(f->jb->feed_read(f->c, txid, seq, 100, count_cb, &n) >= 0);
+        if (n >= want)
+            return;
+        usleep(20000);
+    }
+    fail_msg("%d feed rows after (%lld, %lld) never became readable", want, (long long)txid,
+             (long long)seq);
+}
+
 static enum tt_qs feed_txn(struct tt_store_conn *c, void *cls)
 {
     struct app_txn *a = cls;
@@ -351,6 +375,7 @@ static void feed_is_read_in_commit_order_from_the_head(void **state)
     struct fx *f = *state;
     struct app_txn a = {"sub_1"};
     assert_int_equal(tt_store_txn(f->c, feed_txn, &a), TT_QS_ONE);
+    feed_wait(f, 0, 0, 1); /* the head is then past sub_1 */
     int64_t txid = 0, seq = 0;
     assert_int_equal(tt_feed_head(f->s, &txid, &seq), 0);
     const char *later[] = {"sub_2", "sub_3", "sub_4"};
@@ -358,6 +383,7 @@ static void feed_is_read_in_commit_order_from_the_head(void **state)
         a.subject = later[i];
         assert_int_equal(tt_store_txn(f->c, feed_txn, &a), TT_QS_ONE);
     }
+    feed_wait(f, txid, seq, 3);
     struct feed_seen s = {.txid = txid, .seq = seq};
     assert_int_equal(f->jb->feed_read(f->c, txid, seq, 100, feed_cb, &s), 3);
     assert_string_equal(s.subjects[0], "sub_2");
@@ -370,6 +396,7 @@ static void feed_is_read_in_commit_order_from_the_head(void **state)
     assert_true(f->jb->feed_prune(f->c, (tt_time)time(NULL) + 10, 100, &n) >= 0);
     a.subject = "sub_5";
     assert_int_equal(tt_store_txn(f->c, feed_txn, &a), TT_QS_ONE);
+    feed_wait(f, s.txid, s.seq, 1);
     struct feed_seen u = {.txid = s.txid, .seq = s.seq};
     assert_int_equal(f->jb->feed_read(f->c, s.txid, s.seq, 100, feed_cb, &u), 1);
     assert_string_equal(u.subjects[0], "sub_5");
@@ -406,6 +433,7 @@ static void feed_identifier_gone_row_carries_type_and_blind_index_first(void **s
     for (int i = 0; i < TT_HASH_HEX - 1; i++)
         old.blind_hex[i] = "0123456789abcdef"[(i * 7) % 16];
     assert_int_equal(tt_store_txn(f->c, gone_txn, &old), TT_QS_ONE);
+    feed_wait(f, txid, seq, 2);
     struct gone_rows g = {0};
     assert_int_equal(f->jb->feed_read(f->c, txid, seq, 100, gone_cb, &g), 2);
     assert_int_equal(g.r[0].kind, TT_FEED_IDENTITY_GONE);
