@@ -48,14 +48,14 @@ for (const backend of backends()) {
       const s = await subject(a, t.keys.service, { identities: [{ type: 'email', value: former }] });
       const idn = (await a.request('GET', `/v1/subjects/${s.id}/identities`, { key: t.keys.service })).json.items[0].id;
       // node B knows the subject by its identifier first (through the feed)
-      assert.ok(await until(async () => known(await decide(onB, former)), 10000, 20), 'B finds the subject by its identifier');
+      assert.ok(await until(async () => known(await decide(onB, former)), 30000, 20), 'B finds the subject by its identifier');
       assert.ok(unknown(await decide(onB, fixed)), 'nobody has the new identifier yet');
       const formerBlind = blindOf(idn);
       // corrected through node A
       const r = await rectify(a, s.id, idn, fixed);
       assert.equal(r.status, 201, r.text);
       const t0 = Date.now();
-      const seen = await until(async () => unknown(await decide(onB, former)) && known(await decide(onB, fixed)), 10000, 20);
+      const seen = await until(async () => unknown(await decide(onB, former)) && known(await decide(onB, fixed)), 30000, 20);
       const lag = Date.now() - t0;
       assert.ok(seen, `B: by the former identifier ${(await decide(onB, former)).text}; by the new ${(await decide(onB, fixed)).text}`);
       assert.ok(lag < BOUND_MS, `seen on B after ${lag} ms (poll ${POLL_MS} ms)`);
@@ -76,7 +76,7 @@ for (const backend of backends()) {
       // corrected back through node B: node A forgets the second one and finds the first again
       const back = await rectify(onB, s.id, idn, former);
       assert.equal(back.status, 201, back.text);
-      const seenOnA = await until(async () => unknown(await decide(a, fixed)) && known(await decide(a, former)), 10000, 20);
+      const seenOnA = await until(async () => unknown(await decide(a, fixed)) && known(await decide(a, former)), 30000, 20);
       assert.ok(seenOnA, `A: by the second identifier ${(await decide(a, fixed)).text}`);
       // B, which made the change, answered at once
       assert.ok(unknown(await decide(onB, fixed)) && known(await decide(onB, former)));

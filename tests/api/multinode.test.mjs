@@ -163,7 +163,7 @@ describe('two nodes on one PostgreSQL', { skip: !PG && 'TUTELA_TEST_PG_URL is un
       key: serviceKey, body: { purpose: MKT, action, method: 'api', notice_version: '2022.1' } });
     let r = await consent(a, 'grant');
     assert.equal(r.status, 201, r.text);
-    const allowedOnB = await until(async () => (await decide(b, c.json.id)).json?.allow === true, 10000, 20);
+    const allowedOnB = await until(async () => (await decide(b, c.json.id)).json?.allow === true, 30000, 20);
     assert.ok(allowedOnB, 'node B sees the grant made on node A');
     r = await consent(a, 'withdraw');
     assert.equal(r.status, 201, r.text);
