@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../support/tt_records.h"
 #include "../support/tt_tmp.h"
 #include "core/clock.h"
 #include "core/policy.h"
@@ -103,19 +104,9 @@ static void subject(struct fx *f, const char *id, const char *juris, tt_time con
 static void record_in(struct tt_store_conn *c, struct fx *f, const char *subj, const char *service,
                       const char *category, const char *purpose, tt_time collected, tt_time until)
 {
-    static unsigned n;
-    struct tt_record r = {.legal_basis = TT_BASIS_CONTRACT,
-                          .collected_at = collected,
-                          .retention_until = until,
-                          .created_at = collected};
-    snprintf(r.tenant_id, sizeof r.tenant_id, "%s", f->tenant);
-    snprintf(r.id, sizeof r.id, "rec_%s_%06u", subj + 4, ++n);
-    snprintf(r.subject_id, sizeof r.subject_id, "%s", subj);
-    snprintf(r.service, sizeof r.service, "%s", service);
-    snprintf(r.data_category, sizeof r.data_category, "%s", category);
-    snprintf(r.purpose, sizeof r.purpose, "%s", purpose);
-    snprintf(r.source, sizeof r.source, "direct");
-    assert_int_equal(tt_store_ops_of(c)->record_put(c, &r), TT_QS_ONE);
+    assert_int_equal(
+        tt_test_record_put(c, f->tenant, subj, service, category, purpose, collected, until),
+        TT_QS_ONE);
 }
 
 static void record(struct fx *f, const char *subj, const char *service, const char *category,

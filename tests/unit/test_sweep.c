@@ -27,6 +27,7 @@
 #include "jobs/sweep.h"
 #include "store/retention_store.h"
 #include "store/store.h"
+#include "../support/tt_records.h"
 #include "../support/tt_tmp.h"
 
 #define DAY 86400
@@ -98,19 +99,9 @@ static void subject(struct fx *f, const char *id, const char *juris, int child, 
 static void record_of(struct tt_store_conn *c, struct fx *f, const char *subj, const char *service,
                       const char *category, const char *purpose, tt_time collected, tt_time until)
 {
-    static unsigned n;
-    struct tt_record r = {.legal_basis = TT_BASIS_CONTRACT,
-                          .collected_at = collected,
-                          .retention_until = until,
-                          .created_at = collected};
-    snprintf(r.tenant_id, sizeof r.tenant_id, "%s", f->tenant);
-    snprintf(r.id, sizeof r.id, "rec_%s_%06u", subj + 4, ++n);
-    snprintf(r.subject_id, sizeof r.subject_id, "%s", subj);
-    snprintf(r.service, sizeof r.service, "%s", service);
-    snprintf(r.data_category, sizeof r.data_category, "%s", category);
-    snprintf(r.purpose, sizeof r.purpose, "%s", purpose);
-    snprintf(r.source, sizeof r.source, "direct");
-    assert_int_equal(tt_store_ops_of(c)->record_put(c, &r), TT_QS_ONE);
+    assert_int_equal(
+        tt_test_record_put(c, f->tenant, subj, service, category, purpose, collected, until),
+        TT_QS_ONE);
 }
 
 static void record(struct tt_store_conn *c, struct fx *f, const char *subj, const char *service,
