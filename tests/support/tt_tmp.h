@@ -9,6 +9,7 @@
 #define TT_TESTS_SUPPORT_TT_TMP_H
 
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,20 @@ static inline int tt_tmpfile(const char *prefix, char *buf, size_t size)
     if (tt_tmp_template(prefix, buf, size) != 0)
         return -1;
     return mkstemp(buf);
+}
+
+static inline int tt_tmp_rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+    (void)sb;
+    (void)ftw;
+    return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* Removes dir and everything below it (symbolic links are removed, not followed). Returns 0, or
+ * -1 with errno set by the first removal that failed. */
+static inline int tt_tmp_rmtree(const char *dir)
+{
+    return nftw(dir, tt_tmp_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* The store a test runs against: $TUTELA_TEST_DB when set (dir left empty), else the URL of a

@@ -318,9 +318,7 @@ static int stop(void **state)
     tt_server_stop(srv);
     tt_log_set_fd(2);
     close(log_fd);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", web_root);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(tt_tmp_rmtree(web_root), 0);
     curl_global_cleanup();
     return 0;
 }

@@ -155,9 +155,7 @@ static int teardown(void **state)
     struct fixture *f = *state;
     tt_store_release(f->conn);
     tt_store_close(f->store);
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system(cmd);
+    int rc = tt_tmp_rmtree(f->dir);
     free(f);
     return rc == 0 ? 0 : -1;
 }

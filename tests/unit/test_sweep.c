@@ -72,11 +72,8 @@ static int teardown(void **state)
     struct fx *f = *state;
     tt_store_close(f->s);
     tt_policy_free(f->p);
-    if (f->dir[0]) {
-        char cmd[300];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-        assert_int_equal(system(cmd), 0);
-    }
+    if (f->dir[0])
+        assert_int_equal(tt_tmp_rmtree(f->dir), 0);
     free(f);
     return 0;
 }

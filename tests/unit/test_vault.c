@@ -40,9 +40,7 @@ static void tmp_dir(char *dir, size_t size)
 
 static void rm_dir(const char *dir)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(tt_tmp_rmtree(dir), 0);
 }
 
 static void seal_open_round_trip(void **state)
