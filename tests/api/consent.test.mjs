@@ -364,6 +364,8 @@ describe('notice version in effect (sqlite)', () => {
   });
   after(async () => {
     await srv?.stop();
+    const fs = await import('node:fs');
+    if (file) fs.rmSync(path.dirname(file), { recursive: true, force: true });
   });
 
   test('banner_and_preference_page_use_the_version_in_effect', async () => {
