@@ -149,14 +149,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    const char *names[] = {"many", "bad"}, *suffix[] = {"", "-wal", "-shm"};
-    char path[128];
-    for (int i = 0; i < 2; i++)
-        for (int k = 0; k < 3; k++) {
-            snprintf(path, sizeof path, "%s/%s.db%s", dir, names[i], suffix[k]);
-            unlink(path);
-        }
-    return rmdir(dir);
+    return tt_tmp_rmtree(dir);
 }
 
 int main(void)

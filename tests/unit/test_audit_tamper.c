@@ -391,14 +391,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    for (int i = 1; i <= case_no; i++) {
-        const char *suffix[] = {"", "-wal", "-shm"};
-        for (int k = 0; k < 3; k++) {
-            snprintf(path, sizeof path, "%s/case%d.db%s", dir, i, suffix[k]);
-            unlink(path);
-        }
-    }
-    return rmdir(dir);
+    return tt_tmp_rmtree(dir);
 }
 
 int main(void)

@@ -102,14 +102,7 @@ static int teardown(void **state)
         snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", f->pg_db);
         psql_exec(f->pg_admin, sql);
     } else {
-        char p[300];
-        snprintf(p, sizeof p, "%s/t.db", f->dir);
-        unlink(p);
-        snprintf(p, sizeof p, "%s/t.db-wal", f->dir);
-        unlink(p);
-        snprintf(p, sizeof p, "%s/t.db-shm", f->dir);
-        unlink(p);
-        rmdir(f->dir);
+        assert_int_equal(tt_tmp_rmtree(f->dir), 0);
     }
     free(f);
     return 0;

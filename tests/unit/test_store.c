@@ -116,24 +116,13 @@ static int setup(void **state)
     return 0;
 }
 
-static void remove_db(const char *dir)
-{
-    const char *files[] = {"t.db", "t.db-wal", "t.db-shm", "t.db-journal"};
-    char p[320];
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
-        unlink(p);
-    }
-    rmdir(dir);
-}
-
 static int teardown(void **state)
 {
     struct fx *f = *state;
     tt_store_release(f->c);
     tt_store_close(f->s);
     if (f->dir[0])
-        remove_db(f->dir);
+        assert_int_equal(tt_tmp_rmtree(f->dir), 0);
     free(f);
     return 0;
 }

@@ -85,13 +85,7 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     tt_store_close(f->s);
-    const char *suffix[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-        char p[320];
-        snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
+    assert_int_equal(tt_tmp_rmtree(f->dir), 0);
     free(f);
     return 0;
 }

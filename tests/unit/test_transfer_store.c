@@ -67,15 +67,8 @@ static int teardown(void **state)
     tt_store_release(f->c);
     tt_store_close(f->s);
     tt_policy_free(f->p);
-    if (f->dir[0]) {
-        static const char *const files[] = {"t.db", "t.db-wal", "t.db-shm"};
-        char p[320];
-        for (size_t i = 0; i < 3; i++) {
-            snprintf(p, sizeof p, "%s/%s", f->dir, files[i]);
-            unlink(p);
-        }
-        rmdir(f->dir);
-    }
+    if (f->dir[0])
+        assert_int_equal(tt_tmp_rmtree(f->dir), 0);
     free(f);
     return 0;
 }

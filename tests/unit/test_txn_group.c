@@ -74,15 +74,8 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     tt_store_close(f->s);
-    if (f->dir[0]) {
-        const char *files[] = {"t.db", "t.db-wal", "t.db-shm", "t.db-journal"};
-        char p[400];
-        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-            snprintf(p, sizeof p, "%s/%s", f->dir, files[i]);
-            unlink(p);
-        }
-        rmdir(f->dir);
-    }
+    if (f->dir[0])
+        assert_int_equal(tt_tmp_rmtree(f->dir), 0);
     free(f);
     return 0;
 }
