@@ -39,14 +39,14 @@ static const struct pg_stmt ST_PURPOSES = {
     " objection = EXCLUDED.objection, updated_at = EXCLUDED.updated_at RETURNING 1)"
     " SELECT 1 / (count(*) = $7)::int FROM g",
     NULL};
-/* The rows in order, then one notification of the commit to the other nodes (pg_listen.c); a
- * row short divides by zero. */
+/* The rows in order (the commit is announced after it, pg_announce.c); a row short divides by
+ * zero. */
 static const struct pg_stmt ST_FEED = {
     TT_PG_BATCHED_SLOT + 1, "tt_batched_feed", "ttttti",
     "WITH f AS (INSERT INTO change_feed (tenant_id, kind, subject_id, node_id, at)"
     " SELECT u.t, u.k, u.s, $4, u.a FROM unnest($1::text[], $2::bigint[], $3::text[],"
     " $5::bigint[]) AS u (t, k, s, a) RETURNING 1)"
-    " SELECT pg_notify('tutela_feed', $4), 1 / ((SELECT count(*) FROM f) = $6)::int",
+    " SELECT 1 / ((SELECT count(*) FROM f) = $6)::int",
     NULL};
 
 static struct pg_batched *of(struct pg_conn *c)

@@ -172,17 +172,28 @@ static struct pg_store *store_of(struct pg_conn *c)
     return (struct pg_store *)c->base.store;
 }
 
+/* The node's cache slot of a tenant's chain (FNV-1a of the id); a slot keeps one chain, so two
+ * chains on one slot only cost a lock and a read now and then. Called under the store's mu. */
+static struct pg_consent_tail *known_slot(struct pg_store *s, const char *tenant_id)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)tenant_id; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return &s->consent_known[h % PG_CONSENT_TAILS];
+}
+
 /* A pipelined batch takes the tail this node last committed without reading it, unless another
- * node was seen writing lately; head() then sends the lock with a check that the tail is still
- * that one (S_HEAD_CHECK) ahead of the writes, so nothing waits for its answer. */
+ * node was seen writing that chain lately; head() then sends the lock with a check that the tail
+ * is still that one (S_HEAD_CHECK) ahead of the writes, so nothing waits for its answer. Each
+ * chain (tenant) of the batch is assumed or locked on its own. */
 static int assume_known(struct pg_conn *c, const char *tenant_id, struct tt_consent_head *out)
 {
-    if (!c->speculative || !c->in_txn)
+    if (!c->speculative || !c->in_txn || c->n_consent_assumed == PG_CONSENT_TAILS)
         return 0;
     struct pg_store *s = store_of(c);
     pthread_mutex_lock(&s->mu);
-    const struct pg_consent_tail *k = &s->consent_known;
-    int ok = k->valid && s->consent_lock_next == 0 && strcmp(k->tenant_id, tenant_id) == 0;
+    const struct pg_consent_tail *k = known_slot(s, tenant_id);
+    int ok = k->valid && k->lock_next == 0 && strcmp(k->tenant_id, tenant_id) == 0;
     if (ok) {
         memset(out, 0, sizeof *out); /* the floor is not known here (no batch reads it) */
         memcpy(out->tenant_id, k->tenant_id, sizeof out->tenant_id);
@@ -190,7 +201,9 @@ static int assume_known(struct pg_conn *c, const char *tenant_id, struct tt_cons
         memcpy(out->hash, k->hash, sizeof out->hash);
     }
     pthread_mutex_unlock(&s->mu);
-    c->consent_assumed = ok;
+    if (ok)
+        memcpy(c->consent_assumed[c->n_consent_assumed++].tenant_id, out->tenant_id,
+               sizeof out->tenant_id);
     return ok;
 }
 
@@ -199,39 +212,50 @@ static void saw_locked(struct pg_conn *c, const struct tt_consent_head *h)
 {
     struct pg_store *s = store_of(c);
     pthread_mutex_lock(&s->mu);
-    const struct pg_consent_tail *k = &s->consent_known;
+    struct pg_consent_tail *k = known_slot(s, h->tenant_id);
     if (k->valid && strcmp(k->tenant_id, h->tenant_id) == 0 &&
         (k->seq != h->seq || memcmp(k->hash, h->hash, sizeof k->hash) != 0))
-        s->consent_lock_next = LOCK_AFTER_OTHERS;
+        k->lock_next = LOCK_AFTER_OTHERS;
     pthread_mutex_unlock(&s->mu);
 }
 
 void tt__pg_consent_committed(struct pg_conn *c)
 {
     struct pg_store *s = store_of(c);
-    if (!c->consent_pending.valid && !c->consent_assumed)
-        return;
-    pthread_mutex_lock(&s->mu);
-    if (c->consent_pending.valid)
-        s->consent_known = c->consent_pending;
-    if (s->consent_lock_next > 0)
-        s->consent_lock_next--;
-    pthread_mutex_unlock(&s->mu);
-    c->consent_pending.valid = 0;
-    c->consent_assumed = 0;
+    if (c->n_consent_pending) {
+        pthread_mutex_lock(&s->mu);
+        for (int i = 0; i < c->n_consent_pending; i++) {
+            const struct pg_consent_tail *p = &c->consent_pending[i];
+            struct pg_consent_tail *k = known_slot(s, p->tenant_id);
+            int lock_next = 0; /* a chain new to its slot starts assumed */
+            if (strcmp(k->tenant_id, p->tenant_id) == 0 && k->lock_next > 0)
+                lock_next = k->lock_next - 1;
+            *k = *p;
+            k->valid = 1;
+            k->lock_next = lock_next;
+        }
+        pthread_mutex_unlock(&s->mu);
+    }
+    c->n_consent_pending = 0;
+    c->n_consent_assumed = 0;
 }
 
 void tt__pg_consent_rolled_back(struct pg_conn *c)
 {
-    if (c->consent_assumed) { /* perhaps the assumption failed: lock for a while */
+    if (c->n_consent_assumed) { /* perhaps an assumption failed: lock those chains for a while */
         struct pg_store *s = store_of(c);
         pthread_mutex_lock(&s->mu);
-        s->consent_known.valid = 0;
-        s->consent_lock_next = LOCK_AFTER_OTHERS;
+        for (int i = 0; i < c->n_consent_assumed; i++) {
+            const char *tenant_id = c->consent_assumed[i].tenant_id;
+            struct pg_consent_tail *k = known_slot(s, tenant_id);
+            memcpy(k->tenant_id, tenant_id, sizeof k->tenant_id);
+            k->valid = 0;
+            k->lock_next = LOCK_AFTER_OTHERS;
+        }
         pthread_mutex_unlock(&s->mu);
     }
-    c->consent_pending.valid = 0;
-    c->consent_assumed = 0;
+    c->n_consent_pending = 0;
+    c->n_consent_assumed = 0;
 }
 
 static enum tt_qs head(struct tt_store_conn *c, const char *tenant_id, struct tt_consent_head *out)
@@ -277,6 +301,25 @@ static enum tt_qs append_once(struct pg_conn *c, const struct pg_args *a, size_t
     }
     PQclear(r);
     return qs;
+}
+
+/* Notes the chain's new tail, the node's known tail once the transaction commits (a chain
+ * beyond PG_CONSENT_TAILS in one transaction is simply not kept). */
+static void keep_pending(struct pg_conn *c, const struct tt_consent_event *last)
+{
+    struct pg_consent_tail *p = NULL;
+    for (int i = 0; i < c->n_consent_pending && !p; i++)
+        if (strcmp(c->consent_pending[i].tenant_id, last->tenant_id) == 0)
+            p = &c->consent_pending[i];
+    if (!p && c->n_consent_pending < PG_CONSENT_TAILS)
+        p = &c->consent_pending[c->n_consent_pending++];
+    if (!p)
+        return;
+    memset(p, 0, sizeof *p);
+    memcpy(p->tenant_id, last->tenant_id, sizeof p->tenant_id);
+    p->seq = last->seq;
+    memcpy(p->hash, last->hash, sizeof p->hash);
+    p->valid = 1;
 }
 
 enum {
@@ -353,14 +396,8 @@ static enum tt_qs append(struct tt_store_conn *c, const struct tt_consent_event 
     }
     for (int k = 0; k < N_COLS; k++)
         pg_array_free(&col[k]);
-    struct pg_conn *pc = pg_conn_of(c);
-    if (qs == TT_QS_ONE) { /* the node's known tail once this commits */
-        memcpy(pc->consent_pending.tenant_id, e[0]->tenant_id,
-               sizeof pc->consent_pending.tenant_id);
-        pc->consent_pending.seq = e[n - 1]->seq;
-        memcpy(pc->consent_pending.hash, e[n - 1]->hash, sizeof pc->consent_pending.hash);
-        pc->consent_pending.valid = 1;
-    }
+    if (qs == TT_QS_ONE) /* the node's known tail once this commits */
+        keep_pending(pg_conn_of(c), e[n - 1]);
     return qs;
 }
 

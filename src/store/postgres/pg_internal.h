@@ -81,6 +81,7 @@ struct pg_args {
 
 struct pg_store;
 struct pg_batched;
+struct pg_announcer;
 
 /* A consent chain's tail (pg_consent.c). */
 struct pg_consent_tail {
@@ -88,7 +89,11 @@ struct pg_consent_tail {
     int64_t seq;
     uint8_t hash[32];
     int valid;
+    int lock_next; /* in the node's cache: batches that lock first because another node wrote */
 };
+/* Chains whose tail a node keeps (a cache indexed by a hash of the tenant id), and chains one
+ * transaction appends to or assumes the tail of (pg_consent.c) */
+#define PG_CONSENT_TAILS 16
 
 /* pg_pipeline.c: a statement sent in pipeline mode whose result is read later. check: 0 when
  * the result is what the sender assumed (NULL: any success), > 0 when not but the transaction
@@ -126,8 +131,13 @@ struct pg_conn {
     struct pg_batched *batched; /* pg_batched.h: rows kept for multi-row statements (owned) */
     /* pg_consent.c: the consent tail this transaction appended up to, and whether its batch
      * assumed the node's known tail instead of locking it */
-    struct pg_consent_tail consent_pending;
-    int consent_assumed;
+    struct pg_consent_tail consent_pending[PG_CONSENT_TAILS];
+    int n_consent_pending;
+    struct pg_consent_tail consent_assumed[PG_CONSENT_TAILS]; /* (tenant ids only) */
+    int n_consent_assumed;
+    /* pg_announce.c: this transaction appended change-feed rows of node feed_node */
+    char feed_node[TT_ID_MAX];
+    int feed_written;
 };
 
 struct pg_store {
@@ -138,11 +148,11 @@ struct pg_store {
     int n_conns;
     struct pg_conn *free_list;
     char *url; /* as opened (pg_listen.c opens its own connection with it) */
-    /* pg_consent.c, under mu: the consent tail this node last committed, which its next
-     * pipelined batch assumes instead of locking and reading the tail (one round trip less);
-     * consent_lock_next > 0 counts batches that lock first because another node wrote */
-    struct pg_consent_tail consent_known;
-    int consent_lock_next;
+    /* pg_consent.c, under mu: per chain (tenant), the consent tail this node last committed,
+     * which its next pipelined batch assumes instead of locking and reading the tail (one round
+     * trip less); lock_next > 0 counts batches that lock first because another node wrote */
+    struct pg_consent_tail consent_known[PG_CONSENT_TAILS];
+    struct pg_announcer *announcer; /* pg_announce.c: started on first use (owned) */
 };
 
 extern const struct tt_store_ops tt__pg_ops;
@@ -232,6 +242,14 @@ int tt__pg_guarded_only(const struct pg_conn *c);
 enum tt_qs tt__pg_commit_pipelined(struct pg_conn *c);
 
 /* Change-feed notifications (pg_listen.c; jobs_store.h feed_listen, feed_wait, unlisten). */
+/* pg_announce.c: the change feed's notifications, sent once the rows are committed and outside
+ * the writing transaction (a NOTIFY in it would serialise every notifying COMMIT of the cluster,
+ * fsync included). feed_written notes feed rows of node written by c (announced at once when no
+ * transaction is open); feed_txn_end announces them when committed (1) and forgets them;
+ * announce_stop sends what is pending and ends the store's announcer (at close). */
+void tt__pg_feed_written(struct pg_conn *c, const char *node);
+void tt__pg_feed_txn_end(struct pg_conn *c, int committed);
+void tt__pg_announce_stop(struct pg_store *s);
 struct tt_feed_listener *tt__pg_feed_listen(struct tt_store *s, const char *node);
 int tt__pg_feed_wait(struct tt_feed_listener *l, long ms);
 void tt__pg_feed_unlisten(struct tt_feed_listener *l);

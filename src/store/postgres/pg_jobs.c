@@ -108,10 +108,10 @@ static const struct pg_stmt ST[] = {
      "  LIMIT $2 FOR UPDATE SKIP LOCKED)",
      NULL},
     {S_FEED_APPEND, "tt_jobs_feed_append", "titti",
-     /* the commit announces itself to the other nodes' followers (pg_listen.c) */
+     /* the commit is announced to the other nodes' followers after it (pg_announce.c) */
      "WITH f AS (INSERT INTO change_feed (tenant_id, kind, subject_id, node_id, at)"
      " VALUES ($1, $2, $3, $4, $5) RETURNING 1)"
-     " SELECT pg_notify('tutela_feed', $4) FROM f",
+     " SELECT 1 FROM f",
      NULL},
     {S_FEED_READ, "tt_jobs_feed_read", "iii",
      "SELECT " FEED_COLS " FROM change_feed WHERE (txid, seq) > ($1, $2) AND txid < " XMIN
@@ -125,7 +125,7 @@ static const struct pg_stmt ST[] = {
     {S_FEED_APPEND_DETAIL, "tt_jobs_feed_append_detail", "tittit",
      "WITH f AS (INSERT INTO change_feed (tenant_id, kind, subject_id, node_id, at, detail)"
      " VALUES ($1, $2, $3, $4, $5, $6) RETURNING 1)"
-     " SELECT pg_notify('tutela_feed', $4) FROM f",
+     " SELECT 1 FROM f",
      NULL},
 };
 
@@ -359,10 +359,14 @@ static enum tt_qs feed_append(struct tt_store_conn *c, const char *tenant_id, in
     struct pg_args a = {0};
     feed_args(&a, tenant_id, kind, subject_id, node, at);
     const struct pg_stmt *st = st_of(S_FEED_APPEND);
+    enum tt_qs qs;
     if (P(c)->speculative && P(c)->in_txn) /* one statement for the batch's rows */
-        return tt__pg_batched_feed(P(c), tenant_id, kind, subject_id, node, at);
-    enum tt_qs qs = tt__pg_exec_one(P(c), st, &a);
-    return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+        qs = tt__pg_batched_feed(P(c), tenant_id, kind, subject_id, node, at);
+    else if ((qs = tt__pg_exec_one(P(c), st, &a)) == TT_QS_NONE)
+        qs = TT_QS_HARD;
+    if (qs >= 0) /* announced once committed */
+        tt__pg_feed_written(P(c), node);
+    return qs;
 }
 
 struct feed_each {
@@ -409,10 +413,14 @@ static enum tt_qs feed_append_detail(struct tt_store_conn *c, const char *tenant
     feed_args(&a, tenant_id, kind, subject_id, node, at);
     tt__pg_arg_text(&a, detail); /* $6 */
     const struct pg_stmt *st = st_of(S_FEED_APPEND_DETAIL);
+    enum tt_qs qs;
     if (P(c)->speculative && P(c)->in_txn) /* it inserts its row or raises: guarded as it is */
-        return tt__pg_defer_guarded(P(c), st, st->sql, &a, TT_QS_HARD);
-    enum tt_qs qs = tt__pg_exec_one(P(c), st, &a);
-    return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+        qs = tt__pg_defer_guarded(P(c), st, st->sql, &a, TT_QS_HARD);
+    else if ((qs = tt__pg_exec_one(P(c), st, &a)) == TT_QS_NONE)
+        qs = TT_QS_HARD;
+    if (qs >= 0) /* announced once committed */
+        tt__pg_feed_written(P(c), node);
+    return qs;
 }
 
 static int head_row(void *cls, const PGresult *r, int row)

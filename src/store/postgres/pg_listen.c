@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* pg_listen.c — change-feed notifications on PostgreSQL (jobs_store.h, feed_listen): every feed
- * row is appended with pg_notify('tutela_feed', writing node) in the same statement, delivered by
- * the server when the transaction commits (identical ones of one transaction fold into one). A
+/* pg_listen.c — change-feed notifications on PostgreSQL (jobs_store.h, feed_listen): every commit
+ * that appended feed rows is announced just after it with pg_notify('tutela_feed', writing node)
+ * by the writing store's announcer (pg_announce.c; commits close together share one). A
  * follower LISTENs on a connection of its own, outside the pool, and wakes as soon as another
  * node's commit is announced. A lost connection is opened again with backoff (0.1 s doubling to
  * 5 s); meanwhile the caller keeps polling, so nothing depends on a notification arriving. */

@@ -324,8 +324,9 @@ static enum tt_qs pg_begin(struct tt_store_conn *base)
     if (c->in_txn)
         return TT_QS_HARD; /* transactions do not nest */
     c->audit_tail_valid = 0;
-    c->consent_pending.valid = 0;
-    c->consent_assumed = 0;
+    c->n_consent_pending = 0;
+    c->n_consent_assumed = 0;
+    c->feed_written = 0;
     enum tt_qs qs = c->speculative ? tt__pg_defer_sql(c, "BEGIN") : tt__pg_command(c, "BEGIN");
     if (qs < 0)
         return qs;
@@ -361,6 +362,7 @@ static enum tt_qs pg_commit(struct tt_store_conn *base)
     c->in_txn = 0;
     if (qs == TT_QS_ONE)
         tt__pg_consent_committed(c);
+    tt__pg_feed_txn_end(c, qs == TT_QS_ONE);
     if (qs == TT_QS_ONE && c->audit_tail_valid) { /* pg_audit.c: the tail is committed now */
         c->audit_known = c->audit_tail;
         c->audit_known_valid = 1;
@@ -379,6 +381,7 @@ static void pg_rollback(struct tt_store_conn *base)
     c->audit_tail_valid = 0;
     c->audit_known_valid = 0; /* it may be what failed (pg_audit.c): read it again */
     tt__pg_consent_rolled_back(c);
+    tt__pg_feed_txn_end(c, 0);
 }
 
 /* ---- the pool ---- */
@@ -415,6 +418,7 @@ static void pg_release(struct tt_store_conn *base)
 static void pg_close(struct tt_store *base)
 {
     struct pg_store *s = (struct pg_store *)base;
+    tt__pg_announce_stop(s);
     for (int i = 0; i < s->n_conns; i++) {
         if (s->conns[i].pq)
             PQfinish(s->conns[i].pq);
