@@ -10,7 +10,8 @@
 //     subjects created before the timed part; counted afterwards in consent_events, not from the
 //     answers) with one and two nodes, at pgbench's client count and at a higher one
 //     (BENCH_PG_HIGH, default 64), each beside pgbench at the same client count run for the
-//     same time just before and just after it.
+//     same time just before and just after it; then the same with BENCH_TENANTS (default 4)
+//     tenants, one consent chain each, tenant t's requests to node t mod nodes (labelled).
 //     Stops by itself (bounded counts/times). BENCH_PARTS=pg runs only (2), BENCH_PARTS=consent
 //     only its consent figures.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -79,6 +80,8 @@ const SECS = Number(process.env.BENCH_PG_SECS || 8);
 const HIGH = Number(process.env.BENCH_PG_HIGH || 64);
 const CSECS = Number(process.env.BENCH_CONSENT_SECS || 6);
 const SUBJECTS = 300;
+// tenants of the several-tenant consent figures (1: none)
+const TENANTS = Number(process.env.BENCH_TENANTS || 4);
 
 // wrk: the subject-creating requests (bench/subject_create.lua) on `conns` connections to base;
 // resolves to { n, secs } (201 answers only).
@@ -129,36 +132,66 @@ function wrkConsent(base, key, conns, idsFile) {
 // `n` connections in all split over the nodes: share of node i.
 const share = (n, nodes, i) => Math.floor(n / nodes) + (i < n % nodes ? 1 : 0);
 
-// Durable consent events per second through `nodes` nodes on a fresh database, `conns` wrk
-// connections in all: SUBJECTS subjects are created first (untimed), then wrk records consents
-// for CSECS s; the figure is count(*) of consent_events once the nodes stopped, over wrk's
-// duration (it includes the at most `conns` writes still in flight when wrk stopped).
-async function consentRun(pgUrl, env, nodes, conns) {
-  const name = `ttb_${randomBytes(4).toString('hex')}`;
-  execFileSync('psql', [pgUrl, '-qc', `CREATE DATABASE ${name}`]);
-  const v = new URL(pgUrl);
-  v.pathname = `/${name}`;
-  const ns = [];
-  try {
-    // a consent request holds its server thread until its batch committed (consent_commit.c),
-    // so each node gets one server thread per connection it takes, as bench/consent_api.sh does
-    for (let i = 0; i < nodes; i++) {
-      ns.push(await startNode({ db: v.href, mk, env: { ...env, TUTELA_THREADS: String(share(conns, nodes, i)) } }));
+// The consent keys and subjects of a run, created through `base` (untimed): with tenants = 1 the
+// platform tenant's admin key; else `tenants` tenants (POST /v1/tenants), each with its own admin
+// key and chain. SUBJECTS subjects in all; resolves to [{ key, idsFile }] one per tenant.
+async function consentTenants(base, db, name, tenants) {
+  const admin = adminKey(db);
+  const out = [];
+  for (let t = 0; t < tenants; t++) {
+    let key = admin;
+    if (tenants > 1) {
+      const ten = await request(base, 'POST', '/v1/tenants', { key: admin, body: { name: `Bench ${t}` } });
+      if (ten.status !== 201) throw new Error(`tenant creation failed: ${ten.status} ${ten.text}`);
+      const k = await request(base, 'POST', `/v1/tenants/${ten.json.id}/keys`, { key: admin, body: { role: 'admin' } });
+      if (k.status !== 201) throw new Error(`tenant key creation failed: ${k.status} ${k.text}`);
+      key = k.json.token;
     }
-    const key = adminKey(v.href);
     const ids = [];
-    for (let i = 0; i < SUBJECTS; i += 50) {
-      const rs = await Promise.all(Array.from({ length: 50 }, () => request(ns[0].base, 'POST', '/v1/subjects', {
+    const per = Math.ceil(SUBJECTS / tenants);
+    for (let i = 0; i < per; i += 50) {
+      const rs = await Promise.all(Array.from({ length: Math.min(50, per - i) }, () => request(base, 'POST', '/v1/subjects', {
         key, body: { kind: 'end_user', jurisdiction: 'NL', contract_active: true } })));
       for (const r of rs) {
         if (r.status !== 201) throw new Error(`subject creation failed: ${r.status} ${r.text}`);
         ids.push(r.json.id);
       }
     }
-    const idsFile = path.join(dir, `ids-${name}.txt`);
+    const idsFile = path.join(dir, `ids-${name}-${t}.txt`);
     fs.writeFileSync(idsFile, `${ids.join('\n')}\n`);
+    out.push({ key, idsFile });
+  }
+  return out;
+}
+
+// Durable consent events per second through `nodes` nodes on a fresh database, `conns` wrk
+// connections in all: SUBJECTS subjects are created first (untimed), then wrk records consents
+// for CSECS s; the figure is count(*) of consent_events once the nodes stopped, over wrk's
+// duration (it includes the at most `conns` writes still in flight when wrk stopped). With
+// tenants > 1 the subjects belong to that many tenants (one consent chain each), each tenant's
+// requests go to one node (tenant t to node t mod nodes, as a router by tenant would send them)
+// over its share of the connections.
+async function consentRun(pgUrl, env, nodes, conns, tenants = 1) {
+  const name = `ttb_${randomBytes(4).toString('hex')}`;
+  execFileSync('psql', [pgUrl, '-qc', `CREATE DATABASE ${name}`]);
+  const v = new URL(pgUrl);
+  v.pathname = `/${name}`;
+  const ns = [];
+  try {
+    // wrk runs: one per tenant (each to its node) or, with one tenant, one per node
+    const parts = Math.max(nodes, tenants);
+    const nodeOf = (p) => p % nodes;
+    // a consent request holds its server thread until its batch committed (consent_commit.c),
+    // so each node gets one server thread per connection it takes, as bench/consent_api.sh does
+    for (let i = 0; i < nodes; i++) {
+      let threads = 0;
+      for (let p = 0; p < parts; p++) if (nodeOf(p) === i) threads += share(conns, parts, p);
+      ns.push(await startNode({ db: v.href, mk, env: { ...env, TUTELA_THREADS: String(threads) } }));
+    }
+    const ts = await consentTenants(ns[0].base, v.href, name, tenants);
     const before = Number(execFileSync('psql', [v.href, '-Atc', 'SELECT count(*) FROM consent_events'], { encoding: 'utf8' }));
-    const runs = await Promise.all(ns.map((n, i) => wrkConsent(n.base, key, share(conns, nodes, i), idsFile)));
+    const runs = await Promise.all(Array.from({ length: parts }, (_, p) =>
+      wrkConsent(ns[nodeOf(p)].base, ts[p % tenants].key, share(conns, parts, p), ts[p % tenants].idsFile)));
     for (const n of ns.splice(0)) await n.stop();
     const events = Number(execFileSync('psql', [v.href, '-Atc', 'SELECT count(*) FROM consent_events'], { encoding: 'utf8' })) - before;
     const secs = Math.max(...runs.map((r) => r.secs));
@@ -204,17 +237,23 @@ async function audit(pgUrl) {
   // commit batches across callers, so more callers make larger batches). The machine's load
   // changes from one moment to the next, so each tutela run is bracketed by pgbench runs of the
   // same length and client count just before and just after it, and compared with their mean.
-  for (const conns of [CLIENTS, HIGH]) {
+  // Then the same with TENANTS tenants (one chain each), tenant t's requests to node t mod
+  // nodes: one tenant's chain is written one batch after the other whatever the node count, so
+  // this is the figure where a second node can add throughput.
+  const runs = [[CLIENTS, 1], [HIGH, 1]];
+  if (TENANTS > 1) runs.push([CLIENTS, TENANTS], [HIGH, TENANTS]);
+  for (const [conns, tenants] of runs) {
     const figs = [];
     for (const nodes of [1, 2]) {
       const before = pgbench(pgUrl, conns, CSECS);
-      const r = await consentRun(pgUrl, env, nodes, conns);
+      const r = await consentRun(pgUrl, env, nodes, conns, tenants);
       const after = pgbench(pgUrl, conns, CSECS);
       const base = before && after ? (before + after) / 2 : 0;
       figs.push({ nodes, r, before, after, base });
     }
     const fig = ({ nodes, r, before, after, base }) => `${nodes === 1 ? 'one node' : 'two nodes'} ${r.rate.toFixed(0)}/s (${r.events} events in consent_events, ${r.answered} answered 2xx, ${r.secs.toFixed(2)} s) beside pgbench ${before.toFixed(0)} tps before and ${after.toFixed(0)} after: ratio ${base ? (r.rate / base).toFixed(2) : 'n/a: pgbench failed (max_connections?)'}`;
-    console.log(`PostgreSQL (same cluster, ${durability}, ${conns} connections / pgbench clients, ${CSECS} s each): tutela durable consent events (group commit, ledger verified after): ${figs.map(fig).join('; ')}; two/one ${(figs[1].r.rate / figs[0].r.rate).toFixed(2)}; goal ratio >= 0.50, two > one`);
+    const what = tenants === 1 ? 'one tenant' : `${tenants} tenants, each to one node`;
+    console.log(`PostgreSQL (same cluster, ${durability}, ${conns} connections / pgbench clients, ${CSECS} s each): tutela durable consent events, ${what} (group commit, ledger verified after): ${figs.map(fig).join('; ')}; two/one ${(figs[1].r.rate / figs[0].r.rate).toFixed(2)}; goal ratio >= 0.50, two > one`);
   }
 }
 
