@@ -143,8 +143,9 @@ void tt_consent_write_fill(struct tt_consent_write *w, const struct tt_subject *
  * item of POST /v1/consents. Strings borrow from the parsed JSON. */
 #define TT_CONSENT_FIELD_MAX 96 /* "items/999/evidence/user_agent" and the like */
 struct tt_consent_item {
-    const char *subject;      /* POST /v1/consents: the subject id, or */
-    const json_t *identifier; /* its identifier {type, value} */
+    const char *subject;                  /* POST /v1/consents: the subject id, or */
+    const json_t *identifier;             /* its identifier {type, value}, or (scanned) */
+    const char *ident_type, *ident_value; /* its two strings, checked where it is resolved */
     const char *purpose, *feature, *action_name, *method, *notice_version;
     const char *page, *user_agent, *ip; /* evidence (each may be NULL) */
     const struct tt_purpose *pu;        /* the policy purpose it changes */
@@ -157,6 +158,14 @@ struct tt_consent_item {
  * Returns 0 and fills out, or a 400/422 problem naming the field. */
 int tt_consent_item_parse(const struct tt_policy *p, const json_t *obj, const char *prefix,
                           int with_subject, struct tt_consent_item *out, struct tt_resp *resp);
+/* The same checks for an item of POST /v1/consents taken by the scanner (consents_scan.h), its
+ * strings borrowed from the scanner's arena: 0 and out filled when tt_consent_item_parse (with
+ * with_subject) and the batch's subject id check would accept the item as parsed by jansson, and
+ * would fill the same values; else -1, naming nothing — the caller then parses the body with
+ * jansson, whose problem names the field. */
+struct tt_cscan_item;
+int tt_consent_item_scanned(const struct tt_policy *p, const struct tt_cscan_item *in,
+                            struct tt_consent_item *out);
 
 /* One chain's verdict (`tutela consent verify`). */
 struct tt_consent_chain {

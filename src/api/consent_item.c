@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "common.h"
 #include "consent_int.h"
+#include "consents_scan.h"
 #include "spec.h"
 
 #define EVIDENCE_FIELD_MAX 512
@@ -18,27 +20,29 @@ static const char *field(char out[TT_CONSENT_FIELD_MAX], const char *prefix, con
     return out;
 }
 
+/* What the checks after the shape find wrong, if anything. */
+enum verdict {
+    ITEM_OK,
+    ITEM_TARGET,
+    ITEM_ACTION,
+    ITEM_METHOD,
+    ITEM_NOTICE,
+    ITEM_FEATURE,
+    ITEM_PURPOSE
+};
+
 /* The checks after the shape: one of purpose and feature, known to the policy; action, method
- * and notice version. */
-static int check(const struct tt_policy *p, const char *prefix, struct tt_consent_item *it,
-                 struct tt_resp *resp)
+ * and notice version. Fills it->pu, it->action and it->change when they pass. */
+static enum verdict verdict(const struct tt_policy *p, struct tt_consent_item *it)
 {
-    char f[TT_CONSENT_FIELD_MAX];
     if (!it->purpose == !it->feature)
-        return tt_problem(resp, TT_E_BAD_FIELD,
-                          field(f, prefix, it->purpose ? "feature" : "purpose"),
-                          "give exactly one of '%spurpose' and '%sfeature'", prefix, prefix);
+        return ITEM_TARGET;
     if (tt_consent_action_parse(it->action_name, &it->action) < 0)
-        return tt_problem(resp, TT_E_BAD_FIELD, field(f, prefix, "action"),
-                          "'%saction' must be grant or withdraw", prefix);
+        return ITEM_ACTION;
     if (!tt_consent_method_ok(it->method))
-        return tt_problem(resp, TT_E_BAD_FIELD, field(f, prefix, "method"),
-                          "'%smethod' must be banner, dashboard, api, email_unsubscribe, import or "
-                          "gpc",
-                          prefix);
+        return ITEM_METHOD;
     if (!tt_consent_short_ok(it->notice_version))
-        return tt_problem(resp, TT_E_BAD_NOTICE_VERSION, field(f, prefix, "notice_version"),
-                          "'%snotice_version' must be 1-31 of [A-Za-z0-9._-]", prefix);
+        return ITEM_NOTICE;
     const char *key = it->purpose;
     if (it->feature) {
         const struct tt_consent_feature *ft = tt_consent_feature(it->feature);
@@ -46,15 +50,45 @@ static int check(const struct tt_policy *p, const char *prefix, struct tt_consen
     }
     it->pu = key ? tt_policy_purpose(p, key) : NULL;
     if (!it->pu)
-        return it->feature ? tt_problem(resp, TT_E_BAD_FIELD, field(f, prefix, "feature"),
-                                        "no such feature in the preference centre")
-                           : tt_problem(resp, TT_E_UNKNOWN_PURPOSE, field(f, prefix, "purpose"),
-                                        "the purpose is not in the policy");
+        return it->feature ? ITEM_FEATURE : ITEM_PURPOSE;
     it->change.purpose = it->pu;
     it->change.target_kind = it->feature ? "feature" : "purpose";
     it->change.target = it->feature ? it->feature : it->purpose;
     it->change.action = it->action;
-    return 0;
+    return ITEM_OK;
+}
+
+/* The verdict as a problem naming the field. */
+static int check(const struct tt_policy *p, const char *prefix, struct tt_consent_item *it,
+                 struct tt_resp *resp)
+{
+    char f[TT_CONSENT_FIELD_MAX];
+    switch (verdict(p, it)) {
+    case ITEM_OK:
+        return 0;
+    case ITEM_TARGET:
+        return tt_problem(resp, TT_E_BAD_FIELD,
+                          field(f, prefix, it->purpose ? "feature" : "purpose"),
+                          "give exactly one of '%spurpose' and '%sfeature'", prefix, prefix);
+    case ITEM_ACTION:
+        return tt_problem(resp, TT_E_BAD_FIELD, field(f, prefix, "action"),
+                          "'%saction' must be grant or withdraw", prefix);
+    case ITEM_METHOD:
+        return tt_problem(resp, TT_E_BAD_FIELD, field(f, prefix, "method"),
+                          "'%smethod' must be banner, dashboard, api, email_unsubscribe, import or "
+                          "gpc",
+                          prefix);
+    case ITEM_NOTICE:
+        return tt_problem(resp, TT_E_BAD_NOTICE_VERSION, field(f, prefix, "notice_version"),
+                          "'%snotice_version' must be 1-31 of [A-Za-z0-9._-]", prefix);
+    case ITEM_FEATURE:
+        return tt_problem(resp, TT_E_BAD_FIELD, field(f, prefix, "feature"),
+                          "no such feature in the preference centre");
+    case ITEM_PURPOSE:
+        break;
+    }
+    return tt_problem(resp, TT_E_UNKNOWN_PURPOSE, field(f, prefix, "purpose"),
+                      "the purpose is not in the policy");
 }
 
 int tt_consent_item_parse(const struct tt_policy *p, const json_t *obj, const char *prefix,
@@ -97,4 +131,41 @@ int tt_consent_item_parse(const struct tt_policy *p, const json_t *obj, const ch
                           "give exactly one of '%ssubject' and '%sidentifier'", prefix, prefix);
     }
     return check(p, prefix, out, resp);
+}
+
+/* 1 when s (NULL: absent) is absent or at most max bytes, as the field specs take it. */
+static int fits(const char *s, size_t max)
+{
+    return !s || strnlen(s, max + 1) <= max;
+}
+
+int tt_consent_item_scanned(const struct tt_policy *p, const struct tt_cscan_item *in,
+                            struct tt_consent_item *out)
+{
+    memset(out, 0, sizeof *out);
+    /* what tt_consent_item_parse's specs check (the scanner gave non-empty strings, no NUL) */
+    if (!in->action || !in->method || !in->notice_version || !fits(in->subject, TT_KEY_MAX - 1) ||
+        !fits(in->purpose, TT_KEY_MAX - 1) || !fits(in->feature, TT_KEY_MAX - 1) ||
+        !fits(in->action, TT_KEY_MAX - 1) || !fits(in->method, TT_KEY_MAX - 1) ||
+        !fits(in->notice_version, TT_CONSENT_SHORT_MAX - 1) ||
+        !fits(in->page, EVIDENCE_FIELD_MAX) || !fits(in->user_agent, EVIDENCE_FIELD_MAX) ||
+        !fits(in->ip, 64))
+        return -1;
+    /* an identifier is checked where it is resolved, as the parsed one: both strings or none */
+    if (!in->ident_type != !in->ident_value || !in->subject == !in->ident_type)
+        return -1;
+    if (in->subject && !tt__api_id_ok(in->subject, "sub_"))
+        return -1;
+    out->subject = in->subject;
+    out->ident_type = in->ident_type;
+    out->ident_value = in->ident_value;
+    out->purpose = in->purpose;
+    out->feature = in->feature;
+    out->action_name = in->action;
+    out->method = in->method;
+    out->notice_version = in->notice_version;
+    out->page = in->page;
+    out->user_agent = in->user_agent;
+    out->ip = in->ip;
+    return verdict(p, out) == ITEM_OK ? 0 : -1;
 }

@@ -7,7 +7,10 @@
  * and states go to the group committer as one caller, so they commit in one transaction, and
  * the 201 is sent only once that COMMIT returned, the decision index already updated. Audited
  * like single events (one consent.record event per committed batch). The request is parked
- * while it waits, holding no server thread. */
+ * while it waits, holding no server thread. The route takes its JSON raw: the usual body is read
+ * by the scanner of consents_scan.h (one pass, no JSON tree); any other body, and any item the
+ * scanned checks refuse, goes through jansson and the field specs, which name the item and field
+ * at fault. The 201 is written straight into one buffer. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,7 @@
 #include "../core/error.h"
 #include "common.h"
 #include "consent_int.h"
+#include "consents_scan.h"
 #include "handlers.h"
 #include "hooks.h"
 #include "spec.h"
@@ -32,6 +36,7 @@ struct batch_ctx {
     char (*sid)[TT_ID_MAX];                     /* n: each item's subject id */
     struct tt_consent_item *it;                 /* n */
     size_t *order;                              /* n: items by subject, then index */
+    char *scan; /* the scanner's items and arena the items borrow from, or NULL */
 };
 
 static void ctx_free(struct batch_ctx *x)
@@ -46,7 +51,106 @@ static void ctx_free(struct batch_ctx *x)
     free(x->sid);
     free(x->it);
     free(x->order);
+    free(x->scan);
     free(x);
+}
+
+/* A context for n items (zeroed), or NULL. */
+static struct batch_ctx *ctx_new(struct tt_req *req, struct tt_resp *resp, size_t n)
+{
+    struct batch_ctx *x = calloc(1, sizeof *x);
+    if (!x)
+        return NULL;
+    x->app = req->app;
+    x->req = req;
+    x->resp = resp;
+    x->n = n;
+    x->w = calloc(n, sizeof *x->w);
+    x->list = calloc(n, sizeof *x->list);
+    x->sid = calloc(n, sizeof *x->sid);
+    x->it = calloc(n, sizeof *x->it);
+    x->order = calloc(n, sizeof *x->order);
+    if (!x->w || !x->list || !x->sid || !x->it || !x->order) {
+        ctx_free(x);
+        return NULL;
+    }
+    return x;
+}
+
+/* Appends id between quotes at *o; -1 (nothing to escape is allowed) when it holds a byte
+ * outside [A-Za-z0-9_-]. */
+static int put_id(char **o, const char *id)
+{
+    char *p = *o;
+    *p++ = '"';
+    for (; *id; id++) {
+        char c = *id;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-'))
+            return -1;
+        *p++ = c;
+    }
+    *p++ = '"';
+    *o = p;
+    return 0;
+}
+
+/* Appends the decimal digits of v at *o. */
+static void put_int(char **o, int64_t v)
+{
+    char tmp[24];
+    size_t k = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do
+        tmp[k++] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        *(*o)++ = '-';
+    while (k)
+        *(*o)++ = tmp[--k];
+}
+
+static void put_lit(char **o, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(*o, s, n);
+    *o += n;
+}
+
+/* The 201 body {"recorded": n, "events": [{"id", "subject_id", "seq"}, …]} written into one
+ * buffer handed to resp. Returns 1 when an id would need escaping (the caller builds it with
+ * jansson instead), 0, or a problem. */
+static int reply_raw(const struct batch_ctx *x, struct tt_resp *resp)
+{
+    size_t cap = 64 + x->n * (2 * TT_ID_MAX + 64);
+    char *buf = malloc(cap), *o = buf;
+    if (!buf)
+        return tt__api_nomem(resp);
+    put_lit(&o, "{\"recorded\":");
+    put_int(&o, (int64_t)x->n);
+    put_lit(&o, ",\"events\":[");
+    for (size_t i = 0; i < x->n; i++) {
+        const struct tt_consent_event *ev = &x->w[i].ev;
+        put_lit(&o, i ? ",{\"id\":" : "{\"id\":");
+        if (put_id(&o, ev->id) < 0)
+            break;
+        put_lit(&o, ",\"subject_id\":");
+        if (put_id(&o, ev->subject_id) < 0)
+            break;
+        put_lit(&o, ",\"seq\":");
+        put_int(&o, ev->seq);
+        *o++ = '}';
+        if (i + 1 == x->n) {
+            put_lit(&o, "]}");
+            resp->status = 201;
+            resp->raw = buf;
+            resp->raw_len = (size_t)(o - buf);
+            resp->content_type = "application/json";
+            return 0;
+        }
+    }
+    free(buf);
+    return 1;
 }
 
 /* After the commit: the problem, or the index updated and the 201 list of events (id, subject
@@ -59,14 +163,19 @@ static int batch_finish(struct batch_ctx *x, int rc)
         ctx_free(x);
         return rc;
     }
-    json_t *events = json_array();
-    for (size_t i = 0; i < x->n; i++) {
-        /* committed: the next decision sees it, before this request is answered (S8.2) */
+    /* committed: the next decision sees it, before this request is answered (S8.2) */
+    for (size_t i = 0; i < x->n; i++)
         tt_hook_purpose_state_changed(x->app, &x->w[i].ps);
+    rc = reply_raw(x, resp);
+    if (rc != 1) {
+        ctx_free(x);
+        return rc;
+    }
+    json_t *events = json_array();
+    for (size_t i = 0; events && i < x->n; i++) {
         const struct tt_consent_event *ev = &x->w[i].ev;
-        if (events)
-            json_array_append_new(events, json_pack("{s:s, s:s, s:I}", "id", ev->id, "subject_id",
-                                                    ev->subject_id, "seq", (json_int_t)ev->seq));
+        json_array_append_new(events, json_pack("{s:s, s:s, s:I}", "id", ev->id, "subject_id",
+                                                ev->subject_id, "seq", (json_int_t)ev->seq));
     }
     json_t *body = events && json_array_size(events) == x->n
                        ? json_pack("{s:I, s:o}", "recorded", (json_int_t)x->n, "events", events)
@@ -96,7 +205,14 @@ static int resolve(struct tt_app *app, struct tt_store_conn *c, const char *tena
     }
     snprintf(field, sizeof field, "items/%zu/identifier/", i);
     struct tt__api_identity id;
-    int rc = tt__api_identity_parse(it->identifier, field, &id, resp);
+    /* a scanned identifier is checked as the parsed one would be, from the same object */
+    json_t *scanned =
+        it->identifier ? NULL
+                       : json_pack("{s:s, s:s}", "type", it->ident_type, "value", it->ident_value);
+    if (!it->identifier && !scanned)
+        return tt__api_nomem(resp);
+    int rc = tt__api_identity_parse(it->identifier ? it->identifier : scanned, field, &id, resp);
+    json_decref(scanned);
     if (rc < 0)
         return rc;
     char blind[TT_HASH_HEX];
@@ -196,7 +312,7 @@ static int fill_all(struct batch_ctx *x, struct tt_resp *resp)
 
 /* Checks every item's shape, purpose and values; 0 or the first item's problem. */
 static int parse_all(struct batch_ctx *x, const struct tt_policy *p, const json_t *items,
-                     int *any_evidence, struct tt_resp *resp)
+                     struct tt_resp *resp)
 {
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < x->n; i++) {
@@ -210,46 +326,93 @@ static int parse_all(struct batch_ctx *x, const struct tt_policy *p, const json_
             rc =
                 tt_problem(resp, TT_E_BAD_FIELD, field, "'%s' must be a subject id (sub_…)", field);
         }
-        *any_evidence |= it->page || it->user_agent || it->ip;
     }
     return rc;
 }
 
-int tt_api_consent_batch(struct tt_req *req, struct tt_resp *resp)
+#define NOT_SCANNED 2 /* neither 0, a problem nor TT_HTTP_DEFERRED */
+_Static_assert(NOT_SCANNED != TT_HTTP_DEFERRED, "the fast path's refusal is its own code");
+
+/* The fast path: the body scanned without a JSON tree and each item checked. Returns 0 with *out
+ * filled, NOT_SCANNED when the body or an item is outside what it takes (the slow path then
+ * answers), or a problem. */
+static int scan_items(struct tt_req *req, struct tt_resp *resp, const struct tt_policy *p,
+                      struct batch_ctx **out)
 {
+    if (!req->body || req->body_len == 0)
+        return NOT_SCANNED;
+    size_t room = tt_cscan_room(req->body, req->body_len);
+    if (room > TT_CONSENT_ITEMS_MAX)
+        room = TT_CONSENT_ITEMS_MAX; /* more items: the slow path names the limit */
+    if (room == 0)
+        return NOT_SCANNED;
+    char *scan = malloc(room * sizeof(struct tt_cscan_item) + req->body_len + 1);
+    if (!scan)
+        return tt__api_nomem(resp);
+    struct tt_cscan_item *items = (struct tt_cscan_item *)scan;
+    char *arena = scan + room * sizeof *items;
+    long n = tt_cscan(req->body, req->body_len, arena, items, room, TT_CONSENT_ITEMS_MAX);
+    if (n <= 0) {
+        free(scan);
+        return NOT_SCANNED;
+    }
+    struct batch_ctx *x = ctx_new(req, resp, (size_t)n);
+    if (!x) {
+        free(scan);
+        return tt__api_nomem(resp);
+    }
+    x->scan = scan;
+    for (size_t i = 0; i < x->n; i++)
+        if (tt_consent_item_scanned(p, &items[i], &x->it[i]) < 0) {
+            ctx_free(x);
+            return NOT_SCANNED;
+        }
+    *out = x;
+    return 0;
+}
+
+/* The slow path: the body parsed by jansson, each item checked by its field specs. Returns 0
+ * with *out filled, or the problem naming the field. */
+static int parse_items(struct tt_req *req, struct tt_resp *resp, const struct tt_policy *p,
+                       struct batch_ctx **out)
+{
+    int rc = tt_req_parse_json(req, resp);
+    if (rc < 0)
+        return rc;
     const json_t *items = NULL;
     struct tt_spec spec[] = {
         tt_spec_array("items", &items, TT_CONSENT_ITEMS_MAX, 1),
         tt_spec_end(),
     };
-    int rc = tt_spec_parse_body(req, spec, resp);
-    if (rc < 0)
+    if ((rc = tt_spec_parse_body(req, spec, resp)) < 0)
         return rc;
     size_t n = json_array_size(items);
     if (n == 0)
         return tt_problem(resp, TT_E_BAD_FIELD, "items", "'items' must hold at least one item");
-    struct batch_ctx *x = calloc(1, sizeof *x);
+    struct batch_ctx *x = ctx_new(req, resp, n);
     if (!x)
         return tt__api_nomem(resp);
-    x->app = req->app;
-    x->req = req;
-    x->resp = resp;
-    x->n = n;
-    x->w = calloc(n, sizeof *x->w);
-    x->list = calloc(n, sizeof *x->list);
-    x->sid = calloc(n, sizeof *x->sid);
-    x->it = calloc(n, sizeof *x->it);
-    x->order = calloc(n, sizeof *x->order);
-    if (!x->w || !x->list || !x->sid || !x->it || !x->order) {
+    if ((rc = parse_all(x, p, items, resp)) < 0) {
         ctx_free(x);
-        return tt__api_nomem(resp);
+        return rc;
     }
-    int any_evidence = 0;
+    *out = x;
+    return 0;
+}
+
+int tt_api_consent_batch(struct tt_req *req, struct tt_resp *resp)
+{
     /* the items point at the policy's purposes until tt_consent_write_fill has copied what the
      * writes need: the policy is held until then (a reload meanwhile keeps it alive) */
     struct tt_policy_ref *ref = tt_app_policy_acquire(req->app);
-    rc = parse_all(x, ref->policy, items, &any_evidence, resp);
-    if (rc == 0 && any_evidence && !(x->sealed = calloc(n, sizeof *x->sealed)))
+    struct batch_ctx *x = NULL;
+    int rc = scan_items(req, resp, ref->policy, &x);
+    if (rc == NOT_SCANNED)
+        rc = parse_items(req, resp, ref->policy, &x);
+    int any_evidence = 0;
+    for (size_t i = 0; rc == 0 && i < x->n; i++)
+        any_evidence |= x->it[i].page || x->it[i].user_agent || x->it[i].ip;
+    if (rc == 0 && any_evidence && !(x->sealed = calloc(x->n, sizeof *x->sealed)))
         rc = tt__api_nomem(resp);
     if (rc == 0)
         rc = fill_all(x, resp);
@@ -258,6 +421,7 @@ int tt_api_consent_batch(struct tt_req *req, struct tt_resp *resp)
         ctx_free(x);
         return rc;
     }
+    size_t n = x->n;
     for (size_t i = 0; i < n; i++)
         x->list[i] = &x->w[i];
     /* one caller: every event of the request commits in one transaction, or none (S8.2) */

@@ -119,6 +119,39 @@ for (const backend of backends()) {
       assert.equal(events(), before, 'nothing recorded');
     });
 
+    test('a_body_outside_the_scanners_subset_is_taken_and_checked_the_same', async () => {
+      // the usual body is scanned without a JSON tree; an escape, a null member or other
+      // whitespace sends it through jansson: the same events, the same problems (issue 4)
+      const s = await subject(srv, t.keys.service);
+      const raw = (text) => srv.request('POST', '/v1/consents', { key: t.keys.service, raw: text });
+      const before = events();
+      const escaped = s.id.replace('sub_', 'sub\\u005f');
+      const slow = await raw(`{ "items" : [ {"subject":"${escaped}","purpose":"${MKT}","feature":null,` +
+        `"action":"grant","method":"api","notice_version":"${NOTICE}"} ] }`);
+      assert.equal(slow.status, 201, slow.text);
+      const fast = await raw(`{"items":[{"subject":"${s.id}","purpose":"${MKT}","action":"withdraw",` +
+        `"method":"api","notice_version":"${NOTICE}","evidence":{"page":"/p?q=1","ip":"198.51.100.9"}}]}`);
+      assert.equal(fast.status, 201, fast.text);
+      assert.equal(fast.type, 'application/json');
+      assert.equal(fast.json.recorded, 1);
+      assert.equal(fast.json.events[0].subject_id, s.id);
+      assert.equal(fast.json.events[0].seq, slow.json.events[0].seq + 1);
+      const h = (await history(s.id)).json.events;
+      assert.deepEqual(h.map((e) => [e.id, e.action]), [[slow.json.events[0].id, 'grant'], [fast.json.events[0].id, 'withdraw']]);
+      assert.equal(h[1].evidence.page, '/p?q=1');
+      // problems found after a scan name the field as the jansson path does; nothing recorded
+      const item = (extra) => `{"items":[{"subject":"${s.id}","purpose":"${MKT}","action":"grant",` +
+        `"method":"api","notice_version":"${NOTICE}"}, {"action":"grant","method":"api",` +
+        `"notice_version":"${NOTICE}",${extra}}]}`;
+      assertProblem(await raw(item(`"subject":"${s.id}","purpose":"no.such"`)), 422, 'unknown-purpose', 'items/1/purpose');
+      assertProblem(await raw(item(`"identifier":{"type":"email","value":"not-an-email"},"purpose":"${MKT}"`)), 422, 'invalid-email', 'items/1/identifier/value');
+      assertProblem(await raw(item(`"identifier":{"type":"email"},"purpose":"${MKT}"`)), 400, 'missing-field', 'items/1/identifier/value');
+      assertProblem(await raw(item(`"subject":"${s.id}","purpose":"${MKT}","evidence":{"ip":"${'1'.repeat(65)}"}`)), 400, 'invalid-field', 'items/1/evidence/ip');
+      const broken = await raw(`{"items":[{"subject":"${s.id}"`);
+      assert.equal(broken.status, 400, broken.text);
+      assert.equal(events(), before + 2, 'only the two good requests recorded');
+    });
+
     test('a_full_batch_of_1000_is_durable', async () => {
       const subjects = [];
       for (let i = 0; i < 20; i++) subjects.push(await subject(srv, t.keys.service));
