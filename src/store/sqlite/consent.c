@@ -4,6 +4,7 @@
  * together or not at all), the S7.5 sweep of expired proofs, and beacon opens. Chaining is
  * core/consent's; this file keeps the chain linear. */
 #include "../consent_store.h"
+#include "retention_ends.h"
 #include "sq.h"
 
 #include <string.h>
@@ -151,6 +152,10 @@ static enum tt_qs append(struct tt_store_conn *c, const struct tt_consent_event 
     if (!tt_consent_run_ok(e, n))
         return TT_QS_HARD;
     struct sq_conn *q = sq_of(c);
+    /* a group commit's batch (up to 4096 rows and their index entries) outgrows the default 2 MiB
+     * page cache: SQLite would spill dirty pages to the WAL mid-transaction and read them back */
+    if (n > CHUNK && tt__sq_bulk_cache(q) < 0)
+        return TT_QS_HARD;
     enum tt_qs qs = move_tail(q, e[0], e[n - 1]);
     if (qs != TT_QS_ONE)
         return qs;
