@@ -133,8 +133,10 @@ struct tt_server;
 /* Starts serving routes (a table ending with a {0} entry) in background threads. Returns 0 or a
  * negative code with a reason in err.
  * listen: "HOST:PORT" or "[IPV6]:PORT"; port 0 picks a free port (see tt_server_port).
- * libmicrohttpd with epoll and a pool of cfg->threads (0: one per core), 30 s idle timeout,
- * at most 4096 connections. Per request, in this order, before any body byte is read:
+ * cfg->threads libmicrohttpd epoll threads (0: one per core), each new connection handed by
+ * one accepting thread to the one holding the fewest (listener.h), 30 s idle timeout, at most
+ * 4096 connections; log lines written by a background thread meanwhile (log.h).
+ * Per request, in this order, before any body byte is read:
  *   GET/HEAD /web/… with web_root set -> static file (Cache-Control: public, max-age=300);
  *   route match on the raw path: no pattern 404 no-route; path but not method 405 with Allow
  *   (OPTIONS gets 204 with Allow); a {param} with a bad %-escape or NUL 400 invalid-parameter
@@ -145,7 +147,7 @@ struct tt_server;
  *   is not application/json (or application/…+json) 415.
  * Then the body is read (a chunked body over the limit is discarded and answered 413), parsed
  * with JSON_REJECT_DUPLICATES (object or array; errors 400 malformed-json with line/column), and
- * the handler runs in a pool thread; an empty body reaches it with req->json NULL.
+ * the handler runs in a server thread; an empty body reaches it with req->json NULL.
  * Every response carries X-Request-Id, X-Content-Type-Options: nosniff, Referrer-Policy:
  * no-referrer and Cache-Control (resp->cache_control, else no-store). Problems are
  * application/problem+json: type (TT_PROBLEM_TYPE_BASE + slug), title, status, detail, field

@@ -45,6 +45,23 @@ struct tt__route_match {
 int tt__route_match(const struct tt_route *routes, const char *method, const char *raw_path,
                     struct tt__route_match *m);
 
+/* The literal patterns of a route table, hashed (router_index.c). */
+struct tt__route_index {
+    int *slots; /* route indexes, -1 for an empty slot */
+    size_t mask;
+};
+
+/* Builds ix over routes (kept by the caller; must outlive ix). Returns 0, or -1 out of memory. */
+int tt__route_index_build(struct tt__route_index *ix, const struct tt_route *routes);
+void tt__route_index_free(struct tt__route_index *ix);
+
+/* tt__route_match with the same answer, faster for a path that is a literal pattern: such a
+ * route is the most specific possible, so the first one of the table whose pattern is the path
+ * and whose method matches wins (m->allow is then left empty: it only matters for a 405);
+ * anything else goes to tt__route_match. */
+int tt__route_lookup(const struct tt__route_index *ix, const struct tt_route *routes,
+                     const char *method, const char *raw_path, struct tt__route_match *m);
+
 /* --- query strings (router.c) ------------------------------------------------------------- */
 
 #define TT__QUERY_ARGS_MAX 32

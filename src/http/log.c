@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* log.c — the JSON line logger (log.h): typed key/values, JSON escaping with UTF-8 repair,
- * one write(2) per line so lines from several threads never interleave. */
+ * one write(2) per line, or one copy into the background writer's buffer (log_ring.c), so
+ * lines from several threads never interleave. */
 #include "log.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -11,7 +11,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
 #define LINE_MAX_BYTES 4096
 
@@ -28,6 +27,11 @@ void tt_log_set_level(enum tt_log_level level)
 void tt_log_set_fd(int fd)
 {
     atomic_store(&log_fd, fd);
+}
+
+int tt__log_fd(void)
+{
+    return atomic_load(&log_fd);
 }
 
 static int threshold(void)
@@ -281,14 +285,6 @@ void tt_log_kv(enum tt_log_level level, const char *msg, const struct tt_log_kv 
     if (truncated)
         put(buf, sizeof buf, &pos, ",\"truncated\":true", 17);
     put(buf, sizeof buf, &pos, "}\n", 2);
-    int fd = atomic_load(&log_fd);
-    size_t off = 0;
-    while (off < pos) {
-        ssize_t n = write(fd, buf + off, pos - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        off += (size_t)n;
-    }
+    if (tt__log_ring_put(buf, pos) < 0)
+        tt__log_write_all(atomic_load(&log_fd), buf, pos);
 }

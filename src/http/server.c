@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../core/error.h"
+#include "listener.h"
 #include "log.h"
 #include "session.h"
 
@@ -37,8 +38,13 @@
  * client still gets its 413; beyond it the connection is dropped. */
 #define DRAIN_MAX (16ull << 20)
 
+#define DAEMONS_MAX 256
+
 struct tt_server {
-    struct MHD_Daemon *daemon;
+    struct MHD_Daemon *daemons[DAEMONS_MAX]; /* one per worker thread, fed by the listener */
+    size_t n_daemons;
+    struct tt__listener *listener;
+    struct tt__route_index route_index; /* the literal patterns of routes */
     const struct tt_route *routes;
     struct tt_app *app;
     size_t body_max;
@@ -436,7 +442,7 @@ static enum MHD_Result begin(struct ctx *x, const char *method)
     if (s->web_root && is_get && strncmp(x->path, "/web/", 5) == 0)
         return send_static(x, x->path + 5);
 
-    int rc = tt__route_match(s->routes, method, x->path, &x->match);
+    int rc = tt__route_lookup(&s->route_index, s->routes, method, x->path, &x->match);
     if (rc == -TT_E_METHOD_NOT_ALLOWED) {
         struct extra ex = {.allow = x->match.allow};
         if (strcmp(method, "OPTIONS") == 0)
@@ -767,7 +773,11 @@ static int listen_on(const char *listen_addr, int *fd_out, unsigned *port_out, c
 
 static void server_free(struct tt_server *s)
 {
+    tt__listener_free(s->listener); /* stops accepting first */
+    for (size_t i = 0; i < s->n_daemons; i++)
+        MHD_stop_daemon(s->daemons[i]);
     tt__metrics_free(&s->metrics);
+    tt__route_index_free(&s->route_index);
     tt__auth_cache_destroy(&s->auth);
     free(s->web_root);
     free(s);
@@ -790,6 +800,7 @@ int tt_server_start(const struct tt_server_config *cfg, const struct tt_route *r
     s->body_max = cfg->body_max ? cfg->body_max : TT_HTTP_BODY_MAX_DEFAULT;
     tt__auth_cache_init(&s->auth);
     if (tt__metrics_init(&s->metrics, routes) < 0 ||
+        tt__route_index_build(&s->route_index, routes) < 0 ||
         (cfg->web_root && !(s->web_root = strdup(cfg->web_root)))) {
         snprintf(err, err_size, "out of memory");
         server_free(s);
@@ -803,21 +814,39 @@ int tt_server_start(const struct tt_server_config *cfg, const struct tt_route *r
     }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = cfg->threads ? cfg->threads : (cores > 0 ? (unsigned)cores : 1u);
-    if (threads > 256)
-        threads = 256;
-    s->daemon = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
-        on_request, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_THREAD_POOL_SIZE,
-        threads > 1 ? threads : 0u, MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)CONNECTION_MEMORY, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
-    if (!s->daemon) {
-        snprintf(err, err_size, "libmicrohttpd failed to start on %s", cfg->listen);
-        close(fd);
+    if (threads > DAEMONS_MAX)
+        threads = DAEMONS_MAX;
+    s->listener = tt__listener_new(fd, threads); /* owns fd from here */
+    if (!s->listener) {
+        snprintf(err, err_size, "out of memory");
+        server_free(s);
+        return -TT_E_NOMEM;
+    }
+    /* one daemon (one epoll thread) per worker, each connection handed to the least busy */
+    for (unsigned i = 0; i < threads; i++) {
+        struct MHD_Daemon *d = MHD_start_daemon(
+            MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
+                MHD_USE_NO_LISTEN_SOCKET,
+            0, NULL, NULL, on_request, s, MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
+            MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT / threads,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+            MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+            MHD_OPTION_NOTIFY_CONNECTION, tt__listener_notify(),
+            tt__listener_notify_cls(s->listener, i), MHD_OPTION_END);
+        if (!d) {
+            snprintf(err, err_size, "libmicrohttpd failed to start on %s", cfg->listen);
+            server_free(s);
+            return -TT_E_INTERNAL;
+        }
+        s->daemons[s->n_daemons++] = d;
+        tt__listener_set_daemon(s->listener, i, d);
+    }
+    if (tt__listener_run(s->listener) < 0) {
+        snprintf(err, err_size, "no thread to accept connections on %s", cfg->listen);
         server_free(s);
         return -TT_E_INTERNAL;
     }
+    tt_log_background(1); /* request threads make no write(2) for their log line */
     *out = s;
     return 0;
 }
@@ -838,17 +867,15 @@ void tt_server_stop(struct tt_server *s)
     if (!s)
         return;
     atomic_store(&s->stopping, 1);
-    MHD_socket lfd = MHD_quiesce_daemon(s->daemon);
+    tt__listener_stop(s->listener);
     /* in-flight requests finish (their responses go out with Connection: close) */
     int64_t deadline = mono_ns() + STOP_WAIT_NS;
     while (atomic_load(&s->inflight) > 0 && mono_ns() < deadline) {
         struct timespec ts = {0, 2 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    MHD_stop_daemon(s->daemon);
-    if (lfd != MHD_INVALID_SOCKET)
-        close(lfd);
     server_free(s);
+    tt_log_background(0);
 }
 
 char *tt_metrics_render(const struct tt_server *s, size_t *len)

@@ -141,6 +141,47 @@ static void overlong_and_deep_paths_match_nothing(void **state)
     assert_int_equal(tt__route_match(routes, "GET", deep, &m), -TT_E_NO_ROUTE);
 }
 
+/* The literal-pattern index answers as the full match does: same route, parameters, error. */
+static void route_index_agrees_with_the_full_match(void **state)
+{
+    (void)state;
+    struct tt__route_index ix;
+    assert_int_equal(tt__route_index_build(&ix, routes), 0);
+    static const char *const cases[][2] = {
+        {"GET", "/healthz"},
+        {"HEAD", "/healthz"},
+        {"POST", "/healthz"},
+        {"GET", "/healthz/"},
+        {"GET", "/v1/subjects"},
+        {"POST", "/v1/subjects"},
+        {"DELETE", "/v1/subjects"},
+        {"GET", "/v1/subjects/lookup"},
+        {"DELETE", "/v1/subjects/lookup"},
+        {"GET", "/v1/subjects/sub_1"},
+        {"GET", "/v1/subjects/a%zz"},
+        {"OPTIONS", "/v1/subjects"},
+        {"GET", "/nothing"},
+        {"GET", ""},
+        {"GET", "/v1/subjects/sub_1/records/r%201"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct tt__route_match a, b;
+        int ra = tt__route_match(routes, cases[i][0], cases[i][1], &a);
+        int rb = tt__route_lookup(&ix, routes, cases[i][0], cases[i][1], &b);
+        assert_int_equal(ra, rb);
+        assert_int_equal(a.n_params, b.n_params);
+        for (int k = 0; k < a.n_params; k++) {
+            assert_string_equal(a.names[k], b.names[k]);
+            assert_string_equal(a.values[k], b.values[k]);
+        }
+        if (ra < 0) {
+            assert_string_equal(a.allow, b.allow);
+            assert_string_equal(a.bad_param, b.bad_param);
+        }
+    }
+    tt__route_index_free(&ix);
+}
+
 static void url_decode_rules(void **state)
 {
     (void)state;
@@ -662,6 +703,7 @@ int main(void)
         cmocka_unit_test(literal_route_matches_exactly),
         cmocka_unit_test(params_are_filled_and_decoded),
         cmocka_unit_test(literal_segment_beats_parameter),
+        cmocka_unit_test(route_index_agrees_with_the_full_match),
         cmocka_unit_test(wrong_method_is_405_with_allow),
         cmocka_unit_test(head_matches_get_routes),
         cmocka_unit_test(bad_escape_in_param_is_400_naming_it),
