@@ -72,14 +72,16 @@ struct batch {
     struct tt_consent_write **by_key;    /* scratch: the writes with a state, n slots */
 };
 
-/* Orders writes by tenant, subject and purpose, then arrival (their place in the batch). */
+/* Orders writes by subject, tenant and purpose, then arrival (their place in the batch): a
+ * (tenant, subject)'s writes are adjacent, and the subject id, which differs most, is compared
+ * first (the tenant id is mostly the same in a batch). */
 static int by_state_key(const void *a, const void *b)
 {
     const struct tt_consent_write *x = *(struct tt_consent_write *const *)a;
     const struct tt_consent_write *y = *(struct tt_consent_write *const *)b;
-    int c = strcmp(x->ps.tenant_id, y->ps.tenant_id);
+    int c = strcmp(x->ps.subject_id, y->ps.subject_id);
     if (!c)
-        c = strcmp(x->ps.subject_id, y->ps.subject_id);
+        c = strcmp(x->ps.tenant_id, y->ps.tenant_id);
     if (!c)
         c = strcmp(x->ps.purpose, y->ps.purpose);
     return c ? c : (x->seq_in_batch > y->seq_in_batch) - (x->seq_in_batch < y->seq_in_batch);
