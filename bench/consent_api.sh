@@ -88,16 +88,26 @@ run_wrk() { # CONNECTIONS SCRIPT -> "SECONDS NON2XX"
   out=$(wrk -t2 -c"$1" -d"${DUR}s" --timeout 30s -s "$2" "$U" 2>&1)
   echo "$(echo "$out" | awk '/requests in/ {print $(NF-2)}' | tr -d 's,') $(echo "$out" | awk '/Non-2xx/ {print $NF}')"
 }
+# the server's CPU seconds (user + system) so far: CPU per event beside the wall-clock rates,
+# as the shared machine's load moves between runs
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$PID/stat"; }
 C0=$(count)
+T0=$(cpu)
 read -r SECS1 BAD1 <<<"$(run_wrk "$CONNS" "$TMP/post.lua")"
 C1=$(count)
+T1=$(cpu)
 read -r SECS2 BAD2 <<<"$(run_wrk "$BATCH_CONNS" "$TMP/batch.lua")"
 C2=$(count)
+T2=$(cpu)
 kill "$PID" 2>/dev/null; wait 2>/dev/null; PID=
 LEDGER=$("$BUILD/bench/bench_consent_ledger" --seconds 5 ${TUTELA_BENCH_DB:+--db "$TUTELA_BENCH_DB"} 2>&1)
-python3 - "$C0" "$C1" "$C2" "${SECS1:-$DUR}" "${SECS2:-$DUR}" "${BAD1:-0}" "${BAD2:-0}" "$CONNS" "$BATCH_CONNS" "$ITEMS" "${TUTELA_BENCH_DB:+postgres}" <<PY
+python3 - "$C0" "$C1" "$C2" "${SECS1:-$DUR}" "${SECS2:-$DUR}" "${BAD1:-0}" "${BAD2:-0}" "$CONNS" "$BATCH_CONNS" "$ITEMS" "${TUTELA_BENCH_DB:+postgres}" "$T0" "$T1" "$T2" <<PY
 import re, sys
-c0, c1, c2, s1, s2, bad1, bad2, conns, bconns, items, backend = sys.argv[1:]
+c0, c1, c2, s1, s2, bad1, bad2, conns, bconns, items, backend, t0, t1, t2 = sys.argv[1:]
+def us_per(t_a, t_b, n):
+    return f"{(float(t_b) - float(t_a)) / n * 1e6:.0f}" if n > 0 else "n/a"
+cpu1 = us_per(t0, t1, int(c1) - int(c0))
+cpu2 = us_per(t1, t2, int(c2) - int(c1))
 single = (int(c1) - int(c0)) / float(s1)
 batch = (int(c2) - int(c1)) / float(s2)
 ledger = """$LEDGER"""
@@ -109,9 +119,11 @@ def of(x, base):
     return f"{x / base:.2f}" if base else "n/a"
 be = backend or "sqlite"
 print(f"consent API ({be}, POST /v1/subjects/{{id}}/consents, one event a request, {conns} connections):"
-      f" {single:.0f} durable events/s (counted in the database; {bad1} non-2xx)")
+      f" {single:.0f} durable events/s (counted in the database; {bad1} non-2xx;"
+      f" server CPU {cpu1} us/event)")
 print(f"consent API ({be}, POST /v1/consents, {items} events a request, {bconns} connections):"
-      f" {batch:.0f} durable events/s (counted in the database; {bad2} non-2xx)")
+      f" {batch:.0f} durable events/s (counted in the database; {bad2} non-2xx;"
+      f" server CPU {cpu2} us/event)")
 print(f"direct ledger (group commit, same run): {direct:.0f} durable events/s"
       f"  (API single = {of(single, direct)}, batch = {of(batch, direct)} of it)")
 if raw:
