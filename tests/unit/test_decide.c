@@ -314,7 +314,9 @@ static int run_cases(struct fixture *f, const struct tt_policy *p, struct tt_ind
 
 /* Every case, repeated in a shuffled order (so the batch's pipeline wraps and tenants, subjects
  * and identifiers alternate), decided in one batch: each answer and lookup must equal
- * tt_decide_ex's for the same request. Returns the number of mismatches (printed). */
+ * tt_decide_ex's for the same request. Also every prefix whose length ends the batch inside,
+ * at or just after one of the pipeline's groups of 16 (issue 3). Returns the number of
+ * mismatches (printed). */
 static int batch_agrees(struct fixture *f, const struct tt_policy *p, struct tt_index *ix,
                         const char *label)
 {
@@ -325,8 +327,24 @@ static int batch_agrees(struct fixture *f, const struct tt_policy *p, struct tt_
     int *lk = calloc(n, sizeof *lk);
     for (size_t i = 0; i < n; i++)
         rs[i] = request_of(json_array_get(cases, (i * 31 + i / nc) % nc));
-    assert_int_equal(tt_decide_batch_ex(p, ix, f->now, rs, n, ds, lk), 0);
+    static const size_t sizes[] = {1, 2, 15, 16, 17, 31, 32, 33, 47, 48, 49, 65, 0};
     int bad = 0;
+    for (size_t s = 0; sizes[s] && sizes[s] < n; s++) {
+        size_t m = sizes[s];
+        memset(lk, 0xff, n * sizeof *lk); /* -1: never a lookup result */
+        assert_int_equal(tt_decide_batch_ex(p, ix, f->now, rs, m, ds, lk), 0);
+        for (size_t i = 0; i < m; i++) {
+            struct tt_decision one;
+            int lookup = -1;
+            assert_int_equal(tt_decide_ex(p, ix, f->now, &rs[i], &one, &lookup), 0);
+            if (one.allow != ds[i].allow || one.reasons != ds[i].reasons || lookup != lk[i]) {
+                printf("%s: batch of %zu, item %zu: got allow=%d reasons=%#x lookup=%d\n", label, m,
+                       i, ds[i].allow, ds[i].reasons, lk[i]);
+                bad++;
+            }
+        }
+    }
+    assert_int_equal(tt_decide_batch_ex(p, ix, f->now, rs, n, ds, lk), 0);
     for (size_t i = 0; i < n; i++) {
         struct tt_decision one;
         int lookup = -1;
