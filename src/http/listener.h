@@ -36,7 +36,8 @@ int tt__listener_run(struct tt__listener *l);
  * serving the connections they hold. Idempotent. */
 void tt__listener_stop(struct tt__listener *l);
 
-/* Stops it if running and frees it (NULL is fine). The daemons are the caller's. */
+/* Stops it if running and frees it (NULL is fine). The daemons are the caller's, and must be
+ * stopped first: their connections' CLOSED notifications use it. */
 void tt__listener_free(struct tt__listener *l);
 
 #endif

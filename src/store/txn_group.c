@@ -163,6 +163,7 @@ static int enqueue(struct tt__txn_group *g, struct group_item *it)
     if (!g->started) {
         if (pthread_create(&g->thread, NULL, committer, g) != 0)
             return -1;
+        pthread_setname_np(g->thread, "tt-group-commit"); /* not the starting thread's name */
         g->started = 1;
     }
     it->next = NULL;
