@@ -532,8 +532,10 @@ int tt_decide_ex(const struct tt_policy *policy, const struct tt_index *index, t
 #define GROUP 16
 #define RING 64 /* a power of two, at least 3 * GROUP */
 /* Resolved request shapes kept for a batch, keyed by the strings' addresses: in-process callers
- * pass the same literal keys over and over, so most requests skip the policy maps. */
-#define SHAPES 16
+ * pass the same literal keys over and over, so most requests skip the policy maps. A shape
+ * goes in its slot or the next one (a handful of shapes alternating in one slot would miss on
+ * every request). */
+#define SHAPES 32 /* a power of two */
 
 struct shape {
     const char *purpose, *category, *service, *recipient; /* NULL purpose = empty */
@@ -542,22 +544,29 @@ struct shape {
 
 static unsigned shape_slot(const struct tt_decision_request *r)
 {
-    uintptr_t h = (uintptr_t)r->purpose ^ (uintptr_t)r->data_category * 3 ^
-                  (uintptr_t)r->service * 5 ^ (uintptr_t)r->recipient * 7;
-    h ^= h >> 17;
-    return (unsigned)(h >> 3) % SHAPES;
+    uint64_t h = (uint64_t)(uintptr_t)r->purpose ^ (uint64_t)(uintptr_t)r->data_category * 3 ^
+                 (uint64_t)(uintptr_t)r->service * 5 ^ (uint64_t)(uintptr_t)r->recipient * 7;
+    return (unsigned)((h * 0x9e3779b97f4a7c15ULL) >> 32) & (SHAPES - 1);
+}
+
+static int shape_is(const struct shape *c, const struct tt_decision_request *r)
+{
+    return c->purpose == r->purpose && c->category == r->data_category &&
+           c->service == r->service && c->recipient == r->recipient;
 }
 
 static void resolve_cached(const struct tt_policy *policy, const struct view *v,
                            const struct tt_index *index, const struct tt_decision_request *r,
                            struct shape *cache, struct facts *f)
 {
-    struct shape *c = &cache[shape_slot(r)];
-    if (c->purpose == r->purpose && c->category == r->data_category && c->service == r->service &&
-        c->recipient == r->recipient) {
-        *f = c->f;
+    unsigned s = shape_slot(r);
+    struct shape *c = &cache[s], *c2 = &cache[(s + 1) & (SHAPES - 1)];
+    if (shape_is(c, r) || shape_is(c2, r)) {
+        *f = shape_is(c, r) ? c->f : c2->f;
         return;
     }
+    if (c->purpose && !c2->purpose)
+        c = c2;
     *f = (struct facts){.slot = -1};
     if (v)
         resolve_fast(v, index, r, f);
@@ -615,6 +624,8 @@ static void stage_load(struct batch *b, size_t lo, size_t hi)
  * start loading; subjects' withdrawal/objection bits start loading. */
 static void stage_follow(struct batch *b, size_t lo, size_t hi)
 {
+    const void *ext[GROUP];
+    size_t n_ext = 0;
     for (size_t i = lo; i < hi; i++) {
         size_t k = i % RING;
         if (b->by[k] == BY_IDENT) {
@@ -624,9 +635,12 @@ static void stage_follow(struct batch *b, size_t lo, size_t hi)
             else
                 b->by[k] = BY_NONE;
         } else if (b->by[k] == BY_SUBJECT) {
-            tt__index_prefetch_ext(b->index, b->key[k]);
+            ext[n_ext] = tt__index_ext_line(b->index, b->key[k]);
+            n_ext += ext[n_ext] != NULL;
         }
     }
+    for (size_t e = 0; e < n_ext; e++) /* back to back, like the slots */
+        __builtin_prefetch(ext[e]);
 }
 
 /* Stage 3: decides request i. */

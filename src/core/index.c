@@ -895,23 +895,30 @@ uint64_t tt__index_ident_key(int ident_type, const char *blind_hex)
 }
 
 /* The table pointer and capacity are read as the lookups read them; a stale pair only
- * prefetches a useless line: a prefetch never faults. A slot in the second half of its cache
- * line also has the next line loaded: at 78-82 % full a linear probe goes on past its first
- * slot about half the time, and that line would otherwise be a miss taken while deciding. */
+ * prefetches a useless line: a prefetch never faults. The next cache line is loaded too: at
+ * 78-82 % full a linear probe often goes on past the slot's own line, and that line would
+ * otherwise be a miss taken while deciding (it lies in the same page: no second page walk). */
 void tt__index_prefetch(const struct tt_index *ix, uint64_t key)
 {
     struct shard *sh = shard_of(ix, key);
     const struct slot *tab = __atomic_load_n(&sh->slots, __ATOMIC_RELAXED);
     uint32_t cap = __atomic_load_n(&sh->cap, __ATOMIC_RELAXED);
-    const struct slot *s = &tab[pos_of(key, cap)];
+    const char *s = (const char *)&tab[pos_of(key, cap)];
     __builtin_prefetch(s);
-    if ((uintptr_t)s & 32)
-        __builtin_prefetch(s + 1);
+    __builtin_prefetch(s + 64);
 }
 
-/* Finds key's slot as read_slot does, but only to start loading its withdrawal/objection bits;
+void tt__index_prefetch_ident(const struct tt_index *ix, uint64_t k)
+{
+    struct shard *sh = shard_of(ix, k);
+    const struct idn *tab = __atomic_load_n(&sh->idn, __ATOMIC_RELAXED);
+    uint32_t cap = __atomic_load_n(&sh->idn_cap, __ATOMIC_RELAXED);
+    __builtin_prefetch(&tab[pos_of(k, cap)]);
+}
+
+/* Finds key's slot as read_slot does, but only to say where its withdrawal/objection bits are;
  * a copy torn by a writer costs nothing but a useless prefetch, so no sequence check. */
-void tt__index_prefetch_ext(const struct tt_index *ix, uint64_t key)
+const void *tt__index_ext_line(const struct tt_index *ix, uint64_t key)
 {
     const struct shard *sh = shard_of(ix, key);
     uint32_t cap = __atomic_load_n(&sh->cap, __ATOMIC_ACQUIRE);
@@ -923,21 +930,12 @@ void tt__index_prefetch_ext(const struct tt_index *ix, uint64_t key)
             uint32_t x = __atomic_load_n(&tab[i].xf, __ATOMIC_RELAXED) >> 8;
             uint32_t ecap = __atomic_load_n(&sh->ext_cap, __ATOMIC_ACQUIRE);
             const struct ext *et = __atomic_load_n(&sh->ext, __ATOMIC_ACQUIRE);
-            if (x && x <= ecap)
-                __builtin_prefetch(&et[x - 1]);
-            return;
+            return x && x <= ecap ? &et[x - 1] : NULL;
         }
         if (k == 0)
-            return;
+            return NULL;
     }
-}
-
-void tt__index_prefetch_ident(const struct tt_index *ix, uint64_t k)
-{
-    struct shard *sh = shard_of(ix, k);
-    const struct idn *tab = __atomic_load_n(&sh->idn, __ATOMIC_RELAXED);
-    uint32_t cap = __atomic_load_n(&sh->idn_cap, __ATOMIC_RELAXED);
-    __builtin_prefetch(&tab[pos_of(k, cap)]);
+    return NULL;
 }
 
 int tt__index_get_key(const struct tt_index *ix, uint32_t tenant, uint64_t key, const uint32_t *tag,

@@ -93,10 +93,11 @@ void tt__index_hash(const char *s, size_t len, uint64_t *a, uint64_t *b);
  * tt__index_tenant: the tenant's handle, 0 for a tenant never seen (matches no subject).
  * tt__index_ident_key: an identifier's table key, 0 when blind_hex is malformed.
  * tt__index_ident_subject: the subject key an identifier maps to, 0 for none.
- * tt__index_prefetch / _prefetch_ident: start loading the slot of a subject / identifier key
- * (a subject's slot with the cache line after it when the slot ends its line).
- * tt__index_prefetch_ext: once a subject's slot has arrived, start loading its withdrawal and
- * objection bits when it has any (about one subject in seven in the benchmark's workload).
+ * tt__index_prefetch / _prefetch_ident: start loading the slot of a subject (with the cache
+ * line after it) / of an identifier key.
+ * tt__index_ext_line: where a subject's withdrawal and objection bits are, NULL when it has none
+ * (most subjects) or is not found; an address to prefetch once the subject's slot has arrived,
+ * never to read (a writer may move it).
  * tt__index_get_key: tt_index_get over a key (and tag, or NULL to skip the check) and tenant
  * handle; same results. */
 unsigned tt__index_read_begin(const struct tt_index *ix);
@@ -106,7 +107,7 @@ uint64_t tt__index_ident_key(int ident_type, const char *blind_hex);
 uint64_t tt__index_ident_subject(const struct tt_index *ix, uint64_t ident_key);
 void tt__index_prefetch(const struct tt_index *ix, uint64_t key);
 void tt__index_prefetch_ident(const struct tt_index *ix, uint64_t ident_key);
-void tt__index_prefetch_ext(const struct tt_index *ix, uint64_t key);
+const void *tt__index_ext_line(const struct tt_index *ix, uint64_t key);
 int tt__index_get_key(const struct tt_index *ix, uint32_t tenant, uint64_t key, const uint32_t *tag,
                       struct tt_index_state *out);
 
