@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_http_router.c — the request-target parsers of src/http: route matching with path
- * parameter decoding, query-string parsing, URL decoding and API-token parsing, on any bytes.
+ * parameter decoding (and the literal-route index, which must answer as the full match does),
+ * query-string parsing, URL decoding and API-token parsing, on any bytes.
  * Input: "METHOD PATH?QUERY" (first line); the rest is also tried as a Bearer token. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,7 +28,8 @@ static const struct tt_route routes[] = {
     {.method = NULL},
 };
 
-static struct tt__route_match m;
+static struct tt__route_match m, m2;
+static struct tt__route_index ix;
 static struct tt__query q;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -55,6 +57,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (qm)
         *qm++ = '\0';
     int rc = tt__route_match(routes, method, target, &m);
+    if (!ix.slots && tt__route_index_build(&ix, routes) != 0)
+        abort();
+    if (tt__route_lookup(&ix, routes, method, target, &m2) != rc || m2.n_params != m.n_params)
+        abort();
     if (rc >= 0) {
         if (m.n_params < 0 || m.n_params > TT_HTTP_MAX_PARAMS)
             abort();
