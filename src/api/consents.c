@@ -11,6 +11,7 @@
 #include "../core/error.h"
 #include "common.h"
 #include "consent_int.h"
+#include "consent_reply.h"
 #include "handlers.h"
 #include "hooks.h"
 #include "spec.h"
@@ -27,6 +28,40 @@ struct record_ctx {
     uint8_t sealed[TT_CONSENT_EVIDENCE_MAX];
 };
 
+/* The 201 event written into one buffer handed to resp. Returns 1 when a value would need
+ * escaping (the caller builds it with jansson instead), or 0. */
+static int reply_raw(const struct tt_consent_event *ev, const char *hash, struct tt_resp *resp)
+{
+    char at[32];
+    struct tt_jbuf b;
+    tt_jbuf_init(&b, 512);
+    tt_jbuf_lit(&b, "{\"id\":");
+    tt_jbuf_str(&b, ev->id);
+    tt_jbuf_lit(&b, ",\"subject_id\":");
+    tt_jbuf_str(&b, ev->subject_id);
+    tt_jbuf_lit(&b, ",\"target_kind\":");
+    tt_jbuf_str(&b, ev->target_kind);
+    tt_jbuf_lit(&b, ",\"target\":");
+    tt_jbuf_str(&b, ev->target);
+    tt_jbuf_lit(&b, ",\"action\":");
+    tt_jbuf_str(&b, tt_consent_action_name(ev->action));
+    tt_jbuf_lit(&b, ",\"method\":");
+    tt_jbuf_str(&b, ev->method);
+    tt_jbuf_lit(&b, ",\"notice_version\":");
+    tt_jbuf_str(&b, ev->notice_version);
+    tt_jbuf_lit(&b, ",\"recorded_at\":");
+    if (ev->at) /* as tt__api_time writes it */
+        tt_jbuf_str(&b, tt_time_format(ev->at, at, sizeof at));
+    else
+        tt_jbuf_lit(&b, "null");
+    tt_jbuf_lit(&b, ",\"seq\":");
+    tt_jbuf_int(&b, ev->seq);
+    tt_jbuf_lit(&b, ",\"hash\":");
+    tt_jbuf_str(&b, hash);
+    tt_jbuf_lit(&b, "}");
+    return tt_jbuf_reply(&b, resp, 201);
+}
+
 /* After the commit: the problem, or the index updated and the 201 event. Frees x. */
 static int record_finish(struct record_ctx *x, int rc)
 {
@@ -39,13 +74,16 @@ static int record_finish(struct record_ctx *x, int rc)
         tt_hook_purpose_state_changed(x->app, &x->w.ps);
         char hash[2 * TT_LEDGER_HASH_BYTES + 1];
         sodium_bin2hex(hash, sizeof hash, ev->hash, sizeof ev->hash);
-        json_t *body =
-            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:s}", "id", ev->id,
-                      "subject_id", ev->subject_id, "target_kind", ev->target_kind, "target",
-                      ev->target, "action", tt_consent_action_name(ev->action), "method",
-                      ev->method, "notice_version", ev->notice_version, "recorded_at",
-                      tt__api_time(ev->at), "seq", (json_int_t)ev->seq, "hash", hash);
-        rc = body ? tt_reply(resp, 201, body) : tt__api_nomem(resp);
+        rc = reply_raw(ev, hash, resp);
+        if (rc == 1) { /* a value that needs escaping: the same answer built by jansson */
+            json_t *body =
+                json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:s}", "id", ev->id,
+                          "subject_id", ev->subject_id, "target_kind", ev->target_kind, "target",
+                          ev->target, "action", tt_consent_action_name(ev->action), "method",
+                          ev->method, "notice_version", ev->notice_version, "recorded_at",
+                          tt__api_time(ev->at), "seq", (json_int_t)ev->seq, "hash", hash);
+            rc = body ? tt_reply(resp, 201, body) : tt__api_nomem(resp);
+        }
     }
     sodium_memzero(x->sealed, sizeof x->sealed);
     free(x);

@@ -19,6 +19,7 @@
 #include "../core/error.h"
 #include "common.h"
 #include "consent_int.h"
+#include "consent_reply.h"
 #include "consents_scan.h"
 #include "handlers.h"
 #include "hooks.h"
@@ -77,80 +78,28 @@ static struct batch_ctx *ctx_new(struct tt_req *req, struct tt_resp *resp, size_
     return x;
 }
 
-/* Appends id between quotes at *o; -1 (nothing to escape is allowed) when it holds a byte
- * outside [A-Za-z0-9_-]. */
-static int put_id(char **o, const char *id)
-{
-    char *p = *o;
-    *p++ = '"';
-    for (; *id; id++) {
-        char c = *id;
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-'))
-            return -1;
-        *p++ = c;
-    }
-    *p++ = '"';
-    *o = p;
-    return 0;
-}
-
-/* Appends the decimal digits of v at *o. */
-static void put_int(char **o, int64_t v)
-{
-    char tmp[24];
-    size_t k = 0;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do
-        tmp[k++] = (char)('0' + u % 10);
-    while ((u /= 10) != 0);
-    if (v < 0)
-        *(*o)++ = '-';
-    while (k)
-        *(*o)++ = tmp[--k];
-}
-
-static void put_lit(char **o, const char *s)
-{
-    size_t n = strlen(s);
-    memcpy(*o, s, n);
-    *o += n;
-}
-
 /* The 201 body {"recorded": n, "events": [{"id", "subject_id", "seq"}, …]} written into one
- * buffer handed to resp. Returns 1 when an id would need escaping (the caller builds it with
- * jansson instead), 0, or a problem. */
+ * buffer handed to resp. Returns 1 when a value would need escaping (the caller builds it with
+ * jansson instead), or 0. */
 static int reply_raw(const struct batch_ctx *x, struct tt_resp *resp)
 {
-    size_t cap = 64 + x->n * (2 * TT_ID_MAX + 64);
-    char *buf = malloc(cap), *o = buf;
-    if (!buf)
-        return tt__api_nomem(resp);
-    put_lit(&o, "{\"recorded\":");
-    put_int(&o, (int64_t)x->n);
-    put_lit(&o, ",\"events\":[");
-    for (size_t i = 0; i < x->n; i++) {
+    struct tt_jbuf b;
+    tt_jbuf_init(&b, 64 + x->n * (2 * TT_ID_MAX + 64));
+    tt_jbuf_lit(&b, "{\"recorded\":");
+    tt_jbuf_int(&b, (int64_t)x->n);
+    tt_jbuf_lit(&b, ",\"events\":[");
+    for (size_t i = 0; i < x->n && b.ok; i++) {
         const struct tt_consent_event *ev = &x->w[i].ev;
-        put_lit(&o, i ? ",{\"id\":" : "{\"id\":");
-        if (put_id(&o, ev->id) < 0)
-            break;
-        put_lit(&o, ",\"subject_id\":");
-        if (put_id(&o, ev->subject_id) < 0)
-            break;
-        put_lit(&o, ",\"seq\":");
-        put_int(&o, ev->seq);
-        *o++ = '}';
-        if (i + 1 == x->n) {
-            put_lit(&o, "]}");
-            resp->status = 201;
-            resp->raw = buf;
-            resp->raw_len = (size_t)(o - buf);
-            resp->content_type = "application/json";
-            return 0;
-        }
+        tt_jbuf_lit(&b, i ? ",{\"id\":" : "{\"id\":");
+        tt_jbuf_str(&b, ev->id);
+        tt_jbuf_lit(&b, ",\"subject_id\":");
+        tt_jbuf_str(&b, ev->subject_id);
+        tt_jbuf_lit(&b, ",\"seq\":");
+        tt_jbuf_int(&b, ev->seq);
+        tt_jbuf_lit(&b, "}");
     }
-    free(buf);
-    return 1;
+    tt_jbuf_lit(&b, "]}");
+    return tt_jbuf_reply(&b, resp, 201);
 }
 
 /* After the commit: the problem, or the index updated and the 201 list of events (id, subject

@@ -52,6 +52,13 @@ for (const backend of backends()) {
       assert.equal(r.status, 201, r.text);
       assert.match(r.json.id, /^cev_/);
       assert.equal(r.json.seq > 0, true);
+      assert.equal(r.type, 'application/json');
+      // the answer (written without a JSON tree) is the event the history proves
+      const ev = (await srv.request('GET', `/v1/subjects/${s.id}/consents/history`, { key: t.keys.readonly })).json.events[0];
+      assert.deepEqual(
+        { ...r.json },
+        { id: ev.id, subject_id: s.id, target_kind: 'purpose', target: MKT, action: 'grant', method: 'api',
+          notice_version: NOTICE, recorded_at: ev.at, seq: ev.seq, hash: ev.hash });
       r = await decide(s.id);
       assert.equal(r.status, 200, r.text);
       assert.equal(r.json.allow, true, r.text);

@@ -4,7 +4,8 @@
  * subject id check), issue 4, S8.2: a body the fast path takes is one the jansson path takes,
  * item for item with the same values; every usual valid body is taken by the fast path; every
  * invalid body is refused by it (the jansson path then names the problem). Hand-written bodies,
- * then thousands of bodies built from pools of good and bad values, both ways. */
+ * then thousands of bodies built from pools of good and bad values, both ways; and the raw
+ * writer of the consent answers (api/consent_reply.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 
 #include "api/common.h"
 #include "api/consent_int.h"
+#include "api/consent_reply.h"
 #include "api/consents_scan.h"
 #include "core/policy.h"
 
@@ -335,6 +337,44 @@ static void test_generated_bodies_agree(void **state)
     assert_true(refused > 100);
 }
 
+/* The raw answer writer: JSON jansson reads back, and a refusal (the caller then answers with
+ * jansson) for a value that would need escaping or more room than given. */
+static void test_reply_writer(void **state)
+{
+    (void)state;
+    struct tt_jbuf b;
+    struct tt_resp resp = {0};
+    tt_jbuf_init(&b, 128);
+    tt_jbuf_lit(&b, "{\"id\":");
+    tt_jbuf_str(&b, "cev_abc");
+    tt_jbuf_lit(&b, ",\"seq\":");
+    tt_jbuf_int(&b, INT64_MIN);
+    tt_jbuf_lit(&b, ",\"n\":");
+    tt_jbuf_int(&b, 0);
+    tt_jbuf_lit(&b, "}");
+    assert_int_equal(tt_jbuf_reply(&b, &resp, 201), 0);
+    assert_int_equal(resp.status, 201);
+    json_t *j = json_loadb(resp.raw, resp.raw_len, 0, NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "id")), "cev_abc");
+    assert_true(json_integer_value(json_object_get(j, "seq")) == INT64_MIN);
+    assert_int_equal(json_integer_value(json_object_get(j, "n")), 0);
+    json_decref(j);
+    free(resp.raw);
+    static const char *const refused[] = {"a\"b", "a\\b", "a\nb", "caf\xc3\xa9"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        struct tt_resp r2 = {0};
+        tt_jbuf_init(&b, 64);
+        tt_jbuf_str(&b, refused[i]);
+        assert_int_equal(tt_jbuf_reply(&b, &r2, 201), 1);
+        assert_null(r2.raw);
+    }
+    struct tt_resp r3 = {0};
+    tt_jbuf_init(&b, 4);
+    tt_jbuf_str(&b, "abcd"); /* 6 bytes with its quotes */
+    assert_int_equal(tt_jbuf_reply(&b, &r3, 201), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_invalid_bodies_are_refused_by_both),
         cmocka_unit_test(test_valid_bodies_outside_the_subset_take_the_slow_path),
         cmocka_unit_test(test_generated_bodies_agree),
+        cmocka_unit_test(test_reply_writer),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
