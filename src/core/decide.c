@@ -523,12 +523,13 @@ int tt_decide_ex(const struct tt_policy *policy, const struct tt_index *index, t
 
 /* The batch runs in groups of GROUP requests, as a three-stage pipeline: the requests of group
  * g are hashed, then their slots (or identifier slots) prefetched back to back; group g - 1's
- * identifiers are turned into their subjects' keys (whose slots are then prefetched) and its
- * subjects' withdrawal/objection bits prefetched; group g - 2 is decided, its memory arrived.
- * Prefetches go out back to back rather than one per decided request because at 10M subjects
- * the cost is the address translation more than the cache miss (a random line in a 600 MB
- * table, in a VM): a prefetch's page walk holds up the instructions behind it, and walks that
- * start together overlap, walks spread between decisions do not (docs/decisions.md). */
+ * subjects' slots are copied and their withdrawal/objection bits prefetched, its identifiers
+ * turned into their subjects' keys (whose slots are then prefetched); group g - 2 is decided,
+ * its memory arrived. Prefetches go out back to back rather than one per decided request
+ * because at 10M subjects the cost is the address translation more than the cache miss (a
+ * random line in a 600 MB table, in a VM): a prefetch's page walk holds up the instructions
+ * behind it, and walks that start together overlap, walks spread between decisions do not
+ * (docs/decisions.md). */
 #define GROUP 16
 #define RING 64 /* a power of two, at least 3 * GROUP */
 /* Resolved request shapes kept for a batch, keyed by the strings' addresses: in-process callers
@@ -575,7 +576,7 @@ static void resolve_cached(const struct tt_policy *policy, const struct view *v,
     *c = (struct shape){r->purpose, r->data_category, r->service, r->recipient, *f};
 }
 
-enum { BY_NONE, BY_SUBJECT, BY_IDENT };
+enum { BY_NONE, BY_SUBJECT, BY_IDENT, BY_PEEKED /* a subject whose slot is copied */ };
 
 /* One batch's state: its arguments, the shapes seen, and a ring of the requests in flight. */
 struct batch {
@@ -592,6 +593,7 @@ struct batch {
     uint64_t key[RING];
     uint32_t tag[RING];
     uint8_t by[RING];
+    struct tt__index_peek peek[RING];
 };
 
 /* Stage 1 for requests [lo, hi): hash, then prefetch all slots together. */
@@ -621,7 +623,9 @@ static void stage_load(struct batch *b, size_t lo, size_t hi)
 }
 
 /* Stage 2 for [lo, hi), their slots arrived: identifiers to subject keys, whose slots then
- * start loading; subjects' withdrawal/objection bits start loading. */
+ * start loading; subjects' slots copied, and their withdrawal/objection bits start loading.
+ * A slot is read once here rather than again while deciding: each read of a line in a page
+ * whose translation has left the TLB pays the page walk again. */
 static void stage_follow(struct batch *b, size_t lo, size_t hi)
 {
     const void *ext[GROUP];
@@ -635,8 +639,10 @@ static void stage_follow(struct batch *b, size_t lo, size_t hi)
             else
                 b->by[k] = BY_NONE;
         } else if (b->by[k] == BY_SUBJECT) {
-            ext[n_ext] = tt__index_ext_line(b->index, b->key[k]);
-            n_ext += ext[n_ext] != NULL;
+            tt__index_peek(b->index, b->key[k], &b->peek[k]);
+            b->by[k] = BY_PEEKED;
+            if (b->peek[k].ext)
+                ext[n_ext++] = b->peek[k].ext;
         }
     }
     for (size_t e = 0; e < n_ext; e++) /* back to back, like the slots */
@@ -657,7 +663,9 @@ static void stage_decide(struct batch *b, size_t i)
     }
     struct tt_index_state st;
     int found = TT_INDEX_NONE;
-    if (b->by[k] != BY_NONE)
+    if (b->by[k] == BY_PEEKED)
+        found = tt__index_peek_get(b->index, b->th, b->key[k], &b->tag[k], &b->peek[k], &st);
+    else if (b->by[k] != BY_NONE)
         found = tt__index_get_key(b->index, b->th, b->key[k],
                                   b->by[k] == BY_SUBJECT ? &b->tag[k] : NULL, &st);
     if (b->by[k] == BY_IDENT && found != TT_INDEX_FOUND)

@@ -637,6 +637,24 @@ static int read_slot(const struct shard *sh, uint64_t key, struct slot *slot, st
     return read_ok(sh, q) ? found : -1;
 }
 
+/* The result of a lookup from a consistent copy of the slot (found) and its bits. */
+static int state_of(int found, const struct slot *e, const struct ext *x, uint32_t th,
+                    const uint32_t *tag, struct tt_index_state *out)
+{
+    if (!found || (tag && e->tag != *tag))
+        return TT_INDEX_NONE;
+    if ((e->tj >> 8) != th)
+        return TT_INDEX_OTHER_TENANT;
+    out->given = e->given;
+    out->withdrawn = x->withdrawn;
+    out->objection = x->objection;
+    out->retention_until = e->ret;
+    out->flags = e->xf & 0x0fu;
+    out->kind = (int)(e->xf >> 4 & 3);
+    out->juris = e->tj & 0xffu;
+    return TT_INDEX_FOUND;
+}
+
 static int get_by_key(const struct tt_index *ix, uint32_t th, uint64_t a, const uint32_t *tag,
                       struct tt_index_state *out)
 {
@@ -646,18 +664,7 @@ static int get_by_key(const struct tt_index *ix, uint32_t th, uint64_t a, const 
     int found;
     while ((found = read_slot(sh, a, &e, &x)) < 0)
         ;
-    if (!found || (tag && e.tag != *tag))
-        return TT_INDEX_NONE;
-    if ((e.tj >> 8) != th)
-        return TT_INDEX_OTHER_TENANT;
-    out->given = e.given;
-    out->withdrawn = x.withdrawn;
-    out->objection = x.objection;
-    out->retention_until = e.ret;
-    out->flags = e.xf & 0x0fu;
-    out->kind = (int)(e.xf >> 4 & 3);
-    out->juris = e.tj & 0xffu;
-    return TT_INDEX_FOUND;
+    return state_of(found, &e, &x, th, tag, out);
 }
 
 int tt_index_get(const struct tt_index *ix, const char *tenant_id, const char *subject_id,
@@ -916,26 +923,59 @@ void tt__index_prefetch_ident(const struct tt_index *ix, uint64_t k)
     __builtin_prefetch(&tab[pos_of(k, cap)]);
 }
 
-/* Finds key's slot as read_slot does, but only to say where its withdrawal/objection bits are;
- * a copy torn by a writer costs nothing but a useless prefetch, so no sequence check. */
-const void *tt__index_ext_line(const struct tt_index *ix, uint64_t key)
+_Static_assert(sizeof(struct slot) == sizeof(((struct tt__index_peek *)0)->slot),
+               "tt__index_peek holds one slot");
+
+/* The first half of read_slot: the slot copied under the shard's sequence number, the
+ * withdrawal/objection bits only located (to be prefetched), checked in tt__index_peek_get. */
+void tt__index_peek(const struct tt_index *ix, uint64_t key, struct tt__index_peek *p)
 {
     const struct shard *sh = shard_of(ix, key);
+    p->seq = read_begin(sh);
+    p->ext = NULL;
     uint32_t cap = __atomic_load_n(&sh->cap, __ATOMIC_ACQUIRE);
     const struct slot *tab = __atomic_load_n(&sh->slots, __ATOMIC_ACQUIRE);
+    int found = 0;
+    struct slot e;
     uint32_t i = pos_of(key, cap);
     for (uint32_t probes = 0; probes < cap; probes++, i = i + 1 == cap ? 0 : i + 1) {
-        uint64_t k = __atomic_load_n(&tab[i].key, __ATOMIC_RELAXED);
+        uint64_t k = tab[i].key;
         if (k == key) {
-            uint32_t x = __atomic_load_n(&tab[i].xf, __ATOMIC_RELAXED) >> 8;
-            uint32_t ecap = __atomic_load_n(&sh->ext_cap, __ATOMIC_ACQUIRE);
-            const struct ext *et = __atomic_load_n(&sh->ext, __ATOMIC_ACQUIRE);
-            return x && x <= ecap ? &et[x - 1] : NULL;
+            e = tab[i];
+            memcpy(p->slot, &e, sizeof e);
+            found = 1;
+            break;
         }
         if (k == 0)
-            return NULL;
+            break;
     }
-    return NULL;
+    uint32_t x = found ? e.xf >> 8 : 0;
+    if (x) {
+        uint32_t ecap = __atomic_load_n(&sh->ext_cap, __ATOMIC_ACQUIRE);
+        const struct ext *et = __atomic_load_n(&sh->ext, __ATOMIC_ACQUIRE);
+        if (x > ecap)
+            found = -1; /* torn: tt__index_peek_get looks again */
+        else
+            p->ext = &et[x - 1];
+    }
+    p->found = found;
+}
+
+int tt__index_peek_get(const struct tt_index *ix, uint32_t tenant, uint64_t key,
+                       const uint32_t *tag, const struct tt__index_peek *p,
+                       struct tt_index_state *out)
+{
+    const struct shard *sh = shard_of(ix, key);
+    if (p->found >= 0) {
+        struct slot e;
+        struct ext x = {0, 0};
+        memcpy(&e, p->slot, sizeof e);
+        if (p->ext) /* a retired table stays readable until the read-side section ends */
+            x = *(const struct ext *)p->ext;
+        if (read_ok(sh, p->seq))
+            return state_of(p->found, &e, &x, tenant, tag, out);
+    }
+    return get_by_key(ix, tenant, key, tag, out); /* a writer was at work: the whole lookup */
 }
 
 int tt__index_get_key(const struct tt_index *ix, uint32_t tenant, uint64_t key, const uint32_t *tag,

@@ -95,9 +95,11 @@ void tt__index_hash(const char *s, size_t len, uint64_t *a, uint64_t *b);
  * tt__index_ident_subject: the subject key an identifier maps to, 0 for none.
  * tt__index_prefetch / _prefetch_ident: start loading the slot of a subject (with the cache
  * line after it) / of an identifier key.
- * tt__index_ext_line: where a subject's withdrawal and objection bits are, NULL when it has none
- * (most subjects) or is not found; an address to prefetch once the subject's slot has arrived,
- * never to read (a writer may move it).
+ * tt__index_peek: once a subject's slot has arrived, copies it (under the shard's sequence
+ * number) into *p, with where its withdrawal and objection bits are (p->ext, NULL for none:
+ * most subjects) for the caller to prefetch; tt__index_peek_get, later in the same read-side
+ * section, ends that lookup: the same results as tt__index_get_key, which it falls back to when
+ * a writer changed the shard meanwhile.
  * tt__index_get_key: tt_index_get over a key (and tag, or NULL to skip the check) and tenant
  * handle; same results. */
 unsigned tt__index_read_begin(const struct tt_index *ix);
@@ -107,7 +109,16 @@ uint64_t tt__index_ident_key(int ident_type, const char *blind_hex);
 uint64_t tt__index_ident_subject(const struct tt_index *ix, uint64_t ident_key);
 void tt__index_prefetch(const struct tt_index *ix, uint64_t key);
 void tt__index_prefetch_ident(const struct tt_index *ix, uint64_t ident_key);
-const void *tt__index_ext_line(const struct tt_index *ix, uint64_t key);
+struct tt__index_peek {
+    _Alignas(8) unsigned char slot[32]; /* a copy of the subject's slot */
+    const void *ext;                    /* its withdrawal/objection bits; NULL = none */
+    unsigned seq;                       /* the shard's sequence number when copied */
+    int found;                          /* 1 found, 0 not, -1 torn */
+};
+void tt__index_peek(const struct tt_index *ix, uint64_t key, struct tt__index_peek *p);
+int tt__index_peek_get(const struct tt_index *ix, uint32_t tenant, uint64_t key,
+                       const uint32_t *tag, const struct tt__index_peek *p,
+                       struct tt_index_state *out);
 int tt__index_get_key(const struct tt_index *ix, uint32_t tenant, uint64_t key, const uint32_t *tag,
                       struct tt_index_state *out);
 

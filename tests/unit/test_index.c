@@ -303,6 +303,71 @@ static void batch_lookup_pieces_match_the_plain_lookups(void **state)
     tt_index_free(ix);
 }
 
+/* tt_index_get through the batch's two-phase pieces: the slot copied by tt__index_peek, the
+ * lookup ended by tt__index_peek_get (which must notice a writer in between and look again). */
+static int plain_lookup(struct tt_index *ix, const char *tenant, const char *id,
+                        struct tt_index_state *st)
+{
+    return tt_index_get(ix, tenant, id, st);
+}
+
+static int peek_lookup(struct tt_index *ix, const char *tenant, const char *id,
+                       struct tt_index_state *st)
+{
+    unsigned g = tt__index_read_begin(ix);
+    uint64_t a, b;
+    tt__index_hash(id, strlen(id), &a, &b);
+    uint32_t tag = (uint32_t)b;
+    struct tt__index_peek p;
+    tt__index_peek(ix, a, &p);
+    if (p.ext)
+        __builtin_prefetch(p.ext);
+    int rc = tt__index_peek_get(ix, tt__index_tenant(ix, tenant), a, &tag, &p, st);
+    tt__index_read_end(ix, g);
+    return rc;
+}
+
+static void peeked_lookups_match_the_plain_lookups(void **state)
+{
+    (void)state;
+    struct tt_index *ix = NULL;
+    assert_int_equal(tt_index_new(0, &ix), 0);
+    struct tt_index_subject s = subj("ten_a", "sub_1");
+    s.retention_until = 42;
+    assert_int_equal(tt_index_upsert(ix, &s), 0);
+    assert_int_equal(tt_index_upsert(ix, &(struct tt_index_subject){.tenant_id = "ten_b",
+                                                                    .subject_id = "sub_2"}),
+                     0);
+    assert_int_equal(tt_index_set_purpose(ix, "ten_a", "sub_1", "p3", TUTELA_CONSENT_WITHDRAWN, 1),
+                     0);
+    struct tt_index_state st, plain;
+    assert_int_equal(peek_lookup(ix, "ten_a", "sub_1", &st), TT_INDEX_FOUND);
+    assert_int_equal(tt_index_get(ix, "ten_a", "sub_1", &plain), TT_INDEX_FOUND);
+    assert_int_equal(st.retention_until, 42);
+    assert_true(st.withdrawn == plain.withdrawn && st.withdrawn != 0);
+    assert_true(st.objection == plain.objection && st.objection != 0);
+    assert_true(st.given == plain.given && st.flags == plain.flags && st.juris == plain.juris);
+    assert_int_equal(peek_lookup(ix, "ten_a", "sub_none", &st), TT_INDEX_NONE);
+    assert_int_equal(peek_lookup(ix, "ten_a", "sub_2", &st), TT_INDEX_OTHER_TENANT);
+    assert_int_equal(peek_lookup(ix, "ten_b", "sub_2", &st), TT_INDEX_FOUND);
+    /* a write between the two halves is seen: the lookup is taken again */
+    uint64_t a, b;
+    tt__index_hash("sub_1", 5, &a, &b);
+    uint32_t tag = (uint32_t)b;
+    unsigned g = tt__index_read_begin(ix);
+    struct tt__index_peek p;
+    tt__index_peek(ix, a, &p);
+    tt__index_read_end(ix, g);
+    s.retention_until = 43;
+    assert_int_equal(tt_index_upsert(ix, &s), 0);
+    g = tt__index_read_begin(ix);
+    assert_int_equal(tt__index_peek_get(ix, tt__index_tenant(ix, "ten_a"), a, &tag, &p, &st),
+                     TT_INDEX_FOUND);
+    tt__index_read_end(ix, g);
+    assert_int_equal(st.retention_until, 43);
+    tt_index_free(ix);
+}
+
 /* ---- concurrency -------------------------------------------------------------------------- */
 
 struct race {
@@ -319,8 +384,10 @@ static void *reader(void *arg)
     char id[TT_ID_MAX];
     unsigned long i = 0;
     while (!atomic_load(&r->stop)) {
+        int (*get)(struct tt_index *, const char *, const char *, struct tt_index_state *) =
+            i & 1 ? peek_lookup : plain_lookup;
         /* subject "flip" alternates between two whole states */
-        if (tt_index_get(r->ix, "ten_a", "sub_flip", &st) == TT_INDEX_FOUND) {
+        if (get(r->ix, "ten_a", "sub_flip", &st) == TT_INDEX_FOUND) {
             int a = st.flags == (TT_IXF_RESTRICTED | TT_IXF_CHILD | TT_IXF_CONTRACT) &&
                     st.retention_until == 1000 &&
                     strcmp(tt_index_jurisdiction(r->ix, st.juris), "NL") == 0 && st.kind == 1;
@@ -330,14 +397,14 @@ static void *reader(void *arg)
                 atomic_fetch_add(&r->torn, 1);
         }
         /* subject "consent" alternates given / withdrawn: never both, never neither */
-        if (tt_index_get(r->ix, "ten_a", "sub_consent", &st) == TT_INDEX_FOUND) {
+        if (get(r->ix, "ten_a", "sub_consent", &st) == TT_INDEX_FOUND) {
             uint64_t bit = 1ULL << 3;
             if (((st.given & bit) != 0) == ((st.withdrawn & bit) != 0))
                 atomic_fetch_add(&r->torn, 1);
         }
         /* subjects inserted meanwhile (growing the tables) keep their state */
         subject_id(i++ % 20000, id);
-        if (tt_index_get(r->ix, "ten_a", id, &st) == TT_INDEX_FOUND && st.retention_until != 77)
+        if (get(r->ix, "ten_a", id, &st) == TT_INDEX_FOUND && st.retention_until != 77)
             atomic_fetch_add(&r->torn, 1);
         atomic_fetch_add(&r->reads, 1);
     }
@@ -412,7 +479,9 @@ static void *grow_reader(void *arg)
         unsigned long k = i++ % 64; /* the subjects that were there from the start */
         subject_id(k, id);
         blind_of(k, blind);
-        if (tt_index_get(r->ix, "ten_a", id, &st) != TT_INDEX_FOUND || st.retention_until != 55 ||
+        int (*get)(struct tt_index *, const char *, const char *, struct tt_index_state *) =
+            i & 1 ? peek_lookup : plain_lookup;
+        if (get(r->ix, "ten_a", id, &st) != TT_INDEX_FOUND || st.retention_until != 55 ||
             (st.withdrawn & 1) != 1)
             atomic_fetch_add(&r->torn, 1);
         if (tt_index_get_by_identity(r->ix, "ten_a", TUTELA_IDENT_PHONE, blind, &st) !=
@@ -484,6 +553,7 @@ int main(void)
         cmocka_unit_test(million_subjects_take_at_most_64_bytes_each_when_sized),
         cmocka_unit_test(a_sized_index_grows_out_of_its_arena),
         cmocka_unit_test(batch_lookup_pieces_match_the_plain_lookups),
+        cmocka_unit_test(peeked_lookups_match_the_plain_lookups),
         cmocka_unit_test(readers_never_see_a_half_written_subject),
         cmocka_unit_test(lock_free_readers_outlive_every_table_growth),
     };
