@@ -243,17 +243,25 @@ for (const backend of backends()) {
       assert.equal(unknown.r.json.type, wrong.r.json.type);
       assert.equal(unknown.r.json.detail, wrong.r.json.detail);
       assert.equal(unknown.r.json.field, wrong.r.json.field);
-      // time class: both run Argon2id (within a factor of 3 of each other)
+      // time class: both run Argon2id (medians within a factor of 3 of each other). Unknown and
+      // known are timed in turns, so a neighbour's load falls on both alike; the known account
+      // is another one, kept under its lock threshold, so a's lockout below counts from zero.
+      const b = await makeAccount(srv, t.keys.admin, 'readonly');
       const time = async (body) => {
         const t0 = performance.now();
         await srv.request('POST', '/v1/sessions', { body });
         return performance.now() - t0;
       };
-      const tu = await time({ email: email('ghost'), password: PW });
-      const tw = await time({ email: email('ghost2'), password: PW });
-      const tk = await time({ email: a.email, password: 'Wrong-Horse-9x' });
-      assert.ok(tu > tk / 3 && tu < tk * 3, `unknown ${tu} ms vs known ${tk} ms`);
-      assert.ok(tw > tk / 3, `unknown ${tw} ms`);
+      const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+      const tus = [];
+      const tks = [];
+      for (let i = 0; i < 3; i += 1) {
+        tus.push(await time({ email: email(`ghost${i}`), password: PW }));
+        tks.push(await time({ email: b.email, password: 'Wrong-Horse-9x' }));
+      }
+      const tu = median(tus);
+      const tk = median(tks);
+      assert.ok(tu > tk / 3 && tu < tk * 3, `unknown ${tus} ms vs known ${tks} ms`);
       let locked = null;
       for (let i = 0; i < 6 && !locked; i += 1) {
         const r = await signIn(srv, { email: a.email, password: 'Wrong-Horse-9x' });
