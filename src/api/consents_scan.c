@@ -8,10 +8,7 @@
 #include <stddef.h>
 #include <string.h>
 
-struct cursor {
-    const char *p, *end;
-    char *out; /* next free byte of the arena */
-};
+#include "json_cursor.h"
 
 /* A member of an object: a string stored at offset off of the item, or (sub non-NULL) an object
  * whose members are sub's. */
@@ -48,29 +45,11 @@ static const struct member item_members[] = {
     {NULL, 0, NULL},
 };
 
-/* Skips JSON whitespace. */
-static void ws(struct cursor *s)
-{
-    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
-        s->p++;
-}
-
-/* Skips JSON whitespace, then takes byte c if it comes next. */
-static int next_is(struct cursor *s, char c)
-{
-    ws(s);
-    if (s->p < s->end && *s->p == c) {
-        s->p++;
-        return 1;
-    }
-    return 0;
-}
-
 /* A quoted run of printable ASCII without '"' or '\\', at least one byte: its start and length
  * (left in the body). Returns 0 or -1. */
-static int quoted(struct cursor *s, const char **b, size_t *n)
+static int quoted(struct tt_json_cursor *s, const char **b, size_t *n)
 {
-    if (!next_is(s, '"'))
+    if (!tt_json_take(s, '"'))
         return -1;
     const char *q = s->p;
     while (q < s->end && *q != '"') {
@@ -97,17 +76,17 @@ static int lookup(const struct member *table, const char *b, size_t n)
 }
 
 /* A non-empty object of table's members, each at most once, into it. */
-static int object(struct cursor *s, const struct member *table, struct tt_cscan_item *it)
+static int object(struct tt_json_cursor *s, const struct member *table, struct tt_cscan_item *it)
 {
     unsigned seen = 0;
-    if (!next_is(s, '{'))
+    if (!tt_json_take(s, '{'))
         return -1;
     do {
         const char *b;
         size_t n;
         int k;
         if (quoted(s, &b, &n) < 0 || (k = lookup(table, b, n)) < 0 || (seen & (1u << k)) ||
-            !next_is(s, ':'))
+            !tt_json_take(s, ':'))
             return -1;
         seen |= 1u << k;
         if (table[k].sub) {
@@ -121,8 +100,8 @@ static int object(struct cursor *s, const struct member *table, struct tt_cscan_
         s->out[n] = '\0';
         *(const char **)((char *)it + table[k].off) = s->out;
         s->out += n + 1;
-    } while (next_is(s, ','));
-    return next_is(s, '}') ? 0 : -1;
+    } while (tt_json_take(s, ','));
+    return tt_json_take(s, '}') ? 0 : -1;
 }
 
 size_t tt_cscan_room(const char *body, size_t len)
@@ -142,11 +121,11 @@ long tt_cscan(const char *body, size_t len, char *arena, struct tt_cscan_item *i
 {
     if (!body || !arena || !items)
         return -1;
-    struct cursor s = {body, body + len, arena};
+    struct tt_json_cursor s = {body, body + len, arena};
     const char *b;
     size_t n = 0, klen;
-    if (!next_is(&s, '{') || quoted(&s, &b, &klen) < 0 || klen != 5 || memcmp(b, "items", 5) != 0 ||
-        !next_is(&s, ':') || !next_is(&s, '['))
+    if (!tt_json_take(&s, '{') || quoted(&s, &b, &klen) < 0 || klen != 5 ||
+        memcmp(b, "items", 5) != 0 || !tt_json_take(&s, ':') || !tt_json_take(&s, '['))
         return -1;
     do {
         if (n >= room || n >= max_items)
@@ -155,9 +134,9 @@ long tt_cscan(const char *body, size_t len, char *arena, struct tt_cscan_item *i
         if (object(&s, item_members, &items[n]) < 0)
             return -1;
         n++;
-    } while (next_is(&s, ','));
-    if (!next_is(&s, ']') || !next_is(&s, '}'))
+    } while (tt_json_take(&s, ','));
+    if (!tt_json_take(&s, ']') || !tt_json_take(&s, '}'))
         return -1;
-    ws(&s);
+    tt_json_ws(&s);
     return s.p == s.end ? (long)n : -1;
 }

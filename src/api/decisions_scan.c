@@ -6,32 +6,12 @@
 
 #include <string.h>
 
-struct scan {
-    const char *p, *end;
-    char *out; /* next free byte of the arena */
-};
-
-static void ws(struct scan *s)
-{
-    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
-        s->p++;
-}
-
-/* Takes byte c (after whitespace). */
-static int take(struct scan *s, char c)
-{
-    ws(s);
-    if (s->p < s->end && *s->p == c) {
-        s->p++;
-        return 1;
-    }
-    return 0;
-}
+#include "json_cursor.h"
 
 /* A string of printable ASCII without '"' or '\\', at least one byte, copied into the arena. */
-static const char *string(struct scan *s)
+static const char *string(struct tt_json_cursor *s)
 {
-    if (!take(s, '"'))
+    if (!tt_json_take(s, '"'))
         return NULL;
     const char *b = s->p;
     while (s->p < s->end && *s->p != '"') {
@@ -58,13 +38,13 @@ static int name_is(const char *name, const char *lit)
 }
 
 /* {"type": "...", "value": "..."} in either order, each once. */
-static int identifier(struct scan *s, struct tt_dscan_item *it)
+static int identifier(struct tt_json_cursor *s, struct tt_dscan_item *it)
 {
-    if (!take(s, '{'))
+    if (!tt_json_take(s, '{'))
         return -1;
     do {
         const char *k = string(s), *v = NULL;
-        if (!k || !take(s, ':') || !(v = string(s)))
+        if (!k || !tt_json_take(s, ':') || !(v = string(s)))
             return -1;
         const char **slot = name_is(k, "type")    ? &it->ident_type
                             : name_is(k, "value") ? &it->ident_value
@@ -72,21 +52,21 @@ static int identifier(struct scan *s, struct tt_dscan_item *it)
         if (!slot || *slot)
             return -1;
         *slot = v;
-    } while (take(s, ','));
-    if (!take(s, '}') || !it->ident_type || !it->ident_value)
+    } while (tt_json_take(s, ','));
+    if (!tt_json_take(s, '}') || !it->ident_type || !it->ident_value)
         return -1;
     return 0;
 }
 
-static int item(struct scan *s, struct tt_dscan_item *it)
+static int item(struct tt_json_cursor *s, struct tt_dscan_item *it)
 {
     memset(it, 0, sizeof *it);
-    if (!take(s, '{'))
+    if (!tt_json_take(s, '{'))
         return -1;
     int seen_ident = 0;
     do {
         const char *k = string(s);
-        if (!k || !take(s, ':'))
+        if (!k || !tt_json_take(s, ':'))
             return -1;
         if (name_is(k, "identifier")) {
             if (seen_ident || identifier(s, it) < 0)
@@ -104,8 +84,8 @@ static int item(struct scan *s, struct tt_dscan_item *it)
         if (!v)
             return -1;
         *slot = v;
-    } while (take(s, ','));
-    return take(s, '}') ? 0 : -1;
+    } while (tt_json_take(s, ','));
+    return tt_json_take(s, '}') ? 0 : -1;
 }
 
 size_t tt_dscan_room(const char *body, size_t len)
@@ -126,27 +106,27 @@ long tt_dscan(const char *body, size_t len, char *arena, struct tt_dscan_item *i
 {
     if (!body || !arena || !items || !batch || room == 0)
         return -1;
-    struct scan s = {body, body + len, arena};
+    struct tt_json_cursor s = {body, body + len, arena};
     long n = 0;
     /* the top-level object: "items" first means a batch */
     const char *save = s.p;
-    if (!take(&s, '{'))
+    if (!tt_json_take(&s, '{'))
         return -1;
     const char *k = string(&s);
     if (k && name_is(k, "items")) {
         *batch = 1;
-        if (!take(&s, ':') || !take(&s, '['))
+        if (!tt_json_take(&s, ':') || !tt_json_take(&s, '['))
             return -1;
-        if (!take(&s, ']')) {
+        if (!tt_json_take(&s, ']')) {
             do {
                 if ((size_t)n >= room || (size_t)n >= max_items || item(&s, &items[n]) < 0)
                     return -1;
                 n++;
-            } while (take(&s, ','));
-            if (!take(&s, ']'))
+            } while (tt_json_take(&s, ','));
+            if (!tt_json_take(&s, ']'))
                 return -1;
         }
-        if (!take(&s, '}'))
+        if (!tt_json_take(&s, '}'))
             return -1;
     } else {
         *batch = 0;
@@ -156,6 +136,6 @@ long tt_dscan(const char *body, size_t len, char *arena, struct tt_dscan_item *i
             return -1;
         n = 1;
     }
-    ws(&s);
+    tt_json_ws(&s);
     return s.p == s.end ? n : -1;
 }
