@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* tt_records.h — records written straight into a store, for the unit tests of what reads them
- * (the sweep, the recomputation of ends). Header only, like tt_tmp.h. */
+/* tt_records.h — subjects and records written straight into a store, for the unit tests of what
+ * reads them (the sweep, the recomputation of ends). Header only, like tt_tmp.h. */
 #ifndef TT_TESTS_SUPPORT_TT_RECORDS_H
 #define TT_TESTS_SUPPORT_TT_RECORDS_H
 
@@ -31,6 +31,21 @@ static inline enum tt_qs tt_test_record_put(struct tt_store_conn *c, const char 
     snprintf(r.purpose, sizeof r.purpose, "%s", purpose);
     snprintf(r.source, sizeof r.source, "direct");
     return tt_store_ops_of(c)->record_put(c, &r);
+}
+
+/* Writes subject s into the store on a connection of its own, after setting its tenant, id and
+ * jurisdiction (the caller sets the rest: kind, contract, child, horizon, created_at). Returns
+ * the store's answer (TT_QS_ONE when written). */
+static inline enum tt_qs tt_test_subject_put(struct tt_store *st, struct tt_subject s,
+                                             const char *tenant, const char *id, const char *juris)
+{
+    snprintf(s.tenant_id, sizeof s.tenant_id, "%s", tenant);
+    snprintf(s.id, sizeof s.id, "%s", id);
+    snprintf(s.jurisdiction, sizeof s.jurisdiction, "%s", juris);
+    struct tt_store_conn *c = tt_store_acquire(st);
+    enum tt_qs qs = tt_store_ops_of(c)->subject_put(c, &s);
+    tt_store_release(c);
+    return qs;
 }
 
 #endif

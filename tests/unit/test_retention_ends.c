@@ -90,12 +90,7 @@ static void subject(struct fx *f, const char *id, const char *juris, tt_time con
                            .contract_active = contract_ended_at == 0,
                            .contract_ended_at = contract_ended_at,
                            .created_at = 1};
-    snprintf(s.tenant_id, sizeof s.tenant_id, "%s", f->tenant);
-    snprintf(s.id, sizeof s.id, "%s", id);
-    snprintf(s.jurisdiction, sizeof s.jurisdiction, "%s", juris);
-    struct tt_store_conn *c = tt_store_acquire(f->s);
-    assert_int_equal(tt_store_ops_of(c)->subject_put(c, &s), TT_QS_ONE);
-    tt_store_release(c);
+    assert_int_equal(tt_test_subject_put(f->s, s, f->tenant, id, juris), TT_QS_ONE);
 }
 
 static void record_in(struct tt_store_conn *c, struct fx *f, const char *subj, const char *service,

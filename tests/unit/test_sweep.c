@@ -84,12 +84,7 @@ static void subject(struct fx *f, const char *id, const char *juris, int child, 
                            .is_child = child,
                            .retention_until = horizon,
                            .created_at = 1};
-    snprintf(s.tenant_id, sizeof s.tenant_id, "%s", f->tenant);
-    snprintf(s.id, sizeof s.id, "%s", id);
-    snprintf(s.jurisdiction, sizeof s.jurisdiction, "%s", juris);
-    struct tt_store_conn *c = tt_store_acquire(f->s);
-    assert_int_equal(tt_store_ops_of(c)->subject_put(c, &s), TT_QS_ONE);
-    tt_store_release(c);
+    assert_int_equal(tt_test_subject_put(f->s, s, f->tenant, id, juris), TT_QS_ONE);
 }
 
 /* A record of a given service, data category and purpose (issue 6: rules keyed by them). */
