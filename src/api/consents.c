@@ -11,7 +11,7 @@
 #include "../core/error.h"
 #include "common.h"
 #include "consent_int.h"
-#include "consent_reply.h"
+#include "json_buf.h"
 #include "handlers.h"
 #include "hooks.h"
 #include "spec.h"

@@ -9,39 +9,9 @@
 
 #include "common.h"
 #include "decisions_int.h"
+#include "json_buf.h"
 
-struct out {
-    char *p;
-    size_t len, cap;
-};
-
-static int out_reserve(struct out *o, size_t cap)
-{
-    if (cap <= o->cap)
-        return 0;
-    char *np = realloc(o->p, cap);
-    if (!np)
-        return -1;
-    o->p = np;
-    o->cap = cap;
-    return 0;
-}
-
-static int out_put(struct out *o, const char *s, size_t n)
-{
-    if (n > o->cap - o->len) {
-        size_t cap = o->cap ? o->cap : 256;
-        while (cap - o->len < n)
-            cap *= 2;
-        if (out_reserve(o, cap) < 0)
-            return -1;
-    }
-    memcpy(o->p + o->len, s, n);
-    o->len += n;
-    return 0;
-}
-
-#define OUT_LIT(o, lit) out_put((o), (lit), sizeof(lit) - 1)
+#define PUT_LIT(o, lit) tt_jbuf_put((o), (lit), sizeof(lit) - 1)
 
 /* pv as a JSON string literal (quotes included), escaped by jansson; malloc'd, NULL on failure. */
 static char *quoted(const char *pv, size_t *len)
@@ -59,24 +29,25 @@ static char *quoted(const char *pv, size_t *len)
 }
 
 /* One decision object. */
-static int put_decision(struct out *o, const struct tt_decision *d, const char *pvq, size_t pvq_len)
+static void put_decision(struct tt_jbuf *o, const struct tt_decision *d, const char *pvq,
+                         size_t pvq_len)
 {
-    int bad = d->allow ? OUT_LIT(o, "{\"allow\":true,\"legal_basis\":\"")
-                       : OUT_LIT(o, "{\"allow\":false,\"legal_basis\":\"");
-    const char *basis = tt_decision_basis_name(d->legal_basis);
-    bad |= out_put(o, basis, strlen(basis));
-    bad |= OUT_LIT(o, "\",\"reasons\":[");
+    if (d->allow)
+        PUT_LIT(o, "{\"allow\":true,\"legal_basis\":\"");
+    else
+        PUT_LIT(o, "{\"allow\":false,\"legal_basis\":\"");
+    tt_jbuf_lit(o, tt_decision_basis_name(d->legal_basis));
+    PUT_LIT(o, "\",\"reasons\":[");
     const char *names[TT_REASON__COUNT];
     unsigned k = tt_reason_names(d->reasons, names);
     for (unsigned j = 0; j < k; j++) {
-        bad |= out_put(o, j ? ",\"" : "\"", j ? 2 : 1);
-        bad |= out_put(o, names[j], strlen(names[j]));
-        bad |= OUT_LIT(o, "\"");
+        tt_jbuf_put(o, j ? ",\"" : "\"", j ? 2 : 1);
+        tt_jbuf_lit(o, names[j]);
+        PUT_LIT(o, "\"");
     }
-    bad |= OUT_LIT(o, "],\"policy_version\":");
-    bad |= out_put(o, pvq, pvq_len);
-    bad |= OUT_LIT(o, "}");
-    return bad;
+    PUT_LIT(o, "],\"policy_version\":");
+    tt_jbuf_put(o, pvq, pvq_len);
+    PUT_LIT(o, "}");
 }
 
 int tt__decisions_reply(const struct tt_decision *d, size_t n, int batch, struct tt_resp *resp)
@@ -84,34 +55,30 @@ int tt__decisions_reply(const struct tt_decision *d, size_t n, int batch, struct
     const char *pv = NULL;
     char *pvq = NULL;
     size_t pvq_len = 0;
-    struct out o = {0};
-    int bad = batch ? OUT_LIT(&o, "{\"results\":[") : 0;
-    for (size_t i = 0; i < n && !bad; i++) {
+    struct tt_jbuf o;
+    tt_jbuf_init(&o, 0);
+    if (batch)
+        PUT_LIT(&o, "{\"results\":[");
+    for (size_t i = 0; i < n && o.ok; i++) {
         const char *v = d[i].policy_version ? d[i].policy_version : "";
         if (!pvq || v != pv) {
             free(pvq);
             pv = v;
             if (!(pvq = quoted(pv, &pvq_len))) {
-                bad = 1;
+                o.ok = 0;
                 break;
             }
         }
         if (i == 0) /* one allocation for the whole answer in the usual case */
-            bad |= out_reserve(&o, n * (160 + pvq_len) + 16);
+            tt_jbuf_reserve(&o, n * (160 + pvq_len) + 16);
         if (i)
-            bad |= OUT_LIT(&o, ",");
-        bad |= put_decision(&o, &d[i], pvq, pvq_len);
+            PUT_LIT(&o, ",");
+        put_decision(&o, &d[i], pvq, pvq_len);
     }
-    if (!bad && batch)
-        bad = OUT_LIT(&o, "]}");
+    if (batch)
+        PUT_LIT(&o, "]}");
     free(pvq);
-    if (bad) {
-        free(o.p);
+    if (tt_jbuf_reply(&o, resp, 200) != 0)
         return tt__api_nomem(resp);
-    }
-    resp->status = 200;
-    resp->raw = o.p;
-    resp->raw_len = o.len;
-    resp->content_type = "application/json";
     return 0;
 }

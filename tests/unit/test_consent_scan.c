@@ -5,7 +5,7 @@
  * item for item with the same values; every usual valid body is taken by the fast path; every
  * invalid body is refused by it (the jansson path then names the problem). Hand-written bodies,
  * then thousands of bodies built from pools of good and bad values, both ways; and the raw
- * writer of the consent answers (api/consent_reply.h). */
+ * writer of the consent answers (api/json_buf.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +19,7 @@
 
 #include "api/common.h"
 #include "api/consent_int.h"
-#include "api/consent_reply.h"
+#include "api/json_buf.h"
 #include "api/consents_scan.h"
 #include "core/policy.h"
 
@@ -338,7 +338,7 @@ static void test_generated_bodies_agree(void **state)
 }
 
 /* The raw answer writer: JSON jansson reads back, and a refusal (the caller then answers with
- * jansson) for a value that would need escaping or more room than given. */
+ * jansson) for a value that would need escaping; the buffer grows past the room it started with. */
 static void test_reply_writer(void **state)
 {
     (void)state;
@@ -369,10 +369,24 @@ static void test_reply_writer(void **state)
         assert_int_equal(tt_jbuf_reply(&b, &r2, 201), 1);
         assert_null(r2.raw);
     }
+    /* more than the room given at the start: the buffer grows */
     struct tt_resp r3 = {0};
     tt_jbuf_init(&b, 4);
     tt_jbuf_str(&b, "abcd"); /* 6 bytes with its quotes */
-    assert_int_equal(tt_jbuf_reply(&b, &r3, 201), 1);
+    tt_jbuf_put(&b, ",", 1);
+    tt_jbuf_int(&b, 1234567890123);
+    assert_int_equal(tt_jbuf_reply(&b, &r3, 200), 0);
+    assert_int_equal(r3.status, 200);
+    assert_int_equal(r3.raw_len, 20);
+    assert_memory_equal(r3.raw, "\"abcd\",1234567890123", 20);
+    free(r3.raw);
+    /* from no room at all */
+    struct tt_resp r4 = {0};
+    tt_jbuf_init(&b, 0);
+    tt_jbuf_lit(&b, "[]");
+    assert_int_equal(tt_jbuf_reply(&b, &r4, 200), 0);
+    assert_int_equal(r4.raw_len, 2);
+    free(r4.raw);
 }
 
 int main(void)

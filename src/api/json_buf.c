@@ -1,33 +1,52 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* consent_reply.c — the raw JSON writer of the consent answers (consent_reply.h). */
-#include "consent_reply.h"
+/* json_buf.c — answers written straight into one buffer (json_buf.h). */
+#include "json_buf.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 void tt_jbuf_init(struct tt_jbuf *b, size_t cap)
 {
-    b->p = malloc(cap);
+    b->p = cap ? malloc(cap) : NULL;
     b->len = 0;
-    b->cap = cap;
-    b->ok = b->p != NULL;
+    b->cap = b->p ? cap : 0;
+    b->ok = !cap || b->p != NULL;
 }
 
-/* Room for n more bytes, else the buffer fails. */
+/* Room for n more bytes, grown (at least doubled) when short; else the buffer fails. */
 static int room(struct tt_jbuf *b, size_t n)
 {
-    if (b->ok && b->cap - b->len < n)
+    if (!b->ok || b->cap - b->len >= n)
+        return b->ok;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap - b->len < n)
+        cap *= 2;
+    char *np = realloc(b->p, cap);
+    if (!np) {
         b->ok = 0;
-    return b->ok;
+        return 0;
+    }
+    b->p = np;
+    b->cap = cap;
+    return 1;
 }
 
-void tt_jbuf_lit(struct tt_jbuf *b, const char *s)
+void tt_jbuf_reserve(struct tt_jbuf *b, size_t n)
 {
-    size_t n = strlen(s);
+    (void)room(b, n);
+}
+
+void tt_jbuf_put(struct tt_jbuf *b, const char *s, size_t n)
+{
     if (room(b, n)) {
         memcpy(b->p + b->len, s, n);
         b->len += n;
     }
+}
+
+void tt_jbuf_lit(struct tt_jbuf *b, const char *s)
+{
+    tt_jbuf_put(b, s, strlen(s));
 }
 
 void tt_jbuf_str(struct tt_jbuf *b, const char *s)
