@@ -12,6 +12,9 @@
 //     (BENCH_PG_HIGH, default 64), each beside pgbench at the same client count run for the
 //     same time just before and just after it; then the same with BENCH_TENANTS (default 4)
 //     tenants, one consent chain each, tenant t's requests to node t mod nodes (labelled).
+//     Each consent run and each pgbench run beside it also prints where the machine's CPU went
+//     (bench/cpu_use.mjs: busy cores, the cluster's processes, each node, wrk or pgbench, the
+//     rest of the machine) and the node and PostgreSQL CPU per event.
 //     Stops by itself (bounded counts/times). BENCH_PARTS=pg runs only (2), BENCH_PARTS=consent
 //     only its consent figures.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -21,6 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { request } from '../tests/api/lib/server.mjs';
+import { cpuMark, cpuText, cpuUse, postmasterOf } from './cpu_use.mjs';
 import { startNode, until, webhookReceiver } from '../tests/tools/receivers.mjs';
 
 const N = Number(process.env.BENCH_OUTBOX_N || 2000);
@@ -98,8 +102,12 @@ function wrkCreate(base, key, conns) {
   });
 }
 
+// The cluster's postmaster (for the CPU figures, bench/cpu_use.mjs), set by audit().
+let PM = 0;
+
 // pgbench: one single-row INSERT per transaction (autocommit: one round trip and one commit
-// each), `clients` clients, `secs` s, in a database of its own; resolves to its tps.
+// each), `clients` clients, `secs` s, in a database of its own; returns { tps, cpu } (cpu: the
+// machine's use while pgbench ran, cpu_use.mjs).
 function pgbench(pgUrl, clients, secs = SECS) {
   const pgdb = `ttb_${randomBytes(4).toString('hex')}`;
   execFileSync('psql', [pgUrl, '-qc', `CREATE DATABASE ${pgdb}`]);
@@ -108,10 +116,12 @@ function pgbench(pgUrl, clients, secs = SECS) {
   execFileSync('psql', [u.href, '-qc', 'CREATE TABLE ins (id bigserial PRIMARY KEY, v text, at bigint)']);
   const script = path.join(dir, 'ins.sql');
   fs.writeFileSync(script, "INSERT INTO ins (v, at) VALUES ('x', 1);\n");
+  const m0 = cpuMark(PM);
   const pb = spawnSync('pgbench', ['-n', '-c', String(clients), '-j', '2', '-T', String(secs), '-f', script, u.href],
     { encoding: 'utf8', timeout: 60000 });
+  const cpu = cpuUse(m0, cpuMark(PM));
   execFileSync('psql', [pgUrl, '-qc', `DROP DATABASE ${pgdb} WITH (FORCE)`]);
-  return Number((pb.stdout.match(/tps = ([0-9.]+)/) || [])[1] || 0);
+  return { tps: Number((pb.stdout.match(/tps = ([0-9.]+)/) || [])[1] || 0), cpu };
 }
 
 // wrk: consent events (bench/consent_grant.lua over the subject ids in idsFile) on `conns`
@@ -190,15 +200,18 @@ async function consentRun(pgUrl, env, nodes, conns, tenants = 1) {
     }
     const ts = await consentTenants(ns[0].base, v.href, name, tenants);
     const before = Number(execFileSync('psql', [v.href, '-Atc', 'SELECT count(*) FROM consent_events'], { encoding: 'utf8' }));
+    const named = Object.fromEntries(ns.map((n, i) => [`node ${i + 1}`, n.child.pid]));
+    const m0 = cpuMark(PM, named);
     const runs = await Promise.all(Array.from({ length: parts }, (_, p) =>
       wrkConsent(ns[nodeOf(p)].base, ts[p % tenants].key, share(conns, parts, p), ts[p % tenants].idsFile)));
+    const cpu = cpuUse(m0, cpuMark(PM, named));
     for (const n of ns.splice(0)) await n.stop();
     const events = Number(execFileSync('psql', [v.href, '-Atc', 'SELECT count(*) FROM consent_events'], { encoding: 'utf8' })) - before;
     const secs = Math.max(...runs.map((r) => r.secs));
     const answered = runs.reduce((a, r) => a + r.sent, 0);
     const verify = spawnSync(BIN, ['consent', 'verify', '--db', v.href, '--master-key', mk], { encoding: 'utf8' });
     if (verify.status !== 0) throw new Error(`consent verify failed after the run:\n${verify.stdout}${verify.stderr}`);
-    return { rate: events / secs, events, answered, secs };
+    return { rate: events / secs, events, answered, secs, cpu };
   } finally {
     for (const n of ns) await n.stop();
     execFileSync('psql', [pgUrl, '-qc', `DROP DATABASE ${name} WITH (FORCE)`]);
@@ -208,7 +221,8 @@ async function consentRun(pgUrl, env, nodes, conns, tenants = 1) {
 async function audit(pgUrl) {
   const setting = (name) => execFileSync('psql', [pgUrl, '-Atc', `SHOW ${name}`], { encoding: 'utf8' }).trim();
   const durability = `synchronous_commit=${setting('synchronous_commit')}, fsync=${setting('fsync')}`;
-  const tps = process.env.BENCH_PARTS === 'consent' ? 0 : pgbench(pgUrl, CLIENTS);
+  PM = postmasterOf(pgUrl);
+  const tps = process.env.BENCH_PARTS === 'consent' ? 0 : pgbench(pgUrl, CLIENTS).tps;
   // tutela: CLIENTS connections in all (wrk), spread over the nodes; each 201 is sent after the
   // COMMIT of its subject row, subject key, audit event and change-feed row (the request is
   // parked meanwhile, so every client's creation can join the node's next batch).
@@ -245,15 +259,24 @@ async function audit(pgUrl) {
   for (const [conns, tenants] of runs) {
     const figs = [];
     for (const nodes of [1, 2]) {
-      const before = pgbench(pgUrl, conns, CSECS);
+      const pb0 = pgbench(pgUrl, conns, CSECS);
       const r = await consentRun(pgUrl, env, nodes, conns, tenants);
-      const after = pgbench(pgUrl, conns, CSECS);
+      const pb1 = pgbench(pgUrl, conns, CSECS);
+      const [before, after] = [pb0.tps, pb1.tps];
       const base = before && after ? (before + after) / 2 : 0;
-      figs.push({ nodes, r, before, after, base });
+      figs.push({ nodes, r, before, after, base, pb: [pb0.cpu, pb1.cpu] });
     }
     const fig = ({ nodes, r, before, after, base }) => `${nodes === 1 ? 'one node' : 'two nodes'} ${r.rate.toFixed(0)}/s (${r.events} events in consent_events, ${r.answered} answered 2xx, ${r.secs.toFixed(2)} s) beside pgbench ${before.toFixed(0)} tps before and ${after.toFixed(0)} after: ratio ${base ? (r.rate / base).toFixed(2) : 'n/a: pgbench failed (max_connections?)'}`;
     const what = tenants === 1 ? 'one tenant' : `${tenants} tenants, each to one node`;
     console.log(`PostgreSQL (same cluster, ${durability}, ${conns} connections / pgbench clients, ${CSECS} s each): tutela durable consent events, ${what} (group commit, ledger verified after): ${figs.map(fig).join('; ')}; two/one ${(figs[1].r.rate / figs[0].r.rate).toFixed(2)}; goal ratio >= 0.50, two > one`);
+    // where the CPU went (cores, /proc): the machine's two cores are shared by PostgreSQL, the
+    // nodes and the load generator, so this says whether a second node had a core to use
+    for (const f of figs) {
+      const u = f.r.cpu;
+      const nodeCores = Object.values(u.procs).reduce((a, b) => a + b, 0);
+      const per = (cores) => (f.r.events ? ((cores * u.wall * 1000) / f.r.events).toFixed(2) : 'n/a');
+      console.log(`  ${f.nodes === 1 ? 'one node' : 'two nodes'}, ${what}, ${conns} connections: tutela run ${cpuText(u, 'wrk')}; per event ${per(nodeCores)} ms node(s), ${per(u.pg)} ms PostgreSQL | pgbench before ${cpuText(f.pb[0], 'pgbench')}; after ${cpuText(f.pb[1], 'pgbench')}`);
+    }
   }
 }
 
