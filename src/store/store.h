@@ -176,11 +176,26 @@ enum tt_qs tt_store_txn_grouped(struct tt_store *s, tt_txn_fn fn, void *cls);
 typedef void (*tt_txn_done_fn)(void *done_cls, enum tt_qs qs);
 int tt_store_txn_grouped_async(struct tt_store *s, tt_txn_fn fn, void *cls, tt_txn_done_fn done,
                                void *done_cls);
+/* The same, for a write whose caller accepts OS-level durability before done is called (issue 3:
+ * the audit event of a denied decision): a shared transaction whose functions all came this way
+ * commits without waiting for the disk — it is written to the OS (SQLite WAL mode: its frames;
+ * PostgreSQL: synchronous_commit off), so a killed process loses none of it, and is put on disk
+ * within the flush bound (tt_store_group_set_flush_ms; PostgreSQL: 3 x wal_writer_delay);
+ * one ordinary function in the transaction makes its COMMIT wait for the disk as usual. */
+int tt_store_txn_grouped_async_os(struct tt_store *s, tt_txn_fn fn, void *cls, tt_txn_done_fn done,
+                                  void *done_cls);
+/* The bound within which a relaxed COMMIT reaches the disk (default 10 ms; 0: at once after it,
+ * still off the committer's path). */
+void tt_store_group_set_flush_ms(struct tt_store *s, unsigned ms);
 /* Returns once every function queued before the call has committed (or failed) and its caller
  * was told (asynchronous callbacks included). */
 void tt_store_group_drain(struct tt_store *s);
 /* The shared transactions the group commit has run so far, and the functions they carried. */
 void tt_store_group_counts(struct tt_store *s, unsigned long *batches, unsigned long *items);
+/* Of those, the COMMITs made relaxed and those that waited for the disk, and the flushes that
+ * put relaxed ones on disk since. */
+void tt_store_group_sync_counts(struct tt_store *s, unsigned long *relaxed, unsigned long *strict,
+                                unsigned long *flushes);
 
 /* Backend constructors (used by tt_store_open). */
 int tt__store_sqlite_open(const char *path, int pool_size, int migrate, struct tt_store **out,

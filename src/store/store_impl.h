@@ -16,6 +16,12 @@ struct tt_store {
     struct tt__txn_group *group; /* txn_group.c: set by tt_store_open, NULL from a backend */
     /* optional: pipeline a connection's writes until a result is needed (group commit) */
     void (*speculate)(struct tt_store_conn *c, int on);
+    /* optional (txn_group.c, relaxed group commits): on 1, c's COMMITs return once written to
+     * the OS (a killed process loses none) without waiting for the disk, until called with 0 */
+    void (*relax)(struct tt_store_conn *c, int on);
+    /* optional: puts every COMMIT made relaxed so far on disk; 0 or -1. A backend that has relax
+     * but no flush syncs them itself within a bound of its own (PostgreSQL's WAL writer). */
+    int (*flush)(struct tt_store_conn *c);
 };
 
 /* txn_group.c: the queue of tt_store_txn_grouped (NULL when out of memory). */

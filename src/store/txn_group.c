@@ -6,14 +6,23 @@
  * fsync for the lot — then tells each caller: a waiting caller is woken, an asynchronous one's
  * callback is called. Whatever arrives meanwhile is the next batch, so a lone function commits
  * at once (no timer). A hard failure of one function re-runs the batch's functions each in a
- * transaction of its own, so that one fails alone and nothing of it is written. */
+ * transaction of its own, so that one fails alone and nothing of it is written.
+ *
+ * Durability: a shared transaction whose functions were all queued "relaxed"
+ * (tt_store_txn_grouped_async_os) commits with the backend's OS-level durability (store_impl.h
+ * relax: written to the OS before the callbacks, not yet synced); one ordinary function makes
+ * the whole COMMIT wait for the disk. Where the backend leaves that sync to us (store_impl.h
+ * flush: SQLite), a flusher thread puts the relaxed COMMITs on disk within flush_ms of the
+ * first one not yet synced, and once more when the store closes. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "store_impl.h"
 
 #define GROUP_MAX 64 /* functions per shared transaction */
+#define FLUSH_MS_DEFAULT 10
 
 struct group_item {
     tt_txn_fn fn;
@@ -22,6 +31,7 @@ struct group_item {
     tt_txn_done_fn done; /* asynchronous: called once committed (the item is ours to free) */
     void *done_cls;
     int finished; /* waiting caller: set under the lock once committed */
+    int relaxed;  /* its COMMIT need not wait for the disk */
     struct group_item *next;
 };
 
@@ -33,7 +43,15 @@ struct tt__txn_group {
     struct group_item *head, *tail;
     pthread_t thread;
     int started, stopping;
-    atomic_ulong batches, items; /* committed so far (tt_store_group_counts) */
+    /* the flusher (started with the committer when the backend has flush) */
+    pthread_cond_t dirty; /* a relaxed COMMIT not yet on disk, or closing */
+    pthread_t flush_thread;
+    int flush_started, closing;
+    int unsynced;                          /* relaxed COMMITs since the last flush began */
+    struct timespec due;                   /* CLOCK_MONOTONIC: when they must be on disk */
+    unsigned flush_ms;                     /* the bound (tt_store_group_set_flush_ms) */
+    atomic_ulong batches, items;           /* committed so far (tt_store_group_counts) */
+    atomic_ulong relaxed, strict, flushes; /* tt_store_group_sync_counts */
 };
 
 struct tt__txn_group *tt__txn_group_new(struct tt_store *s)
@@ -48,7 +66,18 @@ struct tt__txn_group *tt__txn_group_new(struct tt_store *s)
         goto fail_work;
     if (pthread_cond_init(&g->finished, NULL) != 0)
         goto fail_finished;
+    pthread_condattr_t ca;
+    if (pthread_condattr_init(&ca) != 0)
+        goto fail_dirty;
+    int rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    rc = rc ? rc : pthread_cond_init(&g->dirty, &ca);
+    pthread_condattr_destroy(&ca);
+    if (rc != 0)
+        goto fail_dirty;
+    g->flush_ms = FLUSH_MS_DEFAULT;
     return g;
+fail_dirty:
+    pthread_cond_destroy(&g->finished);
 fail_finished:
     pthread_cond_destroy(&g->work);
 fail_work:
@@ -68,6 +97,14 @@ void tt__txn_group_free(struct tt__txn_group *g)
     pthread_mutex_unlock(&g->mu);
     if (g->started)
         pthread_join(g->thread, NULL);
+    /* everything is committed: the flusher syncs what is relaxed, at once, and ends */
+    pthread_mutex_lock(&g->mu);
+    g->closing = 1;
+    pthread_cond_signal(&g->dirty);
+    pthread_mutex_unlock(&g->mu);
+    if (g->flush_started)
+        pthread_join(g->flush_thread, NULL);
+    pthread_cond_destroy(&g->dirty);
     pthread_cond_destroy(&g->finished);
     pthread_cond_destroy(&g->work);
     pthread_mutex_destroy(&g->mu);
@@ -96,10 +133,12 @@ static enum tt_qs batch_txn(struct tt_store_conn *c, void *cls)
  * to succeed is checked before COMMIT; a false assumption fails the run, nothing is written).
  * On a hard failure, each function again, alone and without speculation, so only the one that
  * fails fails. */
-static void run_batch(struct tt_store *s, struct group_item **items, size_t n)
+static void run_batch(struct tt_store *s, struct group_item **items, size_t n, int relaxed)
 {
     struct tt_store_conn *c = tt_store_acquire(s);
     struct batch b = {items, n};
+    if (relaxed)
+        s->relax(c, 1);
     if (s->speculate)
         s->speculate(c, 1);
     enum tt_qs qs = tt_store_txn(c, batch_txn, &b);
@@ -112,7 +151,59 @@ static void run_batch(struct tt_store *s, struct group_item **items, size_t n)
         for (size_t i = 0; i < n; i++)
             items[i]->qs = tt_store_txn(c, items[i]->fn, items[i]->cls);
     }
+    if (relaxed)
+        s->relax(c, 0);
     tt_store_release(c);
+}
+
+/* Whether the batch may commit relaxed: every function asked for it and the backend can. */
+static int all_relaxed(const struct tt__txn_group *g, struct group_item **items, size_t n)
+{
+    if (!g->store->relax || (g->store->flush && !g->flush_started))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!items[i]->relaxed)
+            return 0;
+    return 1;
+}
+
+/* A relaxed COMMIT returned (g->mu held): the flusher must sync it within flush_ms. */
+static void mark_unsynced(struct tt__txn_group *g)
+{
+    if (!g->flush_started || g->unsynced)
+        return;
+    g->unsynced = 1;
+    clock_gettime(CLOCK_MONOTONIC, &g->due);
+    long ns = g->due.tv_nsec + (long)(g->flush_ms % 1000) * 1000000L;
+    g->due.tv_sec += (time_t)(g->flush_ms / 1000) + ns / 1000000000L;
+    g->due.tv_nsec = ns % 1000000000L;
+    pthread_cond_signal(&g->dirty);
+}
+
+/* Syncs the relaxed COMMITs flush_ms after the first one not yet synced, on a connection of
+ * its own, while the committer goes on; at close, at once. A COMMIT returned before a flush
+ * begins is on disk when it ends; one after sets unsynced again. */
+static void *flusher(void *arg)
+{
+    struct tt__txn_group *g = arg;
+    pthread_mutex_lock(&g->mu);
+    for (;;) {
+        while (!g->unsynced && !g->closing)
+            pthread_cond_wait(&g->dirty, &g->mu);
+        if (!g->unsynced)
+            break;
+        while (!g->closing && pthread_cond_timedwait(&g->dirty, &g->mu, &g->due) == 0)
+            ; /* woken early: wait out the bound unless closing */
+        g->unsynced = 0;
+        pthread_mutex_unlock(&g->mu);
+        struct tt_store_conn *c = tt_store_acquire(g->store);
+        if (g->store->flush(c) == 0)
+            atomic_fetch_add(&g->flushes, 1);
+        tt_store_release(c);
+        pthread_mutex_lock(&g->mu);
+    }
+    pthread_mutex_unlock(&g->mu);
+    return NULL;
 }
 
 static void *committer(void *arg)
@@ -135,7 +226,14 @@ static void *committer(void *arg)
         pthread_mutex_unlock(&g->mu);
         atomic_fetch_add(&g->batches, 1);
         atomic_fetch_add(&g->items, n);
-        run_batch(g->store, items, n);
+        int relaxed = all_relaxed(g, items, n);
+        atomic_fetch_add(relaxed ? &g->relaxed : &g->strict, 1);
+        run_batch(g->store, items, n, relaxed);
+        if (relaxed) {
+            pthread_mutex_lock(&g->mu);
+            mark_unsynced(g);
+            pthread_mutex_unlock(&g->mu);
+        }
         /* only after the COMMIT returned: callbacks first (they may free their item), then the
          * waiting callers */
         for (size_t i = 0; i < n; i++) {
@@ -165,6 +263,12 @@ static int enqueue(struct tt__txn_group *g, struct group_item *it)
             return -1;
         pthread_setname_np(g->thread, "tt-group-commit"); /* not the starting thread's name */
         g->started = 1;
+        /* without a flusher, relaxed functions commit like the others (all_relaxed) */
+        if (g->store->relax && g->store->flush &&
+            pthread_create(&g->flush_thread, NULL, flusher, g) == 0) {
+            pthread_setname_np(g->flush_thread, "tt-group-flush");
+            g->flush_started = 1;
+        }
     }
     it->next = NULL;
     if (g->tail)
@@ -201,21 +305,37 @@ enum tt_qs tt_store_txn_grouped(struct tt_store *s, tt_txn_fn fn, void *cls)
     return me.qs;
 }
 
-int tt_store_txn_grouped_async(struct tt_store *s, tt_txn_fn fn, void *cls, tt_txn_done_fn done,
-                               void *done_cls)
+static int grouped_async(struct tt_store *s, tt_txn_fn fn, void *cls, int relaxed,
+                         tt_txn_done_fn done, void *done_cls)
 {
     struct tt__txn_group *g = s->group;
     struct group_item *it = g && done ? calloc(1, sizeof *it) : NULL;
     if (!it)
         return -1;
-    *it = (struct group_item){
-        .fn = fn, .cls = cls, .qs = TT_QS_HARD, .done = done, .done_cls = done_cls};
+    *it = (struct group_item){.fn = fn,
+                              .cls = cls,
+                              .qs = TT_QS_HARD,
+                              .done = done,
+                              .done_cls = done_cls,
+                              .relaxed = relaxed};
     pthread_mutex_lock(&g->mu);
     int rc = enqueue(g, it);
     pthread_mutex_unlock(&g->mu);
     if (rc != 0)
         free(it);
     return rc;
+}
+
+int tt_store_txn_grouped_async(struct tt_store *s, tt_txn_fn fn, void *cls, tt_txn_done_fn done,
+                               void *done_cls)
+{
+    return grouped_async(s, fn, cls, 0, done, done_cls);
+}
+
+int tt_store_txn_grouped_async_os(struct tt_store *s, tt_txn_fn fn, void *cls, tt_txn_done_fn done,
+                                  void *done_cls)
+{
+    return grouped_async(s, fn, cls, 1, done, done_cls);
 }
 
 static enum tt_qs nothing(struct tt_store_conn *c, void *cls)
@@ -235,4 +355,21 @@ void tt_store_group_counts(struct tt_store *s, unsigned long *batches, unsigned 
 {
     *batches = s->group ? atomic_load(&s->group->batches) : 0;
     *items = s->group ? atomic_load(&s->group->items) : 0;
+}
+
+void tt_store_group_sync_counts(struct tt_store *s, unsigned long *relaxed, unsigned long *strict,
+                                unsigned long *flushes)
+{
+    *relaxed = s->group ? atomic_load(&s->group->relaxed) : 0;
+    *strict = s->group ? atomic_load(&s->group->strict) : 0;
+    *flushes = s->group ? atomic_load(&s->group->flushes) : 0;
+}
+
+void tt_store_group_set_flush_ms(struct tt_store *s, unsigned ms)
+{
+    if (!s->group)
+        return;
+    pthread_mutex_lock(&s->group->mu);
+    s->group->flush_ms = ms;
+    pthread_mutex_unlock(&s->group->mu);
 }

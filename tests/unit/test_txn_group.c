@@ -4,8 +4,9 @@
  * tenant's audit chain stays linear, a function that fails alone leaves nothing behind while the
  * others of its batch commit, and (PostgreSQL) a speculative write whose assumption was false —
  * a duplicate, alone or among others of its batch — is found at COMMIT and answered as it
- * really ended, the others committed. Runs against TUTELA_TEST_DB when set (a PostgreSQL URL),
- * else a fresh SQLite file. */
+ * really ended, the others committed; a batch commits relaxed only when all its functions are
+ * relaxed, and relaxed COMMITs are flushed within the bound (issue 3). Runs against TUTELA_TEST_DB
+ * when set (a PostgreSQL URL), else a fresh SQLite file. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -279,6 +280,113 @@ static void a_false_assumption_in_a_batch_fails_alone(void **state)
     assert_int_equal(v.events, 6); /* the first and the five others, none of the duplicate */
 }
 
+struct counts {
+    unsigned long relaxed, strict, flushes;
+};
+
+static struct counts counts_of(struct tt_store *s)
+{
+    struct counts c;
+    tt_store_group_sync_counts(s, &c.relaxed, &c.strict, &c.flushes);
+    return c;
+}
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Callbacks of batch_behind_slow: the status, and one more called. */
+static atomic_int done_calls;
+
+static void count_done(void *cls, enum tt_qs qs)
+{
+    *(enum tt_qs *)cls = qs;
+    atomic_fetch_add(&done_calls, 1);
+}
+
+/* The committer runs slow_txn (relaxed or not) alone, then the four writes queued meanwhile as
+ * one batch: w[i] relaxed where relaxed[i]. Returns once all five were told. */
+static void batch_behind_slow(struct fx *f, int slow_relaxed, struct write *w, const int *relaxed,
+                              struct timespec *released)
+{
+    enum tt_qs slow_qs = TT_QS_HARD, qs[4];
+    atomic_store(&slow_started, 0);
+    atomic_store(&slow_gate, 0);
+    atomic_store(&done_calls, 0);
+    assert_int_equal((slow_relaxed ? tt_store_txn_grouped_async_os : tt_store_txn_grouped_async)(
+                         f->s, slow_txn, NULL, count_done, &slow_qs),
+                     0);
+    struct timespec ms = {0, 1000 * 1000};
+    while (!atomic_load(&slow_started))
+        nanosleep(&ms, NULL);
+    for (int i = 0; i < 4; i++) {
+        w[i].tenant = f->tenant;
+        qs[i] = TT_QS_HARD;
+        assert_int_equal((relaxed[i] ? tt_store_txn_grouped_async_os : tt_store_txn_grouped_async)(
+                             f->s, write_txn, &w[i], count_done, &qs[i]),
+                         0);
+    }
+    clock_gettime(CLOCK_MONOTONIC, released);
+    atomic_store(&slow_gate, 1);
+    while (atomic_load(&done_calls) < 5)
+        nanosleep(&ms, NULL);
+    assert_int_equal(slow_qs, TT_QS_ONE);
+    for (int i = 0; i < 4; i++)
+        assert_true(qs[i] >= 0 && subject_exists(f->s, f->tenant, w[i].subject));
+}
+
+/* Relaxed group commits (issue 3, S6.3): a shared transaction commits relaxed only when every
+ * function in it asked for that — one ordinary function makes the whole COMMIT wait for the
+ * disk — and on SQLite the flusher syncs the WAL once the bound after the first relaxed COMMIT
+ * has passed, not before (PostgreSQL's WAL writer flushes by itself: no flush of ours). */
+static void a_mixed_batch_commits_strict_and_relaxed_ones_are_flushed(void **state)
+{
+    struct fx *f = *state;
+    const unsigned bound_ms = 400;
+    int sqlite = strcmp(tt_store_backend(f->s), "sqlite") == 0;
+    tt_store_group_set_flush_ms(f->s, bound_ms);
+    static struct write w[8];
+    memset(w, 0, sizeof w);
+    for (int i = 0; i < 8; i++)
+        snprintf(w[i].subject, sizeof w[i].subject, "sub_r%d", i);
+    struct counts c0 = counts_of(f->s);
+    struct timespec released;
+
+    /* slow_txn relaxed, alone: relaxed; three relaxed and one ordinary: strict */
+    const int mixed[4] = {1, 1, 0, 1};
+    batch_behind_slow(f, 1, w, mixed, &released);
+    struct counts c1 = counts_of(f->s);
+    assert_int_equal(c1.relaxed - c0.relaxed, 1);
+    assert_int_equal(c1.strict - c0.strict, 1);
+    assert_int_equal(c1.flushes, c0.flushes); /* the bound has not passed yet */
+    if (sqlite) {
+        while (counts_of(f->s).flushes == c0.flushes && ms_since(&released) < 10000) {
+            struct timespec ms = {0, 2 * 1000 * 1000};
+            nanosleep(&ms, NULL);
+        }
+        double waited = ms_since(&released);
+        printf("relaxed COMMIT flushed after %.0f ms (bound %u ms)\n", waited, bound_ms);
+        assert_int_equal(counts_of(f->s).flushes, c0.flushes + 1);
+        assert_true(waited >= bound_ms * 0.9 && waited < 10000);
+    }
+
+    /* slow_txn ordinary: strict; four relaxed: relaxed */
+    const int all[4] = {1, 1, 1, 1};
+    batch_behind_slow(f, 0, w + 4, all, &released);
+    struct counts c2 = counts_of(f->s);
+    assert_int_equal(c2.relaxed - c1.relaxed, 1);
+    assert_int_equal(c2.strict - c1.strict, 1);
+    if (!sqlite)
+        assert_int_equal(c2.flushes, 0);
+    struct verdict v = {0, 1};
+    assert_int_equal(tt_audit_verify(f->s, f->tenant, verdict_cb, &v), 0);
+    assert_int_equal(v.broken, 0);
+    assert_int_equal(v.events, 8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +394,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_false_assumption_is_found_before_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(a_false_assumption_in_a_batch_fails_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_mixed_batch_commits_strict_and_relaxed_ones_are_flushed,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,6 +117,7 @@ struct pg_conn {
     unsigned char prepared[2 * PG_STMT_MAX]; /* then the guarded variants (pg_pipeline.c) */
     int in_txn;                              /* a transaction is open (ours or the caller's) */
     char *audit_detail;                      /* detail of the last audit_last result (owned) */
+    int relaxed; /* pg_store.c: transactions begun commit with synchronous_commit off */
     /* pg_audit.c: the tail this transaction has locked and moved (valid until pg_begin) */
     struct tt_audit_event audit_tail;
     int audit_tail_valid;

@@ -318,6 +318,8 @@ fail:
 
 /* ---- transactions ---- */
 
+static void pg_rollback(struct tt_store_conn *base);
+
 static enum tt_qs pg_begin(struct tt_store_conn *base)
 {
     struct pg_conn *c = pg_conn_of(base);
@@ -331,7 +333,21 @@ static enum tt_qs pg_begin(struct tt_store_conn *base)
     if (qs < 0)
         return qs;
     c->in_txn = 1;
+    if (c->relaxed) { /* its COMMIT returns before the WAL is flushed (the WAL writer does it) */
+        static const char relax[] = "SET LOCAL synchronous_commit = off";
+        qs = c->speculative ? tt__pg_defer_sql(c, relax) : tt__pg_command(c, relax);
+        if (qs < 0) {
+            pg_rollback(base); /* the runner does not roll back a failed BEGIN */
+            return qs;
+        }
+    }
     return TT_QS_ONE;
+}
+
+/* store_impl.h relax: for the transactions begun from now on (pg_begin) */
+static void pg_relax(struct tt_store_conn *base, int on)
+{
+    pg_conn_of(base)->relaxed = on;
 }
 
 static enum tt_qs pg_commit(struct tt_store_conn *base)
@@ -603,6 +619,7 @@ int tt__store_postgres_open(const char *url, int pool_size, int migrate, struct 
     s->base.release = pg_release;
     s->base.migrate = pg_store_migrate;
     s->base.speculate = tt__pg_speculate;
+    s->base.relax = pg_relax;
     s->n_conns = pool_size;
     if (!(s->url = strdup(url))) {
         snprintf(err, err_size, "out of memory");

@@ -249,6 +249,8 @@ int tt__store_sqlite_open(const char *path, int pool_size, int migrate, struct t
     s->base.backend = "sqlite";
     s->base.close = sq_close;
     s->base.acquire = sq_acquire;
+    s->base.relax = tt__sq_relax;
+    s->base.flush = tt__sq_flush;
     s->base.release = sq_release;
     s->base.migrate = sq_migrate;
     s->path = strdup(path);

@@ -147,6 +147,8 @@ int tt__sq_schema_version(struct tt_store_conn *c);
 enum tt_qs tt__sq_begin(struct tt_store_conn *c);
 enum tt_qs tt__sq_commit(struct tt_store_conn *c);
 void tt__sq_rollback(struct tt_store_conn *c);
+void tt__sq_relax(struct tt_store_conn *c, int on); /* store_impl.h relax, flush (txn.c) */
+int tt__sq_flush(struct tt_store_conn *c);
 
 /* ---- query families ---- */
 enum tt_qs tt__sq_tenant_put(struct tt_store_conn *c, const struct tt_tenant *t);
