@@ -38,7 +38,8 @@ struct tt_app {
      * exclusively while it rebuilds the index from the store and swaps, so no committed change
      * is missed by the new index. */
     pthread_rwlock_t reload_lock;
-    atomic_int ready; /* /readyz */
+    atomic_int ready;       /* /readyz */
+    int audit_denials_sync; /* a denial's audit event waits for the disk (docs/audit.md) */
 };
 
 /* Sets up locks and installs the first policy and index (taking ownership). */

@@ -50,7 +50,9 @@ static void committed(void *cls, enum tt_qs qs)
 
 int tt_audit_submit(struct tt_store *store, struct tt_audit_pending *ev)
 {
-    return tt_store_txn_grouped_async(store, emit, ev, committed, ev) == 0 ? 0 : -TT_E_UNAVAILABLE;
+    int rc = ev->os_durable ? tt_store_txn_grouped_async_os(store, emit, ev, committed, ev)
+                            : tt_store_txn_grouped_async(store, emit, ev, committed, ev);
+    return rc == 0 ? 0 : -TT_E_UNAVAILABLE;
 }
 
 struct waiter {

@@ -2,7 +2,8 @@
 /* audit_commit.h — group commit of audit events that come with no other change (S6.3; issue 3:
  * denied decisions): events queued by many requests at once are appended in one transaction,
  * one COMMIT (one fsync) for the lot, and each submitter learns the outcome only after that
- * COMMIT returned — nothing is answered before its event is durable. Unlike
+ * COMMIT returned — nothing is answered before its event is durable (on disk, or for an event
+ * marked os_durable, in the database written to the OS and on disk within a bound). Unlike
  * tt_audit_emit_now, the submitter need not wait on a thread: the outcome comes through a
  * callback (an HTTP handler parks its connection meanwhile, http.h tt_req_defer). Events go
  * through the store's group commit (store.h tt_store_txn_grouped_async), sharing its
@@ -27,6 +28,10 @@ struct tt_audit_pending {
     void (*done)(struct tt_audit_pending *ev, int rc);
     void *cls; /* for done's use */
     int qs;    /* the store's status of the write (set before done) */
+    /* 1: done may be called once the event is written to the OS (a killed process loses none),
+     * before it is on disk, which follows within the store's flush bound — unless another write
+     * shares its COMMIT (store.h tt_store_txn_grouped_async_os). 0 (default): on disk first. */
+    int os_durable;
 };
 
 /* Copies the texts (clipped to their fields; audit.c refuses what does not fit) and takes a

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* decisions_audit.c — the audit event of a request with denied decisions (decisions_int.h),
- * written through the audit group commit while the answer waits, parked, for its COMMIT. */
+ * written through the audit group commit while the answer waits, parked, for its COMMIT: by
+ * default one written to the OS, on disk within the store's flush bound (audit_commit.h
+ * os_durable); with audit_denials = sync, one on disk. */
 #include <stdlib.h>
 
 #include "../core/error.h"
@@ -71,6 +73,7 @@ int tt__decisions_audit(struct tt_req *req, const struct tt_decision *d, size_t 
     json_decref(detail);
     pk->req = req;
     pk->ev.done = durable;
+    pk->ev.os_durable = !req->app->audit_denials_sync; /* config audit_denials (docs/audit.md) */
     struct tt_store *store = req->app->store;
     if (tt_req_defer(req) == 0 && tt_audit_submit(store, &pk->ev) == 0)
         return TT_HTTP_DEFERRED;                   /* resp is the commit's now */

@@ -23,6 +23,8 @@ struct tt_config {
     unsigned threads;      /* --threads, TUTELA_THREADS, "threads"; 0 = cores */
     size_t body_max;       /* --body-max, TUTELA_BODY_MAX, "body_max" (bytes) */
     int pool;              /* --pool, TUTELA_POOL, "pool": store connections */
+    int audit_sync;        /* --audit-denials sync|os, TUTELA_AUDIT_DENIALS, "audit_denials" */
+    unsigned flush_ms;     /* --audit-flush-ms, TUTELA_AUDIT_FLUSH_MS, "audit_flush_ms" */
     long clock_offset;     /* TUTELA_CLOCK_OFFSET (seconds): tests jump ahead */
 };
 

@@ -202,6 +202,8 @@ int tt_cmd_serve(int argc, char **argv)
     app.master = ctx.master;
     app.clock = (struct tt_clock){.now = tt_clock_system_now, .offset = ctx.cfg.clock_offset};
     app.policy_path = ctx.cfg.policy;
+    app.audit_denials_sync = ctx.cfg.audit_sync;
+    tt_store_group_set_flush_ms(ctx.store, ctx.cfg.flush_ms);
     tt_time now = tt_now(&app.clock);
 
     if (bootstrap(&ctx, now) != 0 || (demo && seed_demo_once(&ctx, now) != 0)) {

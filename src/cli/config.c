@@ -23,6 +23,8 @@ static const struct opt opts[] = {
     {"--threads", "TUTELA_THREADS", "threads"},
     {"--body-max", "TUTELA_BODY_MAX", "body_max"},
     {"--pool", "TUTELA_POOL", "pool"},
+    {"--audit-denials", "TUTELA_AUDIT_DENIALS", "audit_denials"},
+    {"--audit-flush-ms", "TUTELA_AUDIT_FLUSH_MS", "audit_flush_ms"},
 };
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -79,6 +81,14 @@ static int apply(struct tt_config *cfg, size_t i, const char *v, const char *sou
         if (rc == 0 && n == 0)
             rc = -1;
         cfg->pool = (int)n;
+        break;
+    case 8:
+        rc = strcmp(v, "sync") == 0 || strcmp(v, "os") == 0 ? 0 : -1;
+        cfg->audit_sync = strcmp(v, "sync") == 0;
+        break;
+    case 9:
+        rc = parse_ulong(v, 1000, &n);
+        cfg->flush_ms = (unsigned)n;
         break;
     default:
         rc = -1;
@@ -146,6 +156,7 @@ int tt_config_load(struct tt_config *cfg, int *argc, char **argv)
     set_copy(cfg->policy, sizeof cfg->policy, "policy/default.yaml");
     set_copy(cfg->web_root, sizeof cfg->web_root, "web");
     cfg->pool = 4;
+    cfg->flush_ms = 10;
 
     /* the config file: --config FILE (or --config=FILE), else TUTELA_CONFIG */
     const char *file = getenv("TUTELA_CONFIG");
