@@ -601,6 +601,59 @@ static struct tt_subject_key mk_key(const char *tenant, const char *subject, enu
     return k;
 }
 
+/* A subject's purpose states listed just after the subject on one connection are what a list
+ * alone would answer (PostgreSQL reads them along with the subject, pg_states_ahead.c): a write
+ * of the same connection between is seen, another subject's list is its own, and a connection
+ * released and taken again reads anew what another connection wrote meanwhile (issue 9). */
+static void purpose_states_after_the_subject_stay_current(void **state)
+{
+    struct fx *f = *state;
+    struct tt_subject s = mk_subject(f->tenant, "sub_sa"), t = mk_subject(f->tenant, "sub_sb");
+    assert_int_equal(f->ops->subject_put(f->c, &s), TT_QS_ONE);
+    assert_int_equal(f->ops->subject_put(f->c, &t), TT_QS_ONE);
+    struct tt_purpose_state ps = mk_ps(f->tenant, "sub_sa", "marketing.advertising");
+    assert_int_equal(f->ops->purpose_state_put(f->c, &ps), TT_QS_ONE);
+    struct tt_subject got;
+    struct ps_seen w = {0};
+    assert_int_equal(f->ops->subject_get(f->c, f->tenant, "sub_sa", &got), TT_QS_ONE);
+    assert_subject_equal(&got, &s);
+    assert_int_equal(f->ops->purpose_state_list(f->c, f->tenant, "sub_sa", ps_cb, &w), 1);
+    assert_string_equal(w.last.purpose, "marketing.advertising");
+    assert_string_equal(w.last.subject_id, "sub_sa");
+    assert_int_equal(w.last.consent, TT_CONSENT_GIVEN);
+    assert_int_equal(w.last.updated_at, 1764000030);
+
+    /* a write of this connection between the two reads */
+    assert_int_equal(f->ops->subject_get(f->c, f->tenant, "sub_sa", &got), TT_QS_ONE);
+    ps.consent = TT_CONSENT_WITHDRAWN;
+    ps.updated_at = 1764000050;
+    assert_int_equal(f->ops->purpose_state_put(f->c, &ps), TT_QS_ONE);
+    memset(&w, 0, sizeof w);
+    assert_int_equal(f->ops->purpose_state_list(f->c, f->tenant, "sub_sa", ps_cb, &w), 1);
+    assert_int_equal(w.last.consent, TT_CONSENT_WITHDRAWN);
+    assert_int_equal(w.last.updated_at, 1764000050);
+
+    /* another subject's list after this one's read; a subject without states */
+    assert_int_equal(f->ops->subject_get(f->c, f->tenant, "sub_sa", &got), TT_QS_ONE);
+    memset(&w, 0, sizeof w);
+    assert_int_equal(f->ops->purpose_state_list(f->c, f->tenant, "sub_sb", ps_cb, &w), 0);
+    assert_int_equal(f->ops->subject_get(f->c, f->tenant, "sub_sb", &got), TT_QS_ONE);
+    assert_int_equal(f->ops->purpose_state_list(f->c, f->tenant, "sub_sb", ps_cb, &w), 0);
+
+    /* released after the read; another connection writes; the first, taken again, lists */
+    assert_int_equal(f->ops->subject_get(f->c, f->tenant, "sub_sa", &got), TT_QS_ONE);
+    tt_store_release(f->c);
+    f->c = tt_store_acquire(f->s);
+    struct tt_store_conn *c2 = tt_store_acquire(f->s);
+    struct tt_purpose_state more = mk_ps(f->tenant, "sub_sa", "analytics");
+    assert_int_equal(tt_store_ops_of(c2)->purpose_state_put(c2, &more), TT_QS_ONE);
+    tt_store_release(c2);
+    memset(&w, 0, sizeof w);
+    assert_int_equal(f->ops->purpose_state_list(f->c, f->tenant, "sub_sa", ps_cb, &w), 2);
+    assert_string_equal(w.last.purpose, "marketing.advertising"); /* in purpose order */
+    assert_int_equal(w.last.consent, TT_CONSENT_WITHDRAWN);
+}
+
 static void subject_key_create_destroy_and_scan(void **state)
 {
     struct fx *f = *state;
@@ -1077,6 +1130,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(identity_round_trip_through_blind_index, setup, teardown),
         cmocka_unit_test_setup_teardown(record_round_trip_and_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(purpose_state_is_an_upsert, setup, teardown),
+        cmocka_unit_test_setup_teardown(purpose_states_after_the_subject_stay_current, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(subject_key_create_destroy_and_scan, setup, teardown),
         cmocka_unit_test_setup_teardown(audit_chain_appends_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(settings_get_and_put, setup, teardown),

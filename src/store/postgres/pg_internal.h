@@ -50,6 +50,7 @@ enum pg_stmt_id {
     PG_SCHEMA_EXISTS,
     PG_SCHEMA_VERSION,
     PG_SCHEMA_RECORDED,
+    PG_SUBJECT_GET_AHEAD,
     PG_STMT__COUNT
 };
 
@@ -95,6 +96,18 @@ struct pg_consent_tail {
  * transaction appends to or assumes the tail of (pg_consent.c) */
 #define PG_CONSENT_TAILS 16
 
+/* pg_states_ahead.c: a subject's purpose states read along with it (outside a transaction),
+ * kept on the connection for the purpose_state_list of that subject that follows; valid until
+ * the connection's next statement or acquisition (tt__pg_usable drops them). */
+#define PG_STATES_AHEAD 16
+struct pg_states_ahead {
+    int valid;
+    int n;
+    char tenant_id[TT_ID_MAX];
+    char subject_id[TT_ID_MAX];
+    struct tt_purpose_state rows[PG_STATES_AHEAD];
+};
+
 /* pg_pipeline.c: a statement sent in pipeline mode whose result is read later. check: 0 when
  * the result is what the sender assumed (NULL: any success), > 0 when not but the transaction
  * may simply run again (SOFT: a concurrent writer moved something), < 0 when not (HARD);
@@ -139,6 +152,7 @@ struct pg_conn {
     /* pg_announce.c: this transaction appended change-feed rows of node feed_node */
     char feed_node[TT_ID_MAX];
     int feed_written;
+    struct pg_states_ahead ahead; /* pg_states_ahead.c */
 };
 
 struct pg_store {
@@ -297,6 +311,14 @@ enum tt_qs tt__pg_subject_get(struct tt_store_conn *c, const char *tenant_id, co
                               struct tt_subject *out);
 enum tt_qs tt__pg_subject_list(struct tt_store_conn *c, const char *tenant_id,
                                const struct tt_page *page, tt_subject_cb cb, void *cls);
+/* pg_states_ahead.c: subject_get outside a transaction runs tt__pg_st_subject_get_ahead (the
+ * subject's columns, then its states) and keeps the states of its result on c (nothing when
+ * they do not fit); _take answers a purpose_state_list of that subject from them (1, status in
+ * *qs, as tt__pg_each would count) when they are kept and still valid, else 0. */
+extern const struct pg_stmt tt__pg_st_subject_get_ahead;
+void tt__pg_states_ahead_keep(struct pg_conn *c, const PGresult *r, const struct tt_subject *s);
+int tt__pg_states_ahead_take(struct pg_conn *c, const char *tenant_id, const char *subject_id,
+                             tt_purpose_state_cb cb, void *cls, enum tt_qs *qs);
 enum tt_qs tt__pg_subject_scan(struct tt_store_conn *c, tt_subject_cb cb, void *cls);
 enum tt_qs tt__pg_subject_count(struct tt_store_conn *c, const char *tenant_id, int64_t *out);
 enum tt_qs tt__pg_identity_put(struct tt_store_conn *c, const struct tt_identity *i);

@@ -215,6 +215,9 @@ enum tt_qs tt__pg_purpose_state_put(struct tt_store_conn *c, const struct tt_pur
 enum tt_qs tt__pg_purpose_state_list(struct tt_store_conn *c, const char *tenant_id,
                                      const char *subject_id, tt_purpose_state_cb cb, void *cls)
 {
+    enum tt_qs qs;
+    if (tt__pg_states_ahead_take(pg_conn_of(c), tenant_id, subject_id, cb, cls, &qs))
+        return qs; /* read with the subject just before (pg_states_ahead.c) */
     struct pg_args a = {0};
     tt__pg_arg_text(&a, tenant_id);
     tt__pg_arg_text(&a, subject_id);

@@ -97,6 +97,7 @@ static void forget_session(struct pg_conn *c)
  * that lost its connection is gone, and its caller must see a failure and retry. */
 int tt__pg_usable(struct pg_conn *c)
 {
+    c->ahead.valid = 0; /* before any statement and at acquisition (pg_states_ahead.c) */
     if (PQstatus(c->pq) == CONNECTION_OK)
         return 1;
     if (c->in_txn)

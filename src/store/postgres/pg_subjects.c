@@ -141,17 +141,21 @@ enum tt_qs tt__pg_subject_update(struct tt_store_conn *c, const struct tt_subjec
 enum tt_qs tt__pg_subject_get(struct tt_store_conn *c, const char *tenant_id, const char *id,
                               struct tt_subject *out)
 {
+    struct pg_conn *pc = pg_conn_of(c);
+    int ahead = !pc->in_txn; /* its purpose states come along (pg_states_ahead.c) */
     struct pg_args a = {0};
     tt__pg_arg_text(&a, tenant_id);
     tt__pg_arg_text(&a, id);
     PGresult *r = NULL;
-    enum tt_qs qs = tt__pg_exec(pg_conn_of(c), &ST_SUBJECT_GET, &a, &r);
+    enum tt_qs qs = tt__pg_exec(pc, ahead ? &tt__pg_st_subject_get_ahead : &ST_SUBJECT_GET, &a, &r);
     if (qs < 0)
         return qs;
     struct tt_subject s;
     qs = TT_QS_NONE;
     if (PQntuples(r) > 0)
         qs = fill_subject(r, 0, &s) < 0 ? TT_QS_HARD : TT_QS_ONE;
+    if (qs == TT_QS_ONE && ahead)
+        tt__pg_states_ahead_keep(pc, r, &s);
     PQclear(r);
     if (qs == TT_QS_ONE)
         *out = s;
