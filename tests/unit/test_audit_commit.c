@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_audit_commit.c — the audit group commit (S6.3; issue 3) on a real SQLite store file:
  * events submitted from many threads at once are all written, chained intact, in fewer
- * transactions than events; a bad event fails alone and leaves the others written. */
+ * transactions than events; a bad event fails alone and leaves the others written; the chain
+ * tail kept for a transaction's events is current (issue 3). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -138,6 +139,67 @@ static void a_bad_event_fails_alone(void **state)
     tt_store_close(s);
 }
 
+/* Events of one transaction, for two tenants in turn; runs counts how often it ran (a retry
+ * would mean a tail was read stale). fail_hard: fails after its events went in. */
+struct emitter {
+    int runs, fail_hard;
+};
+
+static enum tt_qs emit_three(struct tt_store_conn *c, void *cls)
+{
+    struct emitter *x = cls;
+    x->runs++;
+    static const char *const tenants[] = {"ten_t", "ten_u", "ten_t"};
+    for (int i = 0; i < 3; i++) {
+        enum tt_qs qs = tt_audit_emit(c, tenants[i], AT0 + i, "key_1", "decision.denied", "", NULL);
+        if (qs < 0)
+            return qs;
+    }
+    return x->fail_hard ? TT_QS_HARD : TT_QS_ONE;
+}
+
+static void emit_on(struct tt_store *s, struct emitter *x, enum tt_qs want)
+{
+    x->runs = 0;
+    struct tt_store_conn *c = tt_store_acquire(s);
+    enum tt_qs qs = tt_store_txn(c, emit_three, x);
+    tt_store_release(c);
+    if (want == TT_QS_ONE)
+        assert_true(qs >= 0);
+    else
+        assert_int_equal(qs, want);
+    assert_int_equal(x->runs, 1); /* no retry: every tail it appended to was the current one */
+}
+
+/* The tail a transaction reads is kept for its other events (SQLite: one read per transaction),
+ * and forgotten when the transaction ends: a store on the same file (another process, in
+ * effect) that moved the tail meanwhile is seen at once, and so is a rolled-back transaction's
+ * tail not being there. */
+static void a_tail_moved_elsewhere_or_rolled_back_is_seen(void **state)
+{
+    (void)state;
+    struct tt_store *a = open_store("two"), *b = open_store("two");
+    struct emitter x = {0};
+    emit_on(a, &x, TT_QS_ONE);
+    emit_on(b, &x, TT_QS_ONE);
+    emit_on(a, &x, TT_QS_ONE);
+    x.fail_hard = 1;
+    emit_on(a, &x, TT_QS_HARD); /* its three events are rolled back */
+    x.fail_hard = 0;
+    emit_on(a, &x, TT_QS_ONE);
+    emit_on(b, &x, TT_QS_ONE);
+    struct verdicts v = {0};
+    assert_int_equal(tt_audit_verify(a, NULL, collect, &v), 0);
+    assert_int_equal(v.n, 2);
+    for (int i = 0; i < v.n; i++) {
+        assert_int_equal(v.r[i].broken, TT_LEDGER_OK);
+        /* five committed transactions: two events of ten_t and one of ten_u each */
+        assert_int_equal(v.r[i].events, strcmp(v.r[i].tenant_id, "ten_t") == 0 ? 10 : 5);
+    }
+    tt_store_close(b);
+    tt_store_close(a);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -157,6 +219,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(concurrent_events_share_commits_and_chain_intact),
         cmocka_unit_test(a_bad_event_fails_alone),
+        cmocka_unit_test(a_tail_moved_elsewhere_or_rolled_back_is_seen),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -2,9 +2,13 @@
 /* audit.c — the append-only audit ledger (S6.3): one hash chain per tenant in audit_events,
  * its tail in audit_heads. core/ledger computes the hashes; this file keeps the chain linear:
  * an event is appended only if it follows the tail (seq + 1, prev_hash = tail hash), and the
- * event and the new tail are written together or not at all. */
+ * event and the new tail are written together or not at all. Within a transaction the tail
+ * read or moved is kept on the connection (sq.h audit_tail): the write lock of BEGIN IMMEDIATE
+ * keeps every other writer, of any process, out until it ends, so a group commit's events read
+ * the tail once per transaction; txn.c forgets it when the transaction ends. */
 #include "sq.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define EVENT_COLS "tenant_id, seq, at, actor, action, target, detail, prev_hash, hash"
@@ -46,12 +50,38 @@ static int event_each_row(sqlite3_stmt *st, void *ctx)
     return x->cb && x->cb(x->cls, &e) ? 1 : 0;
 }
 
+/* Whether the connection's copy of tenant_id's tail is this transaction's. */
+static int tail_known(struct sq_conn *q, const char *tenant_id)
+{
+    return q->audit_tail_valid && !sqlite3_get_autocommit(q->db) &&
+           strcmp(q->audit_tail.tenant_id, tenant_id) == 0;
+}
+
+static void tail_keep(struct sq_conn *q, const char *tenant_id, const struct tt_audit_event *e)
+{
+    if (e) {
+        q->audit_tail = *e;
+        q->audit_tail.detail_json = NULL;
+    } else { /* an empty chain */
+        memset(&q->audit_tail, 0, sizeof q->audit_tail);
+        snprintf(q->audit_tail.tenant_id, sizeof q->audit_tail.tenant_id, "%s", tenant_id);
+    }
+    q->audit_tail_valid = 1;
+}
+
 /* In SQLite the enclosing BEGIN IMMEDIATE already holds the write lock, so the tail read here
- * cannot change before the append. detail_json is not filled (NULL). */
+ * cannot change before the append; it is read once per transaction (tail_known). detail_json is
+ * not filled (NULL). */
 enum tt_qs tt__sq_audit_last(struct tt_store_conn *c, const char *tenant_id,
                              struct tt_audit_event *out)
 {
     struct sq_conn *q = sq_of(c);
+    if (tail_known(q, tenant_id)) {
+        if (q->audit_tail.seq == 0)
+            return TT_QS_NONE;
+        *out = q->audit_tail;
+        return TT_QS_ONE;
+    }
     enum tt_qs qs = TT_QS_HARD;
     sqlite3_stmt *st = tt__sq_stmt(
         q, SQ_AUDIT_LAST,
@@ -67,10 +97,12 @@ enum tt_qs tt__sq_audit_last(struct tt_store_conn *c, const char *tenant_id,
     qs = tt__sq_one(q, st, last_row, &e);
     if (qs == TT_QS_ONE)
         *out = e;
+    if (qs >= 0 && !sqlite3_get_autocommit(q->db))
+        tail_keep(q, tenant_id, qs == TT_QS_ONE ? &e : NULL);
     return qs;
 }
 
-static enum tt_qs append_rows(struct sq_conn *q, const struct tt_audit_event *e)
+static enum tt_qs insert_event(struct sq_conn *q, const struct tt_audit_event *e)
 {
     enum tt_qs qs = TT_QS_HARD;
     sqlite3_stmt *st = tt__sq_stmt(
@@ -85,16 +117,21 @@ static enum tt_qs append_rows(struct sq_conn *q, const struct tt_audit_event *e)
         tt__sq_bind_blob(st, 8, e->prev_hash, sizeof e->prev_hash) ||
         tt__sq_bind_blob(st, 9, e->hash, sizeof e->hash))
         return tt__sq_bind_failed(q, st);
-    qs = tt__sq_write(q, st);
-    if (qs != TT_QS_ONE)
-        return qs;
+    return tt__sq_write(q, st);
+}
+
+/* NONE when the tail is not the one the event follows. */
+static enum tt_qs move_head(struct sq_conn *q, const struct tt_audit_event *e)
+{
+    enum tt_qs qs = TT_QS_HARD;
     /* the tail moves only to the event that follows it: a chain never forks */
-    st = tt__sq_stmt(q, SQ_AUDIT_HEAD_PUT,
-                     "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES (?1, ?2, ?3)"
-                     " ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq,"
-                     " hash = excluded.hash"
-                     " WHERE audit_heads.seq + 1 = excluded.seq AND audit_heads.hash = ?4",
-                     &qs);
+    sqlite3_stmt *st =
+        tt__sq_stmt(q, SQ_AUDIT_HEAD_PUT,
+                    "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES (?1, ?2, ?3)"
+                    " ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq,"
+                    " hash = excluded.hash"
+                    " WHERE audit_heads.seq + 1 = excluded.seq AND audit_heads.hash = ?4",
+                    &qs);
     if (!st)
         return qs;
     if (tt__sq_bind_text(st, 1, e->tenant_id) || tt__sq_bind_int(st, 2, e->seq) ||
@@ -104,11 +141,34 @@ static enum tt_qs append_rows(struct sq_conn *q, const struct tt_audit_event *e)
     return tt__sq_write(q, st);
 }
 
+static enum tt_qs append_rows(struct sq_conn *q, const struct tt_audit_event *e)
+{
+    enum tt_qs qs = insert_event(q, e);
+    return qs == TT_QS_ONE ? move_head(q, e) : qs;
+}
+
 /* ONE when appended; NONE when the event does not follow the tail (or its seq is taken), with
- * nothing written: a savepoint wraps the event row and the tail update. */
+ * nothing written: a savepoint wraps the event row and the tail update — unless the event
+ * follows the tail this transaction holds (tail_known), which no one else can move: then the
+ * tail update cannot miss, a taken seq fails the event's own INSERT (nothing written), and
+ * any other failure is one the transaction does not survive. */
 enum tt_qs tt__sq_audit_append(struct tt_store_conn *c, const struct tt_audit_event *e)
 {
     struct sq_conn *q = sq_of(c);
+    int follows = tail_known(q, e->tenant_id) && e->seq == q->audit_tail.seq + 1 &&
+                  (q->audit_tail.seq == 0 ||
+                   memcmp(e->prev_hash, q->audit_tail.hash, sizeof e->prev_hash) == 0);
+    q->audit_tail_valid = 0;
+    if (follows) {
+        enum tt_qs qs = insert_event(q, e);
+        if (qs != TT_QS_ONE)
+            return qs; /* nothing written */
+        qs = move_head(q, e);
+        if (qs != TT_QS_ONE) /* the event row is in: the transaction must not commit */
+            return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+        tail_keep(q, e->tenant_id, e);
+        return qs;
+    }
     int rc = tt__sq_exec(q, SQ_SP_BEGIN, "SAVEPOINT tt_audit_append");
     if (rc != SQLITE_OK) {
         enum tt_qs qs = tt__sq_fail(q, rc);

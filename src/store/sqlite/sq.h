@@ -67,6 +67,10 @@ struct sq_conn {
     struct sq_conn *next_free;        /* pool free list link */
     int in_use;                       /* owned by a caller (guarded by the pool mutex) */
     char last_err[256];               /* last SQLite message; never holds a bound value */
+    /* audit.c: the chain tail this transaction read or moved (seq 0: empty chain), valid from
+     * audit_last until the transaction ends (txn.c), under its write lock */
+    struct tt_audit_event audit_tail;
+    int audit_tail_valid;
 };
 
 struct sq_store {

@@ -13,6 +13,7 @@
 enum tt_qs tt__sq_begin(struct tt_store_conn *c)
 {
     struct sq_conn *q = sq_of(c);
+    q->audit_tail_valid = 0; /* read again under this transaction's lock (audit.c) */
     int rc = tt__sq_exec(q, SQ_BEGIN, "BEGIN IMMEDIATE");
     if (rc == SQLITE_OK)
         return TT_QS_ONE;
@@ -23,6 +24,7 @@ enum tt_qs tt__sq_begin(struct tt_store_conn *c)
 enum tt_qs tt__sq_commit(struct tt_store_conn *c)
 {
     struct sq_conn *q = sq_of(c);
+    q->audit_tail_valid = 0;
     int rc = tt__sq_exec(q, SQ_COMMIT, "COMMIT");
     if (rc == SQLITE_OK)
         return TT_QS_ONE;
@@ -34,6 +36,7 @@ enum tt_qs tt__sq_commit(struct tt_store_conn *c)
 void tt__sq_rollback(struct tt_store_conn *c)
 {
     struct sq_conn *q = sq_of(c);
+    q->audit_tail_valid = 0;
     /* some errors (I/O, full disk) already rolled the transaction back */
     if (sqlite3_get_autocommit(q->db))
         return;
@@ -45,6 +48,7 @@ void tt__sq_relax(struct tt_store_conn *c, int on)
     struct sq_conn *q = sq_of(c);
     /* WAL mode, NORMAL: a COMMIT writes its frames to the WAL file (write(2)) but does not sync
      * it; FULL (the connection's setting, pool.c) syncs it before COMMIT returns */
+    /* sqlite3_exec: the pragma takes effect when prepared, so it is not a cached statement */
     (void)sqlite3_exec(q->db, on ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
                        NULL, NULL, NULL);
 }
