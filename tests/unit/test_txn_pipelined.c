@@ -3,8 +3,10 @@
  * on PostgreSQL a consent batch's purpose states and change-feed rows go out as one multi-row
  * statement per table (src/store/postgres/pg_batched.h), a state put twice keeps the later one,
  * and a state of a missing subject fails the whole transaction with nothing written (found at
- * COMMIT, then the function run once more unpipelined). Runs against TUTELA_TEST_DB when set (a
- * PostgreSQL URL), else a fresh SQLite file. */
+ * COMMIT, then the function run once more unpipelined); an audit chain's tail that a pipelined
+ * transaction assumed (the one its store committed last) but another store moved is found and
+ * the chain stays linear. Runs against TUTELA_TEST_DB when set (a PostgreSQL URL), else a fresh
+ * SQLite file. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +27,7 @@
 struct fx {
     struct tt_store *s;
     char dir[256];
+    char url[320];
     char tenant[TT_ID_MAX];
     char subject[TT_ID_MAX];
 };
@@ -57,10 +60,10 @@ static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    char url[320];
-    assert_int_equal(tt_test_store_url("tt_pipelined_", f->dir, sizeof f->dir, url, sizeof url), 0);
+    assert_int_equal(
+        tt_test_store_url("tt_pipelined_", f->dir, sizeof f->dir, f->url, sizeof f->url), 0);
     char err[256] = "";
-    assert_int_equal(tt_store_open(url, 2, 1, &f->s, err, sizeof err), 0);
+    assert_int_equal(tt_store_open(f->url, 2, 1, &f->s, err, sizeof err), 0);
     static unsigned n;
     long tag = ((long)getpid() << 20) ^ ((long)time(NULL) * 64 + (long)++n);
     snprintf(f->tenant, sizeof f->tenant, "ten_pl%lx", tag);
@@ -221,12 +224,94 @@ static void a_state_of_a_missing_subject_fails_the_whole_transaction(void **stat
     assert_int_equal(feed_rows(f, 1), 1);
 }
 
+/* One audit event chained on the tail audit_last answers (hash: the seq and a tag). */
+struct audit_one {
+    struct fx *f;
+    int runs;
+};
+
+static enum tt_qs audit_txn(struct tt_store_conn *c, void *cls)
+{
+    struct audit_one *x = cls;
+    x->runs++;
+    const struct tt_store_ops *ops = tt_store_ops_of(c);
+    struct tt_audit_event last, e;
+    memset(&last, 0, sizeof last);
+    enum tt_qs qs = ops->audit_last(c, x->f->tenant, &last);
+    if (qs < 0)
+        return qs;
+    memset(&e, 0, sizeof e);
+    snprintf(e.tenant_id, sizeof e.tenant_id, "%s", x->f->tenant);
+    e.seq = (qs == TT_QS_ONE ? last.seq : 0) + 1;
+    e.at = 1764000400 + e.seq;
+    snprintf(e.actor, sizeof e.actor, "key_test");
+    snprintf(e.action, sizeof e.action, "test.event");
+    memcpy(e.prev_hash, last.hash, sizeof e.prev_hash);
+    memset(e.hash, 0xa5, sizeof e.hash);
+    memcpy(e.hash, &e.seq, sizeof e.seq);
+    qs = ops->audit_append(c, &e);
+    return qs == TT_QS_NONE ? TT_QS_SOFT : qs; /* NONE: the tail moved meanwhile */
+}
+
+static int audit_runs(struct tt_store *s, struct fx *f, int pipelined)
+{
+    struct audit_one x = {f, 0};
+    struct tt_store_conn *c = tt_store_acquire(s);
+    enum tt_qs qs =
+        pipelined ? tt_store_txn_pipelined(c, audit_txn, &x) : tt_store_txn(c, audit_txn, &x);
+    tt_store_release(c);
+    assert_int_equal(qs, TT_QS_ONE);
+    return x.runs;
+}
+
+struct chain {
+    int64_t n;
+    uint8_t prev[32];
+    int broken;
+};
+
+static int chain_cb(void *cls, const struct tt_audit_event *e)
+{
+    struct chain *ch = cls;
+    ch->broken |= e->seq != ch->n + 1 || memcmp(e->prev_hash, ch->prev, sizeof ch->prev) != 0;
+    ch->n = e->seq;
+    memcpy(ch->prev, e->hash, sizeof ch->prev);
+    return 0;
+}
+
+static void an_assumed_audit_tail_moved_elsewhere_is_found(void **state)
+{
+    struct fx *f = *state;
+    int pg = strcmp(tt_store_backend(f->s), "postgres") == 0;
+    char err[256] = "";
+    struct tt_store *other = NULL; /* a second node on the same database */
+    assert_int_equal(tt_store_open(f->url, 1, 1, &other, err, sizeof err), 0);
+    assert_int_equal(audit_runs(f->s, f, 1), 1);  /* a new chain: locked and read */
+    assert_int_equal(audit_runs(f->s, f, 1), 1);  /* the tail this store committed, assumed */
+    assert_int_equal(audit_runs(other, f, 0), 1); /* another writer moves it */
+    /* PostgreSQL: the assumed tail is not the chain's; found with the COMMIT, then run again
+     * locking and reading it */
+    assert_int_equal(audit_runs(f->s, f, 1), pg ? 2 : 1);
+    assert_int_equal(audit_runs(f->s, f, 1), 1);           /* locks first for a while */
+    assert_int_equal(audit_runs(other, f, 1), pg ? 2 : 1); /* it assumed the tail it wrote */
+    assert_int_equal(audit_runs(f->s, f, 0), 1);           /* unpipelined: locks and reads */
+    tt_store_close(other);
+    struct chain ch = {0};
+    struct tt_store_conn *c = tt_store_acquire(f->s);
+    assert_true(tt_store_ops_of(c)->audit_scan(c, f->tenant, 0, 0, chain_cb, &ch) >= 0);
+    tt_store_release(c);
+    assert_int_equal(ch.broken, 0);
+    assert_int_equal(ch.n, 7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_state_put_twice_keeps_the_later_one, setup, teardown),
         cmocka_unit_test_setup_teardown(a_state_of_a_missing_subject_fails_the_whole_transaction,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(an_assumed_audit_tail_moved_elsewhere_is_found, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

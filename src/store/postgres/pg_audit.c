@@ -3,7 +3,10 @@
  * audit_events, its tail in audit_heads. audit_last takes a row lock on the tenant's tail
  * (created on first use), held until the transaction ends, so writers on any number of nodes
  * append one after the other; audit_append writes the event and moves the tail in one
- * statement, and only if the event follows the tail (seq + 1, prev_hash = tail hash). */
+ * statement, and only if the event follows the tail (seq + 1, prev_hash = tail hash).
+ * A pipelined transaction (group commit) assumes the tail this node last committed on that
+ * chain, as the consent ledger does (pg_consent.c): its lock rides with the writes, checked to
+ * be that tail, so a lone node's batch waits for no answer before its COMMIT (issue 9). */
 #include "pg_internal.h"
 
 #include <string.h>
@@ -20,6 +23,14 @@ static const struct pg_stmt ST_HEAD_INIT = {
 static const struct pg_stmt ST_HEAD_LOCK = {
     PG_AUDIT_HEAD_LOCK, "tt_audit_head_lock", "t",
     "SELECT seq FROM audit_heads WHERE tenant_id = $1 FOR UPDATE", NULL};
+/* The lock of a pipelined transaction that assumed the node's known tail: divides by zero
+ * where the tail is not that one (another writer moved it; the transaction runs again, locking
+ * and reading it). Sent only in this guarded form. */
+static const struct pg_stmt ST_HEAD_CHECK = {
+    PG_AUDIT_HEAD_CHECK, "tt_audit_head_check", "tib",
+    "SELECT 1 / count(*) FROM (SELECT 1 FROM audit_heads WHERE tenant_id = $1 AND seq = $2"
+    " AND hash = $3 FOR UPDATE) h",
+    NULL};
 /* Read after the lock, in a statement of its own: under READ COMMITTED it then sees the event
  * a writer that held the lock before us committed. */
 static const struct pg_stmt ST_GET = {
@@ -108,6 +119,145 @@ static enum tt_qs lock_head(struct pg_conn *c, const char *tenant_id, int64_t *s
     return TT_QS_HARD;
 }
 
+/* ---- the node's known tails (pg_store audit_known, under its mu) ---- */
+
+/* Transactions that lock the tail first once another writer was seen on the chain. */
+#define LOCK_AFTER_OTHERS 64
+
+/* The store's slot of a tenant's chain (FNV-1a of the id); one chain per slot. */
+static struct pg_audit_known *known_slot(struct pg_store *s, const char *tenant_id)
+{
+    return &s->audit_known[pg_tenant_slot(tenant_id, PG_AUDIT_TAILS)];
+}
+
+/* The index of tenant_id among the chains this transaction locked or assumed, else -1. */
+static int locked_index(const struct pg_conn *c, const char *tenant_id)
+{
+    for (int i = 0; i < c->n_audit_locked; i++)
+        if (strcmp(c->audit_locked[i], tenant_id) == 0)
+            return i;
+    return -1;
+}
+
+/* Notes a chain as locked (or assumed) by this transaction; 0 when there is no room. */
+static int note_locked(struct pg_conn *c, const char *tenant_id, int assumed)
+{
+    if (c->n_audit_locked == PG_AUDIT_TAILS)
+        return 0;
+    snprintf(c->audit_locked[c->n_audit_locked], TT_ID_MAX, "%s", tenant_id);
+    c->audit_assumed[c->n_audit_locked++] = assumed;
+    return 1;
+}
+
+/* The tail this transaction moved a chain to, if it did (and knows it), else NULL. */
+static const struct pg_audit_known *pending_of(const struct pg_conn *c, const char *tenant_id)
+{
+    for (int i = 0; i < c->n_audit_pending; i++)
+        if (strcmp(c->audit_pending[i].ev.tenant_id, tenant_id) == 0)
+            return &c->audit_pending[i];
+    return NULL;
+}
+
+/* Notes the chain's new tail (valid 0: moved to a tail not known here), the node's known tail
+ * once the transaction commits. */
+static void keep_pending(struct pg_conn *c, const struct tt_audit_event *e, int valid)
+{
+    struct pg_audit_known *p = (struct pg_audit_known *)pending_of(c, e->tenant_id);
+    if (!p && c->n_audit_pending < PG_AUDIT_TAILS)
+        p = &c->audit_pending[c->n_audit_pending++];
+    if (!p) { /* no room: the chain's known tail is dropped at commit instead */
+        p = &c->audit_pending[PG_AUDIT_TAILS - 1];
+        valid = 0;
+    }
+    p->ev = *e;
+    p->ev.detail_json = NULL;
+    p->valid = valid;
+}
+
+/* A pipelined transaction takes the chain's tail this node last committed, unless another
+ * writer was seen on it lately; ONE with *out, or 0 (not assumed: lock it). */
+static int assume_known(struct pg_conn *c, const char *tenant_id, struct tt_audit_event *out)
+{
+    if (!c->speculative || !c->in_txn || c->n_audit_locked == PG_AUDIT_TAILS)
+        return 0;
+    struct pg_store *s = pg_store_of(c);
+    pthread_mutex_lock(&s->mu);
+    const struct pg_audit_known *k = known_slot(s, tenant_id);
+    int ok = k->valid && k->lock_next == 0 && strcmp(k->ev.tenant_id, tenant_id) == 0;
+    if (ok)
+        *out = k->ev;
+    pthread_mutex_unlock(&s->mu);
+    return ok && note_locked(c, tenant_id, 1);
+}
+
+/* After locking the tail at seq: a tail other than the one this node committed last means
+ * another writer; the same one is the node's copy of that committed event (1, in *out). */
+static int saw_locked(struct pg_conn *c, const char *tenant_id, int64_t seq,
+                      struct tt_audit_event *out)
+{
+    struct pg_store *s = pg_store_of(c);
+    pthread_mutex_lock(&s->mu);
+    struct pg_audit_known *k = known_slot(s, tenant_id);
+    int same = k->valid && strcmp(k->ev.tenant_id, tenant_id) == 0;
+    if (same && k->ev.seq == seq)
+        *out = k->ev;
+    else if (same)
+        k->lock_next = LOCK_AFTER_OTHERS;
+    pthread_mutex_unlock(&s->mu);
+    return same && k->ev.seq == seq;
+}
+
+void tt__pg_audit_txn_begin(struct pg_conn *c)
+{
+    c->n_audit_locked = 0;
+    c->n_audit_pending = 0;
+}
+
+void tt__pg_audit_committed(struct pg_conn *c)
+{
+    struct pg_store *s = pg_store_of(c);
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < c->n_audit_pending; i++) {
+        const struct pg_audit_known *p = &c->audit_pending[i];
+        struct pg_audit_known *k = known_slot(s, p->ev.tenant_id);
+        int lock_next = 0; /* a chain new to its slot starts assumed */
+        if (strcmp(k->ev.tenant_id, p->ev.tenant_id) == 0 && k->lock_next > 0)
+            lock_next = k->lock_next - 1;
+        k->ev = p->ev;
+        k->valid = p->valid;
+        k->lock_next = lock_next;
+    }
+    pthread_mutex_unlock(&s->mu);
+    tt__pg_audit_txn_begin(c);
+}
+
+void tt__pg_audit_rolled_back(struct pg_conn *c)
+{
+    struct pg_store *s = pg_store_of(c);
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < c->n_audit_locked; i++) {
+        if (!c->audit_assumed[i])
+            continue;
+        /* perhaps the assumption failed: lock that chain for a while */
+        struct pg_audit_known *k = known_slot(s, c->audit_locked[i]);
+        snprintf(k->ev.tenant_id, sizeof k->ev.tenant_id, "%s", c->audit_locked[i]);
+        k->valid = 0;
+        k->lock_next = LOCK_AFTER_OTHERS;
+    }
+    pthread_mutex_unlock(&s->mu);
+    tt__pg_audit_txn_begin(c);
+}
+
+/* Sends the assumed tail's lock and check ahead of the transaction's writes. */
+static enum tt_qs assume_check(struct pg_conn *c, const struct tt_audit_event *tail)
+{
+    struct pg_args a = {0};
+    tt__pg_arg_text(&a, tail->tenant_id);
+    tt__pg_arg_int(&a, tail->seq);
+    tt__pg_arg_bytes(&a, tail->hash, sizeof tail->hash);
+    return tt__pg_defer_guarded(c, &ST_HEAD_CHECK, ST_HEAD_CHECK.sql, &a, TT_QS_SOFT);
+}
+
 /* NONE when the chain is empty. detail_json is not filled (NULL). Within a transaction that
  * has locked this tenant's tail already, answers from the connection's copy of the tail (no
  * other writer can move it while the lock is held), so a batch of events for one tenant (group
@@ -120,12 +270,36 @@ enum tt_qs tt__pg_audit_last(struct tt_store_conn *c, const char *tenant_id,
         *out = pc->audit_tail;
         return TT_QS_ONE;
     }
+    const struct pg_audit_known *moved = pc->in_txn ? pending_of(pc, tenant_id) : NULL;
+    if (moved && moved->valid && locked_index(pc, tenant_id) >= 0) {
+        *out = moved->ev; /* locked by this transaction and moved by it */
+        pc->audit_tail = moved->ev;
+        pc->audit_tail_valid = 1;
+        return TT_QS_ONE;
+    }
+    if (locked_index(pc, tenant_id) < 0 && assume_known(pc, tenant_id, out)) {
+        enum tt_qs qs = assume_check(pc, out); /* the lock and its check ride with the writes */
+        if (qs < 0)
+            return qs;
+        pc->audit_tail = *out;
+        pc->audit_tail_valid = 1;
+        return TT_QS_ONE;
+    }
     int64_t seq = 0;
     enum tt_qs qs = lock_head(pc, tenant_id, &seq);
     if (qs < 0)
         return qs;
+    if (pc->in_txn && locked_index(pc, tenant_id) < 0)
+        note_locked(pc, tenant_id, 0);
     if (seq == 0)
         return TT_QS_NONE;
+    struct tt_audit_event known;
+    if (saw_locked(pc, tenant_id, seq, &known)) {
+        *out = known; /* the event this node committed at that seq: no read needed */
+        pc->audit_tail = known;
+        pc->audit_tail_valid = 1;
+        return TT_QS_ONE;
+    }
     if (pc->audit_known_valid && pc->audit_known.seq == seq &&
         strcmp(pc->audit_known.tenant_id, tenant_id) == 0) {
         *out = pc->audit_known; /* the committed event at that seq: no read needed */
@@ -201,6 +375,8 @@ enum tt_qs tt__pg_audit_append(struct tt_store_conn *c, const struct tt_audit_ev
         pc->audit_tail.detail_json = NULL;
         pc->audit_tail_valid = 1;
     }
+    if (qs == TT_QS_ONE && pc->in_txn) /* the node's known tail once this commits */
+        keep_pending(pc, e, follows);
     if (qs != TT_QS_NONE || e->seq != 1)
         return qs;
     /* the first event of a chain appended without audit_last: create the empty tail, then try

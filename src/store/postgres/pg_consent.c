@@ -167,19 +167,11 @@ static enum tt_qs lock_head(struct pg_conn *c, const char *tenant_id, int create
 /* Batches that lock the tail first once another node was seen writing the chain. */
 #define LOCK_AFTER_OTHERS 64
 
-static struct pg_store *store_of(struct pg_conn *c)
-{
-    return (struct pg_store *)c->base.store;
-}
-
 /* The node's cache slot of a tenant's chain (FNV-1a of the id); a slot keeps one chain, so two
  * chains on one slot only cost a lock and a read now and then. Called under the store's mu. */
 static struct pg_consent_tail *known_slot(struct pg_store *s, const char *tenant_id)
 {
-    uint32_t h = 2166136261u;
-    for (const unsigned char *p = (const unsigned char *)tenant_id; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    return &s->consent_known[h % PG_CONSENT_TAILS];
+    return &s->consent_known[pg_tenant_slot(tenant_id, PG_CONSENT_TAILS)];
 }
 
 /* A pipelined batch takes the tail this node last committed without reading it, unless another
@@ -190,7 +182,7 @@ static int assume_known(struct pg_conn *c, const char *tenant_id, struct tt_cons
 {
     if (!c->speculative || !c->in_txn || c->n_consent_assumed == PG_CONSENT_TAILS)
         return 0;
-    struct pg_store *s = store_of(c);
+    struct pg_store *s = pg_store_of(c);
     pthread_mutex_lock(&s->mu);
     const struct pg_consent_tail *k = known_slot(s, tenant_id);
     int ok = k->valid && k->lock_next == 0 && strcmp(k->tenant_id, tenant_id) == 0;
@@ -210,7 +202,7 @@ static int assume_known(struct pg_conn *c, const char *tenant_id, struct tt_cons
 /* After locking: a tail other than the one this node committed last means another writer. */
 static void saw_locked(struct pg_conn *c, const struct tt_consent_head *h)
 {
-    struct pg_store *s = store_of(c);
+    struct pg_store *s = pg_store_of(c);
     pthread_mutex_lock(&s->mu);
     struct pg_consent_tail *k = known_slot(s, h->tenant_id);
     if (k->valid && strcmp(k->tenant_id, h->tenant_id) == 0 &&
@@ -221,7 +213,7 @@ static void saw_locked(struct pg_conn *c, const struct tt_consent_head *h)
 
 void tt__pg_consent_committed(struct pg_conn *c)
 {
-    struct pg_store *s = store_of(c);
+    struct pg_store *s = pg_store_of(c);
     if (c->n_consent_pending) {
         pthread_mutex_lock(&s->mu);
         for (int i = 0; i < c->n_consent_pending; i++) {
@@ -243,7 +235,7 @@ void tt__pg_consent_committed(struct pg_conn *c)
 void tt__pg_consent_rolled_back(struct pg_conn *c)
 {
     if (c->n_consent_assumed) { /* perhaps an assumption failed: lock those chains for a while */
-        struct pg_store *s = store_of(c);
+        struct pg_store *s = pg_store_of(c);
         pthread_mutex_lock(&s->mu);
         for (int i = 0; i < c->n_consent_assumed; i++) {
             const char *tenant_id = c->consent_assumed[i].tenant_id;

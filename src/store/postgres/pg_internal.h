@@ -51,6 +51,7 @@ enum pg_stmt_id {
     PG_SCHEMA_VERSION,
     PG_SCHEMA_RECORDED,
     PG_SUBJECT_GET_AHEAD,
+    PG_AUDIT_HEAD_CHECK,
     PG_STMT__COUNT
 };
 
@@ -96,6 +97,16 @@ struct pg_consent_tail {
  * transaction appends to or assumes the tail of (pg_consent.c) */
 #define PG_CONSENT_TAILS 16
 
+/* pg_audit.c: an audit chain's tail as this node last committed it (the store keeps one per
+ * tenant, PG_AUDIT_TAILS slots by a hash of the tenant id); lock_next > 0 counts transactions
+ * that lock the tail first because another writer was seen. */
+#define PG_AUDIT_TAILS 16
+struct pg_audit_known {
+    struct tt_audit_event ev; /* detail_json NULL */
+    int valid;
+    int lock_next;
+};
+
 /* pg_states_ahead.c: a subject's purpose states read along with it (outside a transaction),
  * kept on the connection for the purpose_state_list of that subject that follows; valid until
  * the connection's next statement or acquisition (tt__pg_usable drops them). */
@@ -138,6 +149,13 @@ struct pg_conn {
      * when the locked tail is still at its seq, it need not be read again) */
     struct tt_audit_event audit_known;
     int audit_known_valid;
+    /* pg_audit.c: the chains this transaction locked or assumed (their tails' tenant ids, the
+     * assumed flagged), and the tails it moved them to, the store's known tails once committed */
+    char audit_locked[PG_AUDIT_TAILS][TT_ID_MAX];
+    int audit_assumed[PG_AUDIT_TAILS];
+    int n_audit_locked;
+    struct pg_audit_known audit_pending[PG_AUDIT_TAILS]; /* (lock_next unused) */
+    int n_audit_pending;
     /* pg_pipeline.c: speculative mode (group commit) and what was sent but not yet read */
     int speculative;
     int n_pending;
@@ -167,6 +185,9 @@ struct pg_store {
      * which its next pipelined batch assumes instead of locking and reading the tail (one round
      * trip less); lock_next > 0 counts batches that lock first because another node wrote */
     struct pg_consent_tail consent_known[PG_CONSENT_TAILS];
+    /* pg_audit.c, under mu: per chain, the audit tail this node last committed, which a
+     * pipelined transaction assumes (its lock and check ride with the writes) */
+    struct pg_audit_known audit_known[PG_AUDIT_TAILS];
     struct pg_announcer *announcer; /* pg_announce.c: started on first use (owned) */
 };
 
@@ -182,6 +203,20 @@ extern const struct tt_subscriptions_store_ops tt__pg_subscriptions_ops; /* pg_s
 static inline struct pg_conn *pg_conn_of(struct tt_store_conn *c)
 {
     return (struct pg_conn *)c;
+}
+
+static inline struct pg_store *pg_store_of(struct pg_conn *c)
+{
+    return (struct pg_store *)c->base.store;
+}
+
+/* A tenant's slot among n of a per-chain cache (FNV-1a of the id; pg_consent.c, pg_audit.c). */
+static inline unsigned pg_tenant_slot(const char *tenant_id, unsigned n)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)tenant_id; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h % n;
 }
 
 void tt__pg_arg_text(struct pg_args *a, const char *s); /* NULL → SQL NULL */
@@ -272,6 +307,10 @@ void tt__pg_feed_unlisten(struct tt_feed_listener *l);
 /* pg_consent.c: the end of a transaction, for the node's known consent tail. */
 void tt__pg_consent_committed(struct pg_conn *c);
 void tt__pg_consent_rolled_back(struct pg_conn *c);
+/* pg_audit.c: the start and end of a transaction, for the node's known audit tails. */
+void tt__pg_audit_txn_begin(struct pg_conn *c);
+void tt__pg_audit_committed(struct pg_conn *c);
+void tt__pg_audit_rolled_back(struct pg_conn *c);
 
 /* Runs a plain SQL command outside the statement table (BEGIN, DDL, …). */
 enum tt_qs tt__pg_command(struct pg_conn *c, const char *sql);

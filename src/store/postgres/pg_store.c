@@ -329,6 +329,7 @@ static enum tt_qs pg_begin(struct tt_store_conn *base)
     c->audit_tail_valid = 0;
     c->n_consent_pending = 0;
     c->n_consent_assumed = 0;
+    tt__pg_audit_txn_begin(c);
     c->feed_written = 0;
     enum tt_qs qs = c->speculative ? tt__pg_defer_sql(c, "BEGIN") : tt__pg_command(c, "BEGIN");
     if (qs < 0)
@@ -377,8 +378,10 @@ static enum tt_qs pg_commit(struct tt_store_conn *base)
     if (qs != TT_QS_ONE && PQtransactionStatus(c->pq) != PQTRANS_IDLE)
         return qs; /* still open: the runner's rollback ends it */
     c->in_txn = 0;
-    if (qs == TT_QS_ONE)
+    if (qs == TT_QS_ONE) {
         tt__pg_consent_committed(c);
+        tt__pg_audit_committed(c);
+    }
     tt__pg_feed_txn_end(c, qs == TT_QS_ONE);
     if (qs == TT_QS_ONE && c->audit_tail_valid) { /* pg_audit.c: the tail is committed now */
         c->audit_known = c->audit_tail;
@@ -398,6 +401,7 @@ static void pg_rollback(struct tt_store_conn *base)
     c->audit_tail_valid = 0;
     c->audit_known_valid = 0; /* it may be what failed (pg_audit.c): read it again */
     tt__pg_consent_rolled_back(c);
+    tt__pg_audit_rolled_back(c);
     tt__pg_feed_txn_end(c, 0);
 }
 
