@@ -9,7 +9,8 @@
 # only, and denied only (answered once their audit event's COMMIT is in the database, written
 # to the OS — audit_denials = os, the default; on disk within audit_flush_ms, docs/audit.md),
 # beside the disk's own fdatasync latency measured right after (bench/fsync_latency.py), what
-# a denied answer would wait for with audit_denials = sync. The machine has 2 cores and wrk shares them with the
+# a denied answer would wait for with audit_denials = sync, then (c) the denied bodies on the
+# server restarted with audit_denials = sync, the baseline of the default. The machine has 2 cores and wrk shares them with the
 # server, so each line also gives the server's own CPU time over the run (user + system, from
 # /proc) and the decisions per server CPU-second: the figure that does not depend on what else
 # runs. Stops by itself in under 2 minutes and kills its server.
@@ -121,8 +122,18 @@ read -r drps dp50 dp99 derrs dcpu <<<"$(run_wrk 2 "$CONNS" "$URL/v1/decisions" "
 fsync=$(python3 bench/fsync_latency.py "$TMP" 200)
 awk -v r="$srps" -v a="$sp50" -v b="$sp99" -v e="$serrs" -v c="$scpu" -v hr="$hrps" -v ha="$hp50" -v hb="$hp99" -v hc="$hcpu" -v R="$RATE" 'BEGIN {
   printf "HTTP single decisions paced at %d/s (achieved %.0f/s, %d errors): p50 %.2f ms, p99 %.2f ms, server %.0f us CPU/request (baseline: GET /healthz at %.0f/s p50 %.2f ms, p99 %.2f ms, %.0f us CPU/request; goal p99 < 2 ms, ratio %.2fx)\n", R, r, e, a, b, (r > 0 ? c / r * 1e6 : 0), hr, ha, hb, (hr > 0 ? hc / hr * 1e6 : 0), b / 2 }'
-awk -v r="$arps" -v a="$ap50" -v b="$ap99" -v e="$aerrs" -v c="$acpu" -v dr="$drps" -v da="$dp50" -v db="$dp99" -v de="$derrs" -v dc="$dcpu" -v R="$RATE" -v dn="$DENIED" -v f="$fsync" 'BEGIN {
-  printf "  the same split by answer (%d of 4096 bodies denied), each paced at %d/s: allowed only: achieved %.0f/s, %d errors, p50 %.2f ms, p99 %.2f ms, %.0f us CPU/request; denied only (answered after the audit COMMIT, written to the OS, fsynced within 10 ms): achieved %.0f/s, %d errors, p50 %.2f ms, p99 %.2f ms, %.0f us CPU/request; fdatasync of 4 KiB on this disk right after: %s\n", dn, R, r, e, a, b, (r > 0 ? c / r * 1e6 : 0), dr, de, da, db, (dr > 0 ? dc / dr * 1e6 : 0), f }'
+MODE=${TUTELA_AUDIT_DENIALS:-os}
+awk -v r="$arps" -v a="$ap50" -v b="$ap99" -v e="$aerrs" -v c="$acpu" -v dr="$drps" -v da="$dp50" -v db="$dp99" -v de="$derrs" -v dc="$dcpu" -v R="$RATE" -v dn="$DENIED" -v f="$fsync" -v m="$MODE" 'BEGIN {
+  printf "  the same split by answer (%d of 4096 bodies denied), each paced at %d/s: allowed only: achieved %.0f/s, %d errors, p50 %.2f ms, p99 %.2f ms, %.0f us CPU/request; denied only (answered after the audit COMMIT, audit_denials = %s): achieved %.0f/s, %d errors, p50 %.2f ms, p99 %.2f ms, %.0f us CPU/request; fdatasync of 4 KiB on this disk right after: %s\n", dn, R, r, e, a, b, (r > 0 ? c / r * 1e6 : 0), m, dr, de, da, db, (dr > 0 ? dc / dr * 1e6 : 0), f }'
+# (c) the denied bodies again on a server restarted with audit_denials = sync (each answer
+# waits for its event's fdatasync): the baseline of the default's OS-level durability
+if [ "$MODE" = os ]; then
+  kill "$SERVER" && wait "$SERVER" 2>/dev/null || true
+  bench_serve TUTELA_AUDIT_DENIALS=sync
+  read -r yrps yp50 yp99 yerrs ycpu <<<"$(run_wrk 2 "$CONNS" "$URL/v1/decisions" "$TMP/denied.bodies" "$PAUSE")"
+  awk -v r="$yrps" -v a="$yp50" -v b="$yp99" -v e="$yerrs" -v c="$ycpu" -v R="$RATE" 'BEGIN {
+  printf "  baseline: denied only with audit_denials = sync (answered once the event is on disk), paced at %d/s, same run: achieved %.0f/s, %d errors, p50 %.2f ms, p99 %.2f ms, %.0f us CPU/request\n", R, r, e, a, b, (r > 0 ? c / r * 1e6 : 0) }'
+fi
 if ! kill -0 "$SERVER" 2>/dev/null; then
   echo "http_decisions: the server died: $(tail -5 "$TMP/serve.log")" >&2
   exit 1
