@@ -100,7 +100,11 @@ T0=$(cpu)
 read -r SECS1 BAD1 <<<"$(run_wrk "$CONNS" "$TMP/post.lua")"
 C1=$(count)
 T1=$(cpu)
+# BENCH_CONSENT_PERF=FILE: the server's CPU profile during the batch run (perf report -i FILE)
+PERF=
+[ -n "${BENCH_CONSENT_PERF:-}" ] && { perf record ${BENCH_CONSENT_PERF_CG:--g} -e cpu-clock -p "$PID" -o "$BENCH_CONSENT_PERF" >/dev/null 2>&1 & PERF=$!; }
 read -r SECS2 BAD2 <<<"$(run_wrk "$BATCH_CONNS" "$TMP/batch.lua")"
+[ -n "$PERF" ] && { kill -INT "$PERF"; wait "$PERF" 2>/dev/null; }
 C2=$(count)
 T2=$(cpu)
 kill "$PID" 2>/dev/null; wait 2>/dev/null; PID=

@@ -421,6 +421,9 @@ static struct committer *committer_of(struct tt_store *store)
             free(cm);
             cm = NULL;
         } else {
+            /* named apart from the request thread that started them (profiles, top -H) */
+            pthread_setname_np(cm->thread, "tt-consent-wr");
+            pthread_setname_np(cm->notifier, "tt-consent-ntf");
             atomic_store(&registry[free_slot], cm);
         }
     }

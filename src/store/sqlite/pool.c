@@ -5,6 +5,7 @@
  * hands them out one caller at a time (mutex +
  * condition variable), runs migrations, and publishes the ops table. */
 #include "sq.h"
+#include "checkpointer.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -162,6 +163,7 @@ static void store_free(struct sq_store *s)
             conn_close(&s->conns[i]);
         free(s->conns);
     }
+    tt__sq_ckpt_stop(s->ckpt); /* after the connections its hook serves (checkpointer.h) */
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
     free(s->path);
@@ -272,6 +274,13 @@ int tt__store_sqlite_open(const char *path, int pool_size, int migrate, struct t
         store_free(s);
         return -TT_E_STORE;
     }
+    /* WAL checkpoints on a thread of their own, not inside the COMMIT of a writer (issue 4) */
+    if (!is_memory_path(path) && tt__sq_ckpt_start(path, &s->ckpt, err, err_size) < 0) {
+        store_free(s);
+        return -TT_E_STORE;
+    }
+    for (int i = 0; i < pool_size; i++)
+        tt__sq_ckpt_attach(s->ckpt, s->conns[i].db);
     for (int i = pool_size - 1; i >= 0; i--) {
         s->conns[i].next_free = s->free_list;
         s->free_list = &s->conns[i];

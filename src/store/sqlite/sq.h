@@ -82,6 +82,8 @@ struct sq_store {
     int n_free;
     pthread_mutex_t mu;
     pthread_cond_t cv; /* signalled when a connection is released */
+    /* WAL checkpoints off the writers (checkpointer.h); NULL: SQLite's own (in memory) */
+    struct sq_ckpt *ckpt;
 };
 
 static inline struct sq_conn *sq_of(struct tt_store_conn *c)
