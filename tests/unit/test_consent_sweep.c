@@ -15,6 +15,7 @@
 
 #include <libpq-fe.h>
 #include <sodium.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,6 +297,19 @@ static int verify_cb(void *cls, const struct tt_consent_event *e)
     return tt_consent_verifier_feed(cls, e) != TT_LEDGER_OK;
 }
 
+/* The seeded chain's head (5 proofs), and a run of RUN events linked after it (the caller frees
+ * it). */
+static struct run *run_after_seed(struct tt_store_conn *c, struct tt_consent_head *h)
+{
+    memset(h, 0, sizeof *h);
+    assert_true(tt_store_ops_of(c)->consent->head_list(c, head_cb, h) >= 0);
+    assert_int_equal(h->seq, 5);
+    struct run *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    make_run(r, RUN, h->seq, h->hash);
+    return r;
+}
+
 static void batched_append_keeps_one_verifiable_chain(void **state)
 {
     struct fx *f = *state;
@@ -304,12 +318,7 @@ static void batched_append_keeps_one_verifiable_chain(void **state)
     struct tt_store_conn *c = tt_store_acquire(f->store);
     const struct tt_store_ops *ops = tt_store_ops_of(c);
     struct tt_consent_head h;
-    memset(&h, 0, sizeof h);
-    assert_true(ops->consent->head_list(c, head_cb, &h) >= 0);
-    assert_int_equal(h.seq, 5);
-
-    struct run *r = calloc(1, sizeof *r);
-    make_run(r, RUN, h.seq, h.hash);
+    struct run *r = run_after_seed(c, &h);
     assert_int_equal(tt_store_txn(c, append_txn, r), TT_QS_ONE);
 
     /* a run that does not follow the tail (linked after seq 3), and one whose links break */
@@ -340,6 +349,56 @@ static void batched_append_keeps_one_verifiable_chain(void **state)
     free(broken);
 }
 
+static void raw_exec(sqlite3 *db, const char *sql, int want)
+{
+    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    if (rc != want)
+        fail_msg("%s: %d (%s), wanted %d", sql, rc, sqlite3_errmsg(db), want);
+}
+
+#define RAW_EVENT(tenant, seq)                                                                     \
+    "INSERT INTO consent_events VALUES ('" tenant "', " #seq ", 'cev_x', '', 'c', 'cookies',"      \
+    " 'banner', 1, 'banner', '1', '', '', '', 1, 2, NULL, zeroblob(32), zeroblob(32))"
+
+/* SQLite (schema 201, the 32-row INSERTs OR ROLLBACK): a row already at a seq the run takes — in
+ * its second 32-row statement, after the first one and the tail's move were written — ends the
+ * whole transaction, nothing of the run stays, and the connection goes on; the tenant's deferred
+ * foreign key still refuses an event of an unknown tenant, at COMMIT. */
+static void a_taken_seq_rolls_the_whole_append_back(void **state)
+{
+    struct fx *f = *state;
+    sqlite3 *raw = NULL;
+    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+    sqlite3_busy_timeout(raw, 5000);
+    raw_exec(raw, "PRAGMA foreign_keys = ON", SQLITE_OK);
+    raw_exec(raw, RAW_EVENT(T, 45), SQLITE_OK); /* the tail is at 5: 45 is in the run's way */
+    raw_exec(raw, "BEGIN", SQLITE_OK);
+    raw_exec(raw, RAW_EVENT("ten_nobody", 1), SQLITE_OK);
+    raw_exec(raw, "COMMIT", SQLITE_CONSTRAINT); /* FOREIGN KEY constraint failed */
+    raw_exec(raw, "ROLLBACK", SQLITE_OK);
+
+    struct tt_store_conn *c = tt_store_acquire(f->store);
+    const struct tt_store_ops *ops = tt_store_ops_of(c);
+    struct tt_consent_head h;
+    struct run *r = run_after_seed(c, &h);
+    assert_true(tt_store_txn(c, append_txn, r) < 0);
+    int n = 0;
+    assert_true(ops->consent->scan(c, T, count_cb, &n) >= 0);
+    assert_int_equal(n, 5 + 1); /* the seeded proofs and the row in the way */
+    struct tt_consent_head after;
+    assert_true(ops->consent->head_list(c, head_cb, &after) >= 0);
+    assert_int_equal(after.seq, 5);
+    assert_memory_equal(after.hash, h.hash, sizeof h.hash);
+    tt_store_release(c);
+    raw_exec(raw, "DELETE FROM consent_events WHERE event_id = 'cev_x'", SQLITE_OK);
+    sqlite3_close(raw);
+    /* the way cleared, the same run goes in */
+    c = tt_store_acquire(f->store);
+    assert_int_equal(tt_store_txn(c, append_txn, r), TT_QS_ONE);
+    tt_store_release(c);
+    free(r);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -353,6 +412,8 @@ int main(void)
                                                  setup_sqlite, teardown, NULL),
         cmocka_unit_test_prestate_setup_teardown(batched_append_keeps_one_verifiable_chain,
                                                  setup_pg, teardown, NULL),
+        cmocka_unit_test_prestate_setup_teardown(a_taken_seq_rolls_the_whole_append_back,
+                                                 setup_sqlite, teardown, NULL),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

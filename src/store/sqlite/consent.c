@@ -4,6 +4,7 @@
  * together or not at all), the S7.5 sweep of expired proofs, and beacon opens. Chaining is
  * core/consent's; this file keeps the chain linear. */
 #include "../consent_store.h"
+#include "consent_cols.h"
 #include "retention_ends.h"
 #include "sq.h"
 
@@ -26,10 +27,7 @@ enum {
     CQ_APPEND_MANY = SLOT(15),
 };
 
-#define EV_COLS                                                                                    \
-    "tenant_id, seq, event_id, subject_id, cookie_id, target_kind, target, action, method,"        \
-    " notice_version, banner_version, language, choices, at, expires_at, evidence, prev_hash,"     \
-    " hash"
+#define EV_COLS SQ_CONSENT_EV_COLS
 
 static int head_row(sqlite3_stmt *st, void *ctx)
 {
@@ -128,15 +126,19 @@ static int bind_event(sqlite3_stmt *st, int base, const struct tt_consent_event 
 #define ROW32 ROW16 ", " ROW16
 #define CHUNK 32
 
-/* Inserts the rows e[0..n-1] (n == CHUNK or 1) with one statement. */
+/* Inserts the rows e[0..n-1] (n == CHUNK or 1) with one statement. OR ROLLBACK: a refused row
+ * (its seq taken: a broken chain) ends the whole transaction at once, which the caller would roll
+ * back anyway, so SQLite keeps no statement journal to undo the statement alone (with the
+ * tenant's foreign key deferred, schema 201) — a copy of every page it touches. */
 static enum tt_qs insert_rows(struct sq_conn *q, const struct tt_consent_event *const *e, size_t n)
 {
     enum tt_qs qs = TT_QS_HARD;
     sqlite3_stmt *st =
-        n == CHUNK ? tt__sq_stmt(q, CQ_APPEND_MANY,
-                                 "INSERT INTO consent_events (" EV_COLS ") VALUES " ROW32, &qs)
-                   : tt__sq_stmt(q, CQ_APPEND,
-                                 "INSERT INTO consent_events (" EV_COLS ") VALUES " ROW1, &qs);
+        n == CHUNK
+            ? tt__sq_stmt(q, CQ_APPEND_MANY,
+                          "INSERT OR ROLLBACK INTO consent_events (" EV_COLS ") VALUES " ROW32, &qs)
+            : tt__sq_stmt(q, CQ_APPEND,
+                          "INSERT OR ROLLBACK INTO consent_events (" EV_COLS ") VALUES " ROW1, &qs);
     if (!st)
         return qs;
     for (size_t i = 0; i < n; i++)
