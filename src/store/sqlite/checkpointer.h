@@ -19,7 +19,7 @@
 
 /* Defaults, in WAL pages (frames): a PASSIVE checkpoint once this many are not yet copied
  * (SQLite's own automatic threshold), RESTART once the WAL holds more than the cap. */
-#define TT_SQ_CKPT_PAGES 1000
+#define TT_SQ_CKPT_PAGES 4000
 #define TT_SQ_CKPT_CAP_PAGES 16384
 
 struct sq_ckpt;
