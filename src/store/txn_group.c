@@ -197,10 +197,13 @@ static void *flusher(void *arg)
         g->unsynced = 0;
         pthread_mutex_unlock(&g->mu);
         struct tt_store_conn *c = tt_store_acquire(g->store);
-        if (g->store->flush(c) == 0)
-            atomic_fetch_add(&g->flushes, 1);
+        int rc = g->store->flush(c);
         tt_store_release(c);
         pthread_mutex_lock(&g->mu);
+        if (rc == 0)
+            atomic_fetch_add(&g->flushes, 1);
+        else if (!g->closing)
+            mark_unsynced(g); /* not on disk: tried again after another bound */
     }
     pthread_mutex_unlock(&g->mu);
     return NULL;
