@@ -165,9 +165,9 @@ static void keep_pending(struct pg_conn *c, const struct tt_audit_event *e, int 
     struct pg_audit_known *p = (struct pg_audit_known *)pending_of(c, e->tenant_id);
     if (!p && c->n_audit_pending < PG_AUDIT_TAILS)
         p = &c->audit_pending[c->n_audit_pending++];
-    if (!p) { /* no room: the chain's known tail is dropped at commit instead */
-        p = &c->audit_pending[PG_AUDIT_TAILS - 1];
-        valid = 0;
+    if (!p) { /* no room: every known tail is dropped at commit instead */
+        c->audit_pending_lost = 1;
+        return;
     }
     p->ev = *e;
     p->ev.detail_json = NULL;
@@ -211,6 +211,7 @@ void tt__pg_audit_txn_begin(struct pg_conn *c)
 {
     c->n_audit_locked = 0;
     c->n_audit_pending = 0;
+    c->audit_pending_lost = 0;
 }
 
 void tt__pg_audit_committed(struct pg_conn *c)
@@ -227,6 +228,8 @@ void tt__pg_audit_committed(struct pg_conn *c)
         k->valid = p->valid;
         k->lock_next = lock_next;
     }
+    for (int i = 0; c->audit_pending_lost && i < PG_AUDIT_TAILS; i++)
+        s->audit_known[i].valid = 0; /* a chain it moved is not among them */
     pthread_mutex_unlock(&s->mu);
     tt__pg_audit_txn_begin(c);
 }

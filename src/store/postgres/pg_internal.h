@@ -156,6 +156,7 @@ struct pg_conn {
     int n_audit_locked;
     struct pg_audit_known audit_pending[PG_AUDIT_TAILS]; /* (lock_next unused) */
     int n_audit_pending;
+    int audit_pending_lost; /* more chains moved than audit_pending holds */
     /* pg_pipeline.c: speculative mode (group commit) and what was sent but not yet read */
     int speculative;
     int n_pending;
