@@ -65,83 +65,125 @@ int tt_consent_cookie_id_ok(const char *s)
 
 /* ---- canonical proof ---- */
 
-struct sbuf {
+/* The output of the proof text: runs of bytes are copied whole, each with one room check. len
+ * counts every byte produced, whether or not it fit (snprintf style). */
+struct out {
     char *p;
-    size_t size, len;
+    size_t room; /* bytes that may still be written before the NUL */
+    size_t w;    /* bytes written */
+    size_t len;  /* bytes produced */
 };
 
-static void put(struct sbuf *b, const char *s, size_t n)
+static void emit(struct out *o, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++, b->len++)
-        if (b->len + 1 < b->size)
-            b->p[b->len] = s[i];
-    if (b->size)
-        b->p[b->len < b->size ? b->len : b->size - 1] = '\0';
+    size_t k = n < o->room ? n : o->room;
+    if (k) {
+        memcpy(o->p + o->w, s, k);
+        o->room -= k;
+        o->w += k;
+    }
+    o->len += n;
 }
 
-/* A JSON string: quote, backslash and control characters escaped. */
-static void put_str(struct sbuf *b, const char *s)
+/* The bytes a JSON string carries as they are: not a quote, a backslash or a control character
+ * (bytes >= 0x80, UTF-8, pass unchanged). */
+static inline int plain(unsigned char c)
 {
-    put(b, "\"", 1);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
+    return c >= 0x20 && c != '"' && c != '\\';
+}
+
+/* The body of a JSON string (s, n bytes, no quotes): plain runs copied whole; a quote or a
+ * backslash after a backslash; a control character as \u00XX (lower-case hex). */
+static void emit_escaped(struct out *o, const char *s, size_t n)
+{
+    static const char hexd[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        size_t run = i;
+        while (run < n && plain(u[run]))
+            run++;
+        emit(o, s + i, run - i);
+        if (run == n)
+            break;
+        unsigned char c = u[run];
         if (c == '"' || c == '\\') {
             char esc[2] = {'\\', (char)c};
-            put(b, esc, 2);
-        } else if (c < 0x20) {
-            char esc[8];
-            snprintf(esc, sizeof esc, "\\u%04x", c);
-            put(b, esc, 6);
+            emit(o, esc, 2);
         } else {
-            put(b, (const char *)&c, 1);
+            char esc[6] = {'\\', 'u', '0', '0', hexd[c >> 4], hexd[c & 15]};
+            emit(o, esc, 6);
         }
+        i = run + 1;
     }
-    put(b, "\"", 1);
 }
 
-static void put_member(struct sbuf *b, const char *name, const char *value, int first)
+/* The length of the text in a fixed array, or -1 when it does not end within it. */
+#define TEXT_LEN(arr) text_len((arr), sizeof(arr))
+static ptrdiff_t text_len(const char *arr, size_t cap)
 {
-    if (!first)
-        put(b, ",", 1);
-    put_str(b, name);
-    put(b, ":", 1);
-    put_str(b, value);
+    const char *nul = memchr(arr, '\0', cap);
+    return nul ? nul - arr : -1;
 }
-
-#define TERMINATED(arr) (memchr((arr), '\0', sizeof(arr)) != NULL)
 
 size_t tt_consent_proof(const struct tt_consent_event *e, char *buf, size_t size)
 {
-    if (!TERMINATED(e->tenant_id) || !TERMINATED(e->id) || !TERMINATED(e->subject_id) ||
-        !TERMINATED(e->cookie_id) || !TERMINATED(e->target_kind) || !TERMINATED(e->target) ||
-        !TERMINATED(e->method) || !TERMINATED(e->notice_version) ||
-        !TERMINATED(e->banner_version) || !TERMINATED(e->language) || !TERMINATED(e->choices))
-        return 0;
+    /* the members in key order, each with the text that precedes its value */
+    static const struct {
+        const char *s;
+        size_t n;
+    } lead[] = {
+#define LEAD(s) {s, sizeof(s) - 1}
+        LEAD("{\"action\":\""),           LEAD("\",\"banner_version\":\""),
+        LEAD("\",\"choices\":\""),        LEAD("\",\"cookie_id\":\""),
+        LEAD("\",\"evidence\":\""),       LEAD("\",\"id\":\""),
+        LEAD("\",\"language\":\""),       LEAD("\",\"method\":\""),
+        LEAD("\",\"notice_version\":\""), LEAD("\",\"subject_id\":\""),
+        LEAD("\",\"target\":\""),         LEAD("\",\"target_kind\":\""),
+#undef LEAD
+    };
+    enum { N_MEMBERS = sizeof lead / sizeof lead[0] };
+    const char *action = tt_consent_action_name(e->action);
     char ev_hex[TT_HASH_HEX] = "";
+    const char *val[N_MEMBERS] = {
+        action,    e->banner_version, e->choices, e->cookie_id,      ev_hex,
+        e->id,     e->language,       e->method,  e->notice_version, e->subject_id,
+        e->target, e->target_kind};
+    ptrdiff_t n[N_MEMBERS] = {(ptrdiff_t)strlen(action),
+                              TEXT_LEN(e->banner_version),
+                              TEXT_LEN(e->choices),
+                              TEXT_LEN(e->cookie_id),
+                              0,
+                              TEXT_LEN(e->id),
+                              TEXT_LEN(e->language),
+                              TEXT_LEN(e->method),
+                              TEXT_LEN(e->notice_version),
+                              TEXT_LEN(e->subject_id),
+                              TEXT_LEN(e->target),
+                              TEXT_LEN(e->target_kind)};
+    if (TEXT_LEN(e->tenant_id) < 0)
+        return 0;
+    for (size_t i = 0; i < N_MEMBERS; i++)
+        if (n[i] < 0)
+            return 0;
     if (e->evidence && e->evidence_len) {
         uint8_t h[32];
         crypto_generichash(h, sizeof h, e->evidence, e->evidence_len, NULL, 0);
         sodium_bin2hex(ev_hex, sizeof ev_hex, h, sizeof h);
+        n[4] = 2 * (ptrdiff_t)sizeof h;
     }
-    struct sbuf b = {buf, size, 0};
+    struct out o = {buf, size ? size - 1 : 0, 0, 0};
+    for (size_t i = 0; i < N_MEMBERS; i++) {
+        emit(&o, lead[i].s, lead[i].n);
+        emit_escaped(&o, val[i], (size_t)n[i]);
+    }
+    emit(&o, "\"}", 2);
     if (size)
-        buf[0] = '\0';
-    put(&b, "{", 1);
-    put_member(&b, "action", tt_consent_action_name(e->action), 1);
-    put_member(&b, "banner_version", e->banner_version, 0);
-    put_member(&b, "choices", e->choices, 0);
-    put_member(&b, "cookie_id", e->cookie_id, 0);
-    put_member(&b, "evidence", ev_hex, 0);
-    put_member(&b, "id", e->id, 0);
-    put_member(&b, "language", e->language, 0);
-    put_member(&b, "method", e->method, 0);
-    put_member(&b, "notice_version", e->notice_version, 0);
-    put_member(&b, "subject_id", e->subject_id, 0);
-    put_member(&b, "target", e->target, 0);
-    put_member(&b, "target_kind", e->target_kind, 0);
-    put(&b, "}", 1);
-    return b.len;
+        buf[o.w] = '\0';
+    return o.len;
 }
+
+#define TERMINATED(arr) (memchr((arr), '\0', sizeof(arr)) != NULL)
 
 /* The ledger view of an event with its proof text: actor = subject (or "cookie"), action =
  * consent.<action>, target = the event id, detail = the canonical proof. */
@@ -150,12 +192,21 @@ static int as_ledger_with(const struct tt_consent_event *e, struct tt_audit_even
 {
     if (!TERMINATED(e->tenant_id) || !TERMINATED(e->subject_id) || !TERMINATED(e->id))
         return -TT_E_BAD_FIELD;
+    static const char grant[] = "consent.grant", withdraw[] = "consent.withdraw";
+    _Static_assert(sizeof withdraw <= sizeof a->action, "action fits");
+    _Static_assert(sizeof e->subject_id == sizeof a->actor, "actor fits");
     memset(a, 0, sizeof *a);
     a->seq = e->seq;
     memcpy(a->tenant_id, e->tenant_id, sizeof a->tenant_id);
     a->at = e->at;
-    snprintf(a->actor, sizeof a->actor, "%s", e->subject_id[0] ? e->subject_id : "cookie");
-    snprintf(a->action, sizeof a->action, "consent.%s", tt_consent_action_name(e->action));
+    if (e->subject_id[0])
+        memcpy(a->actor, e->subject_id, sizeof a->actor);
+    else
+        memcpy(a->actor, "cookie", sizeof "cookie");
+    if (e->action == TT_CONSENT_WITHDRAW)
+        memcpy(a->action, withdraw, sizeof withdraw);
+    else
+        memcpy(a->action, grant, sizeof grant);
     memcpy(a->target, e->id, sizeof a->target);
     a->detail_json = proof;
     memcpy(a->prev_hash, e->prev_hash, sizeof a->prev_hash);
