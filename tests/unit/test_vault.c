@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,6 +324,36 @@ static void ids_unique_and_well_formed(void **state)
             assert_string_not_equal(ids[i], ids[j]);
 }
 
+/* Each thread draws its own ids (vault.c keeps a pool of random bytes per thread): ids made
+ * on two threads at once never repeat each other. */
+enum { THREAD_IDS = 3000 };
+static void *make_ids(void *arg)
+{
+    char(*ids)[TT_ID_MAX] = arg;
+    for (int i = 0; i < THREAD_IDS; i++)
+        tt_id_new("cev_", ids[i]);
+    return NULL;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+static void ids_differ_across_threads(void **state)
+{
+    (void)state;
+    static char ids[2 * THREAD_IDS][TT_ID_MAX];
+    pthread_t t[2];
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(pthread_create(&t[k], NULL, make_ids, ids[k * THREAD_IDS]), 0);
+    for (int k = 0; k < 2; k++)
+        pthread_join(t[k], NULL);
+    qsort(ids, 2 * THREAD_IDS, TT_ID_MAX, cmp_id);
+    for (int i = 1; i < 2 * THREAD_IDS; i++)
+        assert_string_not_equal(ids[i - 1], ids[i]);
+}
+
 static void random_tokens_are_base64url(void **state)
 {
     (void)state;
@@ -375,6 +406,7 @@ int main(void)
         cmocka_unit_test(master_create_then_reload_same_id),
         cmocka_unit_test(master_refuses_world_readable_and_garbage),
         cmocka_unit_test(ids_unique_and_well_formed),
+        cmocka_unit_test(ids_differ_across_threads),
         cmocka_unit_test(random_tokens_are_base64url),
         cmocka_unit_test(secret_hash_and_compare),
     };
