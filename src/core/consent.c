@@ -192,21 +192,12 @@ static int as_ledger_with(const struct tt_consent_event *e, struct tt_audit_even
 {
     if (!TERMINATED(e->tenant_id) || !TERMINATED(e->subject_id) || !TERMINATED(e->id))
         return -TT_E_BAD_FIELD;
-    static const char grant[] = "consent.grant", withdraw[] = "consent.withdraw";
-    _Static_assert(sizeof withdraw <= sizeof a->action, "action fits");
-    _Static_assert(sizeof e->subject_id == sizeof a->actor, "actor fits");
     memset(a, 0, sizeof *a);
     a->seq = e->seq;
     memcpy(a->tenant_id, e->tenant_id, sizeof a->tenant_id);
     a->at = e->at;
-    if (e->subject_id[0])
-        memcpy(a->actor, e->subject_id, sizeof a->actor);
-    else
-        memcpy(a->actor, "cookie", sizeof "cookie");
-    if (e->action == TT_CONSENT_WITHDRAW)
-        memcpy(a->action, withdraw, sizeof withdraw);
-    else
-        memcpy(a->action, grant, sizeof grant);
+    snprintf(a->actor, sizeof a->actor, "%s", e->subject_id[0] ? e->subject_id : "cookie");
+    snprintf(a->action, sizeof a->action, "consent.%s", tt_consent_action_name(e->action));
     memcpy(a->target, e->id, sizeof a->target);
     a->detail_json = proof;
     memcpy(a->prev_hash, e->prev_hash, sizeof a->prev_hash);

@@ -25,39 +25,19 @@ _Static_assert(crypto_sign_SEEDBYTES == TT_KEY_BYTES, "seed size");
 
 static const uint8_t ZERO_HASH[TT_LEDGER_HASH_BYTES];
 
-/* A hash's staging buffer: an event's small fields are gathered here and hashed in one update
- * (BLAKE2b's own buffering costs a call and a copy per field otherwise). */
-#define STAGE_BYTES 512
-
 /* Where encoded bytes go: the caller's buffer (as much as fits) or a running hash. */
 struct sink {
     uint8_t *buf;
     size_t size;
     size_t len;                   /* bytes produced so far, fitting or not */
     crypto_generichash_state *st; /* non-NULL: hash instead of copying */
-    uint8_t *stage;               /* with st: STAGE_BYTES not yet hashed, staged of them used */
-    size_t staged;
-    int bad; /* a field could not be encoded */
+    int bad;                      /* a field could not be encoded */
 };
-
-static void flush(struct sink *s)
-{
-    if (s->staged)
-        crypto_generichash_update(s->st, s->stage, s->staged);
-    s->staged = 0;
-}
 
 static void put(struct sink *s, const void *p, size_t n)
 {
     if (s->st) {
-        if (s->staged + n > STAGE_BYTES)
-            flush(s);
-        if (n > STAGE_BYTES) {
-            crypto_generichash_update(s->st, p, n);
-        } else {
-            memcpy(s->stage + s->staged, p, n);
-            s->staged += n;
-        }
+        crypto_generichash_update(s->st, p, n);
     } else if (s->buf && s->len < s->size) {
         size_t room = s->size - s->len;
         memcpy(s->buf + s->len, p, n < room ? n : room);
@@ -126,13 +106,11 @@ size_t tt_ledger_encode(const struct tt_audit_event *e, uint8_t *buf, size_t siz
 int tt_ledger_hash(const struct tt_audit_event *e, uint8_t out[TT_LEDGER_HASH_BYTES])
 {
     crypto_generichash_state st;
-    uint8_t stage[STAGE_BYTES];
-    struct sink s = {.st = &st, .stage = stage};
+    struct sink s = {.st = &st};
     crypto_generichash_init(&st, NULL, 0, TT_LEDGER_HASH_BYTES);
     encode_event(&s, e);
     if (s.bad)
         return -TT_E_BAD_FIELD;
-    flush(&s);
     crypto_generichash_final(&st, out, TT_LEDGER_HASH_BYTES);
     return 0;
 }

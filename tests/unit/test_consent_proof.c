@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_consent_proof.c — the fast canonical proof text and ledger hash (issue 4; S7.5, S6.3) give
- * the SAME bytes as the byte-by-byte originals, kept below as references: the proof is hashed into
- * every consent chain, so one changed byte would break the verification of existing ledgers.
- * Thousands of generated events with every character class that needs escaping (quote,
- * backslash, each control character, DEL and non-ASCII UTF-8), every buffer size from 0 to past
- * the end, unterminated fields, and audit events with details short, long and absent. */
+/* test_consent_proof.c — the fast canonical proof text gives the SAME bytes as the byte-by-byte
+ * original, kept below as a reference (issue 4; S7.5): the proof is hashed into every consent
+ * chain, so one changed byte would break the verification of existing ledgers. Thousands of
+ * generated events with every character class that needs escaping (quote, backslash, each
+ * control character, DEL and non-ASCII UTF-8), every buffer size from 0 to past the end, and
+ * unterminated fields. The ledger hash and the consent links are checked against an independent
+ * copy of the encoding (S6.3) too, with details short, long and absent. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
