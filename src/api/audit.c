@@ -100,6 +100,16 @@ enum tt_qs tt_audit_emit(struct tt_store_conn *c, const char *tenant_id, tt_time
     return qs;
 }
 
+enum tt_qs tt_audit_emit_text(struct tt_store_conn *c, const char *tenant_id, tt_time at,
+                              const char *actor, const char *action, const char *target,
+                              const char *detail_text)
+{
+    if (!args_ok(tenant_id, actor, action, target) ||
+        (detail_text && strnlen(detail_text, TT_LEDGER_DETAIL_MAX + 1) > TT_LEDGER_DETAIL_MAX))
+        return TT_QS_HARD;
+    return append(c, tenant_id, at, actor, action, target, detail_text ? detail_text : "{}");
+}
+
 struct emit_now {
     const char *tenant_id, *actor, *action, *target, *detail;
     tt_time at;

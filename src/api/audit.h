@@ -19,6 +19,14 @@ enum tt_qs tt_audit_emit(struct tt_store_conn *c, const char *tenant_id, tt_time
                          const char *actor, const char *action, const char *target,
                          const json_t *detail);
 
+/* The same with the detail given as its stored text: compact JSON with sorted keys, the bytes
+ * tt_audit_emit stores for the equal object (the caller builds it without a jansson tree on a
+ * hot path, decisions_audit.c); NULL: no detail. TT_QS_HARD when it is longer than
+ * TT_LEDGER_DETAIL_MAX or a text field is bad. */
+enum tt_qs tt_audit_emit_text(struct tt_store_conn *c, const char *tenant_id, tt_time at,
+                              const char *actor, const char *action, const char *target,
+                              const char *detail_text);
+
 /* Same, in a transaction of its own (for events with no other change, e.g. a denied read).
  * Returns 0 or a negative tt_err code. */
 int tt_audit_emit_now(struct tt_store *s, const char *tenant_id, tt_time at, const char *actor,

@@ -29,11 +29,15 @@ void tt_audit_pending_set(struct tt_audit_pending *ev, const char *tenant_id, tt
     copy(ev->target, sizeof ev->target, target);
     ev->at = at;
     ev->detail = json_incref(detail);
+    ev->detail_text = NULL;
 }
 
 static enum tt_qs emit(struct tt_store_conn *c, void *cls)
 {
     const struct tt_audit_pending *e = cls;
+    if (e->detail_text)
+        return tt_audit_emit_text(c, e->tenant_id, e->at, e->actor, e->action, e->target,
+                                  e->detail_text);
     return tt_audit_emit(c, e->tenant_id, e->at, e->actor, e->action, e->target, e->detail);
 }
 

@@ -23,6 +23,9 @@ struct tt_audit_pending {
     char tenant_id[TT_ID_MAX], actor[TT_ID_MAX], action[TT_KEY_MAX], target[TT_ID_MAX];
     tt_time at;
     json_t *detail; /* an object or NULL; no personal value (audit.h) */
+    /* Or, when not NULL, the detail as its stored text (audit.h tt_audit_emit_text; detail is
+     * then ignored), kept alive by the caller until done is called. */
+    const char *detail_text;
     /* Called once, on the committer's thread, when the event committed (rc 0) or could not be
      * written (-TT_E_STORE, -TT_E_UNAVAILABLE). May free the struct. */
     void (*done)(struct tt_audit_pending *ev, int rc);
@@ -34,8 +37,8 @@ struct tt_audit_pending {
     int os_durable;
 };
 
-/* Copies the texts (clipped to their fields; audit.c refuses what does not fit) and takes a
- * reference on detail. */
+/* Copies the texts (clipped to their fields; audit.c refuses what does not fit), takes a
+ * reference on detail and clears detail_text (set it afterwards to give the text instead). */
 void tt_audit_pending_set(struct tt_audit_pending *ev, const char *tenant_id, tt_time at,
                           const char *actor, const char *action, const char *target,
                           json_t *detail);

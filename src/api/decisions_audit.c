@@ -2,8 +2,12 @@
 /* decisions_audit.c — the audit event of a request with denied decisions (decisions_int.h),
  * written through the audit group commit while the answer waits, parked, for its COMMIT: by
  * default one written to the OS, on disk within the store's flush bound (audit_commit.h
- * os_durable); with audit_denials = sync, one on disk. */
+ * os_durable); with audit_denials = sync, one on disk. The detail is written as its stored text
+ * on the worker thread (no jansson tree on the hot path; jansson only for a purpose or policy
+ * version that needs escaping). */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../core/error.h"
 #include "app.h"
@@ -11,10 +15,15 @@
 #include "common.h"
 #include "decisions_int.h"
 
-/* The pending event of one parked request. */
+/* The detail's stored text (compact, keys sorted: what audit.c makes of detail_of's object)
+ * fits here unless a purpose or policy version is long; then the jansson object is used. */
+#define TEXT_MAX 1024
+
+/* The pending event of one parked request, with its detail text. */
 struct parked {
     struct tt_audit_pending ev;
     struct tt_req *req;
+    char text[TEXT_MAX];
 };
 
 static void durable(struct tt_audit_pending *ev, int rc)
@@ -24,10 +33,10 @@ static void durable(struct tt_audit_pending *ev, int rc)
     free(pk);
 }
 
-static json_t *detail_of(const struct tt_decision *d, size_t n, int batch, const char *purpose,
-                         const char *policy_version, size_t *denied)
+/* Counts the denied decisions (*denied) and each reason among them (per). */
+static void count(const struct tt_decision *d, size_t n, size_t per[TT_REASON__COUNT],
+                  size_t *denied)
 {
-    size_t per[TT_REASON__COUNT] = {0};
     *denied = 0;
     for (size_t i = 0; i < n; i++) {
         if (d[i].allow)
@@ -36,15 +45,18 @@ static json_t *detail_of(const struct tt_decision *d, size_t n, int batch, const
         for (int k = 0; k < TT_REASON__COUNT; k++)
             per[k] += (d[i].reasons >> k) & 1u;
     }
-    if (!*denied)
-        return NULL;
+}
+
+static json_t *detail_of(const size_t per[TT_REASON__COUNT], size_t n, size_t denied, int batch,
+                         const char *purpose, const char *policy_version)
+{
     json_t *reasons = json_object();
     for (int k = 0; reasons && k < TT_REASON__COUNT; k++)
         if (per[k])
             json_object_set_new(reasons, tt_reason_name((enum tt_reason)k),
                                 json_integer((json_int_t)per[k]));
     json_t *detail = reasons ? json_pack("{s:I, s:I, s:o, s:s}", "items", (json_int_t)n, "denied",
-                                         (json_int_t)*denied, "reasons", reasons, "policy_version",
+                                         (json_int_t)denied, "reasons", reasons, "policy_version",
                                          policy_version)
                              : NULL;
     if (detail && !batch && json_object_set_new(detail, "purpose", json_string(purpose)) < 0) {
@@ -54,23 +66,119 @@ static json_t *detail_of(const struct tt_decision *d, size_t n, int batch, const
     return detail;
 }
 
+/* A bounded text being written: len counts what would have been written, so len >= cap
+ * tells it did not fit. */
+struct text {
+    char *p;
+    size_t len, cap;
+};
+
+static void put(struct text *t, const char *s, size_t n)
+{
+    if (t->len + n < t->cap)
+        memcpy(t->p + t->len, s, n);
+    t->len += n;
+}
+
+#define put_lit(t, s) put(t, s, sizeof s - 1)
+
+static void put_num(struct text *t, size_t v)
+{
+    char b[24];
+    int n = snprintf(b, sizeof b, "%zu", v);
+    put(t, b, (size_t)n);
+}
+
+/* A JSON string of printable ASCII without quote or backslash: the same bytes in every
+ * serialiser. 0, or -1 for anything else (the caller falls back to jansson). */
+static int put_plain(struct text *t, const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if ((unsigned char)s[n] < 0x20 || (unsigned char)s[n] > 0x7e || s[n] == '"' || s[n] == '\\')
+            return -1;
+    put(t, "\"", 1);
+    put(t, s, n);
+    put(t, "\"", 1);
+    return 0;
+}
+
+int tt__decisions_detail_text(const size_t per[TT_REASON__COUNT], size_t n, size_t denied,
+                              int batch, const char *purpose, const char *policy_version, char *buf,
+                              size_t cap)
+{
+    struct text t = {buf, 0, cap};
+    /* keys in byte order, as JSON_SORT_KEYS: denied, items, policy_version, purpose, reasons */
+    put_lit(&t, "{\"denied\":");
+    put_num(&t, denied);
+    put_lit(&t, ",\"items\":");
+    put_num(&t, n);
+    put_lit(&t, ",\"policy_version\":");
+    if (put_plain(&t, policy_version) != 0)
+        return -1;
+    if (!batch) {
+        put_lit(&t, ",\"purpose\":");
+        if (put_plain(&t, purpose) != 0)
+            return -1;
+    }
+    put_lit(&t, ",\"reasons\":{");
+    /* the reasons present, their names sorted (insertion sort: a handful at most) */
+    const char *names[TT_REASON__COUNT];
+    size_t counts[TT_REASON__COUNT], m = 0;
+    for (int k = 0; k < TT_REASON__COUNT; k++) {
+        if (!per[k])
+            continue;
+        const char *name = tt_reason_name((enum tt_reason)k);
+        size_t j = m++;
+        for (; j > 0 && strcmp(names[j - 1], name) > 0; j--) {
+            names[j] = names[j - 1];
+            counts[j] = counts[j - 1];
+        }
+        names[j] = name;
+        counts[j] = per[k];
+    }
+    for (size_t j = 0; j < m; j++) {
+        if (j)
+            put_lit(&t, ",");
+        if (put_plain(&t, names[j]) != 0)
+            return -1;
+        put_lit(&t, ":");
+        put_num(&t, counts[j]);
+    }
+    put_lit(&t, "}}");
+    if (t.len >= cap)
+        return -1;
+    buf[t.len] = '\0';
+    return 0;
+}
+
 int tt__decisions_audit(struct tt_req *req, const struct tt_decision *d, size_t n, int batch,
                         const char *subject_id, const char *purpose, const char *policy_version,
                         tt_time now, struct tt_resp *resp)
 {
-    size_t denied = 0;
-    json_t *detail = detail_of(d, n, batch, purpose, policy_version, &denied);
+    size_t per[TT_REASON__COUNT] = {0}, denied;
+    count(d, n, per, &denied);
     if (!denied)
         return 0;
-    struct parked *pk = detail ? calloc(1, sizeof *pk) : NULL;
-    if (!pk) {
-        json_decref(detail);
+    struct parked *pk = malloc(sizeof *pk);
+    if (!pk)
+        return tt__api_nomem(resp);
+    /* the text at once; the jansson object only for what the text leaves out */
+    int text = tt__decisions_detail_text(per, n, denied, batch, purpose, policy_version, pk->text,
+                                         sizeof pk->text) == 0;
+    json_t *detail = text ? NULL : detail_of(per, n, denied, batch, purpose, policy_version);
+    if (!text && !detail) {
+        free(pk);
         return tt__api_nomem(resp);
     }
     tt_audit_pending_set(&pk->ev, req->auth.tenant_id, now, req->auth.key_id,
                          batch ? "decision.batch.denied" : "decision.denied",
                          subject_id ? subject_id : "", detail);
     json_decref(detail);
+    if (text)
+        pk->ev.detail_text = pk->text;
+    pk->ev.cls = NULL;
+    pk->ev.qs = 0;
     pk->req = req;
     pk->ev.done = durable;
     pk->ev.os_durable = !req->app->audit_denials_sync; /* config audit_denials (docs/audit.md) */

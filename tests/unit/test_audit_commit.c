@@ -2,7 +2,8 @@
 /* test_audit_commit.c — the audit group commit (S6.3; issue 3) on a real SQLite store file:
  * events submitted from many threads at once are all written, chained intact, in fewer
  * transactions than events; a bad event fails alone and leaves the others written; the chain
- * tail kept for a transaction's events is current (issue 3). */
+ * tail kept for a transaction's events is current (issue 3); a denied decision's detail built as
+ * text is byte for byte what jansson makes of the same object, and is stored as given. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,9 +17,11 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include "api/audit.h"
 #include "api/audit_commit.h"
+#include "api/decisions_int.h"
 #include "core/error.h"
 #include "../support/tt_tmp.h"
 
@@ -48,6 +51,16 @@ static int collect(void *cls, const struct tt_audit_chain *r)
     if (v->n < 4)
         v->r[v->n++] = *r;
     return 0;
+}
+
+/* The tenant's one chain verifies with events events. */
+static void assert_chain_intact(struct tt_store *s, const char *tenant, int64_t events)
+{
+    struct verdicts v = {0};
+    assert_int_equal(tt_audit_verify(s, tenant, collect, &v), 0);
+    assert_int_equal(v.n, 1);
+    assert_int_equal(v.r[0].broken, TT_LEDGER_OK);
+    assert_int_equal(v.r[0].events, events);
 }
 
 struct worker {
@@ -131,11 +144,7 @@ static void a_bad_event_fails_alone(void **state)
         assert_int_equal(out[i].calls, 1);
         assert_int_equal(out[i].rc, i == 2 ? -TT_E_STORE : 0);
     }
-    struct verdicts v = {0};
-    assert_int_equal(tt_audit_verify(s, "ten_a", collect, &v), 0);
-    assert_int_equal(v.n, 1);
-    assert_int_equal(v.r[0].broken, TT_LEDGER_OK);
-    assert_int_equal(v.r[0].events, 4);
+    assert_chain_intact(s, "ten_a", 4);
     tt_store_close(s);
 }
 
@@ -200,6 +209,127 @@ static void a_tail_moved_elsewhere_or_rolled_back_is_seen(void **state)
     tt_store_close(a);
 }
 
+/* What audit.c stores for the object: the reference the text must equal. */
+static char *reference(const size_t per[TT_REASON__COUNT], size_t n, size_t denied, int batch,
+                       const char *purpose, const char *version)
+{
+    json_t *reasons = json_object();
+    for (int k = TT_REASON__COUNT - 1; k >= 0; k--) /* inserted backwards: sorting is tested */
+        if (per[k])
+            json_object_set_new(reasons, tt_reason_name((enum tt_reason)k),
+                                json_integer((json_int_t)per[k]));
+    json_t *o = json_pack("{s:o, s:I, s:s, s:I}", "reasons", reasons, "items", (json_int_t)n,
+                          "policy_version", version, "denied", (json_int_t)denied);
+    if (!batch)
+        json_object_set_new(o, "purpose", json_string(purpose));
+    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    return text;
+}
+
+static void detail_text_equals_jansson_for_every_reason_set(void **state)
+{
+    (void)state;
+    char buf[1024];
+    unsigned seed = 7;
+    for (uint32_t mask = 0; mask < (1u << TT_REASON__COUNT); mask++) {
+        size_t per[TT_REASON__COUNT] = {0}, denied = 0;
+        for (int k = 0; k < TT_REASON__COUNT; k++)
+            if (mask & (1u << k)) {
+                seed = seed * 1103515245u + 12345u;
+                per[k] = 1 + (seed >> 8) % 100000;
+                denied += per[k];
+            }
+        int batch = (int)(mask & 1u);
+        size_t n = denied + mask % 3;
+        const char *version = mask % 5 ? "2026-11-29.3" : "v/1 a:b {x}";
+        assert_int_equal(tt__decisions_detail_text(per, n, denied, batch,
+                                                   "marketing.communications", version, buf,
+                                                   sizeof buf),
+                         0);
+        char *want = reference(per, n, denied, batch, "marketing.communications", version);
+        assert_non_null(want);
+        assert_string_equal(buf, want);
+        free(want);
+    }
+}
+
+static void detail_text_refuses_what_it_cannot_write_plainly(void **state)
+{
+    (void)state;
+    char buf[1024];
+    size_t per[TT_REASON__COUNT] = {[0] = 2};
+    /* escapes and non-ASCII go to jansson */
+    assert_int_equal(tt__decisions_detail_text(per, 2, 2, 0, "a\"b", "v1", buf, sizeof buf), -1);
+    assert_int_equal(tt__decisions_detail_text(per, 2, 2, 0, "a\\b", "v1", buf, sizeof buf), -1);
+    assert_int_equal(tt__decisions_detail_text(per, 2, 2, 0, "p", "v\n", buf, sizeof buf), -1);
+    assert_int_equal(tt__decisions_detail_text(per, 2, 2, 0, "caf\xc3\xa9", "v", buf, sizeof buf),
+                     -1);
+    /* the purpose is not written for a batch */
+    assert_int_equal(tt__decisions_detail_text(per, 2, 2, 1, "a\"b", "v1", buf, sizeof buf), 0);
+    /* too small a buffer, down to the last byte (the NUL) */
+    assert_int_equal(tt__decisions_detail_text(per, 2, 2, 0, "p", "v1", buf, sizeof buf), 0);
+    size_t len = strlen(buf);
+    char small[160];
+    assert_true(len < sizeof small);
+    assert_int_equal(tt__decisions_detail_text(per, 2, 2, 0, "p", "v1", small, len), -1);
+    assert_int_equal(tt__decisions_detail_text(per, 2, 2, 0, "p", "v1", small, len + 1), 0);
+    assert_string_equal(small, buf);
+}
+
+static void a_text_detail_is_stored_as_given(void **state)
+{
+    (void)state;
+    struct tt_store *s = open_store("text");
+    size_t per[TT_REASON__COUNT] = {[1] = 1};
+    char text[256];
+    assert_int_equal(tt__decisions_detail_text(per, 1, 1, 0, "storage", "v7", text, sizeof text),
+                     0);
+    json_t *obj = json_loads(text, 0, NULL);
+    assert_non_null(obj);
+    struct tt_audit_pending ev[2];
+    memset(ev, 0, sizeof ev);
+    struct outcome out[2] = {{0}};
+    for (int i = 0; i < 2; i++) {
+        /* the first as text, the second as the object it parses to */
+        tt_audit_pending_set(&ev[i], "ten_a", AT0 + i, "key_1", "decision.denied", "",
+                             i ? obj : NULL);
+        if (!i)
+            ev[i].detail_text = text;
+        ev[i].done = note;
+        ev[i].cls = &out[i];
+        ev[i].os_durable = 1;
+        assert_int_equal(tt_audit_submit(s, &ev[i]), 0);
+    }
+    json_decref(obj);
+    tt_store_group_drain(s);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(out[i].calls, 1);
+        assert_int_equal(out[i].rc, 0);
+    }
+    assert_chain_intact(s, "ten_a", 2);
+    tt_store_close(s);
+    /* read back from the file: both rows carry the same bytes, the text's */
+    char path[128];
+    snprintf(path, sizeof path, "%s/text.db", dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT detail FROM audit_events WHERE tenant_id = "
+                                        "'ten_a' ORDER BY seq",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    int rows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        assert_string_equal((const char *)sqlite3_column_text(st, 0), text);
+        rows++;
+    }
+    assert_int_equal(rows, 2);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -220,6 +350,9 @@ int main(void)
         cmocka_unit_test(concurrent_events_share_commits_and_chain_intact),
         cmocka_unit_test(a_bad_event_fails_alone),
         cmocka_unit_test(a_tail_moved_elsewhere_or_rolled_back_is_seen),
+        cmocka_unit_test(detail_text_equals_jansson_for_every_reason_set),
+        cmocka_unit_test(detail_text_refuses_what_it_cannot_write_plainly),
+        cmocka_unit_test(a_text_detail_is_stored_as_given),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
