@@ -29,7 +29,7 @@ int tt_store_open(const char *url, int pool_size, int migrate, struct tt_store *
     }
     if (rc != 0)
         return rc;
-    if (!((*out)->group = tt__txn_group_new(*out))) {
+    if (!((*out)->group = tt__txn_group_new(*out, pool_size))) {
         (*out)->close(*out);
         *out = NULL;
         snprintf(err, err_size, "out of memory");

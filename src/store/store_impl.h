@@ -24,8 +24,9 @@ struct tt_store {
     int (*flush)(struct tt_store_conn *c);
 };
 
-/* txn_group.c: the queue of tt_store_txn_grouped (NULL when out of memory). */
-struct tt__txn_group *tt__txn_group_new(struct tt_store *s);
+/* txn_group.c: the queue of tt_store_txn_grouped (NULL when out of memory); pool_size: the
+ * store's connections (with one, the committer never keeps it between batches). */
+struct tt__txn_group *tt__txn_group_new(struct tt_store *s, int pool_size);
 void tt__txn_group_free(struct tt__txn_group *g); /* commits what is queued; NULL: no-op */
 
 struct tt_store_conn {

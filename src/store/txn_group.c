@@ -13,7 +13,11 @@
  * relax: written to the OS before the callbacks, not yet synced); one ordinary function makes
  * the whole COMMIT wait for the disk. Where the backend leaves that sync to us (store_impl.h
  * flush: SQLite), a flusher thread puts the relaxed COMMITs on disk within flush_ms of the
- * first one not yet synced, and once more when the store closes. */
+ * first one not yet synced, and once more when the store closes. The committer keeps its
+ * relaxed connection for the next relaxed batch (until HOLD_US without work, or a batch that
+ * must wait for the disk): switching the durability is a statement the backend parses (SQLite
+ * PRAGMA synchronous), once per run of relaxed batches instead of twice per batch. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -23,6 +27,7 @@
 
 #define GROUP_MAX 64 /* functions per shared transaction */
 #define FLUSH_MS_DEFAULT 10
+#define HOLD_US 2000 /* an idle committer keeps its relaxed connection this long */
 
 struct group_item {
     tt_txn_fn fn;
@@ -43,6 +48,7 @@ struct tt__txn_group {
     struct group_item *head, *tail;
     pthread_t thread;
     int started, stopping;
+    int hold; /* the committer may keep its relaxed connection between batches */
     /* the flusher (started with the committer when the backend has flush) */
     pthread_cond_t dirty; /* a relaxed COMMIT not yet on disk, or closing */
     pthread_t flush_thread;
@@ -54,23 +60,29 @@ struct tt__txn_group {
     atomic_ulong relaxed, strict, flushes; /* tt_store_group_sync_counts */
 };
 
-struct tt__txn_group *tt__txn_group_new(struct tt_store *s)
+struct tt__txn_group *tt__txn_group_new(struct tt_store *s, int pool_size)
 {
     struct tt__txn_group *g = calloc(1, sizeof *g);
     if (!g)
         return NULL;
     g->store = s;
+    g->hold = pool_size > 1; /* the only connection goes back to the pool after each batch */
     if (pthread_mutex_init(&g->mu, NULL) != 0)
         goto fail_mu;
-    if (pthread_cond_init(&g->work, NULL) != 0)
-        goto fail_work;
-    if (pthread_cond_init(&g->finished, NULL) != 0)
-        goto fail_finished;
-    pthread_condattr_t ca;
+    pthread_condattr_t ca; /* timed waits on CLOCK_MONOTONIC (work: HOLD_US; dirty: flush_ms) */
     if (pthread_condattr_init(&ca) != 0)
-        goto fail_dirty;
+        goto fail_work;
     int rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    rc = rc ? rc : pthread_cond_init(&g->dirty, &ca);
+    rc = rc ? rc : pthread_cond_init(&g->work, &ca);
+    if (rc != 0) {
+        pthread_condattr_destroy(&ca);
+        goto fail_work;
+    }
+    if (pthread_cond_init(&g->finished, NULL) != 0) {
+        pthread_condattr_destroy(&ca);
+        goto fail_finished;
+    }
+    rc = pthread_cond_init(&g->dirty, &ca);
     pthread_condattr_destroy(&ca);
     if (rc != 0)
         goto fail_dirty;
@@ -129,15 +141,29 @@ static enum tt_qs batch_txn(struct tt_store_conn *c, void *cls)
     return TT_QS_ONE;
 }
 
+/* The committer's connection kept between relaxed batches (NULL: none), still relaxed. */
+static void put_back(struct tt_store *s, struct tt_store_conn **held)
+{
+    if (!*held)
+        return;
+    s->relax(*held, 0); /* as every other user of the pool expects it */
+    tt_store_release(*held);
+    *held = NULL;
+}
+
 /* The batch in one transaction, its writes pipelined where the backend can (a write assumed
  * to succeed is checked before COMMIT; a false assumption fails the run, nothing is written).
  * On a hard failure, each function again, alone and without speculation, so only the one that
- * fails fails. */
-static void run_batch(struct tt_store *s, struct group_item **items, size_t n, int relaxed)
+ * fails fails. A relaxed batch runs on the held connection (or a new one, relaxed) and leaves
+ * it in *held; another batch gives the held one back first. */
+static void run_batch(struct tt_store *s, struct tt_store_conn **held, struct group_item **items,
+                      size_t n, int relaxed)
 {
-    struct tt_store_conn *c = tt_store_acquire(s);
+    if (!relaxed)
+        put_back(s, held);
+    struct tt_store_conn *c = *held ? *held : tt_store_acquire(s);
     struct batch b = {items, n};
-    if (relaxed)
+    if (relaxed && !*held)
         s->relax(c, 1);
     if (s->speculate)
         s->speculate(c, 1);
@@ -151,9 +177,37 @@ static void run_batch(struct tt_store *s, struct group_item **items, size_t n, i
         for (size_t i = 0; i < n; i++)
             items[i]->qs = tt_store_txn(c, items[i]->fn, items[i]->cls);
     }
+    if (relaxed && s->group->hold) {
+        *held = c;
+        return;
+    }
     if (relaxed)
         s->relax(c, 0);
     tt_store_release(c);
+}
+
+/* Waits (g->mu held) for work or stop; a held connection is given back after HOLD_US idle. */
+static void wait_work(struct tt__txn_group *g, struct tt_store_conn **held)
+{
+    while (!g->head && !g->stopping) {
+        if (!*held) {
+            pthread_cond_wait(&g->work, &g->mu);
+            continue;
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        long ns = until.tv_nsec + HOLD_US * 1000L;
+        until.tv_sec += ns / 1000000000L;
+        until.tv_nsec = ns % 1000000000L;
+        int rc = 0;
+        while (!g->head && !g->stopping && rc != ETIMEDOUT)
+            rc = pthread_cond_timedwait(&g->work, &g->mu, &until);
+        if (!g->head) {
+            pthread_mutex_unlock(&g->mu);
+            put_back(g->store, held);
+            pthread_mutex_lock(&g->mu);
+        }
+    }
 }
 
 /* Whether the batch may commit relaxed: every function asked for it and the backend can. */
@@ -213,10 +267,10 @@ static void *committer(void *arg)
 {
     struct tt__txn_group *g = arg;
     struct group_item *items[GROUP_MAX];
+    struct tt_store_conn *held = NULL; /* relaxed, between relaxed batches */
     pthread_mutex_lock(&g->mu);
     for (;;) {
-        while (!g->head && !g->stopping)
-            pthread_cond_wait(&g->work, &g->mu);
+        wait_work(g, &held);
         if (!g->head)
             break;
         size_t n = 0;
@@ -231,7 +285,7 @@ static void *committer(void *arg)
         atomic_fetch_add(&g->items, n);
         int relaxed = all_relaxed(g, items, n);
         atomic_fetch_add(relaxed ? &g->relaxed : &g->strict, 1);
-        run_batch(g->store, items, n, relaxed);
+        run_batch(g->store, &held, items, n, relaxed);
         if (relaxed) {
             pthread_mutex_lock(&g->mu);
             mark_unsynced(g);
@@ -253,6 +307,7 @@ static void *committer(void *arg)
         pthread_cond_broadcast(&g->finished);
     }
     pthread_mutex_unlock(&g->mu);
+    put_back(g->store, &held);
     return NULL;
 }
 

@@ -387,6 +387,51 @@ static void a_mixed_batch_commits_strict_and_relaxed_ones_are_flushed(void **sta
     assert_int_equal(v.events, 8);
 }
 
+/* The committer keeps its relaxed connection between relaxed batches, but only while it has
+ * work or briefly idle (issue 3): after a run of relaxed writes every connection of the pool
+ * can be taken again, and the writes are all there, chained. */
+static void a_kept_relaxed_connection_goes_back_to_the_pool(void **state)
+{
+    struct fx *f = *state;
+    static struct write w[16];
+    memset(w, 0, sizeof w);
+    enum tt_qs qs[16];
+    atomic_store(&done_calls, 0);
+    for (int i = 0; i < 16; i++) {
+        snprintf(w[i].subject, sizeof w[i].subject, "sub_k%d", i);
+        w[i].tenant = f->tenant;
+        qs[i] = TT_QS_HARD;
+        assert_int_equal(tt_store_txn_grouped_async_os(f->s, write_txn, &w[i], count_done, &qs[i]),
+                         0);
+    }
+    struct timespec t0, ms = {0, 1000 * 1000};
+    while (atomic_load(&done_calls) < 16)
+        nanosleep(&ms, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct tt_store_conn *c[THREADS];
+    for (int i = 0; i < THREADS; i++) /* blocks until the committer gave its connection back */
+        assert_non_null(c[i] = tt_store_acquire(f->s));
+    double waited = ms_since(&t0);
+    printf("all %d connections taken %.1f ms after the last relaxed COMMIT\n", THREADS, waited);
+    assert_true(waited < 5000);
+    for (int i = 0; i < THREADS; i++)
+        tt_store_release(c[i]);
+    for (int i = 0; i < 16; i++)
+        assert_true(qs[i] >= 0 && subject_exists(f->s, f->tenant, w[i].subject));
+    /* a strict write after them commits on a connection given back (strict, counted so) */
+    struct counts c0 = counts_of(f->s);
+    static struct write last;
+    memset(&last, 0, sizeof last);
+    snprintf(last.subject, sizeof last.subject, "sub_k_strict");
+    last.tenant = f->tenant;
+    assert_true(tt_store_txn_grouped(f->s, write_txn, &last) >= 0);
+    assert_int_equal(counts_of(f->s).strict, c0.strict + 1);
+    struct verdict v = {0, 1};
+    assert_int_equal(tt_audit_verify(f->s, f->tenant, verdict_cb, &v), 0);
+    assert_int_equal(v.broken, 0);
+    assert_int_equal(v.events, 17);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -396,6 +441,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_false_assumption_in_a_batch_fails_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(a_mixed_batch_commits_strict_and_relaxed_ones_are_flushed,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(a_kept_relaxed_connection_goes_back_to_the_pool, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
