@@ -16,6 +16,7 @@
 
 #include "../api/hooks.h"
 #include "../core/error.h"
+#include "../core/mono.h"
 #include "../http/http.h"
 #include "../http/log.h"
 #include "jobs.h"
@@ -235,11 +236,7 @@ static int wait_notified(const struct tt_jobs_store_ops *jb, struct tt_feed_list
 static void wait_timed(long ms)
 {
     pthread_mutex_lock(&F.mu);
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_nsec += (ms % 1000) * 1000000L;
-    ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000L;
-    ts.tv_nsec %= 1000000000L;
+    struct timespec ts = tt_mono_after_us((long long)ms * 1000);
     int rc = 0;
     while (!F.stopping && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&F.cv, &F.mu, &ts);

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "../core/error.h"
+#include "../core/mono.h"
 #include "../http/http.h"
 #include "../http/log.h"
 #include "jobs.h"
@@ -20,13 +21,6 @@
 #define PRUNE_BATCH 5000
 #define KEEP_DEFAULT_S (7 * 86400)
 #define PASS_S 3.0 /* seconds of full batches per pass (the lease is 10 s) */
-
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 struct claimed {
     struct tt_outbox_row rows[BATCH];
@@ -101,11 +95,11 @@ int tt_job_outbox_deliver(struct tt_app *app, tt_time now, void *cls)
 {
     (void)cls;
     /* full batches go on within the pass, for a bounded time well inside the lease */
-    double started = mono();
+    double started = tt_mono_s();
     int claimed = 0, rc = 0;
     do
         rc = deliver_batch(app, tt_now(&app->clock), &claimed);
-    while (rc == 0 && claimed == BATCH && mono() - started < PASS_S);
+    while (rc == 0 && claimed == BATCH && tt_mono_s() - started < PASS_S);
     (void)now;
     return rc;
 }
@@ -127,11 +121,11 @@ static int deliver_batch(struct tt_app *app, tt_time now, int *claimed)
     tt_store_release(c);
     int rc = qs < 0 ? -TT_E_STORE : 0;
     *claimed = b->n;
-    double started = mono();
+    double started = tt_mono_s();
     int delivered = 0, retried = 0, failed = 0;
     for (int i = 0; rc == 0 && i < b->n; i++) {
         /* a claim must outlive the send: stop well before it lapses (the rest is re-claimed) */
-        if (mono() - started > CLAIM_S - 2 * cfg.timeout_s - 5)
+        if (tt_mono_s() - started > CLAIM_S - 2 * cfg.timeout_s - 5)
             break;
         const struct tt_outbox_row *row = &b->rows[i];
         struct tt__outbox_plain p = {0};

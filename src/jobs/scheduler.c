@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "../core/error.h"
+#include "../core/mono.h"
 #include "../core/vault.h"
 #include "../http/http.h"
 #include "../http/log.h"
@@ -130,13 +131,6 @@ static int intervals_read(char *err, size_t err_size)
     return 0;
 }
 
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 struct lease_op {
     const struct tt_job *job;
     tt_time now;
@@ -176,9 +170,9 @@ static int pass(struct tt_app *app, const struct tt_job *job, tt_time now, unsig
     if (qs == TT_QS_NONE)
         return -TT_E_CONFLICT;
     noted = 0;
-    double t0 = mono_now();
+    double t0 = tt_mono_s();
     int rc = job->fn(app, now, job->cls);
-    double ms = (mono_now() - t0) * 1000.0;
+    double ms = (tt_mono_s() - t0) * 1000.0;
     int64_t items = noted;
     /* still ours: keep it another lease_s, so the next pass stays on this node */
     (void)lease_do(app, job, tt_now(&app->clock), 0, 1);
@@ -204,7 +198,7 @@ static void *loop(void *arg)
     struct tt_app *app = arg;
     pthread_mutex_lock(&S.mu);
     while (!S.stopping) {
-        double now = mono_now(), wake = now + 60;
+        double now = tt_mono_s(), wake = now + 60;
         for (size_t i = 0; tt_jobs[i].name && i < JOBS_MAX; i++) {
             if (S.next_due[i] <= now) {
                 pthread_mutex_unlock(&S.mu);
@@ -212,7 +206,7 @@ static void *loop(void *arg)
                 /* held elsewhere or not due: look again after one interval */
                 (void)pass(app, job, tt_now(&app->clock), S.interval[i]);
                 pthread_mutex_lock(&S.mu);
-                now = mono_now();
+                now = tt_mono_s();
                 S.next_due[i] = now + (S.interval[i] ? S.interval[i] : 1);
                 if (S.stopping)
                     break;
@@ -223,7 +217,7 @@ static void *loop(void *arg)
         if (S.stopping)
             break;
         struct timespec ts;
-        double w = wake > mono_now() ? wake : mono_now();
+        double w = wake > tt_mono_s() ? wake : tt_mono_s();
         ts.tv_sec = (time_t)w;
         ts.tv_nsec = (long)((w - (double)ts.tv_sec) * 1e9);
         int rc = 0;
@@ -255,7 +249,7 @@ int tt_jobs_start(struct tt_app *app, char *err, size_t err_size)
     S.app = app;
     S.stopping = 0;
     /* spread first passes a little so nodes started together do not collide on every lease */
-    double now = mono_now();
+    double now = tt_mono_s();
     for (size_t i = 0; i < JOBS_MAX; i++)
         S.next_due[i] = now + (double)(i % 4) * 0.05;
     for (size_t i = 0; tt_jobs[i].name && i < JOBS_MAX; i++) {

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "../core/mono.h"
 #include "store_impl.h"
 
 #define GROUP_MAX 64 /* functions per shared transaction */
@@ -194,11 +195,7 @@ static void wait_work(struct tt__txn_group *g, struct tt_store_conn **held)
             pthread_cond_wait(&g->work, &g->mu);
             continue;
         }
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        long ns = until.tv_nsec + HOLD_US * 1000L;
-        until.tv_sec += ns / 1000000000L;
-        until.tv_nsec = ns % 1000000000L;
+        struct timespec until = tt_mono_after_us(HOLD_US);
         int rc = 0;
         while (!g->head && !g->stopping && rc != ETIMEDOUT)
             rc = pthread_cond_timedwait(&g->work, &g->mu, &until);
@@ -227,10 +224,7 @@ static void mark_unsynced(struct tt__txn_group *g)
     if (!g->flush_started || g->unsynced)
         return;
     g->unsynced = 1;
-    clock_gettime(CLOCK_MONOTONIC, &g->due);
-    long ns = g->due.tv_nsec + (long)(g->flush_ms % 1000) * 1000000L;
-    g->due.tv_sec += (time_t)(g->flush_ms / 1000) + ns / 1000000000L;
-    g->due.tv_nsec = ns % 1000000000L;
+    g->due = tt_mono_after_us((long long)g->flush_ms * 1000);
     pthread_cond_signal(&g->dirty);
 }
 

@@ -10,6 +10,7 @@
  * a wake-up, not data: the feed rows it announces are durable already). Commits that end while
  * one is being sent share the next notification. A notification lost here (connection down) is
  * covered by the followers' poll, as one lost by the listener is. */
+#include "../../core/mono.h"
 #include "pg_internal.h"
 
 #include <stdlib.h>
@@ -30,13 +31,6 @@ struct pg_announcer {
     const char *url; /* the store's (it outlives the announcer) */
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Connected, with synchronous_commit off for this session; 0, or -1 (retried after RETRY_MS). */
 static int connect_once(struct pg_announcer *a)
 {
@@ -44,7 +38,7 @@ static int connect_once(struct pg_announcer *a)
         return 0;
     PQfinish(a->pq);
     a->pq = NULL;
-    if (now_ms() < a->retry_at_ms)
+    if (tt_mono_ms() < a->retry_at_ms)
         return -1;
     const char *keys[] = {"connect_timeout", "application_name", "dbname", NULL};
     const char *vals[] = {"5", "tutela-announce", a->url, NULL};
@@ -57,7 +51,7 @@ static int connect_once(struct pg_announcer *a)
     if (!ok) {
         PQfinish(a->pq);
         a->pq = NULL;
-        a->retry_at_ms = now_ms() + RETRY_MS;
+        a->retry_at_ms = tt_mono_ms() + RETRY_MS;
         return -1;
     }
     return 0;

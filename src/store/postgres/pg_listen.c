@@ -5,6 +5,7 @@
  * follower LISTENs on a connection of its own, outside the pool, and wakes as soon as another
  * node's commit is announced. A lost connection is opened again with backoff (0.1 s doubling to
  * 5 s); meanwhile the caller keeps polling, so nothing depends on a notification arriving. */
+#include "../../core/mono.h"
 #include "pg_internal.h"
 
 #include <poll.h>
@@ -25,13 +26,6 @@ struct tt_feed_listener {
     int64_t retry_at_ms; /* monotonic time of the next connection attempt */
     long backoff_ms;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(long ms)
 {
@@ -59,7 +53,7 @@ static void drop(struct tt_feed_listener *l)
 {
     PQfinish(l->pq);
     l->pq = NULL;
-    l->retry_at_ms = now_ms() + l->backoff_ms;
+    l->retry_at_ms = tt_mono_ms() + l->backoff_ms;
     l->backoff_ms = l->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : l->backoff_ms * 2;
 }
 
@@ -98,9 +92,9 @@ static int consume(struct tt_feed_listener *l)
 
 int tt__pg_feed_wait(struct tt_feed_listener *l, long ms)
 {
-    int64_t end = now_ms() + (ms > 0 ? ms : 0);
+    int64_t end = tt_mono_ms() + (ms > 0 ? ms : 0);
     if (!l->pq) {
-        int64_t wait = l->retry_at_ms - now_ms();
+        int64_t wait = l->retry_at_ms - tt_mono_ms();
         if (wait > 0) {
             sleep_ms((long)(wait < ms ? wait : ms));
             return -1;
@@ -116,7 +110,7 @@ int tt__pg_feed_wait(struct tt_feed_listener *l, long ms)
         }
         if (n > 0)
             return 1;
-        int64_t left = end - now_ms();
+        int64_t left = end - tt_mono_ms();
         if (left <= 0)
             return 0;
         struct pollfd pfd = {.fd = PQsocket(l->pq), .events = POLLIN};

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "../../core/error.h"
+#include "../../core/mono.h"
 
 #define PG_FETCH_ROWS 10000
 #define PG_DEFAULT_CONNECT_TIMEOUT 10
@@ -541,20 +542,13 @@ static int connect_timeout_seconds(int *out)
     return 0;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Connects, retrying with backoff (0.1 s doubling to 2 s) until the deadline. */
 static PGconn *connect_retry(const char *url, double deadline, char *err, size_t err_size,
                              const char *raw_pw, const char *pw)
 {
     long delay_ms = 100;
     for (;;) {
-        double left = deadline - now_seconds();
+        double left = deadline - tt_mono_s();
         char timeout[16];
         snprintf(timeout, sizeof timeout, "%d", left > 2 ? (int)left : 2);
         /* later keywords win: the URL's own connect_timeout, if any, overrides ours */
@@ -568,7 +562,7 @@ static PGconn *connect_retry(const char *url, double deadline, char *err, size_t
         char why[384];
         safe_message(why, sizeof why, pq ? PQerrorMessage(pq) : "out of memory", raw_pw, pw);
         PQfinish(pq);
-        if (now_seconds() + (double)delay_ms / 1000.0 > deadline) {
+        if (tt_mono_s() + (double)delay_ms / 1000.0 > deadline) {
             snprintf(err, err_size, "cannot connect to PostgreSQL: %s", why);
             return NULL;
         }
@@ -633,7 +627,7 @@ int tt__store_postgres_open(const char *url, int pool_size, int migrate, struct 
         goto out;
     }
 
-    double deadline = now_seconds() + timeout_s;
+    double deadline = tt_mono_s() + timeout_s;
     for (int i = 0; i < pool_size; i++) {
         struct pg_conn *c = &s->conns[i];
         c->base.store = &s->base;
