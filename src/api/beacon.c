@@ -93,10 +93,6 @@ int tt_api_beacon(struct tt_req *req, struct tt_resp *resp)
     if (!body)
         return tt__api_nomem(resp);
     memcpy(body, pixel, sizeof pixel);
-    resp->status = 200;
-    resp->raw = body;
-    resp->raw_len = sizeof pixel;
-    resp->content_type = "image/gif";
     snprintf(resp->cache_control, sizeof resp->cache_control, "no-store, max-age=0");
-    return 0;
+    return tt_resp_raw(resp, 200, body, sizeof pixel, "image/gif");
 }

@@ -94,10 +94,7 @@ int tt_html_reply(struct tt_html *h, struct tt_resp *resp, int status)
         h->p = NULL;
         return tt_problem(resp, TT_E_NOMEM, NULL, NULL);
     }
-    resp->status = status;
-    resp->raw = h->p;
-    resp->raw_len = h->len;
-    resp->content_type = "text/html; charset=utf-8";
+    char *body = h->p;
     h->p = NULL;
-    return 0;
+    return tt_resp_raw(resp, status, body, h->len, "text/html; charset=utf-8");
 }

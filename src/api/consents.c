@@ -304,11 +304,7 @@ static int jsonl(json_t *events, struct tt_resp *resp)
     }
     if (!buf)
         return tt__api_nomem(resp);
-    resp->status = 200;
-    resp->raw = buf;
-    resp->raw_len = len;
-    resp->content_type = "application/x-ndjson";
-    return 0;
+    return tt_resp_raw(resp, 200, buf, len, "application/x-ndjson");
 }
 
 int tt_api_consent_history(struct tt_req *req, struct tt_resp *resp)

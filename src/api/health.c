@@ -42,12 +42,8 @@ int tt_api_metrics(struct tt_req *req, struct tt_resp *resp)
     char *text = tt_metrics_render(req->app->server, &len);
     if (!text)
         return tt__api_nomem(resp);
-    resp->status = 200;
-    resp->raw = text;
-    resp->raw_len = len;
-    resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
     snprintf(resp->cache_control, sizeof(resp->cache_control), "no-store");
-    return 0;
+    return tt_resp_raw(resp, 200, text, len, "text/plain; version=0.0.4; charset=utf-8");
 }
 
 /* The core's and every area's component schemas merged, as one JSON text (malloc'd); NULL when

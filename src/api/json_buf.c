@@ -90,10 +90,7 @@ int tt_jbuf_reply(struct tt_jbuf *b, struct tt_resp *resp, int status)
         b->p = NULL;
         return 1;
     }
-    resp->status = status;
-    resp->raw = b->p;
-    resp->raw_len = b->len;
-    resp->content_type = "application/json";
+    char *body = b->p;
     b->p = NULL;
-    return 0;
+    return tt_resp_raw(resp, status, body, b->len, "application/json");
 }

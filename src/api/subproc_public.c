@@ -211,10 +211,7 @@ int tt_api_subproc_notice(struct tt_req *req, struct tt_resp *resp)
         return tt__api_store_err(resp, qs);
     if (!doc)
         return tt__api_nomem(resp);
-    resp->status = 200;
-    resp->raw = doc;
-    resp->raw_len = len;
-    resp->content_type = fmt == 1 ? "text/html; charset=utf-8" : "text/markdown; charset=utf-8";
     snprintf(resp->cache_control, sizeof resp->cache_control, "public, max-age=60");
-    return 0;
+    return tt_resp_raw(resp, 200, doc, len,
+                       fmt == 1 ? "text/html; charset=utf-8" : "text/markdown; charset=utf-8");
 }

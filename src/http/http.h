@@ -69,6 +69,18 @@ struct tt_resp {
     int retry_after;      /* Retry-After seconds when > 0 (429) */
 };
 
+/* Answers status with body (malloc'd, len bytes; the server takes it and frees it) of
+ * content_type (a static string). Returns 0, the handler's "answered". */
+static inline int tt_resp_raw(struct tt_resp *resp, int status, char *body, size_t len,
+                              const char *content_type)
+{
+    resp->status = status;
+    resp->raw = body;
+    resp->raw_len = len;
+    resp->content_type = content_type;
+    return 0;
+}
+
 /* A handler returns 0 after filling resp, or a negative tt_err code (usually via tt_problem). */
 typedef int (*tt_handler)(struct tt_req *req, struct tt_resp *resp);
 
