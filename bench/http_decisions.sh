@@ -6,8 +6,9 @@
 # (decisions/s; beside the in-process batch rate of decide_bench on the same subject count);
 # (b) single decisions paced at a fixed rate with wrk (p50/p99 latency; beside GET /healthz
 # paced the same way on the same server), then the same bodies split by their answer: allowed
-# only, and denied only (answered once their audit event's COMMIT is in the database, written
-# to the OS — audit_denials = os, the default; on disk within audit_flush_ms, docs/audit.md),
+# only, and denied only (answered once their audit event is written to the OS: on SQLite to the
+# denials' journal beside the database — audit_denials = os, the default; chained into the trail
+# just after, on disk within audit_flush_ms, docs/audit.md),
 # beside the disk's own fdatasync latency measured right after (bench/fsync_latency.py), what
 # a denied answer would wait for with audit_denials = sync, then (c) the denied bodies on the
 # server restarted with audit_denials = sync, the baseline of the default. The machine has 2 cores and wrk shares them with the
@@ -134,7 +135,7 @@ awk -v r="$srps" -v a="$sp50" -v b="$sp99" -v e="$serrs" -v c="$scpu" -v hr="$hr
   printf "HTTP single decisions paced at %d/s (achieved %.0f/s, %d errors): p50 %.2f ms, p99 %.2f ms, server %.0f us CPU/request (baseline: GET /healthz at %.0f/s p50 %.2f ms, p99 %.2f ms, %.0f us CPU/request; goal p99 < 2 ms, ratio %.2fx)\n", R, r, e, a, b, (r > 0 ? c / r * 1e6 : 0), hr, ha, hb, (hr > 0 ? hc / hr * 1e6 : 0), b / 2 }'
 MODE=${TUTELA_AUDIT_DENIALS:-os}
 awk -v r="$arps" -v a="$ap50" -v b="$ap99" -v e="$aerrs" -v c="$acpu" -v dr="$drps" -v da="$dp50" -v db="$dp99" -v de="$derrs" -v dc="$dcpu" -v R="$RATE" -v dn="$DENIED" -v f="$fsync" -v m="$MODE" 'BEGIN {
-  printf "  the same split by answer (%d of 4096 bodies denied), each paced at %d/s: allowed only: achieved %.0f/s, %d errors, p50 %.2f ms, p99 %.2f ms, %.0f us CPU/request; denied only (answered after the audit COMMIT, audit_denials = %s): achieved %.0f/s, %d errors, p50 %.2f ms, p99 %.2f ms, %.0f us CPU/request; fdatasync of 4 KiB on this disk right after: %s\n", dn, R, r, e, a, b, (r > 0 ? c / r * 1e6 : 0), m, dr, de, da, db, (dr > 0 ? dc / dr * 1e6 : 0), f }'
+  printf "  the same split by answer (%d of 4096 bodies denied), each paced at %d/s: allowed only: achieved %.0f/s, %d errors, p50 %.2f ms, p99 %.2f ms, %.0f us CPU/request; denied only (answered once the event is in the journal, audit_denials = %s): achieved %.0f/s, %d errors, p50 %.2f ms, p99 %.2f ms, %.0f us CPU/request; fdatasync of 4 KiB on this disk right after: %s\n", dn, R, r, e, a, b, (r > 0 ? c / r * 1e6 : 0), m, dr, de, da, db, (dr > 0 ? dc / dr * 1e6 : 0), f }'
 # (c) the denied bodies again on a server restarted with audit_denials = sync (each answer
 # waits for its event's fdatasync): the baseline of the default's OS-level durability
 if [ "$MODE" = os ]; then

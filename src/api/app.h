@@ -14,7 +14,8 @@
 #include "../http/http.h"
 #include "../store/store.h"
 
-struct tt_index; /* the decision index (core/index.h) */
+struct tt_index;         /* the decision index (core/index.h) */
+struct tt_audit_journal; /* api/audit_journal.h */
 
 /* A policy and the decision index built for it (purpose bits are the policy's), shared by the
  * requests that use them; both freed when the last one lets go. */
@@ -40,6 +41,9 @@ struct tt_app {
     pthread_rwlock_t reload_lock;
     atomic_int ready;       /* /readyz */
     int audit_denials_sync; /* a denial's audit event waits for the disk (docs/audit.md) */
+    /* with audit_denials = os on a store of this machine: the denials' write-ahead journal, so a
+     * denial is answered once written there (audit_journal.h); NULL: parked for the COMMIT */
+    struct tt_audit_journal *audit_journal;
 };
 
 /* Sets up locks and installs the first policy and index (taking ownership). */

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* decisions_audit.c — the audit event of a request with denied decisions (decisions_int.h),
- * written through the audit group commit while the answer waits, parked, for its COMMIT: by
- * default one written to the OS, on disk within the store's flush bound (audit_commit.h
- * os_durable); with audit_denials = sync, one on disk. The detail is written as its stored text
- * on the worker thread (no jansson tree on the hot path; jansson only for a purpose or policy
- * version that needs escaping). */
+/* decisions_audit.c — the audit event of a request with denied decisions (decisions_int.h).
+ * By default (audit_denials = os) it is written to the denials' journal when the node has one
+ * (audit_journal.h: in the OS once written, chained into the trail by the group commit just
+ * after) and the answer goes at once; otherwise it goes through the audit group commit while the
+ * answer waits, parked, for its COMMIT: one written to the OS, on disk within the store's flush
+ * bound (audit_commit.h os_durable); with audit_denials = sync, one on disk. The detail is written
+ * as its stored text on the worker thread (no jansson tree on the hot path; jansson only for a
+ * purpose or policy version that needs escaping). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "../core/error.h"
 #include "app.h"
 #include "audit_commit.h"
+#include "audit_journal.h"
 #include "common.h"
 #include "decisions_int.h"
 
@@ -179,6 +182,13 @@ int tt__decisions_audit(struct tt_req *req, const struct tt_decision *d, size_t 
         pk->ev.detail_text = pk->text;
     pk->ev.cls = NULL;
     pk->ev.qs = 0;
+    /* written to the journal, the event is in the OS: answered at once (audit_journal.h) */
+    if (!req->app->audit_denials_sync && req->app->audit_journal &&
+        tt_audit_journal_append(req->app->audit_journal, &pk->ev) == 0) {
+        json_decref(pk->ev.detail);
+        free(pk);
+        return 0;
+    }
     pk->req = req;
     pk->ev.done = durable;
     pk->ev.os_durable = !req->app->audit_denials_sync; /* config audit_denials (docs/audit.md) */

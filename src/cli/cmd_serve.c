@@ -13,6 +13,7 @@
 
 #include "../api/app.h"
 #include "../api/audit.h"
+#include "../api/audit_journal.h"
 #include "../api/index_load.h"
 #include "../core/error.h"
 #include "../http/i18n.h"
@@ -89,6 +90,31 @@ static int seed_demo_once(struct tt_cli_ctx *ctx, tt_time now)
 }
 
 /* Where to look: the pages the web root holds (make run prints them). */
+/* With audit_denials = os and the database a file of this machine, denials are answered once
+ * written to their journal beside it ("<db>-denials", audit_journal.h); events a killed process
+ * left there are chained first. Another process holding the journal: denials wait for their
+ * COMMIT as on PostgreSQL. 0, or -1 after saying why. */
+static int open_journal(struct tt_cli_ctx *ctx, struct tt_app *app)
+{
+    const char *db = tt_store_local_path(ctx->store);
+    if (ctx->cfg.audit_sync || !db)
+        return 0;
+    char path[4096], err[512] = "";
+    if ((size_t)snprintf(path, sizeof path, "%s-denials", db) >= sizeof path) {
+        fprintf(stderr, "tutela serve: the database path is too long for its audit journal\n");
+        return -1;
+    }
+    int rc = tt_audit_journal_open(ctx->store, path, &app->audit_journal, err, sizeof err);
+    if (rc == 1)
+        tt_log(TT_LOG_INFO, "audit journal held by another process: denials wait for their commit",
+               TT_LOG_S("path", path));
+    if (rc < 0) {
+        fprintf(stderr, "tutela serve: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
 static void print_pages(const char *web_root, const char *listen)
 {
     static const struct {
@@ -242,6 +268,13 @@ int tt_cmd_serve(int argc, char **argv)
                TT_LOG_I("erasures", resumed),
                TT_LOG_S("error", resumed < 0 ? tt_err_type(-resumed) : NULL));
 
+    if (open_journal(&ctx, &app) != 0) {
+        tt_server_stop(waiting);
+        tt_app_fini(&app);
+        tt_cli_close(&ctx);
+        return TT_EXIT_FAIL;
+    }
+
     /* the API takes over the address (the same port when it asked for any free one) */
     char listen[sizeof ctx.cfg.listen + 8];
     tt_serve_wait_listen(ctx.cfg.listen, waiting, listen, sizeof listen);
@@ -249,6 +282,7 @@ int tt_cmd_serve(int argc, char **argv)
     scfg.listen = listen;
     if (tt_server_start(&scfg, tt_api_routes, &app, &app.server, err, sizeof err) != 0) {
         fprintf(stderr, "tutela serve: cannot listen on %s: %s\n", ctx.cfg.listen, err);
+        tt_audit_journal_close(app.audit_journal);
         tt_app_fini(&app);
         tt_cli_close(&ctx);
         return TT_EXIT_FAIL;
@@ -260,6 +294,7 @@ int tt_cmd_serve(int argc, char **argv)
         tt_feed_follow_stop();
         tt_server_stop(app.server);
         app.server = NULL;
+        tt_audit_journal_close(app.audit_journal);
         tt_app_fini(&app);
         tt_cli_close(&ctx);
         return TT_EXIT_FAIL;
@@ -294,6 +329,8 @@ int tt_cmd_serve(int argc, char **argv)
     tt_feed_follow_stop();
     tt_server_stop(app.server);
     app.server = NULL;
+    tt_audit_journal_close(app.audit_journal); /* after the last denial, before the drain */
+    app.audit_journal = NULL;
     tt_store_group_drain(ctx.store); /* after the last parked answer (issue 3) */
     tt_app_fini(&app);
     tt_cli_close(&ctx);

@@ -72,6 +72,11 @@ const char *tt_store_backend(const struct tt_store *s)
     return s->backend;
 }
 
+const char *tt_store_local_path(const struct tt_store *s)
+{
+    return s->local_path;
+}
+
 enum tt_qs tt_store_txn(struct tt_store_conn *c, tt_txn_fn fn, void *cls)
 {
     const struct tt_store_ops *ops = c->store->ops;

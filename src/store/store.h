@@ -147,6 +147,10 @@ void tt_store_release(struct tt_store_conn *c); /* NULL is a no-op */
 
 const struct tt_store_ops *tt_store_ops_of(struct tt_store_conn *c);
 const char *tt_store_backend(const struct tt_store *s);
+/* The database's file when the store is a plain file of this machine (SQLite on a path), so
+ * files kept beside it share its fate (api/audit_journal.h); NULL otherwise (in memory, a URI,
+ * PostgreSQL). */
+const char *tt_store_local_path(const struct tt_store *s);
 
 /* Transaction runner: begin, fn(conn, cls), commit. fn returns a tt_qs: on TT_QS_SOFT (from fn
  * or commit) the transaction is rolled back and retried (up to 5 times, with backoff); on

@@ -22,6 +22,9 @@ struct tt_store {
     /* optional: puts every COMMIT made relaxed so far on disk; 0 or -1. A backend that has relax
      * but no flush syncs them itself within a bound of its own (PostgreSQL's WAL writer). */
     int (*flush)(struct tt_store_conn *c);
+    /* optional: the database's file when it is a plain file of this machine (tt_store_local_path)
+     */
+    const char *local_path;
 };
 
 /* txn_group.c: the queue of tt_store_txn_grouped (NULL when out of memory); pool_size: the

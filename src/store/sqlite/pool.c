@@ -263,6 +263,8 @@ int tt__store_sqlite_open(const char *path, int pool_size, int migrate, struct t
         return -TT_E_NOMEM;
     }
     s->pool_size = pool_size;
+    if (!is_memory_path(path) && strncmp(path, "file:", 5) != 0)
+        s->base.local_path = s->path;
     for (int i = 0; i < pool_size; i++) {
         int rc = conn_open(s, &s->conns[i], err, err_size);
         if (rc < 0) {
