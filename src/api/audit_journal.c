@@ -390,6 +390,33 @@ static int replay(struct tt_store *store, int fd, const char *path, uint64_t *ne
     return 0;
 }
 
+int tt_audit_journal_path(struct tt_store *store, char *out, size_t size)
+{
+    const char *db = tt_store_local_path(store);
+    return db && (size_t)snprintf(out, size, "%s-denials", db) < size ? 0 : -1;
+}
+
+int tt_audit_journal_waiting(struct tt_store *store, const char *path, size_t *count)
+{
+    *count = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -TT_E_UNAVAILABLE;
+    uint8_t *buf = NULL;
+    size_t n = 0, used = 0;
+    uint64_t mark = 0, last = 0;
+    struct rec *list = NULL;
+    int rc = read_all(fd, &buf, &n) != 0 ? -TT_E_UNAVAILABLE : 0;
+    close(fd);
+    if (rc == 0 && read_mark(store, &mark) < 0)
+        rc = -TT_E_STORE;
+    if (rc == 0 && parse(buf, n, mark, &list, count, &last, &used) != 0)
+        rc = -TT_E_NOMEM;
+    free(buf);
+    free_list(list);
+    return rc;
+}
+
 int tt_audit_journal_open(struct tt_store *store, const char *path, struct tt_audit_journal **out,
                           char *err, size_t err_size)
 {

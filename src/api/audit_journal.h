@@ -24,6 +24,10 @@
 
 struct tt_audit_journal;
 
+/* The journal's path for store: "<database file>-denials" when the database is a file of this
+ * machine (store.h tt_store_local_path). 0, or -1 when the store has none or it does not fit. */
+int tt_audit_journal_path(struct tt_store *store, char *out, size_t size);
+
 /* Opens (creating, mode 0600) and locks the journal at path, then chains into store what it
  * holds beyond the mark, and cuts a frame torn by a crash from its end. Returns 0 with *out set;
  * 1 when another process holds the file (*out NULL); or a negative tt_err code with a reason
@@ -38,6 +42,12 @@ int tt_audit_journal_open(struct tt_store *store, const char *path, struct tt_au
  * many events wait for a store that fails) — nothing is then written and the caller uses
  * audit_commit.h instead. Thread safe. */
 int tt_audit_journal_append(struct tt_audit_journal *j, const struct tt_audit_pending *ev);
+
+/* How many events the file at path holds beyond the store's mark — answered denials a stopped
+ * server left there, which the next open chains (tutela audit verify reports them). Reads
+ * without taking the lock: a running server's file may be counted while it is being chained.
+ * 0 with *count (0 when there is no file), or a negative tt_err code. */
+int tt_audit_journal_waiting(struct tt_store *store, const char *path, size_t *count);
 
 /* Events written and events the trail holds, since open (tests, metrics). */
 void tt_audit_journal_counts(struct tt_audit_journal *j, unsigned long *written,

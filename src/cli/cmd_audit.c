@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "../api/audit.h"
+#include "../api/audit_journal.h"
 #include "../core/clock.h"
 #include "../core/error.h"
 #include "../core/ledger.h"
@@ -25,7 +26,9 @@ static const char USAGE[] =
     "\n"
     "verify  walks every tenant's hash chain (or one) from its first event to its recorded\n"
     "        tail; prints \"ok: N events in M chains\" or, per broken chain, its first broken\n"
-    "        link: \"tenant T seq S: edited|deleted|inserted|reordered\" (exit 3).\n"
+    "        link: \"tenant T seq S: edited|deleted|inserted|reordered\" (exit 3). On SQLite it\n"
+    "        also tells how many answered denials a stopped server left in its journal\n"
+    "        (\"note: N denied decisions' events wait in …\"), chained at the next serve.\n"
     "export  JSON lines: the events with FROM <= at <= TO (RFC 3339 or YYYY-MM-DD; open when\n"
     "        omitted), each chain's lines followed by a checkpoint signed with Ed25519.\n"
     "        Refuses a broken chain (exit 3). See docs/audit.md to verify an export.\n"
@@ -137,6 +140,11 @@ static int audit_verify(int argc, char **argv)
         return rc;
     struct tally t = {0};
     int err = tt_audit_verify(store, o.tenant, report, &t);
+    char journal[4096];
+    size_t waiting = 0;
+    if (err == 0 && tt_audit_journal_path(store, journal, sizeof journal) == 0 &&
+        tt_audit_journal_waiting(store, journal, &waiting) < 0)
+        fprintf(stderr, "tutela audit verify: cannot read the denials' journal %s\n", journal);
     tt_store_close(store);
     if (err < 0) {
         fprintf(stderr, "tutela audit verify: cannot read the audit ledger: %s\n",
@@ -150,6 +158,10 @@ static int audit_verify(int argc, char **argv)
         return TT_EXIT_INVALID;
     }
     printf("ok: %lld events in %lld chains\n", (long long)t.events, (long long)t.chains);
+    if (waiting) /* answered denials a stopped server left in its journal (docs/audit.md) */
+        printf("note: %zu denied decisions' events wait in %s; the next `tutela serve` on this "
+               "database chains them\n",
+               waiting, journal);
     return TT_EXIT_OK;
 }
 

@@ -96,14 +96,9 @@ static int seed_demo_once(struct tt_cli_ctx *ctx, tt_time now)
  * COMMIT as on PostgreSQL. 0, or -1 after saying why. */
 static int open_journal(struct tt_cli_ctx *ctx, struct tt_app *app)
 {
-    const char *db = tt_store_local_path(ctx->store);
-    if (ctx->cfg.audit_sync || !db)
-        return 0;
     char path[4096], err[512] = "";
-    if ((size_t)snprintf(path, sizeof path, "%s-denials", db) >= sizeof path) {
-        fprintf(stderr, "tutela serve: the database path is too long for its audit journal\n");
-        return -1;
-    }
+    if (ctx->cfg.audit_sync || tt_audit_journal_path(ctx->store, path, sizeof path) != 0)
+        return 0;
     int rc = tt_audit_journal_open(ctx->store, path, &app->audit_journal, err, sizeof err);
     if (rc == 1)
         tt_log(TT_LOG_INFO, "audit journal held by another process: denials wait for their commit",

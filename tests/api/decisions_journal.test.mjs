@@ -73,11 +73,17 @@ describe('denied decisions through the journal (sqlite, audit_denials = os)', ()
       assert.equal(srv.child.signalCode, 'SIGKILL');
       await lock.release();
       lock = null;
+      // the chain is intact, and the auditor is told what waits in the journal
+      const before = srv.cli('audit', 'verify');
+      assert.match(before, /^ok: \d+ events/);
+      assert.match(before, new RegExp(`note: ${denied} denied decisions' events wait in .*-denials`));
 
       again = await restart(srv);
       assert.equal(inTrail(), denied, `${inTrail()} audit events for ${denied} answered denials`);
       assert.match(again.logs(), /events a stopped process had not committed are chained/);
-      assert.match(srv.cli('audit', 'verify'), /^ok: \d+ events/);
+      const after = srv.cli('audit', 'verify');
+      assert.match(after, /^ok: \d+ events/);
+      assert.doesNotMatch(after, /note:/);
       assert.equal(fs.statSync(journal).size, 0, 'the journal is emptied once chained');
       // one more denial on the restarted server, then a clean stop: chained once, nothing left
       const r = await fetch(`${again.base}/v1/decisions`, {

@@ -45,8 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t used = tt_journal_decode(p, n, &e);
     if (used) {
         if (used > n || !within(e.tenant_id, p, used) || !within(e.actor, p, used) ||
-            !within(e.action, p, used) || !within(e.target, p, used) ||
-            !within(e.detail, p, used))
+            !within(e.action, p, used) || !within(e.target, p, used) || !within(e.detail, p, used))
             abort();
         uint8_t *again = malloc(used);
         if (again && (tt_journal_encode(&e, again, used) != used || memcmp(again, p, used) != 0))

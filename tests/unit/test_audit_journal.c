@@ -3,9 +3,9 @@
  * file: a frame reads back as written and no cut or altered frame reads at all (core/journal.h);
  * events appended from many threads are all chained once, the chain intact, the mark at the last
  * seq and the file emptied on close; events a killed process left in the file beyond the mark
- * are chained on open, those at or below it are not chained twice, and a torn frame at the end
- * is cut; a second opener of a held journal is told so; a text too long is refused with nothing
- * written. */
+ * are chained on open (and counted as waiting before), those at or below it are not chained
+ * twice, and a torn frame at the end is cut; a second opener of a held journal is told so; a text
+ * too long is refused with nothing written. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -271,6 +271,9 @@ static void what_a_killed_process_left_is_chained_once_on_open(void **state)
     tt_audit_journal_close(j);
     assert_int_equal(mark_of(s), 2);
     write_frames(path, 1, 5, 1); /* the file as the killed process left it: 1..5 and a torn 6th */
+    size_t waiting = 0;
+    assert_int_equal(tt_audit_journal_waiting(s, path, &waiting), 0);
+    assert_int_equal(waiting, 3); /* beyond the mark, the torn one not counted */
     j = open_journal(s, "killed", path);
     assert_int_equal(file_size(path), 0); /* torn frame cut, the rest chained */
     struct targets t;
@@ -278,6 +281,8 @@ static void what_a_killed_process_left_is_chained_once_on_open(void **state)
     assert_string_equal(t.text, "sub_1,sub_2,sub_3,sub_4,sub_5");
     assert_int_equal(mark_of(s), 5);
     assert_chain_intact(s, "ten_k", 5);
+    assert_int_equal(tt_audit_journal_waiting(s, path, &waiting), 0);
+    assert_int_equal(waiting, 0);
     /* the next event takes seq 6 */
     assert_int_equal(deny(j, "ten_k", "sub_6"), 0);
     tt_audit_journal_close(j);
