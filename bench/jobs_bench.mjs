@@ -16,7 +16,10 @@
 //     (bench/cpu_use.mjs: busy cores, the cluster's processes, each node, wrk or pgbench, the
 //     rest of the machine) and the node and PostgreSQL CPU per event.
 //     Stops by itself (bounded counts/times). BENCH_PARTS=pg runs only (2), BENCH_PARTS=consent
-//     only its consent figures.
+//     only its consent figures; BENCH_CONSENT_RUNS (e.g. "8x1,64x4": connections x tenants)
+//     picks the consent runs. With BENCH_PG_STATS=1 (jobs_bench.sh restarts the cluster with
+//     pg_stat_statements) each consent run also prints what PostgreSQL ran for it: COMMITs and
+//     events per COMMIT, statements, execution and planning time per event, the top statements.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -86,6 +89,8 @@ const CSECS = Number(process.env.BENCH_CONSENT_SECS || 6);
 const SUBJECTS = 300;
 // tenants of the several-tenant consent figures (1: none)
 const TENANTS = Number(process.env.BENCH_TENANTS || 4);
+// BENCH_PG_STATS=1: pg_stat_statements figures of each consent run (the cluster preloads it)
+const STATS = process.env.BENCH_PG_STATS === '1';
 
 // wrk: the subject-creating requests (bench/subject_create.lua) on `conns` connections to base;
 // resolves to { n, secs } (201 answers only).
@@ -200,22 +205,53 @@ async function consentRun(pgUrl, env, nodes, conns, tenants = 1) {
     }
     const ts = await consentTenants(ns[0].base, v.href, name, tenants);
     const before = Number(execFileSync('psql', [v.href, '-Atc', 'SELECT count(*) FROM consent_events'], { encoding: 'utf8' }));
+    if (STATS) execFileSync('psql', [v.href, '-qAtc', 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()']);
     const named = Object.fromEntries(ns.map((n, i) => [`node ${i + 1}`, n.child.pid]));
     const m0 = cpuMark(PM, named);
     const runs = await Promise.all(Array.from({ length: parts }, (_, p) =>
       wrkConsent(ns[nodeOf(p)].base, ts[p % tenants].key, share(conns, parts, p), ts[p % tenants].idsFile)));
     const cpu = cpuUse(m0, cpuMark(PM, named));
     for (const n of ns.splice(0)) await n.stop();
+    const stats = STATS ? statementStats(v.href) : null;
     const events = Number(execFileSync('psql', [v.href, '-Atc', 'SELECT count(*) FROM consent_events'], { encoding: 'utf8' })) - before;
     const secs = Math.max(...runs.map((r) => r.secs));
     const answered = runs.reduce((a, r) => a + r.sent, 0);
     const verify = spawnSync(BIN, ['consent', 'verify', '--db', v.href, '--master-key', mk], { encoding: 'utf8' });
     if (verify.status !== 0) throw new Error(`consent verify failed after the run:\n${verify.stdout}${verify.stderr}`);
-    return { rate: events / secs, events, answered, secs, cpu };
+    return { rate: events / secs, events, answered, secs, cpu, stats };
   } finally {
     for (const n of ns) await n.stop();
     execFileSync('psql', [pgUrl, '-qc', `DROP DATABASE ${name} WITH (FORCE)`]);
   }
+}
+
+// What PostgreSQL ran in the database at `url` since the last reset (pg_stat_statements): one
+// row per statement, { calls, exec, plan, plans, rows, query } (times in ms, query shortened).
+function statementStats(url) {
+  const sql = `SELECT calls, total_exec_time, total_plan_time, plans, rows,
+      regexp_replace(left(query, 90), '\\s+', ' ', 'g')
+    FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+    ORDER BY total_exec_time + total_plan_time DESC`;
+  return execFileSync('psql', [url, '-AtF', '\t', '-c', sql], { encoding: 'utf8' }).trim().split('\n').filter(Boolean)
+    .map((l) => {
+      const [calls, exec, plan, plans, rows, query] = l.split('\t');
+      return { calls: Number(calls), exec: Number(exec), plan: Number(plan), plans: Number(plans), rows: Number(rows), query };
+    });
+}
+
+// The statement figures of one consent run (statementStats) per event: the lines to print.
+function statsText(st, events, label) {
+  const sum = (f) => st.reduce((a, r) => a + f(r), 0);
+  const commits = sum((r) => (/^COMMIT/i.test(r.query) ? r.calls : 0));
+  const per = (x) => (events ? x / events : 0);
+  const out = [`  statements, ${label}: ${events} events, ${commits} COMMITs (${(events / (commits || 1)).toFixed(1)} events a COMMIT), ` +
+    `${per(sum((r) => r.calls)).toFixed(2)} statements an event, ${per(sum((r) => r.exec)).toFixed(3)} ms execution and ` +
+    `${per(sum((r) => r.plan)).toFixed(3)} ms planning an event (${sum((r) => r.plans)} plans)`];
+  for (const r of st.slice(0, 14)) {
+    out.push(`    ${per(r.calls).toFixed(3)} an event, ${(r.exec / (r.calls || 1)).toFixed(3)} ms mean, ${per(r.exec).toFixed(4)} ms an event` +
+      `${r.plans ? `, ${r.plans} plans ${per(r.plan).toFixed(4)} ms an event` : ''}: ${r.query}`);
+  }
+  return out.join('\n');
 }
 
 async function audit(pgUrl) {
@@ -254,8 +290,9 @@ async function audit(pgUrl) {
   // Then the same with TENANTS tenants (one chain each), tenant t's requests to node t mod
   // nodes: one tenant's chain is written one batch after the other whatever the node count, so
   // this is the figure where a second node can add throughput.
-  const runs = [[CLIENTS, 1], [HIGH, 1]];
+  let runs = [[CLIENTS, 1], [HIGH, 1]];
   if (TENANTS > 1) runs.push([CLIENTS, TENANTS], [HIGH, TENANTS]);
+  if (process.env.BENCH_CONSENT_RUNS) runs = process.env.BENCH_CONSENT_RUNS.split(',').map((r) => r.split('x').map(Number));
   for (const [conns, tenants] of runs) {
     const figs = [];
     for (const nodes of [1, 2]) {
@@ -276,6 +313,7 @@ async function audit(pgUrl) {
       const nodeCores = Object.values(u.procs).reduce((a, b) => a + b, 0);
       const per = (cores) => (f.r.events ? ((cores * u.wall * 1000) / f.r.events).toFixed(2) : 'n/a');
       console.log(`  ${f.nodes === 1 ? 'one node' : 'two nodes'}, ${what}, ${conns} connections: tutela run ${cpuText(u, 'wrk')}; per event ${per(nodeCores)} ms node(s), ${per(u.pg)} ms PostgreSQL | pgbench before ${cpuText(f.pb[0], 'pgbench')}; after ${cpuText(f.pb[1], 'pgbench')}`);
+      if (f.r.stats) console.log(statsText(f.r.stats, f.r.events, `${f.nodes === 1 ? 'one node' : 'two nodes'}, ${what}, ${conns} connections`));
     }
   }
 }

@@ -18,6 +18,14 @@ if command -v pgbench >/dev/null 2>&1 || [ -x /usr/lib/postgresql/15/bin/pgbench
   PATH="$PATH:$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1)"
   PGDIR=$(mktemp -d -p /tmp --suffix=.tutela-jobsb)
   if url=$(bash scripts/pg-cluster.sh start "$PGDIR" 2>/dev/null); then export TUTELA_BENCH_PG=$url; fi
+  # BENCH_PG_STATS=1: the cluster restarted with pg_stat_statements, and each consent run prints
+  # the statements PostgreSQL ran for it (calls and times per event, bench/jobs_bench.mjs)
+  if [ -n "${TUTELA_BENCH_PG:-}" ] && [ "${BENCH_PG_STATS:-0}" = 1 ]; then
+    psql "$url" -qc "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
+    as=(); [ "$(id -u)" -eq 0 ] && as=(runuser -u "${PG_CLUSTER_USER:-postgres}" --)
+    "${as[@]}" pg_ctl -D "$PGDIR/data" -w restart -m fast >/dev/null
+    psql "$url" -qc "ALTER SYSTEM SET pg_stat_statements.track_planning = on" -c "SELECT pg_reload_conf()" >/dev/null
+  fi
 fi
 [ "${BENCH_SCALE:-full}" = small ] && export BENCH_OUTBOX_N=300
 timeout 480 node bench/jobs_bench.mjs
