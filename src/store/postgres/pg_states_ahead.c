@@ -11,10 +11,13 @@
  * is a write concurrent with the read, as it would be with two reads. */
 #include "pg_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-/* the subject's columns (SUBJECT_COLS of pg_subjects.c, in its order), then its states in
- * purpose order: one row per state, or one with NULL states when it has none */
+/* the subject's columns (SUBJECT_COLS of pg_subjects.c, in its order), then its states: one row
+ * per state, or one with NULL states when it has none. Not ordered here: a sort in the plan cost
+ * the backend more than the join itself (a Sort node set up per request); keep() orders the
+ * few rows by purpose as purpose_state_list answers them. */
 const struct pg_stmt tt__pg_st_subject_get_ahead = {
     PG_SUBJECT_GET_AHEAD, "tt_subject_get_ahead", "tt",
     "SELECT s.tenant_id, s.subject_id, s.kind, s.jurisdiction, s.has_birth_date, s.is_child,"
@@ -22,10 +25,17 @@ const struct pg_stmt tt__pg_st_subject_get_ahead = {
     " s.updated_at, s.erased_at, p.purpose, p.consent, p.objection, p.updated_at"
     " FROM subjects s LEFT JOIN subject_purposes p"
     " ON p.tenant_id = s.tenant_id AND p.subject_id = s.subject_id"
-    " WHERE s.tenant_id = $1 AND s.subject_id = $2 ORDER BY p.purpose",
+    " WHERE s.tenant_id = $1 AND s.subject_id = $2",
     NULL};
 
 enum { COL_PURPOSE = 13, COL_CONSENT, COL_OBJECTION, COL_UPDATED };
+
+/* purpose order, byte by byte (the column's collation is "C") */
+static int by_purpose(const void *a, const void *b)
+{
+    return strcmp(((const struct tt_purpose_state *)a)->purpose,
+                  ((const struct tt_purpose_state *)b)->purpose);
+}
 
 void tt__pg_states_ahead_keep(struct pg_conn *c, const PGresult *r, const struct tt_subject *s)
 {
@@ -45,6 +55,7 @@ void tt__pg_states_ahead_keep(struct pg_conn *c, const PGresult *r, const struct
         ps->objection = (int)tt__pg_int(r, i, COL_OBJECTION);
         ps->updated_at = tt__pg_int(r, i, COL_UPDATED);
     }
+    qsort(c->ahead.rows, (size_t)rows, sizeof c->ahead.rows[0], by_purpose);
     memcpy(c->ahead.tenant_id, s->tenant_id, sizeof c->ahead.tenant_id);
     memcpy(c->ahead.subject_id, s->id, sizeof c->ahead.subject_id);
     c->ahead.n = rows;
