@@ -231,6 +231,9 @@ void tt_consent_write_fill(struct tt_consent_write *w, const struct tt_subject *
     tt__api_copy(w->ps.subject_id, sizeof w->ps.subject_id, s->id);
     tt__api_copy(w->ps.purpose, sizeof w->ps.purpose, ch->purpose->key);
     tt_consent_state_apply(ch->purpose, ch->action, &w->ps);
+    /* the event changes one field: the store keeps the other as it is (types.h) */
+    w->ps.changes =
+        ch->purpose->basis_eea == TT_BASIS_LEGITIMATE_INTEREST ? TT_PS_OBJECTION : TT_PS_CONSENT;
     w->ps.updated_at = now;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "../core/index.h"
 #include "common.h"
 #include "consent_int.h"
 #include "json_buf.h"
@@ -25,8 +26,40 @@ struct record_ctx {
     struct tt_resp *resp;
     struct tt_consent_write w;
     struct tt_consent_write *list[1];
+    int indexed; /* prepared from the decision index, not read from the store */
     uint8_t sealed[TT_CONSENT_EVIDENCE_MAX];
 };
+
+/* The subject and its state for the purpose as the node's decision index has them, instead of a
+ * read of the store (issue 9): only for a subject the index holds in this tenant, not erased.
+ * The index may be older than the store by the change feed's delay, so the write changes only
+ * the field the event changes (tt_purpose_state.changes: the other is kept as stored) and the
+ * batch refuses a subject erased or gone meanwhile — nothing is written, and record_finish reads
+ * the store for the precise problem. Returns 1 when s and prev are filled, 0 to read the store. */
+static int from_index(const struct tt_policy_ref *ref, const char *tenant_id, const char *id,
+                      const struct tt_consent_change *ch, struct tt_subject *s,
+                      struct tt_purpose_state *prev)
+{
+    struct tt_index_state st;
+    if (!ref->index || !tt__api_id_ok(id, "sub_") ||
+        tt_index_get(ref->index, tenant_id, id, &st) != TT_INDEX_FOUND ||
+        (st.flags & TT_IXF_ERASED))
+        return 0;
+    memset(s, 0, sizeof *s);
+    memset(prev, 0, sizeof *prev);
+    if (tt__api_copy(s->tenant_id, sizeof s->tenant_id, tenant_id) < 0 ||
+        tt__api_copy(s->id, sizeof s->id, id) < 0)
+        return 0;
+    int slot = tt_index_purpose_slot(ref->index, ch->purpose->key);
+    if (slot >= 0) {
+        uint64_t bit = UINT64_C(1) << slot;
+        prev->consent = (st.given & bit)       ? TT_CONSENT_GIVEN
+                        : (st.withdrawn & bit) ? TT_CONSENT_WITHDRAWN
+                                               : TT_CONSENT_NONE;
+        prev->objection = (st.objection & bit) != 0;
+    }
+    return 1;
+}
 
 /* The 201 event written into one buffer handed to resp. Returns 1 when a value would need
  * escaping (the caller builds it with jansson instead), or 0. */
@@ -67,6 +100,17 @@ static int record_finish(struct record_ctx *x, int rc)
 {
     struct tt_resp *resp = x->resp;
     const struct tt_consent_event *ev = &x->w.ev;
+    if (rc == -TT_E_STORE && x->indexed) {
+        /* refused in the batch: the subject was erased or is gone (the index was behind) */
+        struct tt_subject s;
+        struct tt_store_conn *c = tt_store_acquire(x->app->store);
+        int lr = tt__api_subject_load(c, ev->tenant_id, ev->subject_id, "id", &s, resp);
+        tt_store_release(c);
+        if (lr < 0) {
+            free(x);
+            return lr;
+        }
+    }
     if (rc < 0) {
         rc = tt_problem(resp, -rc, NULL, "the consent event was not recorded");
     } else {
@@ -116,7 +160,10 @@ int tt_api_consent_record(struct tt_req *req, struct tt_resp *resp)
     struct tt_subject s;
     struct tt_purpose_state prev;
     uint8_t key[TT_KEY_BYTES];
-    if (rc == 0) {
+    if (rc == 0 && !sealing)
+        x->indexed =
+            from_index(ref, req->auth.tenant_id, tt_req_param(req, "id"), &it.change, &s, &prev);
+    if (rc == 0 && !x->indexed) {
         /* one connection for the subject, its state and (with evidence) its CONSENT key */
         struct tt_store_conn *c = tt_store_acquire(app->store);
         rc = tt__api_subject_load(c, req->auth.tenant_id, tt_req_param(req, "id"), "id", &s, resp);

@@ -126,7 +126,16 @@ struct tt_purpose_state {
     enum tt_consent_state consent;
     int objection; /* S8.3: objection to legitimate-interest processing */
     tt_time updated_at;
+    /* What a put writes (not stored): TT_PS_WHOLE (0) the whole row; TT_PS_CONSENT or
+     * TT_PS_OBJECTION only that field and updated_at, the other kept as stored (written as given
+     * only when the row is new), and only for a subject not erased — a consent event changes
+     * one field, so a write prepared from an older copy of the row cannot undo a change of the
+     * other field made meanwhile (issue 9). */
+    int changes;
 };
+#define TT_PS_WHOLE 0
+#define TT_PS_CONSENT 1
+#define TT_PS_OBJECTION 2
 
 /* Key classes (DESIGN.md: secrets). Erasure destroys MAIN; the others live until their own
  * retention ends (S7.4 financial, S7.5 consent proof, S7.7 request confirmations). */

@@ -145,6 +145,29 @@ for (const backend of backends()) {
       assert.equal(v.code, 0, v.out);
     });
 
+    // issue 9: a consent request is prepared from the node's decision index, which may be
+    // behind the store (another node's change not yet in its change feed; here, SQL behind the
+    // node's back): the event changes only its own field, and an erasure the node did not see
+    // refuses the event with the precise problem and records nothing
+    test('a_node_behind_the_store_keeps_what_it_did_not_see', async () => {
+      const s = await subject(srv, t.keys.service);
+      const state = () => srv.sql(`SELECT consent, objection FROM subject_purposes WHERE subject_id = '${s.id}' AND purpose = '${MKT}'`).trim();
+      const events = () => srv.sql(`SELECT COUNT(*) FROM consent_events WHERE subject_id = '${s.id}'`).trim();
+      let r = await consent(s.id, { purpose: MKT, action: 'grant', method: 'api', notice_version: NOTICE });
+      assert.equal(r.status, 201, r.text);
+      srv.sql(`UPDATE subject_purposes SET objection = 1 WHERE subject_id = '${s.id}' AND purpose = '${MKT}'`);
+      r = await consent(s.id, { purpose: MKT, action: 'withdraw', method: 'api', notice_version: NOTICE });
+      assert.equal(r.status, 201, r.text);
+      assert.equal(state(), '2|1', 'the withdrawal kept the objection the node did not know of');
+      srv.sql(`UPDATE subjects SET erased_at = ${Math.floor(Date.now() / 1000)} WHERE subject_id = '${s.id}'`);
+      r = await consent(s.id, { purpose: MKT, action: 'grant', method: 'api', notice_version: NOTICE });
+      assertProblem(r, 410, 'gone', 'id');
+      assert.equal(events(), '2', 'no event recorded for the erased subject');
+      assert.equal(state(), '2|1', 'the state left as it was');
+      const v = verify();
+      assert.equal(v.code, 0, v.out);
+    });
+
     test('tampered_ledger_is_named_by_consent_verify', async () => {
       const t2 = await tenant(srv, 'Tamper BV');
       const s = await subject(srv, t2.keys.service);

@@ -564,6 +564,51 @@ static void purpose_state_is_an_upsert(void **state)
     assert_int_equal(all.n, 2);
 }
 
+/* Puts ps (answered `want`), then reads the subject's one state back: consent and objection. */
+static void put_then_read(struct fx *f, const struct tt_purpose_state *ps, enum tt_qs want,
+                          enum tt_consent_state consent, int objection)
+{
+    assert_int_equal(f->ops->purpose_state_put(f->c, ps), want);
+    struct ps_seen w = {0};
+    assert_int_equal(f->ops->purpose_state_list(f->c, f->tenant, ps->subject_id, ps_cb, &w), 1);
+    assert_int_equal(w.last.consent, consent);
+    assert_int_equal(w.last.objection, objection);
+}
+
+/* issue 9: a one-field put (a consent event's, tt_purpose_state.changes) writes both fields when
+ * the row is new, then only its own field, keeping the other as stored whatever the copy it was
+ * made from said; it is refused for an erased subject, whose row stays as it was; a whole-row put
+ * still replaces both */
+static void purpose_state_one_field_puts_keep_the_other(void **state)
+{
+    struct fx *f = *state;
+    struct tt_subject s = mk_subject(f->tenant, "sub_f");
+    assert_int_equal(f->ops->subject_put(f->c, &s), TT_QS_ONE);
+    struct tt_purpose_state ps = mk_ps(f->tenant, "sub_f", "marketing.advertising");
+    ps.objection = 1;
+    ps.changes = TT_PS_CONSENT;
+    put_then_read(f, &ps, TT_QS_ONE, TT_CONSENT_GIVEN, 1);
+    ps.consent = TT_CONSENT_WITHDRAWN; /* from a copy that missed the objection */
+    ps.objection = 0;
+    put_then_read(f, &ps, TT_QS_ONE, TT_CONSENT_WITHDRAWN, 1);
+    ps.changes = TT_PS_OBJECTION; /* from a copy that missed the withdrawal */
+    ps.consent = TT_CONSENT_GIVEN;
+    put_then_read(f, &ps, TT_QS_ONE, TT_CONSENT_WITHDRAWN, 0);
+    ps.changes = TT_PS_WHOLE;
+    ps.objection = 1;
+    put_then_read(f, &ps, TT_QS_ONE, TT_CONSENT_GIVEN, 1);
+
+    struct tt_subject up = s;
+    up.erased_at = 1764000700;
+    assert_int_equal(f->ops->subject_update(f->c, &up), TT_QS_ONE);
+    ps.changes = TT_PS_CONSENT;
+    ps.consent = TT_CONSENT_WITHDRAWN;
+    put_then_read(f, &ps, TT_QS_NONE, TT_CONSENT_GIVEN, 1);
+    struct tt_purpose_state fresh = mk_ps(f->tenant, "sub_f", "analytics");
+    fresh.changes = TT_PS_OBJECTION;
+    put_then_read(f, &fresh, TT_QS_NONE, TT_CONSENT_GIVEN, 1); /* no second row either */
+}
+
 /* ---- subject keys ---- */
 
 struct key_seen {
@@ -1130,6 +1175,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(identity_round_trip_through_blind_index, setup, teardown),
         cmocka_unit_test_setup_teardown(record_round_trip_and_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(purpose_state_is_an_upsert, setup, teardown),
+        cmocka_unit_test_setup_teardown(purpose_state_one_field_puts_keep_the_other, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(purpose_states_after_the_subject_stay_current, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(subject_key_create_destroy_and_scan, setup, teardown),

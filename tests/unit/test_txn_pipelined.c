@@ -5,8 +5,9 @@
  * and a state of a missing subject fails the whole transaction with nothing written (found at
  * COMMIT, then the function run once more unpipelined); an audit chain's tail that a pipelined
  * transaction assumed (the one its store committed last) but another store moved is found and
- * the chain stays linear. Runs against TUTELA_TEST_DB when set (a PostgreSQL URL), else a fresh
- * SQLite file. */
+ * the chain stays linear; a consent event's one-field puts keep the other field and fold per row,
+ * and one for an erased subject fails the transaction. Runs against TUTELA_TEST_DB when set (a
+ * PostgreSQL URL), else a fresh SQLite file. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -127,6 +128,7 @@ static enum tt_qs batch_txn(struct tt_store_conn *c, void *cls)
 
 struct states {
     enum tt_consent_state email, news;
+    int email_objection, news_objection;
     tt_time email_at;
     int n;
 };
@@ -137,9 +139,11 @@ static int collect(void *cls, const struct tt_purpose_state *ps)
     st->n++;
     if (strcmp(ps->purpose, "marketing.email") == 0) {
         st->email = ps->consent;
+        st->email_objection = ps->objection;
         st->email_at = ps->updated_at;
     } else if (strcmp(ps->purpose, "product.news") == 0) {
         st->news = ps->consent;
+        st->news_objection = ps->objection;
     }
     return 0;
 }
@@ -222,6 +226,111 @@ static void a_state_of_a_missing_subject_fails_the_whole_transaction(void **stat
     assert_int_equal(tt_store_txn(c, marker_txn, f), TT_QS_ONE);
     tt_store_release(c);
     assert_int_equal(feed_rows(f, 1), 1);
+}
+
+/* One put of the fixture subject's state: `changes` (types.h), the state the copy it was made
+ * from had (consent, objection). */
+struct put {
+    const char *purpose;
+    int changes;
+    enum tt_consent_state consent;
+    int objection;
+};
+
+struct puts {
+    struct fx *f;
+    const struct put *p;
+    size_t n;
+    int runs;
+};
+
+static enum tt_qs puts_txn(struct tt_store_conn *c, void *cls)
+{
+    struct puts *b = cls;
+    b->runs++;
+    for (size_t i = 0; i < b->n; i++) {
+        struct tt_purpose_state ps;
+        memset(&ps, 0, sizeof ps);
+        snprintf(ps.tenant_id, sizeof ps.tenant_id, "%s", b->f->tenant);
+        snprintf(ps.subject_id, sizeof ps.subject_id, "%s", b->f->subject);
+        snprintf(ps.purpose, sizeof ps.purpose, "%s", b->p[i].purpose);
+        ps.changes = b->p[i].changes;
+        ps.consent = b->p[i].consent;
+        ps.objection = b->p[i].objection;
+        ps.updated_at = 1764000400 + (tt_time)i;
+        enum tt_qs qs = tt_store_ops_of(c)->purpose_state_put(c, &ps);
+        if (qs <= 0)
+            return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    }
+    return TT_QS_ONE;
+}
+
+static enum tt_qs run_puts(struct fx *f, const struct put *p, size_t n, int pipelined, int *runs)
+{
+    struct puts b = {f, p, n, 0};
+    struct tt_store_conn *c = tt_store_acquire(f->s);
+    enum tt_qs qs =
+        pipelined ? tt_store_txn_pipelined(c, puts_txn, &b) : tt_store_txn(c, puts_txn, &b);
+    tt_store_release(c);
+    if (runs)
+        *runs = b.runs;
+    return qs;
+}
+
+/* issue 9: a consent event's put changes one field (made from a copy that may be older than the
+ * row); in one pipelined transaction (one multi-row statement per kind of put on PostgreSQL) each
+ * keeps the other field as stored, and two puts of one row that change both fields write both */
+static void one_field_puts_keep_the_other_field_and_fold(void **state)
+{
+    struct fx *f = *state;
+    const struct put before[] = {{"marketing.email", TT_PS_WHOLE, TT_CONSENT_GIVEN, 1},
+                                 {"product.news", TT_PS_WHOLE, TT_CONSENT_GIVEN, 0}};
+    assert_int_equal(run_puts(f, before, 2, 0, NULL), TT_QS_ONE);
+    const struct put batch[] = {{"marketing.email", TT_PS_CONSENT, TT_CONSENT_WITHDRAWN, 0},
+                                {"product.news", TT_PS_CONSENT, TT_CONSENT_WITHDRAWN, 0},
+                                {"product.news", TT_PS_OBJECTION, TT_CONSENT_GIVEN, 1}};
+    int runs = 0;
+    assert_int_equal(run_puts(f, batch, 3, 1, &runs), TT_QS_ONE);
+    assert_int_equal(runs, 1); /* no assumption was false */
+    struct states st = read_states(f);
+    assert_int_equal(st.n, 2);
+    assert_int_equal(st.email, TT_CONSENT_WITHDRAWN);
+    assert_int_equal(st.email_objection, 1); /* kept */
+    assert_int_equal(st.email_at, 1764000400);
+    assert_int_equal(st.news, TT_CONSENT_WITHDRAWN);
+    assert_int_equal(st.news_objection, 1); /* both changed */
+}
+
+static enum tt_qs erase_txn(struct tt_store_conn *c, void *cls)
+{
+    struct fx *f = cls;
+    struct tt_subject s;
+    enum tt_qs qs = tt_store_ops_of(c)->subject_get(c, f->tenant, f->subject, &s);
+    if (qs <= 0)
+        return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+    s.erased_at = 1764000500;
+    qs = tt_store_ops_of(c)->subject_update(c, &s);
+    return qs == TT_QS_NONE ? TT_QS_HARD : qs;
+}
+
+/* issue 9: a one-field put for a subject erased meanwhile (the node's index was behind) fails the
+ * whole pipelined transaction, and the states stay as they were */
+static void a_one_field_put_for_an_erased_subject_fails_the_transaction(void **state)
+{
+    struct fx *f = *state;
+    const struct put before[] = {{"marketing.email", TT_PS_WHOLE, TT_CONSENT_GIVEN, 0}};
+    assert_int_equal(run_puts(f, before, 1, 0, NULL), TT_QS_ONE);
+    struct tt_store_conn *c = tt_store_acquire(f->s);
+    assert_int_equal(tt_store_txn(c, erase_txn, f), TT_QS_ONE);
+    tt_store_release(c);
+    const struct put batch[] = {{"product.news", TT_PS_WHOLE, TT_CONSENT_GIVEN, 0},
+                                {"marketing.email", TT_PS_CONSENT, TT_CONSENT_WITHDRAWN, 0}};
+    int runs = 0;
+    assert_int_equal(run_puts(f, batch, 2, 1, &runs), TT_QS_HARD);
+    assert_int_equal(runs, strcmp(tt_store_backend(f->s), "postgres") == 0 ? 2 : 1);
+    struct states st = read_states(f);
+    assert_int_equal(st.n, 1); /* the whole-row put of the same transaction is gone too */
+    assert_int_equal(st.email, TT_CONSENT_GIVEN);
 }
 
 /* One audit event chained on the tail audit_last answers (hash: the seq and a tag). */
@@ -352,6 +461,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_state_put_twice_keeps_the_later_one, setup, teardown),
+        cmocka_unit_test_setup_teardown(one_field_puts_keep_the_other_field_and_fold, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_one_field_put_for_an_erased_subject_fails_the_transaction,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(a_state_of_a_missing_subject_fails_the_whole_transaction,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(an_assumed_audit_tail_moved_elsewhere_is_found, setup,

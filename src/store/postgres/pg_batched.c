@@ -27,16 +27,20 @@ struct pg_batched {
     int sending;
 };
 
-/* Inserts or replaces every state whose subject exists; where fewer rows were written than
- * states sent (a subject missing), it divides by zero. */
+/* Inserts or replaces every state whose subject exists, all of one kind of put ($8: changes,
+ * types.h: the whole row, or one field kept as stored for a subject not erased); where fewer
+ * rows were written than states sent (a subject missing or erased), it divides by zero. */
 static const struct pg_stmt ST_PURPOSES = {
-    TT_PG_BATCHED_SLOT, "tt_batched_purposes", "tttttti",
+    TT_PG_BATCHED_SLOT, "tt_batched_purposes", "ttttttii",
     "WITH g AS (INSERT INTO subject_purposes (tenant_id, subject_id, purpose, consent, objection,"
     " updated_at) SELECT u.* FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[],"
     " $5::bigint[], $6::bigint[]) AS u (t, s, p, c, o, a)"
-    " WHERE EXISTS (SELECT 1 FROM subjects WHERE tenant_id = u.t AND subject_id = u.s)"
-    " ON CONFLICT (tenant_id, subject_id, purpose) DO UPDATE SET consent = EXCLUDED.consent,"
-    " objection = EXCLUDED.objection, updated_at = EXCLUDED.updated_at RETURNING 1)"
+    " WHERE EXISTS (SELECT 1 FROM subjects WHERE tenant_id = u.t AND subject_id = u.s"
+    " AND ($8 = 0 OR erased_at = 0))"
+    " ON CONFLICT (tenant_id, subject_id, purpose) DO UPDATE SET"
+    " consent = CASE WHEN $8 = 2 THEN subject_purposes.consent ELSE EXCLUDED.consent END,"
+    " objection = CASE WHEN $8 = 1 THEN subject_purposes.objection ELSE EXCLUDED.objection END,"
+    " updated_at = EXCLUDED.updated_at RETURNING 1)"
     " SELECT 1 / (count(*) = $7)::int FROM g",
     NULL};
 /* The rows in order (the commit is announced after it, pg_announce.c); a row short divides by
@@ -118,21 +122,57 @@ static int by_key(const void *x, const void *y)
     return d ? d : (a > b) - (a < b);
 }
 
-/* Text arrays of the states to write, the last one kept of each (tenant, subject, purpose): an
- * upsert may not touch one row twice in a statement. Returns the rows, or -1. */
-static long purpose_arrays(const struct pg_batched *b, struct pg_array col[6])
+/* The states to write in place of b's, one per (tenant, subject, purpose) — an upsert may not
+ * touch one row twice in a statement — in key order: a row's puts folded in arrival order (a
+ * later whole-row put replaces; a later one-field put keeps the field it does not change from
+ * the earlier puts, and writes both when they changed both). Returns the number, or -1. */
+static long fold_states(struct pg_batched *b)
 {
-    const struct tt_purpose_state **ix = malloc(b->n_ps * sizeof *ix);
-    if (!ix)
+    struct tt_purpose_state **ix = malloc(b->n_ps * sizeof *ix);
+    struct tt_purpose_state *out = malloc(b->n_ps * sizeof *out);
+    if (!ix || !out) {
+        free(ix);
+        free(out);
         return -1;
+    }
     for (size_t i = 0; i < b->n_ps; i++)
         ix[i] = &b->ps[i];
     qsort(ix, b->n_ps, sizeof *ix, by_key);
-    long rows = 0;
+    size_t n = 0;
     for (size_t k = 0; k < b->n_ps; k++) {
         const struct tt_purpose_state *ps = ix[k];
-        if (k + 1 < b->n_ps && key_cmp(ps, ix[k + 1]) == 0)
-            continue; /* a later state of the same row follows */
+        if (n > 0 && key_cmp(&out[n - 1], ps) == 0) {
+            struct tt_purpose_state *o = &out[n - 1];
+            int was = o->changes;
+            tt_time at = ps->updated_at;
+            if (ps->changes == TT_PS_WHOLE)
+                *o = *ps;
+            else if (ps->changes == TT_PS_CONSENT)
+                o->consent = ps->consent;
+            else
+                o->objection = ps->objection;
+            if (ps->changes != TT_PS_WHOLE && was != ps->changes)
+                o->changes = TT_PS_WHOLE; /* both fields (or a whole row, then one field) */
+            o->updated_at = at;
+        } else {
+            out[n++] = *ps;
+        }
+    }
+    free(ix);
+    memcpy(b->ps, out, n * sizeof *out);
+    free(out);
+    return (long)n;
+}
+
+/* Text arrays of the folded states whose put is of kind `changes`. Returns the rows. */
+static long purpose_arrays(const struct pg_batched *b, size_t n, int changes,
+                           struct pg_array col[6])
+{
+    long rows = 0;
+    for (size_t k = 0; k < n; k++) {
+        const struct tt_purpose_state *ps = &b->ps[k];
+        if (ps->changes != changes)
+            continue;
         pg_array_text(&col[0], ps->tenant_id);
         pg_array_text(&col[1], ps->subject_id);
         pg_array_text(&col[2], ps->purpose);
@@ -141,13 +181,13 @@ static long purpose_arrays(const struct pg_batched *b, struct pg_array col[6])
         pg_array_int(&col[5], ps->updated_at);
         rows++;
     }
-    free(ix);
     return rows;
 }
 
-/* Sends the n columns' literals and the trailing parameters as one guarded statement. */
+/* Sends the n columns' literals and the trailing parameters (rows, then `changes` when >= 0)
+ * as one guarded statement. */
 static enum tt_qs send_cols(struct pg_conn *c, const struct pg_stmt *st, struct pg_array *col,
-                            int n, const char *node, long rows)
+                            int n, const char *node, long rows, int changes)
 {
     struct pg_args a = {0};
     int oom = 0;
@@ -159,24 +199,34 @@ static enum tt_qs send_cols(struct pg_conn *c, const struct pg_stmt *st, struct 
             tt__pg_arg_text(&a, node); /* the feed's $4, between its columns */
     }
     tt__pg_arg_int(&a, rows);
+    if (changes >= 0)
+        tt__pg_arg_int(&a, changes);
     enum tt_qs qs = oom ? TT_QS_HARD : tt__pg_defer_guarded(c, st, st->sql, &a, TT_QS_HARD);
     for (int k = 0; k < n; k++)
         pg_array_free(&col[k]);
     return qs;
 }
 
+/* One statement per kind of put among the kept states (a consent batch's are all of one). */
 static enum tt_qs flush_purposes(struct pg_conn *c, struct pg_batched *b)
 {
-    struct pg_array col[6];
-    memset(col, 0, sizeof col);
-    long rows = purpose_arrays(b, col);
+    long n = fold_states(b);
     b->n_ps = 0;
-    if (rows < 0) {
-        for (int k = 0; k < 6; k++)
-            pg_array_free(&col[k]);
+    if (n < 0)
         return TT_QS_HARD;
+    static const int kinds[] = {TT_PS_WHOLE, TT_PS_CONSENT, TT_PS_OBJECTION};
+    enum tt_qs qs = TT_QS_ONE;
+    for (size_t k = 0; qs >= 0 && k < sizeof kinds / sizeof kinds[0]; k++) {
+        struct pg_array col[6];
+        memset(col, 0, sizeof col);
+        long rows = purpose_arrays(b, (size_t)n, kinds[k], col);
+        if (rows > 0)
+            qs = send_cols(c, &ST_PURPOSES, col, 6, NULL, rows, kinds[k]);
+        else
+            for (int i = 0; i < 6; i++)
+                pg_array_free(&col[i]);
     }
-    return send_cols(c, &ST_PURPOSES, col, 6, NULL, rows);
+    return qs;
 }
 
 static enum tt_qs flush_feed(struct pg_conn *c, struct pg_batched *b)
@@ -191,7 +241,7 @@ static enum tt_qs flush_feed(struct pg_conn *c, struct pg_batched *b)
     }
     long rows = (long)b->n_feed;
     b->n_feed = 0;
-    enum tt_qs qs = send_cols(c, &ST_FEED, col, 4, b->node, rows);
+    enum tt_qs qs = send_cols(c, &ST_FEED, col, 4, b->node, rows, -1);
     free(b->node);
     b->node = NULL;
     return qs;

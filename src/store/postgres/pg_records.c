@@ -32,10 +32,13 @@ static const struct pg_stmt ST_RECORD_COUNT = {PG_RECORD_COUNT, "tt_record_count
                                                NULL};
 
 static const struct pg_stmt ST_PURPOSE_PUT = {
-    PG_PURPOSE_PUT, "tt_purpose_put", "tttiii",
+    PG_PURPOSE_PUT, "tt_purpose_put", "tttiiii",
     "INSERT INTO subject_purposes (" PURPOSE_COLS ") SELECT $1, $2, $3, $4, $5, $6"
-    " WHERE " SUBJECT_EXISTS " ON CONFLICT (tenant_id, subject_id, purpose) DO UPDATE SET"
-    " consent = EXCLUDED.consent, objection = EXCLUDED.objection,"
+    " WHERE EXISTS (SELECT 1 FROM subjects WHERE tenant_id = $1 AND subject_id = $2"
+    " AND ($7 = 0 OR erased_at = 0))" /* $7: changes (types.h) */
+    " ON CONFLICT (tenant_id, subject_id, purpose) DO UPDATE SET"
+    " consent = CASE WHEN $7 = 2 THEN subject_purposes.consent ELSE EXCLUDED.consent END,"
+    " objection = CASE WHEN $7 = 1 THEN subject_purposes.objection ELSE EXCLUDED.objection END,"
     " updated_at = EXCLUDED.updated_at",
     NULL};
 static const struct pg_stmt ST_PURPOSE_LIST = {
@@ -209,6 +212,7 @@ enum tt_qs tt__pg_purpose_state_put(struct tt_store_conn *c, const struct tt_pur
     tt__pg_arg_int(&a, ps->consent);
     tt__pg_arg_int(&a, ps->objection);
     tt__pg_arg_int(&a, ps->updated_at);
+    tt__pg_arg_int(&a, ps->changes);
     return tt__pg_exec_one(pg_conn_of(c), &ST_PURPOSE_PUT, &a);
 }
 

@@ -39,16 +39,20 @@ enum tt_qs tt__sq_purpose_state_put(struct tt_store_conn *c, const struct tt_pur
     enum tt_qs qs = TT_QS_HARD;
     sqlite3_stmt *st =
         tt__sq_stmt(q, SQ_PURPOSE_PUT,
-                    "INSERT INTO subject_purposes (" PURPOSE_COLS ") VALUES (?, ?, ?, ?, ?, ?)"
+                    "INSERT INTO subject_purposes (" PURPOSE_COLS ")"
+                    " SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM subjects"
+                    " WHERE tenant_id = ?1 AND subject_id = ?2 AND (?7 = 0 OR erased_at = 0))"
                     " ON CONFLICT (tenant_id, subject_id, purpose) DO UPDATE SET"
-                    " consent = excluded.consent, objection = excluded.objection,"
-                    " updated_at = excluded.updated_at",
+                    " consent = CASE WHEN ?7 = 2 THEN consent ELSE excluded.consent END,"
+                    " objection = CASE WHEN ?7 = 1 THEN objection ELSE excluded.objection END,"
+                    " updated_at = excluded.updated_at", /* ?7: changes (types.h) */
                     &qs);
     if (!st)
         return qs;
     if (tt__sq_bind_text(st, 1, ps->tenant_id) || tt__sq_bind_text(st, 2, ps->subject_id) ||
         tt__sq_bind_text(st, 3, ps->purpose) || tt__sq_bind_int(st, 4, ps->consent) ||
-        tt__sq_bind_int(st, 5, ps->objection != 0) || tt__sq_bind_int(st, 6, ps->updated_at))
+        tt__sq_bind_int(st, 5, ps->objection != 0) || tt__sq_bind_int(st, 6, ps->updated_at) ||
+        tt__sq_bind_int(st, 7, ps->changes))
         return tt__sq_bind_failed(q, st);
     return tt__sq_write(q, st);
 }
