@@ -53,6 +53,7 @@ struct tt_audit_journal {
     struct rec *head, *tail; /* queued, not yet taken by the thread */
     size_t queued;
     int stopping;
+    int broken;        /* a torn frame could not be cut: appends refuse (audit_commit.h instead) */
     int outcome_known; /* the thread's list: its commit returned, with status */
     enum tt_qs status;
     unsigned long written, committed;
@@ -190,9 +191,10 @@ static int write_frame(struct tt_audit_journal *j, const uint8_t *p, size_t n)
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
-            /* a part written and not cut fails its tag when read, and is cut then */
+            /* a part written is cut; when that fails too, the file takes no more frames: a
+             * reader stops at the torn one and would not see frames after it */
             if (done && ftruncate(j->fd, j->size) != 0)
-                return -TT_E_UNAVAILABLE;
+                j->broken = 1;
             return -TT_E_UNAVAILABLE;
         }
         done += (size_t)w;
@@ -233,7 +235,7 @@ int tt_audit_journal_append(struct tt_audit_journal *j, const struct tt_audit_pe
                                  .action = ev->action,
                                  .target = ev->target,
                                  .detail = detail};
-    if (j->queued >= QUEUED_MAX || j->stopping)
+    if (j->queued >= QUEUED_MAX || j->stopping || j->broken)
         rc = -TT_E_UNAVAILABLE;
     else if (!(r->len = tt_journal_encode(&e, r->frame, cap)))
         rc = -TT_E_BAD_FIELD;
