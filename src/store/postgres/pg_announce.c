@@ -31,7 +31,8 @@ struct pg_announcer {
     const char *url; /* the store's (it outlives the announcer) */
 };
 
-/* Connected, with synchronous_commit off for this session; 0, or -1 (retried after RETRY_MS). */
+/* Connected, with synchronous_commit off for this session and the notification prepared (it was
+ * parsed and planned for every commit); 0, or -1 (retried after RETRY_MS). */
 static int connect_once(struct pg_announcer *a)
 {
     if (a->pq && PQstatus(a->pq) == CONNECTION_OK)
@@ -48,6 +49,9 @@ static int connect_once(struct pg_announcer *a)
         r = PQexec(a->pq, "SET synchronous_commit = off");
     int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
+    r = ok ? PQprepare(a->pq, "tt_announce", "SELECT pg_notify('tutela_feed', $1)", 1, NULL) : NULL;
+    ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
     if (!ok) {
         PQfinish(a->pq);
         a->pq = NULL;
@@ -63,8 +67,7 @@ static void send_one(struct pg_announcer *a, const char *node)
         if (connect_once(a) < 0)
             return;
         const char *params[] = {node};
-        PGresult *r = PQexecParams(a->pq, "SELECT pg_notify('tutela_feed', $1)", 1, NULL, params,
-                                   NULL, NULL, 0);
+        PGresult *r = PQexecPrepared(a->pq, "tt_announce", 1, params, NULL, NULL, 0);
         int ok = r && PQresultStatus(r) == PGRES_TUPLES_OK;
         PQclear(r);
         if (ok)
