@@ -144,3 +144,19 @@ test('rectification_request_shows_its_corrections_values_only_for_a_role_that_ma
   assert.match(await q.textContent('#corrections-purpose'), /votre rôle ne permet pas/);
   await shot(q, 'console-corrections-readonly-fr');
 });
+
+test('a_sign_in_clicked_before_the_texts_arrive_still_signs_in', async (tc) => {
+  // the catalogue is slow to come: the form must already be the script's, not submitted natively
+  const p = await page(tc, 'fr-FR');
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await p.route('**/web/i18n/console.*.json', async (route) => { await held; await route.continue(); });
+  await p.goto(`${srv.base}/web/console/index.html?lang=fr`, { waitUntil: 'domcontentloaded' });
+  await p.waitForFunction(() => !!document.getElementById('signin'));
+  await p.fill('#api-key', t.keys.admin);
+  setTimeout(release, 300); // the texts arrive after the click
+  await p.click('#signin-submit');
+  await p.waitForURL(/requests\.html/);
+  await p.waitForSelector('#queue');
+  assert.doesNotMatch(p.url(), /api-key|key=/);
+});

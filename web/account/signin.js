@@ -4,7 +4,9 @@
 // exists (the server's rule): any other refusal is the same message.
 import { api, loadTexts, problemKey, say, t } from './account.js';
 
-await loadTexts();
+// the form is taken over before the texts are fetched: a click meanwhile signs in too, instead of
+// submitting the form natively
+const texts = loadTexts();
 const form = document.getElementById('signin');
 const totpStep = document.getElementById('step-totp');
 
@@ -17,6 +19,7 @@ form.addEventListener('submit', async (ev) => {
   const code = document.getElementById('totp').value.trim();
   if (!totpStep.hidden && code) body.totp = code;
   const r = await api('POST', '/v1/sessions', body);
+  await texts;
   if (r.status === 201) {
     document.getElementById('password').value = '';
     form.hidden = true;
@@ -41,3 +44,4 @@ form.addEventListener('submit', async (ev) => {
   }
   say(problemKey(r), {}, true);
 });
+await texts;
