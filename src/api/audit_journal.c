@@ -464,7 +464,7 @@ int tt_audit_journal_open(struct tt_store *store, const char *path, struct tt_au
         free(j);
         return -TT_E_INTERNAL;
     }
-    pthread_setname_np(j->thread, "tt-audit-journal");
+    pthread_setname_np(j->thread, "tt-audit-jrnl");
     *out = j;
     return 0;
 }
