@@ -16,6 +16,7 @@
 
 #include "../jobs/feed.h"
 #include "../core/error.h"
+#include "../core/mono.h"
 #include "audit.h"
 #include "consent_int.h"
 
@@ -345,16 +346,75 @@ static size_t next_batch(struct tt_consent_write **w, struct tt_consent_write **
     return n;
 }
 
+/* The gathering window (issue 9): under load — the last batch ended less than GATHER_RECENT_US
+ * ago — the writer waits up to GATHER_US for the last batch's callers to come back before it
+ * writes (closed-loop callers: each sends its next write once answered), so they share one
+ * COMMIT instead of splitting into two halves that commit in turn; a wait that runs out turns
+ * the window off for GATHER_PAUSE batches. A write arriving after a pause is committed at once.
+ * Nothing is answered sooner or later than its COMMIT. */
+#define GATHER_US 1000
+#define GATHER_RECENT_US 2000
+#define GATHER_PAUSE 16
+
+struct gather {
+    size_t last_n; /* writes of the last round of batches */
+    double last_s; /* when it ended (tt_mono_s) */
+    int pause;     /* batches left without the window */
+};
+
+/* Appends what is queued to the chain ending at *tail; returns the writes added. */
+static size_t take_more(struct committer *cm, struct tt_consent_write **tail)
+{
+    size_t k = 0;
+    for ((*tail)->next = take_all(cm); (*tail)->next; *tail = (*tail)->next)
+        k++;
+    return k;
+}
+
+/* Waits (see GATHER_US) until the chain w holds the writes expected: the last round's callers
+ * back, beside those that came while it was written (busy: taken without sleeping). */
+static void gather_more(struct committer *cm, struct gather *g, struct tt_consent_write *w,
+                        int busy)
+{
+    if (g->last_n == 0 || tt_mono_s() - g->last_s > GATHER_RECENT_US / 1e6)
+        return;
+    if (g->pause > 0) {
+        g->pause--;
+        return;
+    }
+    size_t k = 1;
+    struct tt_consent_write *tail = w;
+    for (; tail->next; tail = tail->next)
+        k++;
+    size_t want = busy ? k + g->last_n : (k > g->last_n ? k : g->last_n);
+    if (want > TT_CONSENT_BATCH_MAX)
+        want = TT_CONSENT_BATCH_MAX;
+    struct timespec until = tt_mono_after_us(GATHER_US);
+    while (k < want && !atomic_load(&cm->stop)) {
+        if (sem_clockwait(&cm->work, CLOCK_MONOTONIC, &until) != 0) {
+            if (errno == EINTR)
+                continue;
+            g->pause = GATHER_PAUSE; /* they did not come back in time */
+            break;
+        }
+        k += take_more(cm, &tail);
+    }
+    take_more(cm, &tail); /* (what came without a post of its own) */
+}
+
 /* Writes what is queued in transactions of up to TT_CONSENT_BATCH_MAX and wakes each caller
- * once its writes committed; what arrives meanwhile is the next batch. No timer: a write that
- * arrives alone is committed at once. */
+ * once its writes committed; what arrives meanwhile is the next batch (with the gathering window
+ * above under load). A write that arrives alone on an idle writer is committed at once. */
 static void *writer(void *arg)
 {
     struct committer *cm = arg;
     struct tt_consent_write *batch[TT_CONSENT_BATCH_MAX + TT_CONSENT_ITEMS_MAX];
+    struct gather g = {0, 0, 0};
+    int busy = 0;
     for (;;) {
         struct tt_consent_write *w = take_all(cm);
         if (!w) {
+            busy = 0;
             if (atomic_load(&cm->stop)) {
                 /* a caller that saw stop unset is about to push: take its writes too */
                 if (atomic_load(&cm->pushing) == 0 && !atomic_load(&cm->inbox))
@@ -366,11 +426,16 @@ static void *writer(void *arg)
                 ;
             continue;
         }
+        gather_more(cm, &g, w, busy);
+        g.last_n = 0;
         while (w) {
             size_t n = next_batch(&w, batch);
             write_batch(cm->store, batch, n);
             finish(cm, batch, n); /* only after the batch's COMMIT returned */
+            g.last_n += n;
         }
+        g.last_s = tt_mono_s();
+        busy = 1;
     }
     atomic_store(&cm->writer_done, 1);
     sem_post(&cm->wake);
