@@ -11,6 +11,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export TUTELA_BIN="$ROOT/$BUILD/tutela"
 [ -x "$TUTELA_BIN" ] || TUTELA_BIN="$BUILD/tutela"
+# BENCH_TUTELA_BIN: a binary to measure instead of BUILD's (a copy kept for A/B runs while BUILD is
+# rebuilt; a TUTELA_BIN of the caller's environment is not used)
+[ -n "${BENCH_TUTELA_BIN:-}" ] && TUTELA_BIN="$BENCH_TUTELA_BIN"
 PGDIR=""
 cleanup() { [ -n "$PGDIR" ] && bash scripts/pg-cluster.sh stop "$PGDIR" >/dev/null 2>&1; }
 trap cleanup EXIT
