@@ -23,6 +23,7 @@
 #include "api/audit_commit.h"
 #include "api/decisions_int.h"
 #include "core/error.h"
+#include "../support/tt_audit_chains.h"
 #include "../support/tt_tmp.h"
 
 #define THREADS 8
@@ -30,38 +31,6 @@
 #define AT0 1800000000
 
 static char dir[64];
-
-static struct tt_store *open_store(const char *name)
-{
-    char url[160], err[256] = "";
-    struct tt_store *s = NULL;
-    snprintf(url, sizeof url, "sqlite:%s/%s.db", dir, name);
-    assert_int_equal(tt_store_open(url, 2, 1, &s, err, sizeof err), 0);
-    return s;
-}
-
-struct verdicts {
-    struct tt_audit_chain r[4];
-    int n;
-};
-
-static int collect(void *cls, const struct tt_audit_chain *r)
-{
-    struct verdicts *v = cls;
-    if (v->n < 4)
-        v->r[v->n++] = *r;
-    return 0;
-}
-
-/* The tenant's one chain verifies with events events. */
-static void assert_chain_intact(struct tt_store *s, const char *tenant, int64_t events)
-{
-    struct verdicts v = {0};
-    assert_int_equal(tt_audit_verify(s, tenant, collect, &v), 0);
-    assert_int_equal(v.n, 1);
-    assert_int_equal(v.r[0].broken, TT_LEDGER_OK);
-    assert_int_equal(v.r[0].events, events);
-}
 
 struct worker {
     struct tt_store *store;
@@ -87,7 +56,7 @@ static void *submit_many(void *arg)
 static void concurrent_events_share_commits_and_chain_intact(void **state)
 {
     (void)state;
-    struct tt_store *s = open_store("many");
+    struct tt_store *s = tt_test_store_open(dir, "many");
     pthread_t th[THREADS];
     struct worker w[THREADS];
     for (int i = 0; i < THREADS; i++) {
@@ -103,8 +72,8 @@ static void concurrent_events_share_commits_and_chain_intact(void **state)
     printf("audit group commit: %lu events in %lu transactions\n", events, batches);
     assert_int_equal(events, THREADS * PER_THREAD);
     assert_true(batches < events); /* eight waiting threads: some commits carry several */
-    struct verdicts v = {0};
-    assert_int_equal(tt_audit_verify(s, NULL, collect, &v), 0);
+    struct tt_verdicts v = {0};
+    assert_int_equal(tt_audit_verify(s, NULL, tt_verdicts_collect, &v), 0);
     assert_int_equal(v.n, 2);
     for (int i = 0; i < v.n; i++) {
         assert_int_equal(v.r[i].broken, TT_LEDGER_OK);
@@ -128,7 +97,7 @@ static void note(struct tt_audit_pending *ev, int rc)
 static void a_bad_event_fails_alone(void **state)
 {
     (void)state;
-    struct tt_store *s = open_store("bad");
+    struct tt_store *s = tt_test_store_open(dir, "bad");
     struct tt_audit_pending ev[5];
     memset(ev, 0, sizeof ev);
     struct outcome out[5] = {{0}};
@@ -144,7 +113,7 @@ static void a_bad_event_fails_alone(void **state)
         assert_int_equal(out[i].calls, 1);
         assert_int_equal(out[i].rc, i == 2 ? -TT_E_STORE : 0);
     }
-    assert_chain_intact(s, "ten_a", 4);
+    tt_assert_chain_intact(s, "ten_a", 4);
     tt_store_close(s);
 }
 
@@ -187,7 +156,7 @@ static void emit_on(struct tt_store *s, struct emitter *x, enum tt_qs want)
 static void a_tail_moved_elsewhere_or_rolled_back_is_seen(void **state)
 {
     (void)state;
-    struct tt_store *a = open_store("two"), *b = open_store("two");
+    struct tt_store *a = tt_test_store_open(dir, "two"), *b = tt_test_store_open(dir, "two");
     struct emitter x = {0};
     emit_on(a, &x, TT_QS_ONE);
     emit_on(b, &x, TT_QS_ONE);
@@ -197,8 +166,8 @@ static void a_tail_moved_elsewhere_or_rolled_back_is_seen(void **state)
     x.fail_hard = 0;
     emit_on(a, &x, TT_QS_ONE);
     emit_on(b, &x, TT_QS_ONE);
-    struct verdicts v = {0};
-    assert_int_equal(tt_audit_verify(a, NULL, collect, &v), 0);
+    struct tt_verdicts v = {0};
+    assert_int_equal(tt_audit_verify(a, NULL, tt_verdicts_collect, &v), 0);
     assert_int_equal(v.n, 2);
     for (int i = 0; i < v.n; i++) {
         assert_int_equal(v.r[i].broken, TT_LEDGER_OK);
@@ -280,7 +249,7 @@ static void detail_text_refuses_what_it_cannot_write_plainly(void **state)
 static void a_text_detail_is_stored_as_given(void **state)
 {
     (void)state;
-    struct tt_store *s = open_store("text");
+    struct tt_store *s = tt_test_store_open(dir, "text");
     size_t per[TT_REASON__COUNT] = {[1] = 1};
     char text[256];
     assert_int_equal(tt__decisions_detail_text(per, 1, 1, 0, "storage", "v7", text, sizeof text),
@@ -307,7 +276,7 @@ static void a_text_detail_is_stored_as_given(void **state)
         assert_int_equal(out[i].calls, 1);
         assert_int_equal(out[i].rc, 0);
     }
-    assert_chain_intact(s, "ten_a", 2);
+    tt_assert_chain_intact(s, "ten_a", 2);
     tt_store_close(s);
     /* read back from the file: both rows carry the same bytes, the text's */
     char path[128];

@@ -25,6 +25,7 @@
 #include "api/audit_journal.h"
 #include "core/error.h"
 #include "core/journal.h"
+#include "../support/tt_audit_chains.h"
 #include "../support/tt_tmp.h"
 
 #define THREADS 6
@@ -32,15 +33,6 @@
 #define AT0 1800000000
 
 static char dir[64];
-
-static struct tt_store *open_store(const char *name)
-{
-    char url[160], err[256] = "";
-    struct tt_store *s = NULL;
-    snprintf(url, sizeof url, "sqlite:%s/%s.db", dir, name);
-    assert_int_equal(tt_store_open(url, 2, 1, &s, err, sizeof err), 0);
-    return s;
-}
 
 #define PATH_SIZE 160
 
@@ -69,28 +61,6 @@ static long file_size(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 ? (long)st.st_size : -1;
-}
-
-struct verdicts {
-    struct tt_audit_chain r[4];
-    int n;
-};
-
-static int collect(void *cls, const struct tt_audit_chain *r)
-{
-    struct verdicts *v = cls;
-    if (v->n < 4)
-        v->r[v->n++] = *r;
-    return 0;
-}
-
-static void assert_chain_intact(struct tt_store *s, const char *tenant, int64_t events)
-{
-    struct verdicts v = {0};
-    assert_int_equal(tt_audit_verify(s, tenant, collect, &v), 0);
-    assert_int_equal(v.n, 1);
-    assert_int_equal(v.r[0].broken, TT_LEDGER_OK);
-    assert_int_equal(v.r[0].events, events);
 }
 
 static uint64_t mark_of(struct tt_store *s)
@@ -197,7 +167,7 @@ static void *append_many(void *arg)
 static void appends_from_many_threads_are_chained_once(void **state)
 {
     (void)state;
-    struct tt_store *s = open_store("many");
+    struct tt_store *s = tt_test_store_open(dir, "many");
     char path[PATH_SIZE];
     struct tt_audit_journal *j = open_journal(s, "many", path);
     pthread_t t[THREADS];
@@ -216,7 +186,7 @@ static void appends_from_many_threads_are_chained_once(void **state)
     assert_true(file_size(path) > 0);
     tt_audit_journal_close(j);
     tt_store_group_drain(s);
-    assert_chain_intact(s, "ten_a", THREADS * PER_THREAD);
+    tt_assert_chain_intact(s, "ten_a", THREADS * PER_THREAD);
     assert_int_equal(mark_of(s), THREADS * PER_THREAD);
     assert_int_equal(file_size(path), 0);
     /* fewer transactions than events: appends that came while one list committed went together */
@@ -227,7 +197,7 @@ static void appends_from_many_threads_are_chained_once(void **state)
     j = open_journal(s, "many", path);
     assert_int_equal(deny(j, "ten_a", "sub_again"), 0);
     tt_audit_journal_close(j);
-    assert_chain_intact(s, "ten_a", THREADS * PER_THREAD + 1);
+    tt_assert_chain_intact(s, "ten_a", THREADS * PER_THREAD + 1);
     assert_int_equal(mark_of(s), THREADS * PER_THREAD + 1);
     tt_store_close(s);
 }
@@ -262,7 +232,7 @@ static void write_frames(const char *path, uint64_t first, uint64_t last, int to
 static void what_a_killed_process_left_is_chained_once_on_open(void **state)
 {
     (void)state;
-    struct tt_store *s = open_store("killed");
+    struct tt_store *s = tt_test_store_open(dir, "killed");
     char path[PATH_SIZE];
     /* seqs 1..2 already in the trail (chained before the kill), 3..5 only in the file */
     struct tt_audit_journal *j = open_journal(s, "killed", path);
@@ -280,7 +250,7 @@ static void what_a_killed_process_left_is_chained_once_on_open(void **state)
     targets_of(s, "ten_k", &t);
     assert_string_equal(t.text, "sub_1,sub_2,sub_3,sub_4,sub_5");
     assert_int_equal(mark_of(s), 5);
-    assert_chain_intact(s, "ten_k", 5);
+    tt_assert_chain_intact(s, "ten_k", 5);
     assert_int_equal(tt_audit_journal_waiting(s, path, &waiting), 0);
     assert_int_equal(waiting, 0);
     /* the next event takes seq 6 */
@@ -293,7 +263,7 @@ static void what_a_killed_process_left_is_chained_once_on_open(void **state)
 static void a_held_journal_is_refused_to_a_second_opener(void **state)
 {
     (void)state;
-    struct tt_store *s = open_store("held");
+    struct tt_store *s = tt_test_store_open(dir, "held");
     char path[PATH_SIZE], err[256] = "";
     struct tt_audit_journal *j = open_journal(s, "held", path);
     struct tt_audit_journal *k = (struct tt_audit_journal *)1;
@@ -310,7 +280,7 @@ static void a_held_journal_is_refused_to_a_second_opener(void **state)
 static void a_text_too_long_is_refused_with_nothing_written(void **state)
 {
     (void)state;
-    struct tt_store *s = open_store("long");
+    struct tt_store *s = tt_test_store_open(dir, "long");
     char path[PATH_SIZE];
     struct tt_audit_journal *j = open_journal(s, "long", path);
     char *detail = malloc(TT_LEDGER_DETAIL_MAX + 2);
