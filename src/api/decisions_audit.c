@@ -163,32 +163,36 @@ int tt__decisions_audit(struct tt_req *req, const struct tt_decision *d, size_t 
     count(d, n, per, &denied);
     if (!denied)
         return 0;
-    struct parked *pk = malloc(sizeof *pk);
-    if (!pk)
-        return tt__api_nomem(resp);
+    /* built on the stack: the journal takes a copy; only a parked request needs it on the heap */
+    struct parked local, *pk;
     /* the text at once; the jansson object only for what the text leaves out */
-    int text = tt__decisions_detail_text(per, n, denied, batch, purpose, policy_version, pk->text,
-                                         sizeof pk->text) == 0;
+    int text = tt__decisions_detail_text(per, n, denied, batch, purpose, policy_version, local.text,
+                                         sizeof local.text) == 0;
     json_t *detail = text ? NULL : detail_of(per, n, denied, batch, purpose, policy_version);
-    if (!text && !detail) {
-        free(pk);
+    if (!text && !detail)
         return tt__api_nomem(resp);
-    }
-    tt_audit_pending_set(&pk->ev, req->auth.tenant_id, now, req->auth.key_id,
+    tt_audit_pending_set(&local.ev, req->auth.tenant_id, now, req->auth.key_id,
                          batch ? "decision.batch.denied" : "decision.denied",
                          subject_id ? subject_id : "", detail);
     json_decref(detail);
     if (text)
-        pk->ev.detail_text = pk->text;
-    pk->ev.cls = NULL;
-    pk->ev.qs = 0;
-    /* written to the journal, the event is in the OS: answered at once (audit_journal.h) */
-    if (!req->app->audit_denials_sync && req->app->audit_journal &&
-        tt_audit_journal_append(req->app->audit_journal, &pk->ev) == 0) {
-        json_decref(pk->ev.detail);
-        free(pk);
+        local.ev.detail_text = local.text;
+    local.ev.cls = NULL;
+    local.ev.qs = 0;
+    /* written to the journal (there is one only with audit_denials = os), the event is in the
+     * OS: answered at once (audit_journal.h) */
+    if (req->app->audit_journal &&
+        tt_audit_journal_append(req->app->audit_journal, &local.ev) == 0) {
+        json_decref(local.ev.detail);
         return 0;
     }
+    if (!(pk = malloc(sizeof *pk))) {
+        json_decref(local.ev.detail);
+        return tt__api_nomem(resp);
+    }
+    *pk = local;
+    if (text)
+        pk->ev.detail_text = pk->text;
     pk->req = req;
     pk->ev.done = durable;
     pk->ev.os_durable = !req->app->audit_denials_sync; /* config audit_denials (docs/audit.md) */
