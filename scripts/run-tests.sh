@@ -13,6 +13,7 @@ passed=0
 failed=0
 log_mark=$(mktemp)
 failures=()
+times=() # each step's wall time, printed before the summary (CI keeps the whole run under 15 min)
 fail_lines=$(mktemp) # the failed meson tests and valgrind's reports, repeated before the summary
 
 count() { # parse meson's "Ok: N" / "Fail: N" / "Timeout: N" lines from a log
@@ -25,12 +26,13 @@ count() { # parse meson's "Ok: N" / "Fail: N" / "Timeout: N" lines from a log
 
 step() { # step NAME command...
   local name=$1; shift
-  local log rc
+  local log rc start=$SECONDS
   log=$(mktemp)
   echo "== $name"
   "$@" >"$log" 2>&1
   rc=$?
   cat "$log"
+  times+=("$name: $((SECONDS - start)) s")
   if [ "$rc" -ne 0 ]; then
     { grep -E '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT|ERROR) ' "$log" | sed "s|^|  $name: |"
       grep -E '^==[0-9]+== ' "$log" | head -30; } >>"$fail_lines"
@@ -87,6 +89,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 step "asan+ubsan: all suites" meson test -C "$ASAN" --print-errorlogs --num-processes 2
 
 echo
+printf 'time: %s\n' "${times[@]}"
 cat "$fail_lines"
 if [ ${#failures[@]} -gt 0 ]; then echo "failed steps: ${failures[*]}"; fi
 echo "summary: $passed passed, $failed failed"
