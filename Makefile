@@ -10,8 +10,10 @@ LISTEN ?= 127.0.0.1:8080
 
 all: build
 
+# each long step prints its wall time ("time: …"), as scripts/run-tests.sh does for the suites
 deps:
-	@bash scripts/install-deps.sh
+	@start=$$SECONDS; bash scripts/install-deps.sh; rc=$$?; \
+	  echo "time: install $$((SECONDS - start)) s"; exit $$rc
 
 npm: deps
 	@if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
@@ -24,10 +26,11 @@ $(ASAN)/build.ninja:
 	CC=clang meson setup $(ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 
 build: deps $(BUILD)/build.ninja
-	ninja -C $(BUILD)
+	@start=$$SECONDS; ninja -C $(BUILD); rc=$$?; echo "time: build $$((SECONDS - start)) s"; exit $$rc
 
 build-asan: deps $(ASAN)/build.ninja
-	ninja -C $(ASAN)
+	@start=$$SECONDS; ninja -C $(ASAN); rc=$$?; echo "time: build-asan $$((SECONDS - start)) s"; \
+	  exit $$rc
 
 run: build
 	@mkdir -p $(VAR)
