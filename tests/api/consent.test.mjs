@@ -370,6 +370,48 @@ for (const backend of backends()) {
         await own.stop();
       }
     });
+
+    // issue 9: on PostgreSQL the committer keeps a second batch in flight, linked after the
+    // first one's tails; a batch that fails (here: writes for subjects erased behind the node's
+    // back, which the store refuses) rolls back, the batch sent after it finds the tail unmoved
+    // and runs again, and the failing writes fail alone — every other write committed once, one
+    // linear chain, the audit chain intact, nothing recorded for the erased subjects
+    test('a_failing_batch_in_flight_leaves_the_next_one_retried_and_the_chains_whole', async () => {
+      const own = await startServer(backend, { env: { TUTELA_CONSENT_IN_FLIGHT: '2' } });
+      try {
+        const t5 = await tenant(own, 'Failing Batch BV');
+        const subs = [];
+        for (let i = 0; i < 24; i++) subs.push((await subject(own, t5.keys.service)).id);
+        const write = (id, i) => own.request('POST', `/v1/subjects/${id}/consents`, {
+          key: t5.keys.service,
+          body: { purpose: MKT, action: i % 2 ? 'withdraw' : 'grant', method: 'api', notice_version: NOTICE },
+        });
+        // every subject in the node's index, then four erased behind its back
+        for (const r of await Promise.all(subs.map((id, i) => write(id, i)))) assert.equal(r.status, 201, r.text);
+        const erased = subs.slice(0, 4);
+        own.sql(`UPDATE subjects SET erased_at = ${Math.floor(Date.now() / 1000)} WHERE subject_id IN (${erased.map((id) => `'${id}'`).join(', ')})`);
+        const states = () => own.sql(`SELECT subject_id, consent, objection FROM subject_purposes WHERE subject_id IN (${erased.map((id) => `'${id}'`).join(', ')}) ORDER BY subject_id`);
+        const before = states();
+        for (let wave = 0; wave < 3; wave++) {
+          const res = await Promise.all(Array.from({ length: 96 }, (_, i) => write(subs[i % 24], i + wave)));
+          res.forEach((r, i) => {
+            if (i % 24 < 4) assertProblem(r, 410, 'gone', 'id');
+            else assert.equal(r.status, 201, r.text);
+          });
+        }
+        const answered = 24 + 3 * 80;
+        const seqs = own.sql(`SELECT seq FROM consent_events WHERE tenant_id = '${t5.id}' ORDER BY seq`).trim().split('\n').map(Number);
+        assert.deepEqual(seqs, Array.from({ length: answered }, (_, i) => i + 1), 'each answered write once, one linear chain');
+        assert.equal(own.sql(`SELECT COUNT(*) FROM consent_events WHERE subject_id IN (${erased.map((id) => `'${id}'`).join(', ')})`).trim(), '4', 'nothing recorded for the erased subjects');
+        assert.equal(states(), before, 'their states left as they were');
+        const out = execFileSync(BIN, ['consent', 'verify', '--db', own.db, '--tenant', t5.id], { encoding: 'utf8' });
+        assert.match(out, new RegExp(`^ok: ${answered} events in 1 chains`));
+        const audit = execFileSync(BIN, ['audit', 'verify', '--db', own.db, '--tenant', t5.id], { encoding: 'utf8' });
+        assert.match(audit, /^ok: \d+ events in 1 chains$/m);
+      } finally {
+        await own.stop();
+      }
+    });
   });
 }
 
