@@ -24,7 +24,7 @@
 #include "audit.h"
 #include "consent_int.h"
 
-#define MAX_COMMITTERS 16
+#define MAX_COMMITTERS 8
 #define MAX_SENDERS 2
 #define TENANT_CACHE                                                                               \
     TT_CONSENT_SUBMIT_MAX /* chains per batch: one caller's always fit (a                          \
@@ -52,7 +52,6 @@ struct sender {
 
 struct committer {
     struct tt_store *store;
-    int lane; /* its share of the store's chains (tenant_lane) */
     struct sender senders[MAX_SENDERS];
     int n_senders;
     int in_flight; /* TUTELA_CONSENT_IN_FLIGHT: 1 or 2 batches in flight, 0 measured (overlap) */
@@ -646,42 +645,6 @@ static int start_senders(struct committer *cm)
     return 0;
 }
 
-/* Lanes (issue 9): on PostgreSQL a store has LANES committers, each writing the chains of the
- * tenants given to it, so batches of different tenants commit side by side — their fsyncs
- * overlap (PostgreSQL's group commit) instead of following one another — while each chain still
- * has one writer of this node. A tenant is given the next lane when first seen (the first
- * LANE_TENANTS tenants alternate exactly), later ones by a hash of the id; a caller's writes go
- * to its first write's lane (an API key names one tenant). Elsewhere (SQLite: one writer at a
- * time) one lane. */
-#define LANES 2
-#define LANE_TENANTS 64
-
-static pthread_mutex_t lanes_mu = PTHREAD_MUTEX_INITIALIZER;
-static char lane_tenant[LANE_TENANTS][TT_ID_MAX];
-static int lane_of_tenant[LANE_TENANTS];
-static int n_lane_tenants;
-
-static int tenant_lane(const char *tenant_id)
-{
-    int lane = -1;
-    pthread_mutex_lock(&lanes_mu);
-    for (int i = 0; i < n_lane_tenants && lane < 0; i++)
-        if (strcmp(lane_tenant[i], tenant_id) == 0)
-            lane = lane_of_tenant[i];
-    if (lane < 0 && n_lane_tenants < LANE_TENANTS && strlen(tenant_id) < TT_ID_MAX) {
-        lane = n_lane_tenants % LANES;
-        memcpy(lane_tenant[n_lane_tenants], tenant_id, strlen(tenant_id) + 1);
-        lane_of_tenant[n_lane_tenants++] = lane;
-    }
-    pthread_mutex_unlock(&lanes_mu);
-    if (lane >= 0)
-        return lane;
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (const char *p = tenant_id; *p; p++)
-        h = (h ^ (uint8_t)*p) * 16777619u;
-    return (int)(h % LANES);
-}
-
 /* Ends a committer's notifier (no writer started) and frees the committer. */
 static void end_notifier(struct committer *cm)
 {
@@ -693,13 +656,12 @@ static void end_notifier(struct committer *cm)
     free(cm);
 }
 
-/* The store's committer of that lane, started on first use; NULL when none can be started. */
-static struct committer *committer_of(struct tt_store *store, const char *tenant_id)
+/* The store's committer, started on first use; NULL when none can be started. */
+static struct committer *committer_of(struct tt_store *store)
 {
-    int lane = strcmp(tt_store_backend(store), "postgres") == 0 ? tenant_lane(tenant_id) : 0;
     for (int i = 0; i < MAX_COMMITTERS; i++) {
         struct committer *cm = atomic_load(&registry[i]);
-        if (cm && cm->store == store && cm->lane == lane)
+        if (cm && cm->store == store)
             return cm;
     }
     pthread_mutex_lock(&registry_mu);
@@ -707,7 +669,7 @@ static struct committer *committer_of(struct tt_store *store, const char *tenant
     int free_slot = -1;
     for (int i = 0; i < MAX_COMMITTERS; i++) {
         struct committer *x = atomic_load(&registry[i]);
-        if (x && x->store == store && x->lane == lane) {
+        if (x && x->store == store) {
             cm = x;
             break;
         }
@@ -716,7 +678,6 @@ static struct committer *committer_of(struct tt_store *store, const char *tenant
     }
     if (!cm && free_slot >= 0 && (cm = calloc(1, sizeof *cm)) != NULL) {
         cm->store = store;
-        cm->lane = lane;
         atomic_init(&cm->inbox, NULL);
         atomic_init(&cm->stop, 0);
         atomic_init(&cm->pushing, 0);
@@ -761,7 +722,7 @@ static int push(struct tt_store *store, struct tt_consent_write **w, size_t n,
     for (size_t i = 1; n > TT_CONSENT_SUBMIT_MAX && i < n; i++)
         if (strcmp(w[i]->ev.tenant_id, w[0]->ev.tenant_id) != 0)
             return -TT_E_BAD_FIELD; /* the writer's batches hold TENANT_CACHE chains at most */
-    struct committer *cm = committer_of(store, w[0]->ev.tenant_id);
+    struct committer *cm = committer_of(store);
     if (!cm)
         return -TT_E_UNAVAILABLE;
     atomic_init(&wt->left, n);
@@ -841,7 +802,7 @@ static void committer_end(struct committer *cm)
 
 void tt_consent_committer_stop(struct tt_store *store)
 {
-    for (;;) { /* each lane's */
+    for (;;) { /* (one per store) */
         struct committer *cm = NULL;
         pthread_mutex_lock(&registry_mu);
         for (int i = 0; i < MAX_COMMITTERS && !cm; i++) {
