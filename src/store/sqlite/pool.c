@@ -84,8 +84,10 @@ static int set_wal(sqlite3 *db, char *mode, size_t mode_size)
 {
     int rc = SQLITE_BUSY;
     /* changing the mode needs a moment alone with the file: another process opening the same
-     * new database at once makes it busy, without calling the busy handler */
-    for (int attempt = 0; attempt < 50 && (rc & 0xff) == SQLITE_BUSY; attempt++) {
+     * new database at once makes it busy, without calling the busy handler: retried for as
+     * long as the busy timeout would wait (20 ms apart) */
+    for (int attempt = 0; attempt < SQ_BUSY_TIMEOUT_MS / 20 && (rc & 0xff) == SQLITE_BUSY;
+         attempt++) {
         if (attempt > 0) {
             struct timespec ts = {0, 20L * 1000000L};
             nanosleep(&ts, NULL);
