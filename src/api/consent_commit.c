@@ -5,10 +5,10 @@
  * TT_CONSENT_BATCH_MAX writes and hands each to a sender thread, which writes it in one
  * transaction (one fsync) and wakes each caller only after its batch's COMMIT returned (from a
  * notifier thread), while the next batch gathers in the queue. On PostgreSQL two senders, each
- * on a connection of its own, keep a second batch in flight: it is linked after the first one's
- * tails once the first holds its chains' locks, and waits server-side on those locks for the
- * first one's COMMIT (issue 9). No request is answered before its event is durable. A failed
- * batch is retried write by write so one bad write fails alone. */
+ * on a connection of its own, can keep a second batch in flight (TUTELA_CONSENT_IN_FLIGHT): it
+ * is linked after the first one's tails once the first holds its chains' locks, and waits
+ * server-side on those locks for the first one's COMMIT (issue 9). No request is answered before
+ * its event is durable. A failed batch is retried write by write so one bad write fails alone. */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -54,7 +54,7 @@ struct committer {
     struct tt_store *store;
     struct sender senders[MAX_SENDERS];
     int n_senders;
-    int in_flight; /* TUTELA_CONSENT_IN_FLIGHT: 1 or 2 batches in flight, 0 measured (overlap) */
+    int in_flight; /* TUTELA_CONSENT_IN_FLIGHT: 1 (default) or 2 batches in flight, 0 measured */
     sem_t idle;    /* one post per sender without a batch */
     sem_t linked;  /* posted when the batch handed over last may be followed by the next */
     atomic_llong last_end_us;                 /* when a batch ended last (tt_mono_s, µs) */
@@ -507,7 +507,8 @@ static struct sender *free_sender(struct committer *cm)
  * fsync, which loses when PostgreSQL's time per COMMIT bounds it (a busy machine). So the writer
  * measures: PROBE_WARM + PROBE_MEASURE batches one at a time, as many with two in flight, then
  * RUN_BATCHES in the mode that handed writes over faster (two only when over 10% faster), and
- * measures again. Either mode commits the same writes the same way. */
+ * measures again (TUTELA_CONSENT_IN_FLIGHT=auto; the default is one at a time, which the probes
+ * of two cost on a 2-core machine). Either mode commits the same writes the same way. */
 #define PROBE_WARM 8
 #define PROBE_MEASURE 40
 #define RUN_BATCHES 400
@@ -621,9 +622,10 @@ static void free_senders(struct committer *cm, int n)
 static int start_senders(struct committer *cm)
 {
     cm->n_senders = strcmp(tt_store_backend(cm->store), "postgres") == 0 ? MAX_SENDERS : 1;
-    /* "1" or "2" fixes the batches in flight (tests, benchmarks); else they are measured */
+    /* one batch in flight unless "2" (always two on PostgreSQL) or "auto" (measured, see
+     * struct overlap): on a 2-core machine two measured no faster (docs/scaling.md) */
     const char *v = getenv("TUTELA_CONSENT_IN_FLIGHT");
-    cm->in_flight = v && (strcmp(v, "1") == 0 || strcmp(v, "2") == 0) ? v[0] - '0' : 0;
+    cm->in_flight = v && strcmp(v, "auto") == 0 ? 0 : v && strcmp(v, "2") == 0 ? 2 : 1;
     if (sem_init(&cm->idle, 0, (unsigned)cm->n_senders) != 0 || sem_init(&cm->linked, 0, 0) != 0)
         return -1;
     for (int i = 0; i < cm->n_senders; i++) {
