@@ -1,20 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* consent_commit.c — group commit of consent writes (consent_int.h): one queue and one writer
  * thread per store. Callers push their writes on a lock-free stack and sleep on a semaphore of
- * their own; the writer takes everything queued, cuts it in batches of up to
- * TT_CONSENT_BATCH_MAX writes and hands each to a sender thread, which writes it in one
- * transaction (one fsync) and wakes each caller only after its batch's COMMIT returned (from a
- * notifier thread), while the next batch gathers in the queue. On PostgreSQL two senders, each
- * on a connection of its own, can keep a second batch in flight (TUTELA_CONSENT_IN_FLIGHT): it
- * is linked after the first one's tails once the first holds its chains' locks, and waits
- * server-side on those locks for the first one's COMMIT (issue 9). No request is answered before
- * its event is durable. A failed batch is retried write by write so one bad write fails alone. */
+ * their own; the writer takes everything queued, writes it in transactions of up to
+ * TT_CONSENT_BATCH_MAX writes (one fsync each) and wakes each caller only after its batch's
+ * COMMIT returned (from a notifier thread, while the writer commits the next batch), while the
+ * next batch gathers in the queue. No request is answered before its
+ * event is durable. A failed batch is retried write by write so one bad write fails alone. */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +21,6 @@
 #include "consent_int.h"
 
 #define MAX_COMMITTERS 8
-#define MAX_SENDERS 2
 #define TENANT_CACHE                                                                               \
     TT_CONSENT_SUBMIT_MAX /* chains per batch: one caller's always fit (a                          \
                            * caller of more writes names one tenant) */
@@ -34,31 +29,8 @@
  * arrival order), so a caller never waits on a lock shared with the others. Committed batches go
  * the same way to the notifier thread, which wakes their callers while the writer already
  * commits the next batch (waking a thousand callers costs about as much as a commit). */
-struct committer;
-
-/* A sender: writes the batches the writer hands it, one at a time, on a connection of its own.
- */
-struct sender {
-    struct committer *cm;
-    pthread_t thread;
-    sem_t go;                    /* posted when the writer handed it a batch, or to quit */
-    struct tt_consent_write **w; /* the batch (TT_CONSENT_BATCH_MAX + ITEMS_MAX slots) */
-    size_t n;                    /* its size; 0 with quit set: ends */
-    int confirm;                 /* let the writer link the next batch once this one's locks are
-                                  * held (else once it ended) */
-    atomic_int busy;             /* between the handing over and the end of its batch */
-    int quit;
-};
-
 struct committer {
     struct tt_store *store;
-    struct sender senders[MAX_SENDERS];
-    int n_senders;
-    int in_flight; /* TUTELA_CONSENT_IN_FLIGHT: 1 (default) or 2 batches in flight, 0 measured */
-    sem_t idle;    /* one post per sender without a batch */
-    sem_t linked;  /* posted when the batch handed over last may be followed by the next */
-    atomic_llong last_end_us;                 /* when a batch ended last (tt_mono_s, µs) */
-    atomic_size_t last_n;                     /* and its size */
     _Atomic(struct tt_consent_write *) inbox; /* newest first */
     sem_t work;         /* posted when a push finds the inbox empty, and by stop */
     atomic_int stop;    /* no new write is taken */
@@ -99,25 +71,7 @@ struct batch {
     tt_time now;
     const struct tt_consent_event **run; /* scratch: one tenant's events, n slots */
     struct tt_consent_write **by_key;    /* scratch: the writes with a state, n slots */
-    sem_t *linked; /* posted once (then NULL) when the next batch may be linked after this one */
-    int confirm;   /* wait for the chains' locks before posting it (heads_held) */
 };
-
-/* Lets the writer link the next batch (once per batch). */
-static void post_linked(struct batch *b)
-{
-    if (b->linked) {
-        sem_post(b->linked);
-        b->linked = NULL;
-    }
-}
-
-/* after_heads: this batch holds its chains' locks; its tails are the node's tails in flight
- * (the store notes them as it sends each append, before their answers are read) */
-static void linked_cb(void *cls)
-{
-    post_linked(cls);
-}
 
 /* Orders writes by subject, tenant and purpose, then arrival (their place in the batch): a
  * (tenant, subject)'s writes are adjacent, and the subject id, which differs most, is compared
@@ -214,10 +168,6 @@ static enum tt_qs batch_txn(struct tt_store_conn *c, void *cls)
         memcpy(t->hash, w->ev.hash, sizeof t->hash);
         t->known = 1;
     }
-    if (b->confirm && b->linked && ops->consent->after_heads) /* the next batch, linked after
-                                                               * this one's tails, must find
-                                                               * these locks taken */
-        ops->consent->after_heads(c, linked_cb, b);
     for (size_t k = 0; k < n_tails; k++) {
         size_t m = 0;
         for (size_t i = 0; i < b->n; i++)
@@ -254,19 +204,12 @@ static enum tt_qs batch_txn(struct tt_store_conn *c, void *cls)
     return TT_QS_ONE;
 }
 
-/* Writes w[0..n-1] in one transaction; *linked (may be NULL) is posted, and set to NULL, once
- * the next batch may be linked: with confirm, when this one's locks are held and all but its
- * COMMIT is sent, else when it ended. */
-static enum tt_qs run_batch(struct tt_store *store, struct tt_consent_write **w, size_t n,
-                            sem_t **linked, int confirm)
+static enum tt_qs run_batch(struct tt_store *store, struct tt_consent_write **w, size_t n)
 {
-    struct batch b = {w,       n,      0, malloc(n * sizeof *b.run), malloc(n * sizeof *b.by_key),
-                      *linked, confirm};
+    struct batch b = {w, n, 0, malloc(n * sizeof *b.run), malloc(n * sizeof *b.by_key)};
     if (!b.run || !b.by_key) {
         free(b.run);
         free(b.by_key);
-        post_linked(&b);
-        *linked = NULL;
         return TT_QS_HARD;
     }
     for (size_t i = 0; i < n; i++)
@@ -277,15 +220,12 @@ static enum tt_qs run_batch(struct tt_store *store, struct tt_consent_write **w,
     tt_store_release(c);
     free(b.run);
     free(b.by_key);
-    post_linked(&b); /* (ended) */
-    *linked = NULL;
     return qs;
 }
 
-static void write_batch(struct tt_store *store, struct tt_consent_write **w, size_t n,
-                        sem_t *linked, int confirm)
+static void write_batch(struct tt_store *store, struct tt_consent_write **w, size_t n)
 {
-    enum tt_qs qs = run_batch(store, w, n, &linked, confirm);
+    enum tt_qs qs = run_batch(store, w, n);
     if (qs >= 0 || qs == TT_QS_SOFT || n == 1) {
         for (size_t i = 0; i < n; i++)
             w[i]->qs = qs >= 0 ? TT_QS_ONE : qs;
@@ -296,7 +236,7 @@ static void write_batch(struct tt_store *store, struct tt_consent_write **w, siz
     for (size_t i = 0, k; i < n; i = k) {
         for (k = i + 1; k < n && w[k]->waiter == w[i]->waiter;)
             k++;
-        enum tt_qs one = run_batch(store, &w[i], k - i, &linked, 0);
+        enum tt_qs one = run_batch(store, &w[i], k - i);
         for (size_t j = i; j < k; j++)
             w[j]->qs = one >= 0 ? TT_QS_ONE : one;
     }
@@ -406,22 +346,21 @@ static size_t next_batch(struct tt_consent_write **w, struct tt_consent_write **
     return n;
 }
 
-/* The gathering window (issue 9): under load — a batch ended less than GATHER_RECENT_US ago —
- * the writer waits up to GATHER_US for that batch's callers to come back before it hands the
- * next batch over (closed-loop callers: each sends its next write once answered), so they share
- * one COMMIT instead of splitting into two halves that commit in turn; a wait that runs out
- * turns the window off for GATHER_PAUSE batches. A write arriving after a pause is committed at
- * once. Nothing is answered sooner or later than its COMMIT. */
+/* The gathering window (issue 9): under load — the last batch ended less than GATHER_RECENT_US
+ * ago — the writer waits up to GATHER_US for the last batch's callers to come back before it
+ * writes (closed-loop callers: each sends its next write once answered), so they share one
+ * COMMIT instead of splitting into two halves that commit in turn; a wait that runs out turns
+ * the window off for GATHER_PAUSE batches. A write arriving after a pause is committed at once.
+ * Nothing is answered sooner or later than its COMMIT. */
 #define GATHER_US 1000
 #define GATHER_RECENT_US 2000
 #define GATHER_PAUSE 16
 
-/* 1 when a batch ended less than GATHER_RECENT_US ago. */
-static int recent(struct committer *cm)
-{
-    long long last = atomic_load(&cm->last_end_us);
-    return last > 0 && (long long)(tt_mono_s() * 1e6) - last <= GATHER_RECENT_US;
-}
+struct gather {
+    size_t last_n; /* writes of the last round of batches */
+    double last_s; /* when it ended (tt_mono_s) */
+    int pause;     /* batches left without the window */
+};
 
 /* Appends what is queued to the chain ending at *tail; returns the writes added. */
 static size_t take_more(struct committer *cm, struct tt_consent_write **tail)
@@ -432,28 +371,22 @@ static size_t take_more(struct committer *cm, struct tt_consent_write **tail)
     return k;
 }
 
-/* Takes what is queued onto the chain w, waiting (see GATHER_US) until it holds the writes of
- * the batch that ended last: its callers back — beside those that came while it was written
- * when one sender wrote it (busy: the writer took them without sleeping; with two senders they
- * are mostly those callers). */
-static void gather_more(struct committer *cm, int *pause, struct tt_consent_write *w, int busy)
+/* Waits (see GATHER_US) until the chain w holds the writes expected: the last round's callers
+ * back, beside those that came while it was written (busy: taken without sleeping). */
+static void gather_more(struct committer *cm, struct gather *g, struct tt_consent_write *w,
+                        int busy)
 {
+    if (g->last_n == 0 || tt_mono_s() - g->last_s > GATHER_RECENT_US / 1e6)
+        return;
+    if (g->pause > 0) {
+        g->pause--;
+        return;
+    }
     size_t k = 1;
     struct tt_consent_write *tail = w;
     for (; tail->next; tail = tail->next)
         k++;
-    k += take_more(cm, &tail);
-    if (!recent(cm))
-        return;
-    if (*pause > 0) {
-        (*pause)--;
-        return;
-    }
-    size_t want = atomic_load(&cm->last_n);
-    if (busy && cm->n_senders == 1)
-        want += k;
-    else if (k > want)
-        want = k;
+    size_t want = busy ? k + g->last_n : (k > g->last_n ? k : g->last_n);
     if (want > TT_CONSENT_BATCH_MAX)
         want = TT_CONSENT_BATCH_MAX;
     struct timespec until = tt_mono_after_us(GATHER_US);
@@ -461,7 +394,7 @@ static void gather_more(struct committer *cm, int *pause, struct tt_consent_writ
         if (sem_clockwait(&cm->work, CLOCK_MONOTONIC, &until) != 0) {
             if (errno == EINTR)
                 continue;
-            *pause = GATHER_PAUSE; /* they did not come back in time */
+            g->pause = GATHER_PAUSE; /* they did not come back in time */
             break;
         }
         k += take_more(cm, &tail);
@@ -469,106 +402,17 @@ static void gather_more(struct committer *cm, int *pause, struct tt_consent_writ
     take_more(cm, &tail); /* (what came without a post of its own) */
 }
 
-/* Writes the batches it is handed, each in one transaction, and hands the ended writes to the
- * notifier only after their COMMIT returned. */
-static void *sender(void *arg)
-{
-    struct sender *sd = arg;
-    struct committer *cm = sd->cm;
-    for (;;) {
-        while (sem_wait(&sd->go) != 0 && errno == EINTR)
-            ;
-        if (sd->quit)
-            break;
-        write_batch(cm->store, sd->w, sd->n, &cm->linked, sd->confirm);
-        atomic_store(&cm->last_n, sd->n);
-        atomic_store(&cm->last_end_us, (long long)(tt_mono_s() * 1e6));
-        finish(cm, sd->w, sd->n); /* only after the batch's COMMIT returned */
-        atomic_store(&sd->busy, 0);
-        sem_post(&cm->idle);
-    }
-    return NULL;
-}
-
-/* A sender without a batch (waits for one). */
-static struct sender *free_sender(struct committer *cm)
-{
-    while (sem_wait(&cm->idle) != 0 && errno == EINTR)
-        ;
-    for (int i = 0; i < cm->n_senders; i++)
-        if (!atomic_load(&cm->senders[i].busy))
-            return &cm->senders[i];
-    return &cm->senders[0]; /* (not reached: idle counts the senders without a batch) */
-}
-
-/* Whether a second batch goes in flight (two senders): it overlaps a batch's COMMIT with the
- * gathering and sending of the next, which wins while the cycle is bound by latency (a quiet
- * machine), but it splits the callers into two smaller batches, each with its statements and
- * fsync, which loses when PostgreSQL's time per COMMIT bounds it (a busy machine). So the writer
- * measures: PROBE_WARM + PROBE_MEASURE batches one at a time, as many with two in flight, then
- * RUN_BATCHES in the mode that handed writes over faster (two only when over 10% faster), and
- * measures again (TUTELA_CONSENT_IN_FLIGHT=auto; the default is one at a time, which the probes
- * of two cost on a 2-core machine). Either mode commits the same writes the same way. */
-#define PROBE_WARM 8
-#define PROBE_MEASURE 40
-#define RUN_BATCHES 400
-
-struct overlap {
-    int phase;      /* 0: measuring one in flight, 1: measuring two, 2: running the better */
-    int left;       /* batches left in the phase */
-    int two;        /* the mode of the phase */
-    double t0;      /* when its measure began */
-    size_t writes;  /* writes handed over since then */
-    double rate[2]; /* writes a second measured in each mode */
-};
-
-/* Counts a batch of n writes about to be handed over; returns whether the next may go in
- * flight beside it (the mode of the current phase). */
-static int overlap_next(struct overlap *o, size_t n)
-{
-    int two = o->two;
-    int measured = o->phase < 2 ? PROBE_MEASURE : 0;
-    if (o->left == measured) {
-        o->t0 = tt_mono_s(); /* the warm-up ended: the mode's batches have settled */
-        o->writes = 0;
-    }
-    if (o->left <= measured)
-        o->writes += n;
-    if (--o->left > 0)
-        return two;
-    if (o->phase < 2) {
-        double dt = tt_mono_s() - o->t0;
-        o->rate[o->phase] = dt > 0 ? (double)o->writes / dt : 0;
-    }
-    o->phase = (o->phase + 1) % 3;
-    o->two = o->phase == 1 || (o->phase == 2 && o->rate[1] > 1.1 * o->rate[0]);
-    o->left = o->phase < 2 ? PROBE_WARM + PROBE_MEASURE : RUN_BATCHES;
-    return two;
-}
-
-/* Ends the first n senders' threads (each without a batch). */
-static void quit_senders(struct committer *cm, int n)
-{
-    for (int i = 0; i < n; i++) {
-        cm->senders[i].quit = 1;
-        sem_post(&cm->senders[i].go);
-        pthread_join(cm->senders[i].thread, NULL);
-    }
-}
-
-/* Takes what is queued and hands it to the senders in batches of up to TT_CONSENT_BATCH_MAX,
- * each once the one before it may be followed (linked): with two senders, once the batch before
- * holds its chains' locks, so the next one, linked after its tails, waits on them for its
- * COMMIT. A write that arrives alone on an idle writer is committed at once. */
+/* Writes what is queued in transactions of up to TT_CONSENT_BATCH_MAX and wakes each caller
+ * once its writes committed; what arrives meanwhile is the next batch (with the gathering window
+ * above under load). A write that arrives alone on an idle writer is committed at once. */
 static void *writer(void *arg)
 {
     struct committer *cm = arg;
-    int pause = 0, busy = 0;
-    struct overlap ov = {0, PROBE_WARM + PROBE_MEASURE, 0, 0, 0, {0, 0}};
-    struct tt_consent_write *w = NULL;
+    struct tt_consent_write *batch[TT_CONSENT_BATCH_MAX + TT_CONSENT_ITEMS_MAX];
+    struct gather g = {0, 0, 0};
+    int busy = 0;
     for (;;) {
-        if (!w)
-            w = take_all(cm);
+        struct tt_consent_write *w = take_all(cm);
         if (!w) {
             busy = 0;
             if (atomic_load(&cm->stop)) {
@@ -582,80 +426,20 @@ static void *writer(void *arg)
                 ;
             continue;
         }
-        struct sender *sd = free_sender(cm);
-        gather_more(cm, &pause, w, busy);
+        gather_more(cm, &g, w, busy);
+        g.last_n = 0;
+        while (w) {
+            size_t n = next_batch(&w, batch);
+            write_batch(cm->store, batch, n);
+            finish(cm, batch, n); /* only after the batch's COMMIT returned */
+            g.last_n += n;
+        }
+        g.last_s = tt_mono_s();
         busy = 1;
-        sd->n = next_batch(&w, sd->w);
-        /* a second batch may follow this one before it ends when more is waiting or the
-         * writes keep coming (an idle writer's lone write waits for no lock read) */
-        int two =
-            cm->n_senders > 1 && (cm->in_flight ? cm->in_flight == 2 : overlap_next(&ov, sd->n));
-        sd->confirm = two && (w || atomic_load(&cm->inbox) || recent(cm) ||
-                              atomic_load(&cm->senders[sd == cm->senders ? 1 : 0].busy));
-        atomic_store(&sd->busy, 1);
-        sem_post(&sd->go);
-        while (sem_wait(&cm->linked) != 0 && errno == EINTR)
-            ;
     }
-    for (int i = 0; i < cm->n_senders; i++) /* each ends once its batch ended */
-        while (sem_wait(&cm->idle) != 0 && errno == EINTR)
-            ;
-    quit_senders(cm, cm->n_senders);
     atomic_store(&cm->writer_done, 1);
     sem_post(&cm->wake);
     return NULL;
-}
-
-/* Frees what start_senders made for the first n senders (their threads ended). */
-static void free_senders(struct committer *cm, int n)
-{
-    for (int i = 0; i < n; i++) {
-        sem_destroy(&cm->senders[i].go);
-        free(cm->senders[i].w);
-    }
-    sem_destroy(&cm->idle);
-    sem_destroy(&cm->linked);
-}
-
-/* Starts the senders: two on a backend that pipelines (PostgreSQL), one elsewhere (SQLite has
- * one writer at a time). Returns 0, or -1 with nothing left running. */
-static int start_senders(struct committer *cm)
-{
-    cm->n_senders = strcmp(tt_store_backend(cm->store), "postgres") == 0 ? MAX_SENDERS : 1;
-    /* one batch in flight unless "2" (always two on PostgreSQL) or "auto" (measured, see
-     * struct overlap): on a 2-core machine two measured no faster (docs/scaling.md) */
-    const char *v = getenv("TUTELA_CONSENT_IN_FLIGHT");
-    cm->in_flight = v && strcmp(v, "auto") == 0 ? 0 : v && strcmp(v, "2") == 0 ? 2 : 1;
-    if (sem_init(&cm->idle, 0, (unsigned)cm->n_senders) != 0 || sem_init(&cm->linked, 0, 0) != 0)
-        return -1;
-    for (int i = 0; i < cm->n_senders; i++) {
-        struct sender *sd = &cm->senders[i];
-        sd->cm = cm;
-        atomic_init(&sd->busy, 0);
-        sd->w = malloc((TT_CONSENT_BATCH_MAX + TT_CONSENT_ITEMS_MAX) * sizeof *sd->w);
-        if (!sd->w || sem_init(&sd->go, 0, 0) != 0 ||
-            pthread_create(&sd->thread, NULL, sender, sd) != 0) {
-            free(sd->w);
-            quit_senders(cm, i);
-            free_senders(cm, i);
-            return -1;
-        }
-        char name[16];
-        snprintf(name, sizeof name, "tt-consent-s%d", i);
-        pthread_setname_np(sd->thread, name);
-    }
-    return 0;
-}
-
-/* Ends a committer's notifier (no writer started) and frees the committer. */
-static void end_notifier(struct committer *cm)
-{
-    atomic_store(&cm->writer_done, 1);
-    sem_post(&cm->wake);
-    pthread_join(cm->notifier, NULL);
-    sem_destroy(&cm->work);
-    sem_destroy(&cm->wake);
-    free(cm);
 }
 
 /* The store's committer, started on first use; NULL when none can be started. */
@@ -685,8 +469,6 @@ static struct committer *committer_of(struct tt_store *store)
         atomic_init(&cm->pushing, 0);
         atomic_init(&cm->ended, NULL);
         atomic_init(&cm->writer_done, 0);
-        atomic_init(&cm->last_end_us, 0);
-        atomic_init(&cm->last_n, 0);
         if (sem_init(&cm->work, 0, 0) != 0 || sem_init(&cm->wake, 0, 0) != 0) {
             free(cm); /* (an unused semaphore needs no destroy on Linux) */
             cm = NULL;
@@ -695,13 +477,13 @@ static struct committer *committer_of(struct tt_store *store)
             sem_destroy(&cm->wake);
             free(cm);
             cm = NULL;
-        } else if (start_senders(cm) != 0) {
-            end_notifier(cm);
-            cm = NULL;
         } else if (pthread_create(&cm->thread, NULL, writer, cm) != 0) {
-            quit_senders(cm, cm->n_senders);
-            free_senders(cm, cm->n_senders);
-            end_notifier(cm);
+            atomic_store(&cm->writer_done, 1);
+            sem_post(&cm->wake);
+            pthread_join(cm->notifier, NULL);
+            sem_destroy(&cm->work);
+            sem_destroy(&cm->wake);
+            free(cm);
             cm = NULL;
         } else {
             /* named apart from the request thread that started them (profiles, top -H) */
@@ -789,34 +571,25 @@ int tt_consent_submit_async(struct tt_store *store, struct tt_consent_write **w,
     return rc;
 }
 
-/* Stops cm after the batches in flight and frees it. */
-static void committer_end(struct committer *cm)
+void tt_consent_committer_stop(struct tt_store *store)
 {
+    struct committer *cm = NULL;
+    pthread_mutex_lock(&registry_mu);
+    for (int i = 0; i < MAX_COMMITTERS; i++) {
+        struct committer *x = atomic_load(&registry[i]);
+        if (x && x->store == store) {
+            cm = x;
+            atomic_store(&registry[i], NULL);
+        }
+    }
+    pthread_mutex_unlock(&registry_mu);
+    if (!cm)
+        return;
     atomic_store(&cm->stop, 1);
     sem_post(&cm->work);
     pthread_join(cm->thread, NULL);
     pthread_join(cm->notifier, NULL);
-    free_senders(cm, cm->n_senders);
     sem_destroy(&cm->work);
     sem_destroy(&cm->wake);
     free(cm);
-}
-
-void tt_consent_committer_stop(struct tt_store *store)
-{
-    for (;;) { /* (one per store) */
-        struct committer *cm = NULL;
-        pthread_mutex_lock(&registry_mu);
-        for (int i = 0; i < MAX_COMMITTERS && !cm; i++) {
-            struct committer *x = atomic_load(&registry[i]);
-            if (x && x->store == store) {
-                cm = x;
-                atomic_store(&registry[i], NULL);
-            }
-        }
-        pthread_mutex_unlock(&registry_mu);
-        if (!cm)
-            return;
-        committer_end(cm);
-    }
 }

@@ -54,14 +54,6 @@ struct tt_consent_store_ops {
     /* Opens recorded for a subject (*out: the count). */
     enum tt_qs (*open_count)(struct tt_store_conn *c, const char *tenant_id, const char *subject_id,
                              int64_t *out);
-    /* Optional (NULL where head() takes its locks at once, as SQLite's BEGIN IMMEDIATE does):
-     * calls fn(cls) once the locks of the heads this transaction asked for so far are held —
-     * at once, or later from a call of this transaction that reads their answers (PostgreSQL:
-     * the pipelined lock checks, answered as soon as the server ran them, while the rest of
-     * the transaction runs) — so a transaction on another connection that assumes this one's
-     * tails can be sent knowing it will wait for this one's COMMIT. Not called when the
-     * transaction fails or ends before that; fn must not block. */
-    void (*after_heads)(struct tt_store_conn *c, void (*fn)(void *cls), void *cls);
 };
 
 #endif

@@ -25,13 +25,11 @@ static const struct pg_stmt ST_HEAD_LOCK = {
     "SELECT seq FROM audit_heads WHERE tenant_id = $1 FOR UPDATE", NULL};
 /* The lock of a pipelined transaction that assumed the node's known tail: divides by zero
  * where the tail is not that one (another writer moved it; the transaction runs again, locking
- * and reading it). Sent only in this guarded form. Locked by tenant and checked once locked
- * (MATERIALIZED keeps the check out of the scan), so a check that waited on a transaction
- * still committing sees the tail it committed (pg_consent.c's check does the same). */
+ * and reading it). Sent only in this guarded form. */
 static const struct pg_stmt ST_HEAD_CHECK = {
     PG_AUDIT_HEAD_CHECK, "tt_audit_head_check", "tib",
-    "WITH h AS MATERIALIZED (SELECT seq, hash FROM audit_heads WHERE tenant_id = $1"
-    " FOR UPDATE) SELECT 1 / count(*) FROM h WHERE seq = $2 AND hash = $3",
+    "SELECT 1 / count(*) FROM (SELECT 1 FROM audit_heads WHERE tenant_id = $1 AND seq = $2"
+    " AND hash = $3 FOR UPDATE) h",
     NULL};
 /* Read after the lock, in a statement of its own: under READ COMMITTED it then sees the event
  * a writer that held the lock before us committed. */
@@ -132,21 +130,6 @@ static struct pg_audit_known *known_slot(struct pg_store *s, const char *tenant_
     return &s->audit_known[pg_tenant_slot(tenant_id, PG_AUDIT_TAILS)];
 }
 
-/* The slot of a chain's tail sent by a transaction of this node not yet committed. */
-static struct pg_audit_known *sent_slot(struct pg_store *s, const char *tenant_id)
-{
-    return &s->audit_sent[pg_tenant_slot(tenant_id, PG_AUDIT_TAILS)];
-}
-
-/* The transaction that sent p ended: its tail is no longer the one in flight (a later one's is
- * kept). Called under the store's mu. */
-static void sent_done(struct pg_store *s, const struct pg_audit_known *p)
-{
-    struct pg_audit_known *x = sent_slot(s, p->ev.tenant_id);
-    if (x->valid && strcmp(x->ev.tenant_id, p->ev.tenant_id) == 0 && x->ev.seq == p->ev.seq)
-        x->valid = 0;
-}
-
 /* The index of tenant_id among the chains this transaction locked or assumed, else -1. */
 static int locked_index(const struct pg_conn *c, const char *tenant_id)
 {
@@ -189,18 +172,10 @@ static void keep_pending(struct pg_conn *c, const struct tt_audit_event *e, int 
     p->ev = *e;
     p->ev.detail_json = NULL;
     p->valid = valid;
-    if (!valid)
-        return;
-    /* the tail the node's next transaction assumes while this one is in flight */
-    struct pg_store *s = pg_store_of(c);
-    pthread_mutex_lock(&s->mu);
-    *sent_slot(s, e->tenant_id) = *p;
-    pthread_mutex_unlock(&s->mu);
 }
 
-/* A pipelined transaction takes the chain's tail this node last committed — or the one of the
- * node's transaction still in flight on it, which it will follow — unless another writer was
- * seen on it lately; ONE with *out, or 0 (not assumed: lock it). */
+/* A pipelined transaction takes the chain's tail this node last committed, unless another
+ * writer was seen on it lately; ONE with *out, or 0 (not assumed: lock it). */
 static int assume_known(struct pg_conn *c, const char *tenant_id, struct tt_audit_event *out)
 {
     if (!c->speculative || !c->in_txn || c->n_audit_locked == PG_AUDIT_TAILS)
@@ -208,13 +183,7 @@ static int assume_known(struct pg_conn *c, const char *tenant_id, struct tt_audi
     struct pg_store *s = pg_store_of(c);
     pthread_mutex_lock(&s->mu);
     const struct pg_audit_known *k = known_slot(s, tenant_id);
-    const struct pg_audit_known *x = sent_slot(s, tenant_id);
-    int mine = strcmp(k->ev.tenant_id, tenant_id) == 0;
-    int ok = !(mine && k->lock_next > 0) && x->valid && strcmp(x->ev.tenant_id, tenant_id) == 0;
-    if (ok)
-        k = x; /* waits on the lock for that transaction's COMMIT */
-    else
-        ok = k->valid && mine && k->lock_next == 0;
+    int ok = k->valid && k->lock_next == 0 && strcmp(k->ev.tenant_id, tenant_id) == 0;
     if (ok)
         *out = k->ev;
     pthread_mutex_unlock(&s->mu);
@@ -252,15 +221,9 @@ void tt__pg_audit_committed(struct pg_conn *c)
     for (int i = 0; i < c->n_audit_pending; i++) {
         const struct pg_audit_known *p = &c->audit_pending[i];
         struct pg_audit_known *k = known_slot(s, p->ev.tenant_id);
-        sent_done(s, p);
-        int same = strcmp(k->ev.tenant_id, p->ev.tenant_id) == 0;
         int lock_next = 0; /* a chain new to its slot starts assumed */
-        if (same && k->lock_next > 0)
+        if (strcmp(k->ev.tenant_id, p->ev.tenant_id) == 0 && k->lock_next > 0)
             lock_next = k->lock_next - 1;
-        if (same && k->valid && k->ev.seq > p->ev.seq) { /* a later one committed first */
-            k->lock_next = lock_next;
-            continue;
-        }
         k->ev = p->ev;
         k->valid = p->valid;
         k->lock_next = lock_next;
@@ -275,8 +238,6 @@ void tt__pg_audit_rolled_back(struct pg_conn *c)
 {
     struct pg_store *s = pg_store_of(c);
     pthread_mutex_lock(&s->mu);
-    for (int i = 0; i < c->n_audit_pending; i++)
-        sent_done(s, &c->audit_pending[i]); /* never committed: assumed by no one more */
     for (int i = 0; i < c->n_audit_locked; i++) {
         if (!c->audit_assumed[i])
             continue;

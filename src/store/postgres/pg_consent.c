@@ -102,14 +102,10 @@ static const struct pg_stmt ST[] = {
      "SELECT count(*) FROM consent_opens WHERE tenant_id = $1 AND subject_id = $2", NULL},
     /* a pipelined batch that assumed the node's known tail (head()): locks the tail first, as
      * every writer does, and divides by zero where it is not the one assumed (another node
-     * moved it; the batch runs again, locking and reading it). Sent only in this guarded form.
-     * The row is locked by tenant alone and checked once locked (MATERIALIZED keeps the check
-     * out of the scan): a check that waited on the lock of a batch still committing then sees
-     * the tail that batch committed (the node's next batch assumes it), where a check in the
-     * scan would test the row as it was before the wait. */
+     * moved it; the batch runs again, locking and reading it). Sent only in this guarded form. */
     {S_HEAD_CHECK, "tt_consent_head_check", "tib",
-     "WITH h AS MATERIALIZED (SELECT seq, hash FROM consent_heads WHERE tenant_id = $1"
-     " FOR UPDATE) SELECT 1 / count(*) FROM h WHERE seq = $2 AND hash = $3",
+     "SELECT 1 / count(*) FROM (SELECT 1 FROM consent_heads WHERE tenant_id = $1 AND seq = $2"
+     " AND hash = $3 FOR UPDATE) h",
      NULL},
 };
 _Static_assert(sizeof ST / sizeof ST[0] == S__END - TT_STORE_SLOT_BASE(TT_AREA_CONSENT),
@@ -178,18 +174,10 @@ static struct pg_consent_tail *known_slot(struct pg_store *s, const char *tenant
     return &s->consent_known[pg_tenant_slot(tenant_id, PG_CONSENT_TAILS)];
 }
 
-/* The slot of a chain's tail sent by a batch of this node that has not committed yet. Called
- * under the store's mu. */
-static struct pg_consent_tail *sent_slot(struct pg_store *s, const char *tenant_id)
-{
-    return &s->consent_sent[pg_tenant_slot(tenant_id, PG_CONSENT_TAILS)];
-}
-
-/* A pipelined batch takes the tail this node last committed without reading it — or the tail
- * of the node's batch still in flight on that chain, which it will follow — unless another node
- * was seen writing that chain lately; head() then sends the lock with a check that the tail is
- * that one (S_HEAD_CHECK) ahead of the writes, so nothing waits for its answer. Each chain
- * (tenant) of the batch is assumed or locked on its own. */
+/* A pipelined batch takes the tail this node last committed without reading it, unless another
+ * node was seen writing that chain lately; head() then sends the lock with a check that the tail
+ * is still that one (S_HEAD_CHECK) ahead of the writes, so nothing waits for its answer. Each
+ * chain (tenant) of the batch is assumed or locked on its own. */
 static int assume_known(struct pg_conn *c, const char *tenant_id, struct tt_consent_head *out)
 {
     if (!c->speculative || !c->in_txn || c->n_consent_assumed == PG_CONSENT_TAILS)
@@ -197,13 +185,7 @@ static int assume_known(struct pg_conn *c, const char *tenant_id, struct tt_cons
     struct pg_store *s = pg_store_of(c);
     pthread_mutex_lock(&s->mu);
     const struct pg_consent_tail *k = known_slot(s, tenant_id);
-    const struct pg_consent_tail *x = sent_slot(s, tenant_id);
-    int mine = strcmp(k->tenant_id, tenant_id) == 0;
-    int ok = !(mine && k->lock_next > 0) && x->valid && strcmp(x->tenant_id, tenant_id) == 0;
-    if (ok)
-        k = x; /* the batch in flight's tail: this one waits for its COMMIT on the lock */
-    else
-        ok = k->valid && mine && k->lock_next == 0;
+    int ok = k->valid && k->lock_next == 0 && strcmp(k->tenant_id, tenant_id) == 0;
     if (ok) {
         memset(out, 0, sizeof *out); /* the floor is not known here (no batch reads it) */
         memcpy(out->tenant_id, k->tenant_id, sizeof out->tenant_id);
@@ -229,15 +211,6 @@ static void saw_locked(struct pg_conn *c, const struct tt_consent_head *h)
     pthread_mutex_unlock(&s->mu);
 }
 
-/* The batch that sent p ended: its tail is no longer the one in flight (a later batch's is
- * kept). Called under the store's mu. */
-static void sent_done(struct pg_store *s, const struct pg_consent_tail *p)
-{
-    struct pg_consent_tail *x = sent_slot(s, p->tenant_id);
-    if (x->valid && strcmp(x->tenant_id, p->tenant_id) == 0 && x->seq == p->seq)
-        x->valid = 0;
-}
-
 void tt__pg_consent_committed(struct pg_conn *c)
 {
     struct pg_store *s = pg_store_of(c);
@@ -246,15 +219,9 @@ void tt__pg_consent_committed(struct pg_conn *c)
         for (int i = 0; i < c->n_consent_pending; i++) {
             const struct pg_consent_tail *p = &c->consent_pending[i];
             struct pg_consent_tail *k = known_slot(s, p->tenant_id);
-            sent_done(s, p);
-            int same = strcmp(k->tenant_id, p->tenant_id) == 0;
             int lock_next = 0; /* a chain new to its slot starts assumed */
-            if (same && k->lock_next > 0)
+            if (strcmp(k->tenant_id, p->tenant_id) == 0 && k->lock_next > 0)
                 lock_next = k->lock_next - 1;
-            if (same && k->valid && k->seq > p->seq) { /* a later batch committed first */
-                k->lock_next = lock_next;
-                continue;
-            }
             *k = *p;
             k->valid = 1;
             k->lock_next = lock_next;
@@ -267,12 +234,9 @@ void tt__pg_consent_committed(struct pg_conn *c)
 
 void tt__pg_consent_rolled_back(struct pg_conn *c)
 {
-    if (c->n_consent_assumed || c->n_consent_pending) {
+    if (c->n_consent_assumed) { /* perhaps an assumption failed: lock those chains for a while */
         struct pg_store *s = pg_store_of(c);
         pthread_mutex_lock(&s->mu);
-        for (int i = 0; i < c->n_consent_pending; i++)
-            sent_done(s, &c->consent_pending[i]); /* never committed: assumed by no one more */
-        /* perhaps an assumption failed: lock those chains for a while */
         for (int i = 0; i < c->n_consent_assumed; i++) {
             const char *tenant_id = c->consent_assumed[i].tenant_id;
             struct pg_consent_tail *k = known_slot(s, tenant_id);
@@ -348,11 +312,6 @@ static void keep_pending(struct pg_conn *c, const struct tt_consent_event *last)
     p->seq = last->seq;
     memcpy(p->hash, last->hash, sizeof p->hash);
     p->valid = 1;
-    /* the tail the node's next batch assumes while this one is in flight */
-    struct pg_store *s = pg_store_of(c);
-    pthread_mutex_lock(&s->mu);
-    *sent_slot(s, p->tenant_id) = *p;
-    pthread_mutex_unlock(&s->mu);
 }
 
 enum {
@@ -596,13 +555,6 @@ static enum tt_qs open_count(struct tt_store_conn *c, const char *tenant_id, con
     return qs;
 }
 
-/* fn once the answers of what the transaction sent so far — its BEGIN and the heads' locks
- * and checks — were read (consent_store.h). */
-static void after_heads(struct tt_store_conn *c, void (*fn)(void *cls), void *cls)
-{
-    tt__pg_after_sent(pg_conn_of(c), fn, cls);
-}
-
 const struct tt_consent_store_ops tt__pg_consent_ops = {
     .head = head,
     .append = append,
@@ -612,5 +564,4 @@ const struct tt_consent_store_ops tt__pg_consent_ops = {
     .sweep = sweep,
     .open_put = open_put,
     .open_count = open_count,
-    .after_heads = after_heads,
 };

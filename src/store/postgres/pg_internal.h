@@ -161,11 +161,6 @@ struct pg_conn {
     int speculative;
     int n_pending;
     struct pg_pending pending[PG_PIPE_MAX];
-    /* pg_pipeline.c (tt__pg_after_sent): after_fn(after_cls) once the first after_at pending
-     * results were read (then NULL) */
-    void (*after_fn)(void *cls);
-    void *after_cls;
-    int after_at;
     struct pg_batched *batched; /* pg_batched.h: rows kept for multi-row statements (owned) */
     /* pg_consent.c: the consent tail this transaction appended up to, and whether its batch
      * assumed the node's known tail instead of locking it */
@@ -191,14 +186,9 @@ struct pg_store {
      * which its next pipelined batch assumes instead of locking and reading the tail (one round
      * trip less); lock_next > 0 counts batches that lock first because another node wrote */
     struct pg_consent_tail consent_known[PG_CONSENT_TAILS];
-    /* pg_consent.c, under mu: per chain, the tail of a batch sent and not yet committed, which
-     * the node's next batch assumes in its place (two batches in flight, consent_commit.c) */
-    struct pg_consent_tail consent_sent[PG_CONSENT_TAILS];
     /* pg_audit.c, under mu: per chain, the audit tail this node last committed, which a
      * pipelined transaction assumes (its lock and check ride with the writes) */
     struct pg_audit_known audit_known[PG_AUDIT_TAILS];
-    /* pg_audit.c, under mu: the same for a transaction sent and not yet committed */
-    struct pg_audit_known audit_sent[PG_AUDIT_TAILS];
     struct pg_announcer *announcer; /* pg_announce.c: started on first use (owned) */
 };
 
@@ -301,12 +291,6 @@ enum tt_qs tt__pg_defer_guarded(struct pg_conn *c, const struct pg_stmt *st, con
                                 const struct pg_args *a, enum tt_qs on_guard);
 int tt__pg_guarded_only(const struct pg_conn *c);
 enum tt_qs tt__pg_commit_pipelined(struct pg_conn *c);
-/* Calls fn(cls) once the results of every statement sent so far on c have been read: at once
- * when nothing is pending, else from the drain that reads them (the server is asked to send
- * them as soon as it has run them, so they come back while what is sent after them still
- * runs). Not called when the drain ends before reading them (an earlier failure) or when the
- * transaction is discarded; one at a time per connection (a later call replaces it). */
-void tt__pg_after_sent(struct pg_conn *c, void (*fn)(void *cls), void *cls);
 
 /* Change-feed notifications (pg_listen.c; jobs_store.h feed_listen, feed_wait, unlisten). */
 /* pg_announce.c: the change feed's notifications, sent once the rows are committed and outside

@@ -190,13 +190,7 @@ enum tt_qs tt__pg_drain(struct pg_conn *c, const struct pg_stmt *st, const struc
             last = r;
         else
             PQclear(r);
-        if (c->after_fn && i + 1 == c->after_at) {
-            void (*fn)(void *) = c->after_fn;
-            c->after_fn = NULL;
-            fn(c->after_cls);
-        }
     }
-    c->after_fn = NULL; /* (not reached: an earlier failure) */
     c->n_pending = 0;
     if (PQstatus(c->pq) == CONNECTION_OK) {
         PGresult *r;
@@ -242,23 +236,8 @@ enum tt_qs tt__pg_commit_pipelined(struct pg_conn *c)
     return tt__pg_drain(c, NULL, NULL, NULL);
 }
 
-void tt__pg_after_sent(struct pg_conn *c, void (*fn)(void *cls), void *cls)
-{
-    if (c->n_pending == 0 || PQpipelineStatus(c->pq) == PQ_PIPELINE_OFF) {
-        fn(cls); /* every statement's result was read: what they locked is held */
-        return;
-    }
-    /* a flush request: the server sends what it answered so far once it gets there, without
-     * waiting for the sync (failing that, the answers come with the sync) */
-    (void)PQsendFlushRequest(c->pq);
-    c->after_fn = fn;
-    c->after_cls = cls;
-    c->after_at = c->n_pending;
-}
-
 void tt__pg_discard(struct pg_conn *c)
 {
-    c->after_fn = NULL;
     tt__pg_batched_drop(c);
     if (c->n_pending == 0 && PQpipelineStatus(c->pq) == PQ_PIPELINE_OFF)
         return;
