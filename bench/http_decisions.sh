@@ -115,17 +115,24 @@ awk -v r="$rps" -v e="$errs" -v p="$p99" -v i="${inproc:-0}" -v c="$bcpu" 'BEGIN
 
 # (b) single decisions paced at RATE/s, beside /healthz paced the same way. Each connection
 # pauses PAUSE ms after each answer, so a connection's cycle is the pause plus the answer's
-# latency plus wrk's own timer slack: 50 connections at 5 ms make about 8,600/s, not RATE. A
-# short run of the single decisions measures the cycle, and the connections are scaled so the
-# paced runs offer RATE requests a second (/healthz, answered faster, then a little more).
+# latency plus wrk's own timer slack: 50 connections at 5 ms make about 8,600/s, not RATE. Short
+# runs of the single decisions measure the cycle, and the connections are scaled (up to three
+# times, as more connections lengthen the cycle a little) until they offer at least RATE
+# requests a second (/healthz, answered faster, then a little more).
 CONNS=50
 PAUSE=$(( CONNS * 1000 / RATE ))
 SECS_RUN=$SECS
 SECS=3
-read -r crps _ <<<"$(run_wrk 2 "$CONNS" "$URL/v1/decisions" "$TMP/single.bodies" "$PAUSE")"
+pacing=""
+for _ in 1 2 3; do
+  read -r crps _ <<<"$(run_wrk 2 "$CONNS" "$URL/v1/decisions" "$TMP/single.bodies" "$PAUSE")"
+  pacing="$pacing ${CONNS} connections made ${crps}/s;"
+  next=$(awk -v c="$CONNS" -v r="$RATE" -v a="$crps" 'BEGIN { n = (a > 0 ? int(c * r * 1.01 / a + 0.5) : c); print (n < c ? c : n > 200 ? 200 : n) }')
+  awk -v r="$RATE" -v a="$crps" 'BEGIN { exit !(a >= r) }' && break
+  CONNS=$next
+done
 SECS=$SECS_RUN
-CONNS=$(awk -v c="$CONNS" -v r="$RATE" -v a="$crps" 'BEGIN { n = (a > 0 ? int(c * r / a + 0.5) : c); print (n < c ? c : n > 4 * c ? 4 * c : n) }')
-echo "  pacing: 50 connections pausing ${PAUSE} ms made ${crps}/s of single decisions; the paced runs use ${CONNS} connections"
+echo "  pacing (each connection pausing ${PAUSE} ms):${pacing} the paced runs use ${CONNS} connections"
 read -r srps sp50 sp99 serrs scpu <<<"$(run_wrk 2 "$CONNS" "$URL/v1/decisions" "$TMP/single.bodies" "$PAUSE")"
 read -r hrps hp50 hp99 herrs hcpu <<<"$(run_wrk 2 "$CONNS" "$URL/healthz" "$TMP/none.bodies" "$PAUSE" get)"
 read -r arps ap50 ap99 aerrs acpu <<<"$(run_wrk 2 "$CONNS" "$URL/v1/decisions" "$TMP/allowed.bodies" "$PAUSE")"
