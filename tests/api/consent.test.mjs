@@ -18,6 +18,15 @@ import { startNode } from '../tools/receivers.mjs';
 const MKT = 'marketing.communications.email';
 const NOTICE = '2022.1';
 
+/** The ids of n new subjects of the tenant whose key is given, made one after the other. */
+async function subjectIds(srv, key, n) {
+  const ids = [];
+  for (let i = 0; i < n; i++) ids.push((await subject(srv, key)).id);
+  return ids;
+}
+/** The body of one consent write for MKT: a grant, or a withdrawal when `withdraw`. */
+const consentBody = (withdraw) => ({ purpose: MKT, action: withdraw ? 'withdraw' : 'grant', method: 'api', notice_version: NOTICE });
+
 for (const backend of backends()) {
   describe(`consent (${backend})`, () => {
     let srv;
@@ -319,13 +328,11 @@ for (const backend of backends()) {
       const own = await startServer(backend);
       try {
         const t3 = await tenant(own, 'Busy BV');
-        const subs = [];
-        for (let i = 0; i < 20; i++) subs.push((await subject(own, t3.keys.service)).id);
+        const subs = await subjectIds(own, t3.keys.service, 20);
         const writes = [];
         for (let i = 0; i < 200; i++) {
           writes.push(own.request('POST', `/v1/subjects/${subs[i % 20]}/consents`, {
-            key: t3.keys.service,
-            body: { purpose: MKT, action: i % 3 ? 'grant' : 'withdraw', method: 'api', notice_version: NOTICE },
+            key: t3.keys.service, body: consentBody(i % 3 === 0),
           }));
         }
         const res = await Promise.all(writes);
@@ -348,15 +355,14 @@ for (const backend of backends()) {
       const second = await startNode({ db: own.db, mk: path.join(own.dir, 'mk') });
       try {
         const t4 = await tenant(own, 'Two Nodes BV');
-        const subs = [];
-        for (let i = 0; i < 10; i++) subs.push((await subject(own, t4.keys.service)).id);
+        const subs = await subjectIds(own, t4.keys.service, 10);
         const writes = [];
         for (let i = 0; i < 120; i++) {
           const base = i % 2 ? own.base : second.base;
           writes.push(fetch(`${base}/v1/subjects/${subs[i % 10]}/consents`, {
             method: 'POST',
             headers: { authorization: `Bearer ${t4.keys.service}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ purpose: MKT, action: i % 3 ? 'grant' : 'withdraw', method: 'api', notice_version: NOTICE }),
+            body: JSON.stringify(consentBody(i % 3 === 0)),
           }).then(async (r) => ({ status: r.status, json: await r.json() })));
         }
         const res = await Promise.all(writes);
@@ -379,11 +385,9 @@ for (const backend of backends()) {
       const own = await startServer(backend);
       try {
         const t5 = await tenant(own, 'Failing Batch BV');
-        const subs = [];
-        for (let i = 0; i < 24; i++) subs.push((await subject(own, t5.keys.service)).id);
+        const subs = await subjectIds(own, t5.keys.service, 24);
         const write = (id, i) => own.request('POST', `/v1/subjects/${id}/consents`, {
-          key: t5.keys.service,
-          body: { purpose: MKT, action: i % 2 ? 'withdraw' : 'grant', method: 'api', notice_version: NOTICE },
+          key: t5.keys.service, body: consentBody(i % 2 === 1),
         });
         // every subject in the node's index, then four erased behind its back
         for (const r of await Promise.all(subs.map((id, i) => write(id, i)))) assert.equal(r.status, 201, r.text);
