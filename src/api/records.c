@@ -22,7 +22,6 @@
 
 #define RECORD_VALUE_MAX (64u * 1024u)
 #define RECORD_BATCH_MAX 1000
-#define CLOCK_SKEW_S 300 /* collected_at may run this far ahead of our clock */
 
 /* One record on its way in. */
 struct rec_in {
@@ -99,7 +98,7 @@ static int parse_record(const struct tt_policy *p, const json_t *obj, const char
         return problem_at(resp, TT_E_BAD_FIELD, prefix, "legal_basis",
                           "must be consent, contract, legal_obligation or legitimate_interest");
     tt_time at = now;
-    if (collected && (tt_time_parse(collected, &at) < 0 || at <= 0 || at > now + CLOCK_SKEW_S))
+    if (collected && (tt_time_parse(collected, &at) < 0 || at <= 0 || at > now + TT_CLOCK_SKEW_S))
         return problem_at(resp, TT_E_BAD_FIELD, prefix, "collected_at",
                           "must be an RFC 3339 time, not in the future");
 

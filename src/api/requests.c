@@ -228,7 +228,7 @@ int tt_api_request_create(struct tt_req *req, struct tt_resp *resp)
     r->received_at = now;
     if (rc == 0 && received &&
         (tt_time_parse(received, &r->received_at) < 0 || r->received_at <= 0 ||
-         r->received_at > now))
+         r->received_at > now + TT_CLOCK_SKEW_S))
         rc = tt_problem(resp, TT_E_BAD_FIELD, "received_at",
                         "'received_at' must be an RFC 3339 time, not in the future");
     struct tt_store_conn *c = rc == 0 ? tt_store_acquire(app->store) : NULL;
@@ -642,7 +642,8 @@ int tt_api_request_extend(struct tt_req *req, struct tt_resp *resp)
         return rc;
     struct tt_app *app = req->app;
     tt_time now = tt_now(&app->clock), notice_at = 0, new_due = 0;
-    if (tt_time_parse(notice, &notice_at) < 0 || notice_at <= 0 || notice_at > now)
+    if (tt_time_parse(notice, &notice_at) < 0 || notice_at <= 0 ||
+        notice_at > now + TT_CLOCK_SKEW_S)
         return tt_problem(resp, TT_E_BAD_FIELD, "notice_sent_at",
                           "'notice_sent_at' must be an RFC 3339 time, not in the future");
     if (due && (tt_time_parse(due, &new_due) < 0 || new_due <= 0))

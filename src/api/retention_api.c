@@ -153,7 +153,7 @@ int tt_api_contract_end(struct tt_req *req, struct tt_resp *resp)
         return rc;
     tt_time now = tt_now(&app->clock);
     tt_time at = now;
-    if (ended && (tt_time_parse(ended, &at) < 0 || at <= 0 || at > now + 300))
+    if (ended && (tt_time_parse(ended, &at) < 0 || at <= 0 || at > now + TT_CLOCK_SKEW_S))
         return tt_problem(resp, TT_E_BAD_FIELD, "ended_at",
                           "'ended_at' must be an RFC 3339 time, not in the future");
     struct tt_store_conn *c = tt_store_acquire(app->store);

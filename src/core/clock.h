@@ -22,6 +22,11 @@ static inline tt_time tt_now(const struct tt_clock *c)
     return c->now(c);
 }
 
+/* How far a time sent by a client may run ahead of tt_now and still count as "not in the
+ * future": the client's clock may be ahead of ours, and ours is read in whole seconds from the
+ * kernel's coarse clock, which can trail a precise "now" sent in the same instant. */
+#define TT_CLOCK_SKEW_S 300
+
 /* RFC 3339 UTC ("2026-11-29T02:35:23Z") into buf (>= 21 bytes). Returns buf. */
 char *tt_time_format(tt_time t, char *buf, size_t size);
 /* Parses RFC 3339 (Z or ±hh:mm offset) or a bare date "YYYY-MM-DD" (midnight UTC).
