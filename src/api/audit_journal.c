@@ -30,7 +30,7 @@
 #define TRUNCATE_AT (1u << 20) /* bytes */
 #define QUEUED_MAX 200000u     /* events waiting for a store that fails: then appends refuse */
 #define REPLAY_CHUNK 4096u     /* events a transaction when replaying at open */
-#define GATHER_US 2000         /* the queue's first event waits this long for others */
+#define GATHER_US 10000        /* the queue's first event waits this long for others */
 #define RETRY_US 100000        /* after the store refused a list */
 
 /* One event: its frame, and its fields pointing into the frame. */
