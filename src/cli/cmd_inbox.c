@@ -10,6 +10,7 @@
 #include "../api/inbox_int.h"
 #include "../core/clock.h"
 #include "../core/error.h"
+#include "../core/file_read.h"
 #include "../http/i18n.h"
 #include "context.h"
 
@@ -18,37 +19,6 @@ static int usage(FILE *to)
     fprintf(to, "usage: tutela inbox import [--tenant ID] FILE.eml [--db URL]\n"
                 "  the tenant defaults to the platform (ten_platform)\n");
     return to == stdout ? TT_EXIT_OK : TT_EXIT_USAGE;
-}
-
-/* Reads at most TT_INBOX_MAX + 1 bytes of path into a malloc'd buffer. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            if (cap > TT_INBOX_MAX)
-                break;
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
 }
 
 static int import(struct tt_cli_ctx *cx, int argc, char **argv)
@@ -70,8 +40,13 @@ static int import(struct tt_cli_ctx *cx, int argc, char **argv)
     if (!file)
         return usage(stderr);
     size_t len = 0;
-    char *raw = slurp(file, &len);
-    if (!raw) {
+    char *raw = NULL;
+    int frc = tt_file_read(file, TT_INBOX_MAX, &raw, &len);
+    if (frc == -TT_E_BODY_TOO_LARGE) {
+        fprintf(stderr, "tutela inbox import: %s: larger than %u bytes\n", file, TT_INBOX_MAX);
+        return TT_EXIT_INVALID;
+    }
+    if (frc < 0) {
         fprintf(stderr, "tutela inbox import: cannot read %s\n", file);
         return TT_EXIT_FAIL;
     }

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "error.h"
+#include "file_read.h"
 #include "policy_int.h"
 
 /* ---- error collector ---- */
@@ -103,54 +104,17 @@ static int load(const char *name, const char *yaml, size_t len, struct tt_policy
     return 0;
 }
 
-/* Reads a whole file (at most TT__POLICY_MAX_BYTES) into a malloc'd buffer. */
+/* Reads the policy file (at most TT__POLICY_MAX_BYTES) into a malloc'd buffer; a failure is
+ * named in e. */
 static int read_file(const char *path, char **buf, size_t *len, struct tt__perr *e)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        tt__perr_add(e, 0, "cannot open: %s", strerror(errno));
-        return -TT_E_NOT_FOUND;
-    }
-    size_t cap = 64 * 1024, n = 0;
-    char *b = malloc(cap);
-    int rc = 0;
-    while (b) {
-        if (n == cap) {
-            if (cap > TT__POLICY_MAX_BYTES) {
-                tt__perr_add(e, 0, "file too large (max %u bytes)", TT__POLICY_MAX_BYTES);
-                rc = -TT_E_BODY_TOO_LARGE;
-                break;
-            }
-            char *nb = realloc(b, cap * 2);
-            if (!nb)
-                break;
-            b = nb;
-            cap *= 2;
-        }
-        size_t k = fread(b + n, 1, cap - n, f);
-        n += k;
-        if (k == 0) {
-            if (ferror(f)) {
-                tt__perr_add(e, 0, "cannot read: %s", strerror(errno));
-                rc = -TT_E_INTERNAL;
-            }
-            break;
-        }
-    }
-    fclose(f);
-    if (!b)
-        return -TT_E_NOMEM;
-    if (rc == 0 && n > TT__POLICY_MAX_BYTES) {
+    int rc = tt_file_read(path, TT__POLICY_MAX_BYTES, buf, len);
+    if (rc == -TT_E_NOT_FOUND || rc == -TT_E_INTERNAL)
+        tt__perr_add(e, 0, "cannot %s: %s", rc == -TT_E_NOT_FOUND ? "open" : "read",
+                     strerror(errno));
+    else if (rc == -TT_E_BODY_TOO_LARGE)
         tt__perr_add(e, 0, "file too large (max %u bytes)", TT__POLICY_MAX_BYTES);
-        rc = -TT_E_BODY_TOO_LARGE;
-    }
-    if (rc != 0) {
-        free(b);
-        return rc;
-    }
-    *buf = b;
-    *len = n;
-    return 0;
+    return rc;
 }
 
 int tt_policy_load_buffer(const char *name, const char *yaml, size_t len, struct tt_policy **out,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "file_read.h"
 
 const struct tt__ynode *tt__ydoc_get(const struct tt__ynode *m, const char *key)
 {
@@ -60,26 +61,13 @@ int tt__ydoc_parse(const char *name, const char *yaml, size_t len, size_t obj_si
 int tt__ydoc_read(const char *path, unsigned max_mib, char **buf, size_t *len, char *err,
                   size_t err_size)
 {
-    size_t max = (size_t)max_mib << 20;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (err && err_size)
-            snprintf(err, err_size, "%s: cannot open", path);
-        return -TT_E_NOT_FOUND;
-    }
-    char *b = malloc(max + 1);
-    size_t n = b ? fread(b, 1, max + 1, f) : 0;
-    fclose(f);
-    if (!b)
-        return -TT_E_NOMEM;
-    if (n > max) {
-        free(b);
+    int rc = tt_file_read(path, (size_t)max_mib << 20, buf, len);
+    if (rc == -TT_E_BODY_TOO_LARGE) {
         if (err && err_size)
             snprintf(err, err_size, "%s: larger than %u MiB", path, max_mib);
         return -TT_E_BAD_FIELD;
     }
-    b[n] = '\0';
-    *buf = b;
-    *len = n;
-    return 0;
+    if ((rc == -TT_E_NOT_FOUND || rc == -TT_E_INTERNAL) && err && err_size)
+        snprintf(err, err_size, "%s: cannot %s", path, rc == -TT_E_NOT_FOUND ? "open" : "read");
+    return rc;
 }

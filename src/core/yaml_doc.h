@@ -34,9 +34,9 @@ int tt__ydoc_parse(const char *name, const char *yaml, size_t len, size_t obj_si
                    size_t err_size);
 
 /* Reads the file at path, at most max_mib MiB, into a new NUL-terminated buffer (*buf, *len; the
- * caller frees *buf). Returns 0; -TT_E_NOT_FOUND ("PATH: cannot open"), -TT_E_BAD_FIELD ("PATH:
- * larger than N MiB") or -TT_E_NOMEM, the message (if any) in err (err_size bytes; err may be
- * NULL). */
+ * caller frees *buf). Returns 0; -TT_E_NOT_FOUND ("PATH: cannot open"), -TT_E_INTERNAL ("PATH:
+ * cannot read"), -TT_E_BAD_FIELD ("PATH: larger than N MiB") or -TT_E_NOMEM, the message (if
+ * any) in err (err_size bytes; err may be NULL). */
 int tt__ydoc_read(const char *path, unsigned max_mib, char **buf, size_t *len, char *err,
                   size_t err_size);
 

@@ -20,6 +20,7 @@
 #include "../api/notices_diff.h"
 #include "../api/subproc_int.h"
 #include "../core/error.h"
+#include "../core/file_read.h"
 #include "../http/i18n.h"
 #include "../http/log.h"
 #include "../store/accounts_store.h"
@@ -28,6 +29,7 @@
 
 #define PLATFORM "ten_platform"
 #define PAGE 200
+#define POLICY_TEXT_MAX (16u << 20) /* bytes: what the policy loader takes */
 
 struct ann_ctx {
     struct tt_app *app;
@@ -123,26 +125,15 @@ static enum tt_qs announce_txn(struct tt_store_conn *c, void *cls)
 /* The policy file's text when it is the one in force (same digest), else NULL. malloc'd. */
 static char *policy_text(const struct tt_app *app, const struct tt_policy *p)
 {
-    FILE *f = app->policy_path ? fopen(app->policy_path, "rb") : NULL;
-    if (!f)
-        return NULL;
     char *text = NULL;
-    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-    if (n > 0 && n < 16 * 1024 * 1024 && fseek(f, 0, SEEK_SET) == 0 &&
-        (text = malloc((size_t)n + 1)))
-        if (fread(text, 1, (size_t)n, f) != (size_t)n) {
-            free(text);
-            text = NULL;
-        }
-    fclose(f);
+    size_t n = 0;
+    if (!app->policy_path || tt_file_read(app->policy_path, POLICY_TEXT_MAX, &text, &n) < 0)
+        return NULL;
     uint8_t d[32];
-    if (text) {
-        text[n] = '\0';
-        crypto_generichash(d, sizeof d, (const uint8_t *)text, (size_t)n, NULL, 0);
-        if (sodium_memcmp(d, p->digest, sizeof d) != 0) { /* edited since loaded: not in force */
-            free(text);
-            text = NULL;
-        }
+    crypto_generichash(d, sizeof d, (const uint8_t *)text, n, NULL, 0);
+    if (sodium_memcmp(d, p->digest, sizeof d) != 0) { /* edited since loaded: not in force */
+        free(text);
+        text = NULL;
     }
     return text;
 }

@@ -171,6 +171,14 @@ for (const backend of backends()) {
       assert.equal(g.json.created_by, 'cli');
       assert.throws(() => srv.cli('inbox', 'import', '--tenant', t.id, path.join(DATA, 'bad_subject_missing.eml')),
         (e) => e.status === 3 && /no subject/.test(String(e.stderr)));
+      // a file over the 5 MiB a message may have is refused before it is read whole
+      const big = path.join(fs.mkdtempSync('/tmp/tt-inbox-'), 'big.eml');
+      fs.writeFileSync(big, Buffer.alloc(5 * 1024 * 1024 + 1, 'a'));
+      const cases = (await srv.request('GET', '/v1/cases?limit=1000', { key: dpoKey })).json.items.length;
+      assert.throws(() => srv.cli('inbox', 'import', '--tenant', t.id, big),
+        (e) => e.status === 3 && /big\.eml: larger than 5242880 bytes/.test(String(e.stderr)));
+      assert.equal((await srv.request('GET', '/v1/cases?limit=1000', { key: dpoKey })).json.items.length, cases);
+      fs.rmSync(path.dirname(big), { recursive: true });
     });
   });
 }
