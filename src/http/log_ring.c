@@ -3,9 +3,11 @@
  * runs, a line is copied into a buffer under a mutex instead of costing its thread a write(2)
  * (6 % of a worker's time for single decisions, and a write to a file could wait behind the
  * disk's writeback); one thread writes the buffer out, swapped for an empty one, in one
- * write(2) per pass, then waits a millisecond so that the next pass carries more lines. Lines
- * keep their order. When the buffer is full the line's thread waits for the writer (never
- * drops a line). Without a holder, lines are written directly, as before. */
+ * write(2) per pass, then pauses PASS_PAUSE_US so that the next pass carries more lines (one
+ * wake-up per pause instead of one per millisecond under load: fewer preemptions of the request
+ * threads); a buffer half full ends the pause at once. Lines keep their order. When the buffer
+ * is full the line's thread waits for the writer (never drops a line). Without a holder, lines
+ * are written directly, as before. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -13,14 +15,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/mono.h"
 #include "log.h"
 
 #define RING_BYTES (64u * 1024u) /* per buffer; a line is at most 4 KiB */
-#define PASS_PAUSE_NS 1000000L   /* after a pass that wrote something */
+#define PASS_PAUSE_US 10000      /* after a pass that wrote something */
 
 static pthread_mutex_t life = PTHREAD_MUTEX_INITIALIZER; /* one tt_log_background at a time */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t work = PTHREAD_COND_INITIALIZER;  /* lines queued, or stop */
+static pthread_cond_t work; /* lines queued, or stop (CLOCK_MONOTONIC: init_work) */
+static pthread_once_t work_once = PTHREAD_ONCE_INIT;
 static pthread_cond_t space = PTHREAD_COND_INITIALIZER; /* a pass ended: room, or flushed */
 static char bufs[2][RING_BYTES];
 static int cur;              /* the buffer lines go into */
@@ -30,6 +34,7 @@ static unsigned long passes; /* passes ended, for tt_log_flush */
 static int holders;          /* tt_log_background(1) calls not yet undone */
 static int active;           /* the writer runs: lines are queued */
 static int stopping, sleeping;
+static int pausing; /* the writer pauses between passes: wake it when half full */
 static pthread_t writer;
 
 void tt__log_write_all(int fd, const char *p, size_t n)
@@ -43,6 +48,16 @@ void tt__log_write_all(int fd, const char *p, size_t n)
             break;
         off += (size_t)w;
     }
+}
+
+/* The writer's condition waits with CLOCK_MONOTONIC deadlines (its pause). */
+static void init_work(void)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&work, &ca);
+    pthread_condattr_destroy(&ca);
 }
 
 /* Takes the queued lines (under mu); the caller writes bufs[!cur][0..*n) outside it. */
@@ -74,11 +89,11 @@ static void *run(void *arg)
         writing = 0;
         passes++;
         pthread_cond_broadcast(&space);
-        if (!stopping) {
-            pthread_mutex_unlock(&mu);
-            struct timespec ts = {0, PASS_PAUSE_NS};
-            nanosleep(&ts, NULL);
-            pthread_mutex_lock(&mu);
+        if (!stopping && len < RING_BYTES / 2) { /* the pause: ends early when signalled */
+            struct timespec until = tt_mono_after_us(PASS_PAUSE_US);
+            pausing = 1;
+            pthread_cond_timedwait(&work, &mu, &until);
+            pausing = 0;
         }
     }
     active = 0;
@@ -92,7 +107,7 @@ int tt__log_ring_put(const char *line, size_t n)
         return -1;
     pthread_mutex_lock(&mu);
     while (active && len + n > RING_BYTES) {
-        if (sleeping)
+        if (sleeping || pausing)
             pthread_cond_signal(&work);
         pthread_cond_wait(&space, &mu);
     }
@@ -102,7 +117,7 @@ int tt__log_ring_put(const char *line, size_t n)
     }
     memcpy(bufs[cur] + len, line, n);
     len += n;
-    if (sleeping)
+    if (sleeping || (pausing && len >= RING_BYTES / 2))
         pthread_cond_signal(&work);
     pthread_mutex_unlock(&mu);
     return 0;
@@ -114,8 +129,8 @@ void tt_log_flush(void)
     /* the lines queued now are written by the end of the next pass (or of the one running
      * when nothing is queued) */
     unsigned long target = passes + (len ? 1 + (unsigned long)writing : (unsigned long)writing);
-    if (len && sleeping)
-        pthread_cond_signal(&work);
+    if (len && (sleeping || pausing))
+        pthread_cond_signal(&work); /* a flush does not wait out the pause */
     while (active && passes < target)
         pthread_cond_wait(&space, &mu);
     pthread_mutex_unlock(&mu);
@@ -127,6 +142,7 @@ int tt_log_background(int on)
     pthread_mutex_lock(&life);
     pthread_mutex_lock(&mu);
     int rc = 0;
+    pthread_once(&work_once, init_work);
     if (on) {
         if (!exit_flush)
             exit_flush = atexit(tt_log_flush) == 0; /* a process leaving without stopping */

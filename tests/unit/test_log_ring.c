@@ -2,7 +2,8 @@
 /* test_log_ring.c — the logger's background writer (log.h tt_log_background, log_ring.c):
  * lines logged by several threads at once, through many buffer swaps and waits for room, all
  * arrive whole, each thread's in its order; tt_log_flush makes what was logged readable; the
- * last tt_log_background(0) writes what is queued; without it lines are written at once. */
+ * last tt_log_background(0) writes what is queued; a line logged while the writer pauses
+ * between passes is written when the pause ends; without it lines are written at once. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -128,11 +129,42 @@ static void without_the_writer_lines_are_written_at_once(void **state)
     tt_log_flush(); /* no writer: returns at once */
 }
 
+/* Whether the file holds msg, looked for every millisecond for up to 2 s. */
+static int appears(const char *msg)
+{
+    char want[128];
+    snprintf(want, sizeof want, "\"msg\":\"%s\"", msg);
+    for (int i = 0; i < 2000; i++) {
+        char *all = read_all();
+        int found = strstr(all, want) != NULL;
+        free(all);
+        if (found)
+            return 1;
+        usleep(1000);
+    }
+    return 0;
+}
+
+static void lines_logged_while_the_writer_pauses_are_written_without_a_flush(void **state)
+{
+    (void)state;
+    assert_int_equal(ftruncate(log_fd, 0), 0);
+    assert_int_equal(lseek(log_fd, 0, SEEK_SET), 0);
+    assert_int_equal(tt_log_background(1), 0);
+    tt_log(TT_LOG_INFO, "wakes the writer");
+    assert_true(appears("wakes the writer"));
+    /* the writer now pauses after its pass: the next line waits for the pause to end */
+    tt_log(TT_LOG_INFO, "during the pause");
+    assert_true(appears("during the pause"));
+    assert_int_equal(tt_log_background(0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lines_from_many_threads_arrive_whole_and_in_order),
         cmocka_unit_test(without_the_writer_lines_are_written_at_once),
+        cmocka_unit_test(lines_logged_while_the_writer_pauses_are_written_without_a_flush),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
