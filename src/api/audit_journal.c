@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* audit_journal.c — the write-ahead journal of audit events (audit_journal.h). Appenders write
  * under one mutex, so the file's order is the seq order, and queue the event. The journal's
- * thread takes the queue once GATHER_US has passed since the first event in it — so a busy
- * journal commits many events at once, for one wake-up and one COMMIT — and has it chained by
+ * thread takes the queue once GATHER_US has passed since the first event in it, or once
+ * GATHER_MAX events are queued — so a busy journal commits many events at once, for one wake-up
+ * and one COMMIT, each COMMIT bounded — and has it chained by
  * the store's group commit (relaxed, store.h tt_store_txn_grouped_async_os), waiting for the
  * outcome; a failed list goes back in front of the queue and is tried again after RETRY_US.
  * Once the trail holds everything written and the file has grown past TRUNCATE_AT, the file is
@@ -31,7 +32,10 @@
 #define QUEUED_MAX 200000u     /* events waiting for a store that fails: then appends refuse */
 #define REPLAY_CHUNK 4096u     /* events a transaction when replaying at open */
 #define GATHER_US 10000        /* the queue's first event waits this long for others */
-#define RETRY_US 100000        /* after the store refused a list */
+/* ... or until GATHER_MAX are queued: one COMMIT's work stays short (about 1.5 ms), so under
+ * many denials a second the committer's turns do not hold a core long enough to delay answers */
+#define GATHER_MAX 64u
+#define RETRY_US 100000 /* after the store refused a list */
 
 /* One event: its frame, and its fields pointing into the frame. */
 struct rec {
@@ -131,6 +135,23 @@ static void maybe_truncate(struct tt_audit_journal *j, off_t at_least)
         j->size = 0;
 }
 
+/* Takes the first GATHER_MAX events of the queue (mu held); the rest stay queued. */
+static struct rec *take(struct tt_audit_journal *j)
+{
+    struct rec *list = j->head, *end = list;
+    size_t n = 1;
+    while (n < GATHER_MAX && end->next) {
+        end = end->next;
+        n++;
+    }
+    j->head = end->next;
+    end->next = NULL;
+    if (!j->head)
+        j->tail = NULL;
+    j->queued -= n;
+    return list;
+}
+
 static void *run(void *arg)
 {
     struct tt_audit_journal *j = arg;
@@ -143,12 +164,11 @@ static void *run(void *arg)
             break;
         if (!j->stopping) { /* gather: the first event's wait lets others join its COMMIT */
             struct timespec until = tt_mono_after_us(GATHER_US);
-            while (!j->stopping && pthread_cond_timedwait(&j->work, &j->mu, &until) != ETIMEDOUT)
+            while (!j->stopping && j->queued < GATHER_MAX &&
+                   pthread_cond_timedwait(&j->work, &j->mu, &until) != ETIMEDOUT)
                 ;
         }
-        struct rec *list = j->head;
-        j->head = j->tail = NULL;
-        j->queued = 0;
+        struct rec *list = take(j);
         enum tt_qs qs = commit_list(j, &list);
         if (qs >= 0) {
             j->committed += count_of(list);
@@ -167,7 +187,7 @@ static void *run(void *arg)
         if (!j->head)
             j->tail = last;
         j->head = list;
-        j->queued = count_of(list);
+        j->queued += count_of(list);
         if (!warned)
             tt_log(TT_LOG_WARN, "audit journal: the store refused a commit; the events stay queued",
                    TT_LOG_S("error", qs == TT_QS_SOFT ? "unavailable" : "store"));
@@ -248,7 +268,7 @@ int tt_audit_journal_append(struct tt_audit_journal *j, const struct tt_audit_pe
         else
             j->head = r;
         j->tail = r;
-        if (j->queued++ == 0)
+        if (j->queued++ == 0 || j->queued == GATHER_MAX)
             pthread_cond_signal(&j->work);
     }
     pthread_mutex_unlock(&j->mu);

@@ -3,11 +3,11 @@
  * (S6.3; issue 3: denied decisions). tt_audit_journal_append writes the event's frame
  * (core/journal.h) to a file of the node's with one write(2) — once it returns the event is in
  * the OS, so a killed process loses none — and queues it. The journal's thread gathers what is
- * queued for about ten milliseconds and has the store's group commit chain it into the audit
- * trail in one transaction (relaxed: on disk within the store's flush bound, store.h
- * tt_store_txn_grouped_async_os), together with the journal's mark: the setting
- * "audit_journal_seq", the last seq the trail holds. The caller answers at once, without waiting
- * for that COMMIT or for another thread.
+ * queued for about ten milliseconds (or until 64 are) and has the store's group commit chain it
+ * into the audit trail in one transaction (relaxed: on disk within the store's flush bound,
+ * store.h tt_store_txn_grouped_async_os), together with the journal's mark: the setting
+ * "audit_journal_seq", the last seq the trail holds. The caller answers at once, without
+ * waiting for that COMMIT or for another thread.
  *
  * On open, events the file holds beyond the mark — those a killed process had written to the
  * journal but not yet committed — are chained first, so the trail holds each event exactly

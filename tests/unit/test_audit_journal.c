@@ -300,6 +300,34 @@ static void a_text_too_long_is_refused_with_nothing_written(void **state)
     tt_store_close(s);
 }
 
+/* A burst is chained in transactions of at most 64 events while the journal runs (issue 3: a
+ * COMMIT's work stays short), not in one taken after the gathering window. */
+static void a_burst_is_chained_in_bounded_transactions(void **state)
+{
+    (void)state;
+    struct tt_store *s = tt_test_store_open(dir, "burst");
+    char path[PATH_SIZE];
+    struct tt_audit_journal *j = open_journal(s, "burst", path);
+    enum { BURST = 1000 };
+    for (int i = 0; i < BURST; i++) {
+        char target[32];
+        snprintf(target, sizeof target, "sub_%d", i);
+        assert_int_equal(deny(j, "ten_b", target), 0);
+    }
+    unsigned long written = 0, committed = 0;
+    for (int i = 0; i < 10000 && committed < BURST; i++) { /* up to 10 s */
+        usleep(1000);
+        tt_audit_journal_counts(j, &written, &committed);
+    }
+    assert_int_equal(committed, BURST); /* chained while running, not by the close */
+    unsigned long batches = 0, items = 0;
+    tt_store_group_counts(s, &batches, &items);
+    assert_true(items >= (BURST + 63) / 64); /* one list a transaction function, 64 at most */
+    tt_audit_journal_close(j);
+    tt_assert_chain_intact(s, "ten_b", BURST);
+    tt_store_close(s);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -322,6 +350,7 @@ int main(void)
         cmocka_unit_test(what_a_killed_process_left_is_chained_once_on_open),
         cmocka_unit_test(a_held_journal_is_refused_to_a_second_opener),
         cmocka_unit_test(a_text_too_long_is_refused_with_nothing_written),
+        cmocka_unit_test(a_burst_is_chained_in_bounded_transactions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
