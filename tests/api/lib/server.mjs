@@ -109,8 +109,11 @@ export async function startServer(backend = 'sqlite', { env = {}, args: extraArg
 
   // Runs one SQL statement on the server's database (for states no endpoint of this issue
   // creates, e.g. an erased subject); returns stdout (rows as text, '|'-separated for SQLite).
+  // On SQLite the shell waits up to 5 s for the server's write lock (its default is not to wait:
+  // a statement that met one of the server's own commits failed with "database is locked").
   const sql = (statement) => (backend === 'sqlite'
-    ? execFileSync('sqlite3', [db.url.slice('sqlite:'.length), statement], { encoding: 'utf8' })
+    ? execFileSync('sqlite3', ['-cmd', '.timeout 5000', db.url.slice('sqlite:'.length), statement],
+      { encoding: 'utf8' })
     : execFileSync('psql', [db.url, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', statement],
       { encoding: 'utf8' }));
 
