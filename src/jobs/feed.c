@@ -150,11 +150,52 @@ static enum tt_qs apply(struct tt_app *app, struct tt_store_conn *c, const struc
     }
 }
 
+/* Row indexes by (tenant, subject), for grouping a page's purpose rows. */
+static int by_tenant_subject(const void *x, const void *y, void *batch)
+{
+    const struct batch *rows = batch;
+    const struct tt_feed_row *a = &rows->rows[*(const int *)x];
+    const struct tt_feed_row *b = &rows->rows[*(const int *)y];
+    int t = strcmp(a->tenant_id, b->tenant_id);
+    return t ? t : strcmp(a->subject_id, b->subject_id);
+}
+
+#define MANY_MAX 256 /* subjects a read */
+
+/* Reloads the purpose states of the rows at idx[0..n) (another node's TT_FEED_PURPOSE rows of
+ * one page): each subject once, one store read per tenant and MANY_MAX subjects, where a row
+ * each cost one before. idx is sorted here. Returns a store status. */
+static enum tt_qs apply_purposes(struct tt_app *app, struct tt_store_conn *c, struct batch *b,
+                                 int *idx, int n)
+{
+    qsort_r(idx, (size_t)n, sizeof *idx, by_tenant_subject, b);
+    const char *ids[MANY_MAX];
+    size_t k = 0;
+    for (int i = 0; i < n; i++) {
+        const struct tt_feed_row *r = &b->rows[idx[i]];
+        if (i == 0 || by_tenant_subject(&idx[i - 1], &idx[i], b) != 0) /* read once */
+            ids[k++] = r->subject_id;
+        const struct tt_feed_row *next = i + 1 < n ? &b->rows[idx[i + 1]] : NULL;
+        if (k == 0 || (k < MANY_MAX && next && strcmp(next->tenant_id, r->tenant_id) == 0))
+            continue; /* the tenant's next subjects go in the same read */
+        enum tt_qs qs = tt_store_ops_of(c)->purpose_state_list_many(c, r->tenant_id, ids, k,
+                                                                    apply_purpose, app);
+        if (qs < 0)
+            return qs;
+        k = 0;
+    }
+    return TT_QS_ONE;
+}
+
 int tt_feed_poll(struct tt_app *app, int64_t *txid, int64_t *seq, int limit, int64_t *applied)
 {
     struct batch *b = malloc(sizeof *b);
-    if (!b)
+    int *purposes = malloc(ROWS_MAX * sizeof *purposes);
+    if (!b || !purposes) {
+        free(b);
+        free(purposes);
         return -TT_E_NOMEM;
+    }
     b->n = 0;
     if (limit < 1 || limit > ROWS_MAX)
         limit = ROWS_MAX;
@@ -163,23 +204,48 @@ int tt_feed_poll(struct tt_app *app, int64_t *txid, int64_t *seq, int limit, int
     const struct tt_jobs_store_ops *jb = tt_store_ops_of(c)->jobs;
     enum tt_qs qs = jb->feed_read(c, *txid, *seq, limit, collect, b);
     int64_t done = 0;
-    int i = 0;
-    for (; qs >= 0 && i < b->n; i++) {
+    /* Purpose rows are reloaded together once the page's other rows are applied (a subject
+     * created in the page is then in the index first); the cursor before the first of them is
+     * where the next poll starts again if that fails. Every reload reads what the store holds
+     * now, so applying rows again, or in another order within the page, ends the same. */
+    int n_purposes = 0;
+    int64_t back_txid = *txid, back_seq = *seq;
+    for (int i = 0; qs >= 0 && i < b->n; i++) {
         const struct tt_feed_row *r = &b->rows[i];
         if (strcmp(r->node_id, self) != 0) {
-            enum tt_qs aq = apply(app, c, r);
-            if (aq < 0) {
-                qs = aq; /* retried from this row at the next poll */
-                break;
+            if (r->kind == TT_FEED_PURPOSE) {
+                if (n_purposes == 0) {
+                    back_txid = *txid;
+                    back_seq = *seq;
+                }
+                purposes[n_purposes++] = i;
+            } else {
+                enum tt_qs aq = apply(app, c, r);
+                if (aq < 0) {
+                    qs = aq; /* retried from this row (or the first purpose row) next poll */
+                    break;
+                }
+                done++;
             }
-            done++;
         }
         *txid = r->txid;
         *seq = r->seq;
     }
+    if (qs >= 0 && n_purposes > 0) {
+        enum tt_qs aq = apply_purposes(app, c, b, purposes, n_purposes);
+        if (aq < 0)
+            qs = aq;
+        else
+            done += n_purposes;
+    }
+    if (qs < 0 && n_purposes > 0) {
+        *txid = back_txid;
+        *seq = back_seq;
+    }
     tt_store_release(c);
     int n = b->n;
     free(b);
+    free(purposes);
     if (applied)
         *applied = done;
     if (done > 0)

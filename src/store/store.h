@@ -96,6 +96,12 @@ struct tt_store_ops {
     enum tt_qs (*purpose_state_put)(struct tt_store_conn *c, const struct tt_purpose_state *ps);
     enum tt_qs (*purpose_state_list)(struct tt_store_conn *c, const char *tenant_id,
                                      const char *subject_id, tt_purpose_state_cb cb, void *cls);
+    /* The states of n subjects of one tenant in one read (the change feed's follower, issue 9):
+     * each subject's rows together, in purpose order; an id without states gives none. ONE when
+     * a row was given, NONE when none (n 0 included). */
+    enum tt_qs (*purpose_state_list_many)(struct tt_store_conn *c, const char *tenant_id,
+                                          const char *const *subject_ids, size_t n,
+                                          tt_purpose_state_cb cb, void *cls);
     enum tt_qs (*purpose_state_scan)(struct tt_store_conn *c, tt_purpose_state_cb cb, void *cls);
 
     /* per-subject data keys (crypto-shredding) */

@@ -176,6 +176,37 @@ describe('two nodes on one PostgreSQL', { skip: !PG && 'TUTELA_TEST_PG_URL is un
     assert.ok(Date.now() - t0 < POLL_MS * 5 + 1000, `seen on B after ${Date.now() - t0} ms`);
   });
 
+  test('many_subjects_consents_made_on_a_reach_b_in_shared_reads', async () => {
+    // the follower reloads a feed page's purpose states with one read per tenant: thirty
+    // subjects granted at once on A, then half withdrawn at once (a page may hold a subject's
+    // grant and withdrawal both), end on B exactly as on A
+    const MKT = 'marketing.communications.email';
+    const decide = (node, id) => request(node.base, 'POST', '/v1/decisions', {
+      key: serviceKey, body: { subject: id, purpose: MKT } });
+    const ids = [];
+    for (let i = 0; i < 30; i++) {
+      const c = await request(a.base, 'POST', '/v1/subjects', {
+        key: serviceKey,
+        body: { kind: 'customer', jurisdiction: 'NL', contract_active: true,
+          identities: [{ type: 'email', value: `m${i}${randomBytes(4).toString('hex')}@example.org` }] } });
+      assert.equal(c.status, 201, c.text);
+      ids.push(c.json.id);
+    }
+    const consent = (id, action) => request(a.base, 'POST', `/v1/subjects/${id}/consents`, {
+      key: serviceKey, body: { purpose: MKT, action, method: 'api', notice_version: '2022.1' } });
+    for (const r of await Promise.all(ids.map((id) => consent(id, 'grant')))) assert.equal(r.status, 201, r.text);
+    for (const r of await Promise.all(ids.filter((_, i) => i % 2).map((id) => consent(id, 'withdraw')))) {
+      assert.equal(r.status, 201, r.text);
+    }
+    const want = ids.map((_, i) => i % 2 === 0);
+    for (let i = 0; i < ids.length; i++) assert.equal((await decide(a, ids[i])).json.allow, want[i], `A, subject ${i}`);
+    const same = await until(async () => {
+      const got = await Promise.all(ids.map((id) => decide(b, id)));
+      return got.every((x, i) => x.json?.allow === want[i]);
+    }, 10000, 50);
+    assert.ok(same, 'node B decides all thirty as node A does');
+  });
+
   test('notify_wakes_the_other_node_well_inside_its_poll_and_the_poll_covers_a_lost_listener', async () => {
     // two more nodes that poll only every 3 s: seeing a change sooner is LISTEN/NOTIFY's doing
     const SLOW_POLL = 3000;

@@ -564,6 +564,58 @@ static void purpose_state_is_an_upsert(void **state)
     assert_int_equal(all.n, 2);
 }
 
+struct many_seen {
+    int n;
+    char rows[8][TT_ID_MAX + TT_KEY_MAX];
+};
+
+static int many_cb(void *cls, const struct tt_purpose_state *ps)
+{
+    struct many_seen *w = cls;
+    if (w->n < 8)
+        snprintf(w->rows[w->n], sizeof w->rows[0], "%s/%s", ps->subject_id, ps->purpose);
+    w->n++;
+    return 0;
+}
+
+/* issue 9: the change feed's follower reads the states of a page's subjects in one read: each
+ * subject's rows together in purpose order; a subject without states, or unknown, adds none;
+ * no subject reads nothing */
+static void purpose_states_of_many_subjects_in_one_read(void **state)
+{
+    struct fx *f = *state;
+    const char *subs[] = {"sub_m1", "sub_m2", "sub_m3"};
+    for (int i = 0; i < 3; i++) {
+        struct tt_subject s = mk_subject(f->tenant, subs[i]);
+        assert_int_equal(f->ops->subject_put(f->c, &s), TT_QS_ONE);
+    }
+    const char *puts[][2] = {
+        {"sub_m1", "marketing.advertising"}, {"sub_m3", "analytics"}, {"sub_m1", "analytics"}};
+    for (int i = 0; i < 3; i++) {
+        struct tt_purpose_state ps = mk_ps(f->tenant, puts[i][0], puts[i][1]);
+        assert_int_equal(f->ops->purpose_state_put(f->c, &ps), TT_QS_ONE);
+    }
+    const char *ids[] = {"sub_m3", "sub_missing", "sub_m1", "sub_m2"};
+    struct many_seen w = {0};
+    assert_int_equal(f->ops->purpose_state_list_many(f->c, f->tenant, ids, 4, many_cb, &w),
+                     TT_QS_ONE);
+    assert_int_equal(w.n, 3);
+    int m1 = strcmp(w.rows[0], "sub_m1/analytics") == 0 ? 0 : 1; /* subjects in either order */
+    assert_string_equal(w.rows[m1], "sub_m1/analytics");
+    assert_string_equal(w.rows[m1 + 1], "sub_m1/marketing.advertising");
+    assert_string_equal(w.rows[m1 == 0 ? 2 : 0], "sub_m3/analytics");
+
+    struct many_seen none = {0};
+    const char *empty[] = {"sub_m2", "sub_missing"};
+    assert_int_equal(f->ops->purpose_state_list_many(f->c, f->tenant, empty, 2, many_cb, &none),
+                     TT_QS_NONE);
+    assert_int_equal(f->ops->purpose_state_list_many(f->c, f->tenant, ids, 0, many_cb, &none),
+                     TT_QS_NONE);
+    assert_int_equal(f->ops->purpose_state_list_many(f->c, "ten_other", ids, 4, many_cb, &none),
+                     TT_QS_NONE); /* another tenant's ids are not this tenant's subjects */
+    assert_int_equal(none.n, 0);
+}
+
 /* Puts ps (answered `want`), then reads the subject's one state back: consent and objection. */
 static void put_then_read(struct fx *f, const struct tt_purpose_state *ps, enum tt_qs want,
                           enum tt_consent_state consent, int objection)
@@ -1175,6 +1227,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(identity_round_trip_through_blind_index, setup, teardown),
         cmocka_unit_test_setup_teardown(record_round_trip_and_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(purpose_state_is_an_upsert, setup, teardown),
+        cmocka_unit_test_setup_teardown(purpose_states_of_many_subjects_in_one_read, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(purpose_state_one_field_puts_keep_the_other, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(purpose_states_after_the_subject_stay_current, setup,

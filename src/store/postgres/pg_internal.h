@@ -37,6 +37,7 @@ enum pg_stmt_id {
     PG_RECORD_COUNT,
     PG_PURPOSE_PUT,
     PG_PURPOSE_LIST,
+    PG_PURPOSE_LIST_MANY,
     PG_PURPOSE_SCAN,
     PG_KEY_PUT,
     PG_KEY_GET,
@@ -377,6 +378,9 @@ enum tt_qs tt__pg_record_count(struct tt_store_conn *c, const char *tenant_id, i
 enum tt_qs tt__pg_purpose_state_put(struct tt_store_conn *c, const struct tt_purpose_state *ps);
 enum tt_qs tt__pg_purpose_state_list(struct tt_store_conn *c, const char *tenant_id,
                                      const char *subject_id, tt_purpose_state_cb cb, void *cls);
+enum tt_qs tt__pg_purpose_state_list_many(struct tt_store_conn *c, const char *tenant_id,
+                                          const char *const *subject_ids, size_t n,
+                                          tt_purpose_state_cb cb, void *cls);
 enum tt_qs tt__pg_purpose_state_scan(struct tt_store_conn *c, tt_purpose_state_cb cb, void *cls);
 enum tt_qs tt__pg_subject_key_put(struct tt_store_conn *c, const struct tt_subject_key *k);
 enum tt_qs tt__pg_subject_key_get(struct tt_store_conn *c, const char *tenant_id,

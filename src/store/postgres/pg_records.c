@@ -4,6 +4,7 @@
  * that crypto-shredding destroys (tables records, subject_purposes, subject_keys). */
 #include "pg_internal.h"
 #include "pg_batched.h"
+#include "pg_consent_rows.h"
 
 #include <string.h>
 
@@ -45,6 +46,12 @@ static const struct pg_stmt ST_PURPOSE_LIST = {
     PG_PURPOSE_LIST, "tt_purpose_list", "tt",
     "SELECT " PURPOSE_COLS " FROM subject_purposes WHERE tenant_id = $1 AND subject_id = $2"
     " ORDER BY purpose",
+    NULL};
+/* the follower's read of a feed page's subjects: the ids travel as one text[] literal */
+static const struct pg_stmt ST_PURPOSE_LIST_MANY = {
+    PG_PURPOSE_LIST_MANY, "tt_purpose_list_many", "tt",
+    "SELECT " PURPOSE_COLS " FROM subject_purposes WHERE tenant_id = $1"
+    " AND subject_id = ANY ($2::text[]) ORDER BY subject_id, purpose",
     NULL};
 static const struct pg_stmt ST_PURPOSE_SCAN = {
     PG_PURPOSE_SCAN, "tt_purpose_scan", "",
@@ -227,6 +234,29 @@ enum tt_qs tt__pg_purpose_state_list(struct tt_store_conn *c, const char *tenant
     tt__pg_arg_text(&a, subject_id);
     struct purpose_each e = {cb, cls};
     return tt__pg_each(pg_conn_of(c), &ST_PURPOSE_LIST, &a, purpose_each_row, &e);
+}
+
+enum tt_qs tt__pg_purpose_state_list_many(struct tt_store_conn *c, const char *tenant_id,
+                                          const char *const *subject_ids, size_t n,
+                                          tt_purpose_state_cb cb, void *cls)
+{
+    if (n == 0)
+        return TT_QS_NONE;
+    struct pg_array ids = {0};
+    for (size_t i = 0; i < n; i++)
+        pg_array_text(&ids, subject_ids[i]);
+    const char *lit = pg_array_text_of(&ids);
+    if (!lit) {
+        pg_array_free(&ids);
+        return TT_QS_HARD;
+    }
+    struct pg_args a = {0};
+    tt__pg_arg_text(&a, tenant_id);
+    tt__pg_arg_text(&a, lit);
+    struct purpose_each e = {cb, cls};
+    enum tt_qs qs = tt__pg_each(pg_conn_of(c), &ST_PURPOSE_LIST_MANY, &a, purpose_each_row, &e);
+    pg_array_free(&ids);
+    return qs > 0 ? TT_QS_ONE : qs; /* tt__pg_each counts the rows */
 }
 
 enum tt_qs tt__pg_purpose_state_scan(struct tt_store_conn *c, tt_purpose_state_cb cb, void *cls)

@@ -680,6 +680,7 @@ const struct tt_store_ops tt__pg_ops = {
     .record_count = tt__pg_record_count,
     .purpose_state_put = tt__pg_purpose_state_put,
     .purpose_state_list = tt__pg_purpose_state_list,
+    .purpose_state_list_many = tt__pg_purpose_state_list_many,
     .purpose_state_scan = tt__pg_purpose_state_scan,
     .subject_key_put = tt__pg_subject_key_put,
     .subject_key_get = tt__pg_subject_key_get,

@@ -45,6 +45,7 @@ static const struct tt_store_ops sq_ops = {
     .record_count = tt__sq_record_count,
     .purpose_state_put = tt__sq_purpose_state_put,
     .purpose_state_list = tt__sq_purpose_state_list,
+    .purpose_state_list_many = tt__sq_purpose_state_list_many,
     .purpose_state_scan = tt__sq_purpose_state_scan,
     .subject_key_put = tt__sq_subject_key_put,
     .subject_key_get = tt__sq_subject_key_get,

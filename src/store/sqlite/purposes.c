@@ -74,6 +74,22 @@ enum tt_qs tt__sq_purpose_state_list(struct tt_store_conn *c, const char *tenant
     return tt__sq_each(q, st, purpose_each_row, &e);
 }
 
+/* One read per subject: SQLite is in the process, a statement costs no round trip. */
+enum tt_qs tt__sq_purpose_state_list_many(struct tt_store_conn *c, const char *tenant_id,
+                                          const char *const *subject_ids, size_t n,
+                                          tt_purpose_state_cb cb, void *cls)
+{
+    enum tt_qs all = TT_QS_NONE;
+    for (size_t i = 0; i < n; i++) {
+        enum tt_qs qs = tt__sq_purpose_state_list(c, tenant_id, subject_ids[i], cb, cls);
+        if (qs < 0)
+            return qs;
+        if (qs > 0) /* the number of rows */
+            all = TT_QS_ONE;
+    }
+    return all;
+}
+
 /* Every row in (tenant_id, subject_id, purpose) order, streamed row by row. */
 enum tt_qs tt__sq_purpose_state_scan(struct tt_store_conn *c, tt_purpose_state_cb cb, void *cls)
 {
