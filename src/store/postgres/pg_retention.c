@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../retention_store.h"
+#include "pg_consent_rows.h"
 #include "pg_retention_ends.h"
 
 enum {
@@ -288,52 +289,6 @@ static enum tt_qs hold_active_count(struct tt_store_conn *c, const char *tenant_
     return count_of(c, S_HOLD_COUNT, &a, out);
 }
 
-/* ---- array parameters ---- */
-
-/* A growing text buffer for array literals ({"a","b"} / {1,2}); on failure oom is set. */
-struct lit {
-    char *p;
-    size_t n, cap;
-    int oom;
-};
-
-static void lit_put(struct lit *l, const char *s, size_t len)
-{
-    if (l->oom)
-        return;
-    if (l->n + len + 1 > l->cap) {
-        size_t ncap = l->cap ? l->cap : 4096;
-        while (ncap < l->n + len + 1)
-            ncap *= 2;
-        char *np = realloc(l->p, ncap);
-        if (!np) {
-            l->oom = 1;
-            return;
-        }
-        l->p = np;
-        l->cap = ncap;
-    }
-    memcpy(l->p + l->n, s, len);
-    l->n += len;
-    l->p[l->n] = '\0';
-}
-
-/* An element of a text[] literal, double-quoted with " and \ escaped. */
-static void lit_text(struct lit *l, const char *s, int first)
-{
-    lit_put(l, first ? "\"" : ",\"", first ? 1 : 2);
-    for (const char *q = s; *q; q++) {
-        size_t run = strcspn(q, "\"\\");
-        lit_put(l, q, run);
-        q += run;
-        if (!*q)
-            break;
-        lit_put(l, "\\", 1);
-        lit_put(l, q, 1);
-    }
-    lit_put(l, "\"", 1);
-}
-
 /* Runs a statement and returns the number of rows it changed (PQcmdTuples) as a status. */
 static enum tt_qs exec_count(struct tt_store_conn *c, int id, const struct pg_args *a)
 {
@@ -423,21 +378,20 @@ static enum tt_qs sweep_subjects(struct tt_store_conn *c, const char *tenant_id,
 {
     if (n == 0)
         return TT_QS_NONE;
-    struct lit l = {0};
-    lit_put(&l, "{", 1);
+    struct pg_array l = {0};
     for (size_t i = 0; i < n; i++)
-        lit_text(&l, ids[i], i == 0);
-    lit_put(&l, "}", 1);
-    if (l.oom) {
-        free(l.p);
+        pg_array_text(&l, ids[i]);
+    const char *lit = pg_array_text_of(&l);
+    if (!lit) {
+        pg_array_free(&l);
         return TT_QS_HARD;
     }
     struct pg_args a = {0};
     tt__pg_arg_text(&a, tenant_id);
-    tt__pg_arg_text(&a, l.p);
+    tt__pg_arg_text(&a, lit);
     PGresult *r = NULL;
     enum tt_qs qs = tt__pg_exec(P(c), st_of(S_SWEEP_SUBJECTS), &a, &r);
-    free(l.p);
+    pg_array_free(&l);
     if (qs < 0)
         return qs;
     int n_rows = PQntuples(r);
@@ -461,19 +415,18 @@ static enum tt_qs expired_delete(struct tt_store_conn *c, const char *tenant_id,
 {
     if (n == 0)
         return TT_QS_NONE;
-    struct lit ids = {0};
-    lit_put(&ids, "{", 1);
+    struct pg_array ids = {0};
     for (size_t i = 0; i < n; i++)
-        lit_text(&ids, rows[i].record_id, i == 0);
-    lit_put(&ids, "}", 1);
+        pg_array_text(&ids, rows[i].record_id);
+    const char *lit = pg_array_text_of(&ids);
     enum tt_qs qs = TT_QS_HARD;
-    if (!ids.oom) {
+    if (lit) {
         struct pg_args a = {0};
         tt__pg_arg_text(&a, tenant_id);
-        tt__pg_arg_text(&a, ids.p);
+        tt__pg_arg_text(&a, lit);
         qs = exec_count(c, S_EXP_DELETE, &a);
     }
-    free(ids.p);
+    pg_array_free(&ids);
     return qs;
 }
 
