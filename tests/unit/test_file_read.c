@@ -15,12 +15,12 @@
 
 #include "core/error.h"
 #include "core/file_read.h"
+#include "../support/tt_tmp.h"
 
 /* Writes n bytes (a repeating pattern) to a new temporary file; its path in path. */
 static void write_file(char path[64], size_t n)
 {
-    snprintf(path, 64, "/tmp/tt_file_read_XXXXXX");
-    int fd = mkstemp(path);
+    int fd = tt_tmpfile("/tmp/tt_file_read_", path, 64);
     assert_true(fd >= 0);
     FILE *f = fdopen(fd, "wb");
     assert_non_null(f);
