@@ -88,6 +88,13 @@ const char *pg_array_text_of(struct pg_array *a)
     return a->p;
 }
 
+const char *pg_array_of_texts(struct pg_array *a, const char *const *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        pg_array_text(a, s[i]);
+    return pg_array_text_of(a);
+}
+
 void pg_array_free(struct pg_array *a)
 {
     free(a->p);

@@ -25,6 +25,9 @@ void pg_array_int(struct pg_array *a, int64_t v);
 void pg_array_bytes(struct pg_array *a, const uint8_t *p, size_t len);
 /* The literal ("{…}", NUL-terminated), owned by a; NULL after an allocation failure. */
 const char *pg_array_text_of(struct pg_array *a);
+/* Appends the n texts of s (an id list for "= ANY ($k::text[])") and returns the literal, as
+ * pg_array_text_of. */
+const char *pg_array_of_texts(struct pg_array *a, const char *const *s, size_t n);
 void pg_array_free(struct pg_array *a);
 
 #endif

@@ -243,9 +243,7 @@ enum tt_qs tt__pg_purpose_state_list_many(struct tt_store_conn *c, const char *t
     if (n == 0)
         return TT_QS_NONE;
     struct pg_array ids = {0};
-    for (size_t i = 0; i < n; i++)
-        pg_array_text(&ids, subject_ids[i]);
-    const char *lit = pg_array_text_of(&ids);
+    const char *lit = pg_array_of_texts(&ids, subject_ids, n);
     if (!lit) {
         pg_array_free(&ids);
         return TT_QS_HARD;

@@ -379,9 +379,7 @@ static enum tt_qs sweep_subjects(struct tt_store_conn *c, const char *tenant_id,
     if (n == 0)
         return TT_QS_NONE;
     struct pg_array l = {0};
-    for (size_t i = 0; i < n; i++)
-        pg_array_text(&l, ids[i]);
-    const char *lit = pg_array_text_of(&l);
+    const char *lit = pg_array_of_texts(&l, ids, n);
     if (!lit) {
         pg_array_free(&l);
         return TT_QS_HARD;
